@@ -1,0 +1,122 @@
+// Package app is the authorization and tenant-scoping layer above storage: every
+// operation takes the acting Principal, checks the permission it needs, confines
+// itself to the principal's organisation and writes the audit entry in the same
+// transaction as the change. The web server, the API and the CLI all call it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/password"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+// Config holds the service's tunables.
+type Config struct {
+	BaseURL         string // public URL, for invitation and reset links
+	SessionIdle     time.Duration
+	SessionMax      time.Duration
+	RolePermissions bulwark.RolePermissions // nil: CONTRACT's table
+	// Throttling of failed sign-ins within ThrottleWindow.
+	ThrottleWindow     time.Duration
+	MaxFailuresAccount int
+	MaxFailuresIP      int
+}
+
+// Service is Bulwark's core. Its methods are safe for concurrent use.
+type Service struct {
+	DB     *sqlstore.DB
+	Hasher *password.Hasher
+	Log    *slog.Logger
+	cfg    Config
+}
+
+// New returns a Service over db.
+func New(db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger, cfg Config) *Service {
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 30 * time.Minute
+	}
+	if cfg.SessionMax <= 0 {
+		cfg.SessionMax = 12 * time.Hour
+	}
+	if cfg.RolePermissions == nil {
+		cfg.RolePermissions = bulwark.DefaultRolePermissions()
+	}
+	if cfg.ThrottleWindow <= 0 {
+		cfg.ThrottleWindow = 15 * time.Minute
+	}
+	if cfg.MaxFailuresAccount <= 0 {
+		cfg.MaxFailuresAccount = 5
+	}
+	if cfg.MaxFailuresIP <= 0 {
+		cfg.MaxFailuresIP = 30
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{DB: db, Hasher: hasher, Log: log, cfg: cfg}
+}
+
+// Config returns the service configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Permissions returns what role may do.
+func (s *Service) Permissions(role bulwark.Role) bulwark.PermissionSet {
+	return s.cfg.RolePermissions[role]
+}
+
+// Meta describes the request an action comes from, for the audit trail.
+type Meta struct {
+	ActorID   string
+	IP        string
+	RequestID string
+}
+
+// MetaOf returns the audit metadata of a principal.
+func MetaOf(p *bulwark.Principal) Meta {
+	return Meta{ActorID: p.ActorID, IP: p.IP, RequestID: p.RequestID}
+}
+
+// CLIPrincipal is the principal of a CLI command run by osUser without --as: it
+// acts with the owner's permissions and is recorded as "cli:OS-USER".
+func (s *Service) CLIPrincipal(org *bulwark.Organisation, osUser string) *bulwark.Principal {
+	return &bulwark.Principal{Org: *org, Role: bulwark.RoleOwner, Permissions: s.Permissions(bulwark.RoleOwner), ActorID: "cli:" + osUser}
+}
+
+// require returns EFORBIDDEN unless p holds perm.
+func require(p *bulwark.Principal, perm bulwark.Permission) error {
+	if p == nil || !p.Can(perm) {
+		return bulwark.Errorf(bulwark.EFORBIDDEN, "Your role does not allow this.")
+	}
+	return nil
+}
+
+// audit appends an entry for an action of m on an entity of organisation orgID.
+func audit(ctx context.Context, tx *sqlstore.Tx, orgID string, m Meta, action, entityType, entityID, entityRef string, changes bulwark.Changes) error {
+	return tx.AppendAudit(ctx, &bulwark.AuditEntry{
+		OrgID: orgID, ActorID: m.ActorID, IP: m.IP, RequestID: m.RequestID,
+		Action: action, EntityType: entityType, EntityID: entityID, EntityRef: entityRef, Changes: changes.JSON(),
+	})
+}
+
+// newSecret returns a random URL-safe secret of n bytes and the hex SHA-256 stored in its place.
+func newSecret(n int) (secret, hash string) {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	secret = base64.RawURLEncoding.EncodeToString(b)
+	return secret, HashSecret(secret)
+}
+
+// HashSecret returns the hex SHA-256 of a token, session id or link secret: only
+// hashes are stored, so a database leak yields no usable credential.
+func HashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

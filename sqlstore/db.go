@@ -1,0 +1,261 @@
+// Package sqlstore is Bulwark's storage adapter: one code path over SQLite (embedded,
+// the default) and PostgreSQL (for several instances). Queries are written once with
+// "?" placeholders; the few dialect differences live in this file. Every query on
+// organisation data filters on org_id, so a bug above cannot leak across tenants.
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+	_ "github.com/ncruces/go-sqlite3/embed"  // the SQLite build
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+// The two supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// sqliteTimeLayout stores times as fixed-width UTC text, so text order is time order.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// DB is an open Bulwark database. On SQLite, writes go through a one-connection
+// pool so that they queue inside Bulwark instead of failing with "database is
+// locked"; reads use their own pool. On PostgreSQL both are one pool.
+type DB struct {
+	Dialect Dialect
+	DSN     string
+	writer  *sql.DB
+	reader  *sql.DB
+	// Now returns the current time; tests replace it. Always UTC, microseconds.
+	Now func() time.Time
+
+	rebindMu sync.RWMutex
+	rebound  map[string]string
+}
+
+// Open opens the database named by dsn: "sqlite:PATH" (or a bare path), or a
+// postgres:// URL. It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{DSN: dsn, Now: Now, rebound: map[string]string{}}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db.Dialect = Postgres
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(20)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.writer, db.reader = pool, pool
+	default:
+		db.Dialect = SQLite
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("open sqlite: empty path in %q", dsn)
+		}
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)") // a commit of the audit trail survives a power loss
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Set("_txlock", "immediate")
+		q.Set("_timefmt", sqliteTimeLayout)
+		u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+		w, err := sql.Open("sqlite3", u)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxIdleTime(0)
+		r, err := sql.Open("sqlite3", u)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		db.writer, db.reader = w, r
+	}
+	if err := db.writer.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", db.Dialect, err)
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.writer.Close()
+	if db.reader != db.writer {
+		err = errors.Join(err, db.reader.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.reader.PingContext(ctx) }
+
+// SQL returns the underlying write pool, for tests and tools.
+func (db *DB) SQL() *sql.DB { return db.writer }
+
+// Now returns the current time as stored: UTC, truncated to microseconds (what
+// PostgreSQL keeps), so a value reads back exactly as written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Tx is one transaction. Every store method hangs off it, so a change and its audit
+// entry always commit or roll back together.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// Now is the transaction's fixed time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Dialect is the engine of the transaction.
+func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
+
+// Write runs fn in a write transaction and commits when fn returns nil.
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, db.writer, nil, fn)
+}
+
+// Read runs fn in a read-only transaction.
+func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	return db.run(ctx, db.reader, opts, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// rebind turns "?" placeholders into "$n" for PostgreSQL. Queries are constants,
+// so the result is cached.
+func (db *DB) rebind(q string) string {
+	if db.Dialect != Postgres {
+		return q
+	}
+	db.rebindMu.RLock()
+	r, ok := db.rebound[q]
+	db.rebindMu.RUnlock()
+	if ok {
+		return r
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		} else {
+			b.WriteByte(q[i])
+		}
+	}
+	r = b.String()
+	db.rebindMu.Lock()
+	if len(db.rebound) < 10000 { // dynamic filters vary; bound the cache
+		db.rebound[q] = r
+	}
+	db.rebindMu.Unlock()
+	return r
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// forUpdate is the row-lock suffix: PostgreSQL locks the row; SQLite already holds
+// the database write lock for the whole (immediate) transaction.
+func (tx *Tx) forUpdate() string {
+	if tx.db.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	return errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) || errors.Is(err, sqlite3.CONSTRAINT_PRIMARYKEY)
+}
+
+// NewID returns a new opaque id: a UUIDv7 (time-ordered, so indexes stay compact).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16|binary.BigEndian.Uint64(b[:8])&0xffff)
+	b[6] = (b[6] & 0x0f) | 0x70
+	b[8] = (b[8] & 0x3f) | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// nullTime converts a *time.Time to a value for a nullable column.
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// timePtr converts a scanned sql.NullTime to *time.Time in UTC.
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
