@@ -22,7 +22,6 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
-	_ "github.com/ncruces/go-sqlite3/embed"  // the SQLite build
 )
 
 // Dialect names the database engine.

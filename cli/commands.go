@@ -1,0 +1,561 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+func serveCmd(e *env, o *options) *cobra.Command {
+	var addr, baseURL, maxUpload, idle, maxAge, proxies, keyFile, collectorAllow string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web UI and the JSON API",
+		Long: `Run the web UI and the JSON API. The schema is migrated on start; a fresh instance prints a
+one-time setup code in its log for the first-run page at /setup.
+
+Several instances may share one PostgreSQL database behind a load balancer: sessions, throttling and
+the audit chain live in the database.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			log := o.logger(e.stderr)
+			cfg := app.Config{}
+			var err error
+			if cfg.SessionIdle, err = time.ParseDuration(idle); err != nil || cfg.SessionIdle <= 0 {
+				return usagef("--session-idle must be a duration such as 30m")
+			}
+			if cfg.SessionMax, err = time.ParseDuration(maxAge); err != nil || cfg.SessionMax <= 0 {
+				return usagef("--session-max must be a duration such as 12h")
+			}
+			upload, err := parseSize(maxUpload)
+			if err != nil {
+				return usagef("--max-upload must be a size such as 50MB")
+			}
+			var trusted []netip.Prefix
+			for _, p := range strings.FieldsFunc(proxies, func(r rune) bool { return r == ',' || r == ' ' }) {
+				pr, err := netip.ParsePrefix(p)
+				if err != nil {
+					a, err2 := netip.ParseAddr(p)
+					if err2 != nil {
+						return usagef("--trusted-proxies: %q is not a CIDR such as 10.0.0.0/8", p)
+					}
+					pr = netip.PrefixFrom(a, a.BitLen())
+				}
+				trusted = append(trusted, pr)
+			}
+			if baseURL == "" {
+				baseURL = "http://" + addr
+			}
+			cfg.BaseURL = strings.TrimRight(baseURL, "/")
+			if err := ensureDir(o.dataDir); err != nil {
+				return err
+			}
+			if keyFile == "" {
+				keyFile = filepath.Join(o.dataDir, "secret.key")
+			}
+			if err := ensureSecretKey(keyFile); err != nil {
+				return err
+			}
+			_ = collectorAllow // server-side collectors arrive with the monitoring module; nothing is reachable until then
+			svc, closeDB, err := o.open(ctx, log, cfg)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			srv, err := web.New(svc, web.Config{BaseURL: cfg.BaseURL, TrustedProxies: trusted, MaxUpload: upload, Version: Version}, log)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("cannot listen on %s: %w", addr, err)
+			}
+			if need, err := svc.NeedsSetup(ctx); err == nil && need {
+				code, err := svc.IssueSetupCode(ctx)
+				if err != nil {
+					return err
+				}
+				log.Warn("first-run setup: open "+cfg.BaseURL+"/setup and enter the setup code", "setup_code", code)
+			}
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute,
+				MaxHeaderBytes: 64 << 10, ErrorLog: nil}
+			go sweepSessions(ctx, svc)
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(ln) }()
+			log.Info("bulwark listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "db", redact(o.db), "version", Version)
+			select {
+			case err := <-errc:
+				return fmt.Errorf("server stopped: %w", err)
+			case <-ctx.Done():
+			}
+			log.Info("shutting down: finishing requests in flight")
+			sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil {
+				return fmt.Errorf("graceful shutdown: %w", err)
+			}
+			log.Info("stopped")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", e.or("BULWARK_ADDR", "127.0.0.1:8080"), "listen address (BULWARK_ADDR)")
+	f.StringVar(&baseURL, "base-url", e.or("BULWARK_BASE_URL", ""), "public URL; https makes cookies Secure (default http://ADDR) (BULWARK_BASE_URL)")
+	f.StringVar(&maxUpload, "max-upload", e.or("BULWARK_MAX_UPLOAD", "50MB"), "largest upload (BULWARK_MAX_UPLOAD)")
+	f.StringVar(&idle, "session-idle", e.or("BULWARK_SESSION_IDLE", "30m"), "sign out after this much inactivity (BULWARK_SESSION_IDLE)")
+	f.StringVar(&maxAge, "session-max", e.or("BULWARK_SESSION_MAX", "12h"), "sign out this long after sign-in, whatever happens (BULWARK_SESSION_MAX)")
+	f.StringVar(&proxies, "trusted-proxies", e.or("BULWARK_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (BULWARK_TRUSTED_PROXIES)")
+	f.StringVar(&keyFile, "secret-key-file", e.or("BULWARK_SECRET_KEY_FILE", ""), "key that encrypts stored secrets (default DATA-DIR/secret.key, created 0600) (BULWARK_SECRET_KEY_FILE)")
+	f.StringVar(&collectorAllow, "collector-allow", e.or("BULWARK_COLLECTOR_ALLOW", ""), "hosts, CIDRs and path prefixes server-side collectors may reach (default: none) (BULWARK_COLLECTOR_ALLOW)")
+	return cmd
+}
+
+// sweepSessions deletes expired sessions every ten minutes.
+func sweepSessions(ctx context.Context, svc *app.Service) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cfg := svc.Config()
+			err := svc.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+				return tx.DeleteExpiredSessions(ctx, tx.Now().Add(-cfg.SessionIdle), tx.Now().Add(-cfg.SessionMax))
+			})
+			if err != nil && ctx.Err() == nil {
+				svc.Log.Warn("session sweep failed", "err", err)
+			}
+		}
+	}
+}
+
+// ensureSecretKey creates a 32-byte random key file readable only by its owner.
+func ensureSecretKey(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot create the secret key file %s: %w", path, err)
+	}
+	defer f.Close()
+	_, err = f.Write(key)
+	return err
+}
+
+func parseSize(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad size")
+	}
+	return n * mult, nil
+}
+
+func migrateCmd(e *env, o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		Long:  "Apply every pending migration in one transaction under a lock, then exit. A failure leaves the database as it was.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := sqlstore.Open(cmd.Context(), o.db)
+			if err != nil {
+				return fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
+			}
+			defer db.Close()
+			applied, err := db.Migrate(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("cannot migrate the database; it was left as it was: %w", err)
+			}
+			fmt.Fprintf(e.stdout, "applied %d migration(s)\n", len(applied))
+			return nil
+		},
+	}
+}
+
+func readPassword(e *env, file string) (string, error) {
+	var r io.Reader
+	if file == "-" {
+		r = e.stdin
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return "", fmt.Errorf("cannot read the password file: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, 4096))
+	if err != nil {
+		return "", fmt.Errorf("cannot read the password: %w", err)
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	return s, nil
+}
+
+func setupCmd(e *env, o *options) *cobra.Command {
+	var org, slug, email, name, pwFile string
+	cmd := &cobra.Command{
+		Use:   "setup --org NAME --email EMAIL --password-file FILE|-",
+		Short: "Create an organisation and its owner; prints the slug",
+		Long: `Create an organisation and make EMAIL its owner. The slug is derived from the name
+("Acme Ltd" → acme-ltd) unless --slug is given. For an existing user the password must be theirs,
+else nothing is created. The password is read from a file, or from standard input with "-".
+
+Example:
+  printf '%s\n' 'a long passphrase' | bulwark setup --org "Acme Ltd" --email ciso@acme.example --password-file -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pw, err := readPassword(e, pwFile)
+			if err != nil {
+				return err
+			}
+			log := o.logger(e.stderr)
+			svc, closeDB, err := o.open(cmd.Context(), log, app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			created, _, err := svc.CreateOrganisation(cmd.Context(), app.NewOrganisation{Name: org, Slug: slug, OwnerEmail: email, OwnerName: name, Password: pw},
+				app.Meta{ActorID: "cli:" + osUser(e)})
+			if err != nil {
+				if bulwark.ErrorCode(err) == bulwark.EINVALID && strings.Contains(bulwark.ErrorMessage(err), "") {
+					var be *bulwark.Error
+					if errors.As(err, &be) && len(be.Fields) > 0 && be.Fields[0].Field == "slug" {
+						return usagef("cannot derive a slug from %q; give one with --slug", org)
+					}
+				}
+				return err
+			}
+			fmt.Fprintln(e.stdout, created.Slug)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&org, "org", "", "organisation name (required)")
+	f.StringVar(&slug, "slug", "", "slug for URLs (default: derived from the name)")
+	f.StringVar(&email, "email", "", "owner's email (required)")
+	f.StringVar(&name, "name", "", "owner's name, for a new user (default: the email's local part)")
+	f.StringVar(&pwFile, "password-file", "", `file holding the password, or "-" for standard input (required)`)
+	for _, r := range []string{"org", "email", "password-file"} {
+		_ = cmd.MarkFlagRequired(r)
+	}
+	return cmd
+}
+
+func tokenCmd(e *env, o *options) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
+	var email, orgSlug, name, scope string
+	create := &cobra.Command{
+		Use:   "create --email EMAIL [--org SLUG] [--name N] [--scope agent]",
+		Short: "Print a new API token, and nothing else, on stdout",
+		Long: `Create an API token acting as the member EMAIL with their role, and print it (only it) on stdout.
+The token is shown once; Bulwark stores only its SHA-256.
+
+Example:
+  TOKEN=$(bulwark token create --email ciso@acme.example --name nightly-export)
+  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/me`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			org, err := resolveOrg(ctx, svc, orgSlug)
+			if err != nil {
+				return err
+			}
+			m, _, err := svc.MemberByEmail(ctx, org.ID, email)
+			if err != nil {
+				return err
+			}
+			p, err := o.principal(ctx, e, svc, org)
+			if err != nil {
+				return err
+			}
+			t, err := svc.CreateToken(ctx, p, m.ID, name, scope)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, t.Token)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "the member the token acts as (required)")
+	create.Flags().StringVar(&name, "name", "cli", "a name to recognise the token by")
+	create.Flags().StringVar(&scope, "scope", "", `"agent" limits the token to posting host facts`)
+	_ = create.MarkFlagRequired("email")
+
+	list := &cobra.Command{
+		Use:   "list [--org SLUG]",
+		Short: "List the organisation's tokens (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			org, err := resolveOrg(ctx, svc, orgSlug)
+			if err != nil {
+				return err
+			}
+			p, err := o.principal(ctx, e, svc, org)
+			if err != nil {
+				return err
+			}
+			ts, err := svc.Tokens(ctx, p, true)
+			if err != nil {
+				return err
+			}
+			w := bufio.NewWriter(e.stdout)
+			fmt.Fprintf(w, "%-36s  %-12s  %-30s  %-20s  %-17s  %s\n", "ID", "PREFIX", "MEMBER", "NAME", "LAST USED", "STATUS")
+			for _, t := range ts {
+				last, status := "never", "active"
+				if t.LastUsedAt != nil {
+					last = t.LastUsedAt.Format("2006-01-02T15:04Z")
+				}
+				if t.RevokedAt != nil {
+					status = "revoked " + t.RevokedAt.Format("2006-01-02")
+				}
+				fmt.Fprintf(w, "%-36s  %-12s  %-30s  %-20s  %-17s  %s\n", t.ID, t.Prefix, t.UserEmail, t.Name, last, status)
+			}
+			return w.Flush()
+		},
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke ID [--org SLUG]",
+		Short: "Revoke a token by its id (see 'token list')",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			org, err := resolveOrg(ctx, svc, orgSlug)
+			if err != nil {
+				return err
+			}
+			p, err := o.principal(ctx, e, svc, org)
+			if err != nil {
+				return err
+			}
+			if err := svc.RevokeToken(ctx, p, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "revoked", args[0])
+			return nil
+		},
+	}
+	cmd.PersistentFlags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
+	cmd.PersistentFlags().StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER with owner rights)")
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func auditLogCmd(e *env, o *options) *cobra.Command {
+	cmd := &cobra.Command{Use: "audit-log", Short: "Check the tamper-evident audit trail"}
+	var orgSlug string
+	verify := &cobra.Command{
+		Use:   "verify [--org SLUG]",
+		Short: "Recompute the hash chains and report the first broken entry",
+		Long: `Recompute every audit chain from its first entry: sequence numbers without gaps, each entry's
+previous-hash equal to the hash before it, each hash equal to the SHA-256 of its content, and the
+chain head equal to the last entry. Without --org every organisation and the instance chain are checked.
+Exit 1 when a chain is broken; the first line then names it:
+  audit log broken: organisation SLUG entry SEQ: REASON`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			type chain struct{ id, label string }
+			var chains []chain
+			if orgSlug != "" {
+				org, err := svc.OrganisationBySlug(ctx, orgSlug)
+				if err != nil {
+					return usagef("no organisation has the slug %q", orgSlug)
+				}
+				chains = append(chains, chain{org.ID, "organisation " + org.Slug})
+			} else {
+				orgs, err := svc.Organisations(ctx)
+				if err != nil {
+					return err
+				}
+				for _, org := range orgs {
+					chains = append(chains, chain{org.ID, "organisation " + org.Slug})
+				}
+				chains = append(chains, chain{bulwark.InstanceChain, "instance chain"})
+			}
+			var broken, ok []string
+			for _, c := range chains {
+				n, brk, err := svc.VerifyChain(ctx, c.id)
+				if err != nil {
+					return err
+				}
+				if brk != nil {
+					broken = append(broken, fmt.Sprintf("audit log broken: %s entry %d: %s", c.label, brk.Seq, brk.Reason))
+				} else {
+					ok = append(ok, fmt.Sprintf("ok: %s, %d entries", c.label, n))
+				}
+			}
+			for _, l := range append(broken, ok...) {
+				fmt.Fprintln(e.stdout, l)
+			}
+			if len(broken) > 0 {
+				return errors.New(broken[0])
+			}
+			return nil
+		},
+	}
+	verify.Flags().StringVar(&orgSlug, "org", "", "check only this organisation")
+	cmd.AddCommand(verify)
+	return cmd
+}
+
+// exportKinds lists the kinds of CONTRACT.md; those of later modules say so.
+var exportKinds = map[string][]string{"audit-log": {"csv", "json"}}
+
+func exportCmd(e *env, o *options) *cobra.Command {
+	var format, out, orgSlug string
+	cmd := &cobra.Command{
+		Use:   "export KIND --format FMT -o FILE|- [--org SLUG]",
+		Short: "Export a register or log (audit-log: csv, json)",
+		Long: `Export data to a file, or to standard output with "-o -".
+  audit-log   csv, json: the whole hash chain, oldest first; the export is itself audited,
+              so the last entry is the chain head at the time of export.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			formats, ok := exportKinds[args[0]]
+			if !ok {
+				return usagef("cannot export %q yet; available: audit-log", args[0])
+			}
+			if !contains(formats, format) {
+				return usagef("--format must be one of %s for %s", strings.Join(formats, ", "), args[0])
+			}
+			if out == "" {
+				return usagef("give -o FILE, or -o - for standard output")
+			}
+			ctx := cmd.Context()
+			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			org, err := resolveOrg(ctx, svc, orgSlug)
+			if err != nil {
+				return err
+			}
+			p, err := o.principal(ctx, e, svc, org)
+			if err != nil {
+				return err
+			}
+			var w io.Writer = e.stdout
+			var f *os.File
+			if out != "-" {
+				if f, err = os.Create(out); err != nil {
+					return fmt.Errorf("cannot create %s: %w", out, err)
+				}
+				defer f.Close()
+				w = f
+			}
+			bw := bufio.NewWriterSize(w, 64<<10)
+			head, err := svc.ExportAuditLog(ctx, p, format, bw)
+			if err != nil {
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			if f != nil {
+				if err := f.Close(); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "exported %d audit entries to %s; chain head %d %s\n", head.Seq, absPath(out), head.Seq, head.Hash)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "output format (required)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
+	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
+	cmd.Flags().StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER)")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func versionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print version, commit and build date",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			commit, date := Commit, BuildDate
+			if info, ok := debug.ReadBuildInfo(); ok {
+				for _, s := range info.Settings {
+					if s.Key == "vcs.revision" && commit == "unknown" {
+						commit = s.Value
+					}
+					if s.Key == "vcs.time" && date == "unknown" {
+						date = s.Value
+					}
+				}
+			}
+			fmt.Fprintf(e.stdout, "bulwark %s\ncommit %s\nbuilt %s\n", Version, commit, date)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,22 @@
+// Command bulwark is the Bulwark ISMS: web UI, JSON API and CLI in one binary.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bulwark-isms/bulwark/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bulwark: "+cli.Message(err))
+	}
+	os.Exit(cli.ExitCode(err))
+}

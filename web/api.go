@@ -1,0 +1,393 @@
+package web
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+)
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user":         map[string]string{"id": p.User.ID, "email": p.User.Email, "name": p.User.Name},
+		"organisation": map[string]string{"id": p.Org.ID, "slug": p.Org.Slug, "name": p.Org.Name},
+		"role":         p.Role,
+	})
+}
+
+func (s *Server) apiOrganisation(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, principalFrom(r).Org)
+}
+
+func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	var u app.SettingsUpdate
+	var name, tz, order string
+	var sod bool
+	if fr.get("name", &name) {
+		u.Name = &name
+	}
+	if fr.get("time_zone", &tz) {
+		u.TimeZone = &tz
+	}
+	if fr.get("date_order", &order) {
+		u.DateOrder = &order
+	}
+	if fr.get("segregation_of_duties", &sod) {
+		u.SegregationOfDuties = &sod
+	}
+	fr.readOnly("id", "slug", "created_at")
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	o, err := s.svc.UpdateSettings(r.Context(), principalFrom(r), u)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// memberJSON is a member as the API shows it.
+func memberJSON(m *bulwark.Member, now time.Time) map[string]any {
+	return map[string]any{"id": m.ID, "user_id": m.UserID, "email": m.Email, "name": m.Name, "role": m.Role,
+		"expires_at": m.ExpiresAt, "deactivated_at": m.DeactivatedAt, "status": m.Status(now), "created_at": m.CreatedAt, "version": m.Version}
+}
+
+func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.svc.Members(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	now := time.Now()
+	items := make([]any, 0, len(ms))
+	for _, m := range ms {
+		if r.URL.Query().Get("status") != "" && m.Status(now) != r.URL.Query().Get("status") {
+			continue
+		}
+		items = append(items, memberJSON(m, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+}
+
+func (s *Server) findMember(r *http.Request) (*bulwark.Member, error) {
+	ms, err := s.svc.Members(r.Context(), principalFrom(r))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.ID == r.PathValue("id") {
+			return m, nil
+		}
+	}
+	return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Member not found.")
+}
+
+func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) {
+	m, err := s.findMember(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, m.Version))
+	writeJSON(w, http.StatusOK, memberJSON(m, time.Now()))
+}
+
+// ifMatch reads the expected version from If-Match ("N" or W/"N").
+func ifMatch(r *http.Request) (*int, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return nil, nil
+	}
+	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	n, err := strconv.Atoi(h)
+	if err != nil {
+		return nil, bulwark.Errorf(bulwark.EMALFORMED, `If-Match must be a version such as "3".`)
+	}
+	return &n, nil
+}
+
+func (s *Server) apiMemberPatch(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	expect, err := ifMatch(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	var u app.MemberUpdate
+	u.ExpectVersion = expect
+	var role string
+	if fr.get("role", &role) {
+		rl, err := bulwark.ParseRole(role)
+		if err != nil {
+			fr.v.Add("role", "must be one of owner, admin, manager, contributor, auditor, employee")
+		} else {
+			u.Role = &rl
+		}
+	}
+	if fr.has("expires_at") {
+		fr.used["expires_at"] = true
+		var exp *time.Time
+		if !fr.isNull("expires_at") {
+			var t time.Time
+			if fr.get("expires_at", &t) {
+				t = t.UTC()
+				exp = &t
+			}
+		}
+		u.ExpiresAt = &exp
+	}
+	var active bool
+	if fr.get("active", &active) {
+		u.Active = &active
+	}
+	var version int
+	if fr.get("version", &version) && u.ExpectVersion == nil {
+		u.ExpectVersion = &version
+	}
+	fr.readOnly("id", "user_id", "email", "name", "status", "created_at", "deactivated_at")
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	m, err := s.svc.UpdateMember(r.Context(), principalFrom(r), r.PathValue("id"), u)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, m.Version))
+	writeJSON(w, http.StatusOK, memberJSON(m, time.Now()))
+}
+
+func (s *Server) apiMemberReset(w http.ResponseWriter, r *http.Request) {
+	link, err := s.svc.IssuePasswordReset(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"link": link, "expires_in_seconds": int(app.PasswordResetTTL.Seconds())})
+}
+
+func invitationJSON(i *bulwark.Invitation, now time.Time) map[string]any {
+	m := map[string]any{"id": i.ID, "email": i.Email, "role": i.Role, "status": i.Status(now), "created_by": i.CreatedBy,
+		"created_at": i.CreatedAt, "expires_at": i.ExpiresAt, "accepted_at": i.AcceptedAt, "revoked_at": i.RevokedAt}
+	if i.Link != "" {
+		m["link"] = i.Link
+	}
+	return m
+}
+
+func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request) {
+	invs, err := s.svc.Invitations(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	now := time.Now()
+	items := make([]any, 0, len(invs))
+	for _, i := range invs {
+		items = append(items, invitationJSON(i, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+}
+
+func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	var email, role string
+	if !fr.get("email", &email) {
+		fr.v.Add("email", "is required")
+	}
+	if !fr.get("role", &role) {
+		fr.v.Add("role", "is required")
+	}
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	inv, err := s.svc.Invite(r.Context(), principalFrom(r), email, bulwark.Role(strings.ToLower(role)))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/invitations/"+inv.ID)
+	writeJSON(w, http.StatusCreated, invitationJSON(inv, time.Now()))
+}
+
+func (s *Server) apiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.RevokeInvitation(r.Context(), principalFrom(r), r.PathValue("id")); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.svc.Tokens(r.Context(), principalFrom(r), r.URL.Query().Get("all") == "true")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if ts == nil {
+		ts = []*bulwark.APIToken{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": ts, "next_cursor": nil})
+}
+
+func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	var name, scope, memberID string
+	fr.get("name", &name)
+	fr.get("scope", &scope)
+	fr.get("member_id", &memberID)
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	t, err := s.svc.CreateToken(r.Context(), principalFrom(r), memberID, name, scope)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/tokens/"+t.ID)
+	writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.RevokeToken(r.Context(), principalFrom(r), r.PathValue("id")); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// auditFilter reads the audit-log filters of a query string.
+func auditFilter(r *http.Request) (bulwark.AuditFilter, error) {
+	q := r.URL.Query()
+	f := bulwark.AuditFilter{ActorID: q.Get("actor"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id"), Action: q.Get("action")}
+	var v bulwark.Validation
+	for _, k := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s := q.Get(k.name); s != "" {
+			t, err := parseDateOrTime(s)
+			if err != nil {
+				v.Add(k.name, "must be a date (2026-01-31) or time (2026-01-31T12:00:00Z)")
+				continue
+			}
+			if k.name == "to" && len(s) == 10 {
+				t = t.Add(24 * time.Hour) // a "to" date includes that whole day
+			}
+			*k.dst = &t
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			v.Add("limit", "must be a number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		seq, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "s:"), 10, 64)
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "s:") {
+			v.Add("cursor", "is not a cursor returned by this list")
+		}
+		f.BeforeSeq = seq
+	}
+	return f, v.Err()
+}
+
+func parseDateOrTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+func cursorFor(seq int64) any {
+	if seq == 0 {
+		return nil
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("s:" + strconv.FormatInt(seq, 10)))
+}
+
+func (s *Server) apiAuditLog(w http.ResponseWriter, r *http.Request) {
+	f, err := auditFilter(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	page, err := s.svc.AuditLog(r.Context(), principalFrom(r), f)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	items := page.Entries
+	if items == nil {
+		items = []*bulwark.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursorFor(page.Next), "head": page.Head})
+}
+
+func (s *Server) apiAuditHead(w http.ResponseWriter, r *http.Request) {
+	h, err := s.svc.AuditHead(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) {
+	s.exportAudit(w, r)
+}
+
+// exportAudit streams the audit log as CSV or JSON to the response.
+func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "json" {
+		s.problemOrPage(w, r, bulwark.Invalid("format", "must be csv or json"))
+		return
+	}
+	ct := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json"}[format]
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="audit-log-%s-%s.%s"`, p.Org.Slug, time.Now().UTC().Format("20060102T150405Z"), format))
+	if _, err := s.svc.ExportAuditLog(r.Context(), p, format, w); err != nil {
+		// Headers may be gone already; log, and answer only if nothing was written.
+		s.log.Error("audit log export failed", "request_id", requestID(r), "err", err)
+	}
+}

@@ -1,0 +1,154 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/bulwark-isms/bulwark"
+)
+
+var statusOf = map[string]int{
+	bulwark.EINVALID:      http.StatusUnprocessableEntity,
+	bulwark.EMALFORMED:    http.StatusBadRequest,
+	bulwark.ENOTFOUND:     http.StatusNotFound,
+	bulwark.ECONFLICT:     http.StatusConflict,
+	bulwark.EUNAUTHORIZED: http.StatusUnauthorized,
+	bulwark.EFORBIDDEN:    http.StatusForbidden,
+	bulwark.ETHROTTLED:    http.StatusTooManyRequests,
+	bulwark.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	bulwark.EINTERNAL:     http.StatusInternalServerError,
+	"unsupported_media":   http.StatusUnsupportedMediaType,
+}
+
+// errorStatus maps an error to its HTTP status and logs internal errors (whose
+// text is never shown).
+func (s *Server) errorStatus(r *http.Request, err error) int {
+	code := bulwark.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError {
+		s.log.Error("internal error", "request_id", requestID(r), "path", r.URL.Path, "err", err)
+	}
+	return status
+}
+
+func retryAfter(w http.ResponseWriter, err error) {
+	var e *bulwark.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+}
+
+// problem writes err as RFC 9457 application/problem+json.
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
+	status := s.errorStatus(r, err)
+	retryAfter(w, err)
+	body := map[string]any{"type": "about:blank", "status": status, "title": http.StatusText(status), "detail": bulwark.ErrorMessage(err)}
+	var e *bulwark.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		body["errors"] = e.Fields
+	}
+	if id := requestID(r); id != "" {
+		body["request_id"] = id
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// problemOrPage answers an API request with problem+json and a UI request with a page.
+func (s *Server) problemOrPage(w http.ResponseWriter, r *http.Request, err error) {
+	if isAPI(r) {
+		s.problem(w, r, err)
+		return
+	}
+	s.renderError(w, r, err)
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads a JSON object body into a map of raw fields, rejecting other
+// media types (415), bodies over the limit (413) and malformed JSON (400).
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && mt != "application/merge-patch+json") {
+		return nil, &bulwark.Error{Code: "unsupported_media", Message: "Send the body as application/json or application/merge-patch+json."}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, bulwark.Errorf(bulwark.ETOOLARGE, "The body is larger than %d bytes.", mbe.Limit)
+		}
+		return nil, bulwark.Errorf(bulwark.EMALFORMED, "The body could not be read.")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return nil, bulwark.Errorf(bulwark.EMALFORMED, "The body is not a JSON object.")
+	}
+	return fields, nil
+}
+
+// fieldReader takes typed values out of a decoded body and remembers which
+// fields were unknown or of the wrong type, so one 422 names them all.
+type fieldReader struct {
+	fields map[string]json.RawMessage
+	v      bulwark.Validation
+	used   map[string]bool
+}
+
+func newFieldReader(f map[string]json.RawMessage) *fieldReader {
+	return &fieldReader{fields: f, used: map[string]bool{}}
+}
+
+// has reports whether field was sent (possibly as null).
+func (fr *fieldReader) has(field string) bool { _, ok := fr.fields[field]; return ok }
+
+func (fr *fieldReader) isNull(field string) bool { return string(fr.fields[field]) == "null" }
+
+// get unmarshals field into dst when present; it reports presence.
+func (fr *fieldReader) get(field string, dst any) bool {
+	raw, ok := fr.fields[field]
+	fr.used[field] = true
+	if !ok {
+		return false
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		fr.v.Add(field, fmt.Sprintf("has the wrong type (%T expected)", dst))
+		return false
+	}
+	return true
+}
+
+// readOnly marks fields that may be sent back unchanged but are ignored.
+func (fr *fieldReader) readOnly(fields ...string) {
+	for _, f := range fields {
+		if fr.has(f) {
+			fr.v.Add(f, "is read-only")
+		}
+		fr.used[f] = true
+	}
+}
+
+// err reports unknown fields and type errors.
+func (fr *fieldReader) err() error {
+	for f := range fr.fields {
+		if !fr.used[f] {
+			fr.v.Add(f, "is not a known field")
+		}
+	}
+	return fr.v.Err()
+}

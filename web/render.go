@@ -1,0 +1,164 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+// page is what every template receives.
+type page struct {
+	Title    string
+	Nav      string
+	User     *bulwark.User
+	P        *bulwark.Principal
+	Orgs     []sqlstore.Membership
+	Sections any
+	Notice   string
+	Error    string
+	Fields   []bulwark.FieldError
+	Form     map[string]string
+	Data     any
+}
+
+type fieldErr struct{ ID, Msg string }
+
+// FieldErr returns the error of one form field, for the "ferr" template.
+func (p *page) FieldErr(name string) *fieldErr {
+	for _, f := range p.Fields {
+		if f.Field == name {
+			return &fieldErr{ID: name, Msg: f.Message}
+		}
+	}
+	return nil
+}
+
+// FieldList lists field errors not shown next to a field.
+func (p *page) FieldList() []bulwark.FieldError { return p.Fields }
+
+var funcs = template.FuncMap{
+	"date": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2006-01-02")
+		case *time.Time:
+			if v != nil {
+				return v.UTC().Format("2006-01-02")
+			}
+		}
+		return ""
+	},
+	"datetime": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2006-01-02T15:04Z")
+		case *time.Time:
+			if v != nil {
+				return v.UTC().Format("2006-01-02T15:04Z")
+			}
+		}
+		return ""
+	},
+	"status":    func(m *bulwark.Member) string { return m.Status(time.Now()) },
+	"invstatus": func(i *bulwark.Invitation) string { return i.Status(time.Now()) },
+	"actor": func(names map[string]string, id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return id
+	},
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes a page with status. Signed-in pages get the organisation switcher.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg *page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	if pg.User == nil {
+		pg.User = userFrom(r)
+	}
+	if pg.P == nil {
+		pg.P = principalFrom(r)
+	}
+	if pg.Form == nil {
+		pg.Form = map[string]string{}
+	}
+	pg.Sections = Sections
+	if pg.User != nil && pg.Orgs == nil {
+		pg.Orgs, _ = s.svc.Memberships(r.Context(), pg.User.ID)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+		s.log.Error("render template", "name", name, "err", err, "request_id", requestID(r))
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// renderError shows err as a page with the matching status.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status := s.errorStatus(r, err)
+	retryAfter(w, err)
+	title := map[int]string{401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Conflict", 429: "Too many attempts"}[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	s.render(w, r, status, "error", &page{Title: title, Data: bulwark.ErrorMessage(err)})
+}
+
+// formError re-renders a form page with the error of err; internal errors become
+// an error page.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, pg *page, err error) {
+	var e *bulwark.Error
+	if !errors.As(err, &e) || e.Code == bulwark.EINTERNAL {
+		s.renderError(w, r, err)
+		return
+	}
+	retryAfter(w, err)
+	pg.Error = e.Message
+	pg.Fields = e.Fields
+	s.render(w, r, s.errorStatus(r, err), name, pg)
+}
+
+// formValues copies the named form fields (never passwords) for re-display.
+func formValues(r *http.Request, names ...string) map[string]string {
+	m := map[string]string{}
+	for _, n := range names {
+		m[n] = r.FormValue(n)
+	}
+	return m
+}
