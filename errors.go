@@ -12,15 +12,15 @@ import (
 // Error codes. The HTTP adapter maps each to a status; anything without a code is
 // an internal error whose text is logged and never shown.
 const (
-	EINVALID      = "invalid"       // input fails validation (422)
-	EMALFORMED    = "malformed"     // request cannot be parsed (400)
-	ENOTFOUND     = "not_found"     // absent, or belongs to another organisation (404)
-	ECONFLICT     = "conflict"      // stale version or conflicting state (409)
-	EUNAUTHORIZED = "unauthorized"  // not signed in (401)
-	EFORBIDDEN    = "forbidden"     // the role does not allow it (403)
-	ETHROTTLED    = "throttled"     // too many attempts (429)
-	ETOOLARGE     = "too_large"     // body too large (413)
-	EINTERNAL     = "internal"      // a bug or an unavailable dependency (500)
+	EINVALID      = "invalid"      // input fails validation (422)
+	EMALFORMED    = "malformed"    // request cannot be parsed (400)
+	ENOTFOUND     = "not_found"    // absent, or belongs to another organisation (404)
+	ECONFLICT     = "conflict"     // stale version or conflicting state (409)
+	EUNAUTHORIZED = "unauthorized" // not signed in (401)
+	EFORBIDDEN    = "forbidden"    // the role does not allow it (403)
+	ETHROTTLED    = "throttled"    // too many attempts (429)
+	ETOOLARGE     = "too_large"    // body too large (413)
+	EINTERNAL     = "internal"     // a bug or an unavailable dependency (500)
 )
 
 // FieldError names one invalid input field and says why, in words meant for the user.
@@ -79,7 +79,9 @@ func ErrorMessage(err error) string {
 type Validation struct{ fields []FieldError }
 
 // Add records that field is invalid.
-func (v *Validation) Add(field, message string) { v.fields = append(v.fields, FieldError{field, message}) }
+func (v *Validation) Add(field, message string) {
+	v.fields = append(v.fields, FieldError{field, message})
+}
 
 // Err returns nil when nothing was added, else an EINVALID *Error with every field.
 func (v *Validation) Err() error {

@@ -38,4 +38,3 @@ func TestHashAndVerify(t *testing.T) {
 		t.Fatalf("a malformed hash must be an error of its own, got %v", err)
 	}
 }
-
