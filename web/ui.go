@@ -47,6 +47,17 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg.Form = formValues(r, "email", "next")
+	var v bulwark.Validation
+	if strings.TrimSpace(r.FormValue("email")) == "" {
+		v.Add("email", "is required")
+	}
+	if r.FormValue("password") == "" {
+		v.Add("password", "is required")
+	}
+	if err := v.Err(); err != nil {
+		s.formError(w, r, "signin", pg, err)
+		return
+	}
 	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), requestID(r))
 	if err != nil {
 		s.formError(w, r, "signin", pg, err)
