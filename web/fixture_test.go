@@ -49,11 +49,6 @@ func newFixture(t testing.TB, db *sqlstore.DB, opts ...fixtureOption) *fixture {
 		o(&acfg, &wcfg)
 	}
 	f.start(acfg, wcfg)
-	if acfg.BaseURL == "http://bulwark.test" { // links must point at the running server
-		acfg.BaseURL = f.ts.URL
-		f.ts.Close()
-		f.start(acfg, wcfg)
-	}
 	ctx := context.Background()
 	org, _, err := f.svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Acme Ltd", OwnerEmail: "owner@acme.test", OwnerName: "Olivia Owner", Password: pw}, app.Meta{ActorID: "cli:test"})
 	if err != nil {
@@ -65,13 +60,18 @@ func newFixture(t testing.TB, db *sqlstore.DB, opts ...fixtureOption) *fixture {
 }
 
 func (f *fixture) start(acfg app.Config, wcfg web.Config) {
+	f.ts = httptest.NewUnstartedServer(nil)
+	if acfg.BaseURL == "http://bulwark.test" { // links must point at this server
+		acfg.BaseURL = "http://" + f.ts.Listener.Addr().String()
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.svc = app.New(f.db, password.NewHasher(password.TestParams, 4), quiet, acfg)
 	var err error
 	if f.srv, err = web.New(f.svc, wcfg, quiet); err != nil {
 		f.t.Fatal(err)
 	}
-	f.ts = httptest.NewServer(f.srv)
+	f.ts.Config.Handler = f.srv
+	f.ts.Start()
 	f.t.Cleanup(f.ts.Close)
 }
 
