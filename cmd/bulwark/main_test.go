@@ -1,0 +1,246 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+)
+
+var binary string
+
+// TestMain builds the real binary once; the tests run it as a user would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "bulwark-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "bulwark")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build bulwark: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, dir, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Env = append(os.Environ(), "BULWARK_LOG_FORMAT=json")
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestEndToEnd(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			dir := t.TempDir()
+			dsn := sqltest.EmptyDSN(t, d)
+			if d == sqlstore.SQLite {
+				dsn = "sqlite:" + filepath.Join(dir, "bulwark.db")
+			}
+			db := "--db=" + dsn
+			res := run(t, dir, "correct horse battery staple\n", "setup", db, "--org", "Acme Ltd", "--email", "ciso@acme.test", "--password-file", "-")
+			if res.code != 0 || strings.TrimSpace(res.stdout) != "acme-ltd" {
+				t.Fatalf("setup: %+v", res)
+			}
+			res = run(t, dir, "", "token", "create", db, "--email", "ciso@acme.test")
+			token := strings.TrimSpace(res.stdout)
+			if res.code != 0 || !strings.HasPrefix(token, "bwk_") || strings.Count(res.stdout, "\n") != 1 {
+				t.Fatalf("token create: %+v", res)
+			}
+			addr := freeAddr(t)
+			srv := exec.Command(binary, "serve", db, "--addr", addr, "--data-dir", filepath.Join(dir, "data"))
+			srv.Dir = dir
+			var logs bytes.Buffer
+			srv.Stderr = &logs
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Process.Kill()
+			base := "http://" + addr
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				res, err := http.Get(base + "/healthz")
+				if err == nil && res.StatusCode == 200 {
+					res.Body.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("server did not come up: %s", logs.String())
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			hres, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var me struct {
+				User struct{ Email string }
+				Organisation struct{ Slug string }
+				Role string
+			}
+			body, _ := io.ReadAll(hres.Body)
+			hres.Body.Close()
+			if err := json.Unmarshal(body, &me); err != nil || hres.StatusCode != 200 || me.User.Email != "ciso@acme.test" || me.Organisation.Slug != "acme-ltd" || me.Role != "owner" {
+				t.Fatalf("/api/v1/me: %d %s", hres.StatusCode, body)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "data", "secret.key")); err != nil {
+				t.Errorf("secret key not created: %v", err)
+			}
+			// Graceful shutdown on SIGTERM.
+			if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- srv.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("serve exited with %v: %s", err, logs.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("serve did not stop on SIGTERM")
+			}
+			if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+				t.Errorf("no shutdown log: %s", logs.String())
+			}
+
+			res = run(t, dir, "", "audit-log", "verify", db)
+			if res.code != 0 || !strings.Contains(res.stdout, "ok: organisation acme-ltd") {
+				t.Fatalf("verify: %+v", res)
+			}
+			res = run(t, dir, "", "export", "audit-log", db, "--format", "csv", "-o", "-")
+			if res.code != 0 || !strings.HasPrefix(res.stdout, "seq,at,actor_id") || !strings.Contains(res.stdout, "audit_log.export") {
+				t.Fatalf("export: %+v", res)
+			}
+			tamper(t, dsn, `UPDATE audit_log SET action = 'forged' WHERE seq = 2`)
+			res = run(t, dir, "", "audit-log", "verify", db)
+			first := strings.SplitN(res.stdout, "\n", 2)[0]
+			if res.code != 1 || first != "audit log broken: organisation acme-ltd entry 2: its content does not match its hash (the entry was altered)" {
+				t.Fatalf("verify after tampering: %+v", res)
+			}
+			// A second organisation: --org becomes necessary.
+			run(t, dir, "correct horse battery staple\n", "setup", db, "--org", "Beta", "--email", "ciso@acme.test", "--password-file", "-")
+			res = run(t, dir, "", "token", "create", db, "--email", "ciso@acme.test")
+			if res.code != 2 || !strings.Contains(res.stderr, "acme-ltd, beta") {
+				t.Fatalf("ambiguous organisation: %+v", res)
+			}
+			res = run(t, dir, "wrong password here\n", "setup", db, "--org", "Gamma", "--email", "ciso@acme.test", "--password-file", "-")
+			if res.code != 1 || !strings.Contains(res.stderr, "does not match") {
+				t.Fatalf("setup with a wrong password: %+v", res)
+			}
+			if res := run(t, dir, "", "token", "create", db, "--email", "ciso@acme.test", "--org", "gamma"); res.code != 2 {
+				t.Fatalf("the refused organisation exists: %+v", res)
+			}
+		})
+	}
+}
+
+func tamper(t *testing.T, dsn, stmt string) {
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	guard := []string{`DROP TRIGGER audit_log_no_update`}
+	if db.Dialect == sqlstore.Postgres {
+		guard = []string{`ALTER TABLE audit_log DISABLE TRIGGER USER`}
+	}
+	for _, s := range append(guard, stmt) {
+		if _, err := db.SQL().Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+func TestFailedMigrationExitsNonZeroAndChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A table in the way makes the first migration fail halfway.
+	if _, err := db.Exec(`CREATE TABLE sessions (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, cmd := range [][]string{{"migrate"}, {"serve", "--addr", freeAddr(t)}} {
+		res := run(t, dir, "", append(cmd, "--db", "sqlite:"+path)...)
+		if res.code != 1 || !strings.Contains(res.stderr, "cannot migrate the database; it was left as it was") || !strings.Contains(res.stderr, "sessions") {
+			t.Fatalf("%v: %+v", cmd, res)
+		}
+	}
+	db, _ = sql.Open("sqlite3", "file:"+path)
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the failed migration left %d tables (%v)", n, err)
+	}
+}
+
+func TestCLIUsage(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"version"}, 0, "bulwark "},
+		{[]string{"--help"}, 0, "bulwark setup --org"},
+		{[]string{"no-such-command"}, 2, "unknown command"},
+		{[]string{"setup", "--org", "X"}, 2, "required flag"},
+		{[]string{"export", "soa", "--format", "xlsx", "-o", "-"}, 2, "cannot export"},
+		{[]string{"serve", "--session-idle", "soon"}, 2, "--session-idle"},
+	}
+	for _, tt := range tests {
+		res := run(t, dir, "", tt.args...)
+		if res.code != tt.code || !strings.Contains(res.stdout+res.stderr, tt.out) {
+			t.Errorf("%v: %+v, want exit %d with %q", tt.args, res, tt.code, tt.out)
+		}
+	}
+}
