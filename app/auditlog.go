@@ -74,6 +74,11 @@ func (b *ChainBreak) Error() string { return fmt.Sprintf("entry %d: %s", b.Seq, 
 // its first entry and returns the first break, or nil with the number of entries
 // when every sequence number, link and hash holds and the head matches. It streams.
 func (s *Service) VerifyChain(ctx context.Context, orgID string) (int64, *ChainBreak, error) {
+	return s.VerifyChainProgress(ctx, orgID, nil)
+}
+
+// VerifyChainProgress is VerifyChain calling progress every 10,000 entries.
+func (s *Service) VerifyChainProgress(ctx context.Context, orgID string, progress func(checked int64)) (int64, *ChainBreak, error) {
 	var n int64
 	var brk *ChainBreak
 	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
@@ -85,6 +90,9 @@ func (s *Service) VerifyChain(ctx context.Context, orgID string) (int64, *ChainB
 		stop := fmt.Errorf("stop")
 		err = tx.EachAuditEntry(ctx, orgID, func(e *bulwark.AuditEntry) error {
 			n++
+			if progress != nil && n%10000 == 0 {
+				progress(n)
+			}
 			switch {
 			case e.Seq != n:
 				brk = &ChainBreak{n, fmt.Sprintf("missing or out of order (found sequence %d where %d was expected)", e.Seq, n)}

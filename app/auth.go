@@ -123,7 +123,7 @@ func (s *Service) SessionUser(ctx context.Context, secret string) (*bulwark.User
 	var sess *sqlstore.Session
 	var user *bulwark.User
 	var now time.Time
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		now = tx.Now()
 		sess, user, err = tx.SessionUser(ctx, h)
@@ -151,7 +151,7 @@ func (s *Service) SessionUser(ctx context.Context, secret string) (*bulwark.User
 // existence is not revealed).
 func (s *Service) OrgPrincipal(ctx context.Context, user *bulwark.User, slug string, m Meta) (*bulwark.Principal, error) {
 	var p *bulwark.Principal
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		o, mem, err := tx.MemberPrincipal(ctx, slug, user.ID)
 		if err != nil {
 			return err
@@ -172,7 +172,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string, m Meta) (*bu
 	h := HashSecret(token)
 	var tp *sqlstore.TokenPrincipal
 	var now time.Time
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		now = tx.Now()
 		tp, err = tx.TokenByHash(ctx, h)

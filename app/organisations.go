@@ -37,6 +37,9 @@ func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, 
 	} else if !bulwark.ValidSlug(slug) {
 		return nil, bulwark.Invalid("slug", "must be lowercase letters, digits and single dashes, at most 63 characters")
 	}
+	if m.ActorID == "" { // the first-run page: the new owner acts
+		m.ActorID = ownerID
+	}
 	o := &bulwark.Organisation{Name: strings.TrimSpace(name), Slug: slug, Settings: bulwark.DefaultSettings()}
 	if err := tx.InsertOrganisation(ctx, o); err != nil {
 		return nil, err
@@ -50,9 +53,6 @@ func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, 
 	mem, err := tx.InsertMember(ctx, o.ID, ownerID, bulwark.RoleOwner, nil)
 	if err != nil {
 		return nil, err
-	}
-	if m.ActorID == "" { // the creator is the new owner
-		m.ActorID = ownerID
 	}
 	if err := audit(ctx, tx, o.ID, m, "member.create", "member", mem.ID, mem.Email, bulwark.Changes{
 		"user_id": bulwark.Added(ownerID), "role": bulwark.Added(string(bulwark.RoleOwner)),

@@ -127,15 +127,23 @@ Every flag can also be set through its BULWARK_* environment variable; flags win
 	return root
 }
 
+// isTerminal reports whether w is a terminal, where progress and text logs go.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 // logger builds the slog logger of the chosen format.
 func (o *options) logger(w io.Writer) *slog.Logger {
 	format := o.logFormat
 	if format == "" {
 		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+		if isTerminal(w) {
+			format = "text"
 		}
 	}
 	if format == "text" {

@@ -433,8 +433,16 @@ Exit 1 when a chain is broken; the first line then names it:
 				chains = append(chains, chain{bulwark.InstanceChain, "instance chain"})
 			}
 			var broken, ok []string
+			tty := isTerminal(e.stderr)
 			for _, c := range chains {
-				n, brk, err := svc.VerifyChain(ctx, c.id)
+				var progress func(int64)
+				if tty {
+					progress = func(n int64) { fmt.Fprintf(e.stderr, "\rverifying %s: %d entries…", c.label, n) }
+				}
+				n, brk, err := svc.VerifyChainProgress(ctx, c.id, progress)
+				if tty && n >= 10000 {
+					fmt.Fprint(e.stderr, "\r\033[K")
+				}
 				if err != nil {
 					return err
 				}

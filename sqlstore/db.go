@@ -49,12 +49,15 @@ type DB struct {
 
 	rebindMu sync.RWMutex
 	rebound  map[string]string
+
+	stmtMu sync.RWMutex
+	stmts  map[string]*sql.Stmt // prepared statements of View, by query
 }
 
 // Open opens the database named by dsn: "sqlite:PATH" (or a bare path), or a
 // postgres:// URL. It does not migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{DSN: dsn, Now: Now, rebound: map[string]string{}}
+	db := &DB{DSN: dsn, Now: Now, rebound: map[string]string{}, stmts: map[string]*sql.Stmt{}}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db.Dialect = Postgres
@@ -103,6 +106,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = map[string]*sql.Stmt{}
+	db.stmtMu.Unlock()
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -121,11 +130,42 @@ func (db *DB) SQL() *sql.DB { return db.writer }
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Tx is one transaction. Every store method hangs off it, so a change and its audit
-// entry always commit or roll back together.
+// entry always commit or roll back together. A Tx from View has no transaction:
+// it runs single statements on the read pool with cached prepared statements.
 type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+}
+
+// View runs fn for reads that need no transaction (one statement, or statements
+// that need not see one snapshot), with prepared statements cached per query.
+// It is the fast path of authentication, which runs on every request.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return fn(&Tx{db: db, now: db.Now().UTC().Truncate(time.Microsecond)})
+}
+
+// stmt returns the cached prepared statement of q on the read pool.
+func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	db.stmtMu.RLock()
+	st, ok := db.stmts[q]
+	db.stmtMu.RUnlock()
+	if ok {
+		return st, nil
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := db.reader.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(db.stmts) < 1000 {
+		db.stmts[q] = st
+	}
+	return st, nil
 }
 
 // Now is the transaction's fixed time.
@@ -202,14 +242,32 @@ func (db *DB) rebind(q string) string {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.tx == nil {
+		return nil, fmt.Errorf("write outside a transaction: %s", q)
+	}
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx.tx == nil {
+		st, err := tx.db.stmt(ctx, tx.db.rebind(q))
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx.tx == nil {
+		st, err := tx.db.stmt(ctx, tx.db.rebind(q))
+		if err != nil {
+			// Let Scan report the error: a Row from a failed query carries it.
+			return tx.db.reader.QueryRowContext(ctx, tx.db.rebind(q), args...)
+		}
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 

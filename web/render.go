@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
+	"sort"
 	"errors"
 	"fmt"
 	"html/template"
@@ -69,12 +71,45 @@ var funcs = template.FuncMap{
 	},
 	"status":    func(m *bulwark.Member) string { return m.Status(time.Now()) },
 	"invstatus": func(i *bulwark.Invitation) string { return i.Status(time.Now()) },
+	"changes": changesText,
 	"actor": func(names map[string]string, id string) string {
 		if n, ok := names[id]; ok {
 			return n
 		}
 		return id
 	},
+}
+
+// changesText renders an audit entry's changes as "field: before → after" lines.
+func changesText(raw json.RawMessage) []string {
+	var ch map[string]struct {
+		Before any `json:"before"`
+		After  any `json:"after"`
+	}
+	if err := json.Unmarshal(raw, &ch); err != nil {
+		return []string{string(raw)}
+	}
+	keys := make([]string, 0, len(ch))
+	for k := range ch {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, len(keys))
+	show := func(v any) string {
+		if v == nil {
+			return "∅"
+		}
+		return fmt.Sprint(v)
+	}
+	for _, k := range keys {
+		c := ch[k]
+		if c.Before == nil {
+			out = append(out, k+": "+show(c.After))
+		} else {
+			out = append(out, k+": "+show(c.Before)+" → "+show(c.After))
+		}
+	}
+	return out
 }
 
 func parsePages() (map[string]*template.Template, error) {

@@ -63,6 +63,11 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "signin", pg, err)
 		return
 	}
+	if old := sessionSecret(r, s.cookieName()); old != "" { // never keep a session id across sign-ins
+		if u := userFrom(r); u != nil {
+			_ = s.svc.SignOut(r.Context(), old, u, s.meta(r))
+		}
+	}
 	s.setSessionCookie(w, secret)
 	http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
 }

@@ -1,0 +1,172 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// browser starts Debian's chromium headless. Without chromium the test skips,
+// except under CI, where that is a failure.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; under CI browser tests must run (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil { // start the browser now
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func must[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserFirstRunInviteAndRoleChange drives the UI as people do: the first-run
+// page with its code, an invitation accepted in a second browser context, and a
+// role change.
+func TestBrowserFirstRunInviteAndRoleChange(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := &fixture{t: t, db: db}
+		f.start(app.Config{BaseURL: "http://bulwark.test"}, web.Config{Version: "test"})
+		code, err := f.svc.IssueSetupCode(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := browser(t)
+		base := f.ts.URL
+
+		do(t, admin, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#code")))
+		if loc := must(t, admin, chromedp.Location()); loc != base+"/setup" {
+			t.Fatalf("a fresh instance should lead to the setup page, got %s", loc)
+		}
+		do(t, admin,
+			chromedp.SetValue(chromedp.CSS("#code"), "wrong-code"),
+			chromedp.SetValue(chromedp.CSS("#org"), "Acme Ltd"),
+			chromedp.SetValue(chromedp.CSS("#name"), "Olivia Owner"),
+			chromedp.SetValue(chromedp.CSS("#email"), "olivia@acme.test"),
+			chromedp.SetValue(chromedp.CSS("#password"), pw),
+			chromedp.Click(chromedp.CSS("main button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#code-error")),
+		)
+		if msg := must(t, admin, chromedp.Text(chromedp.CSS("#code-error"))); !strings.Contains(msg, "setup code") {
+			t.Fatalf("wrong code message: %q", msg)
+		}
+		do(t, admin,
+			chromedp.SetValue(chromedp.CSS("#code"), code),
+			chromedp.SetValue(chromedp.CSS("#password"), pw),
+			chromedp.Click(chromedp.CSS("main button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS(".cards")),
+		)
+		if loc := must(t, admin, chromedp.Location()); loc != base+"/o/acme-ltd/" {
+			t.Fatalf("after setup: %s", loc)
+		}
+
+		// Invite a member; the link is shown on screen.
+		do(t, admin,
+			chromedp.Navigate(base+"/o/acme-ltd/members"),
+			chromedp.SetValue(chromedp.CSS("#invite-email"), "nina@acme.test"),
+			chromedp.SetValue(chromedp.CSS("#invite-role"), "employee"),
+			chromedp.Click(chromedp.CSS("#invite-send")),
+			chromedp.WaitVisible(chromedp.CSS("#new-link")),
+		)
+		link := strings.TrimSpace(must(t, admin, chromedp.Text(chromedp.CSS("#new-link"))))
+		if !strings.HasPrefix(link, base+"/invitations/") {
+			t.Fatalf("invitation link %q", link)
+		}
+
+		// Accept in a second browser context (its own cookies).
+		invitee, cancel := chromedp.NewContext(admin, chromedp.WithNewBrowserContext())
+		defer cancel()
+		do(t, invitee,
+			chromedp.Navigate(link),
+			chromedp.WaitVisible(chromedp.CSS("#name")),
+			chromedp.SetValue(chromedp.CSS("#name"), "Nina New"),
+			chromedp.SetValue(chromedp.CSS("#password"), "nina's own long password"),
+			chromedp.Click(chromedp.CSS("main button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS(".cards")),
+		)
+		if who := must(t, invitee, chromedp.Text(chromedp.CSS(".topbar form[action='/signout']"))); !strings.Contains(who, "Nina New") || !strings.Contains(who, "Employee") {
+			t.Fatalf("invitee's header: %q", who)
+		}
+
+		// The owner changes the new member's role.
+		m, _, err := f.svc.MemberByEmail(context.Background(), mustOrgID(t, f, "acme-ltd"), "nina@acme.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(t, admin,
+			chromedp.Navigate(base+"/o/acme-ltd/members"),
+			chromedp.WaitVisible(chromedp.CSS("#role-"+m.ID)),
+			chromedp.SetValue(chromedp.CSS("#role-"+m.ID), "manager"),
+			chromedp.Click(chromedp.CSS("#member-"+m.ID+" form[action$='/role'] button")),
+			chromedp.WaitVisible(chromedp.CSS(".notice")),
+		)
+		if notice := must(t, admin, chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(notice, "role was changed") {
+			t.Fatalf("notice: %q", notice)
+		}
+		m2, _, _ := f.svc.MemberByEmail(context.Background(), m.OrgID, "nina@acme.test")
+		if m2.Role != bulwark.RoleManager {
+			t.Fatalf("role is %s", m2.Role)
+		}
+		do(t, invitee, chromedp.Navigate(base+"/o/acme-ltd/"), chromedp.WaitVisible(chromedp.CSS(".cards")))
+		if who := must(t, invitee, chromedp.Text(chromedp.CSS(".topbar form[action='/signout']"))); !strings.Contains(who, "Manager") {
+			t.Fatalf("after the role change the invitee sees %q", who)
+		}
+		if dir := os.Getenv("BULWARK_SCREENSHOTS"); dir != "" { // for people checking the look
+			for _, page := range []string{"members", "", "audit-log", "risks", "tokens"} {
+				do(t, admin, chromedp.Navigate(base+"/o/acme-ltd/"+page), chromedp.WaitVisible(chromedp.CSS("h1")))
+				png := must(t, admin, chromedp.FullScreenshot(100))
+				_ = os.WriteFile(dir+"/"+string(db.Dialect)+"-"+strings.ReplaceAll(page+"dashboard", "/", "-")+".png", png, 0o644)
+			}
+			do(t, invitee, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/o/acme-ltd/"), chromedp.WaitVisible(chromedp.CSS("h1")))
+			_ = os.WriteFile(dir+"/"+string(db.Dialect)+"-phone.png", must(t, invitee, chromedp.FullScreenshot(100)), 0o644)
+		}
+	})
+}
+
+func mustOrgID(t *testing.T, f *fixture, slug string) string {
+	o, err := f.svc.OrganisationBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
