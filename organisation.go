@@ -14,6 +14,7 @@ type Organisation struct {
 	Name      string    `json:"name"`
 	Settings  Settings  `json:"settings"`
 	CreatedAt time.Time `json:"created_at"`
+	Version   int       `json:"version"`
 }
 
 // Settings are an organisation's preferences (CONTRACT.md, "Organisations").
@@ -87,6 +88,7 @@ type Principal struct {
 	TokenID     string // set when acting through an API token
 	TokenScope  string // "" or "agent"
 	ActorID     string // what the audit log records: the user id, or "cli:NAME"
+	System      bool   // the CLI acting for the operator, not as a member
 	IP          string
 	RequestID   string
 }

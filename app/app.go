@@ -87,7 +87,7 @@ func MetaOf(p *bulwark.Principal) Meta {
 // CLIPrincipal is the principal of a CLI command run by osUser without --as: it
 // acts with the owner's permissions and is recorded as "cli:OS-USER".
 func (s *Service) CLIPrincipal(org *bulwark.Organisation, osUser string) *bulwark.Principal {
-	return &bulwark.Principal{Org: *org, Role: bulwark.RoleOwner, Permissions: s.Permissions(bulwark.RoleOwner), ActorID: "cli:" + osUser}
+	return &bulwark.Principal{Org: *org, Role: bulwark.RoleOwner, Permissions: s.Permissions(bulwark.RoleOwner), ActorID: "cli:" + osUser, System: true}
 }
 
 // require returns EFORBIDDEN unless p holds perm.

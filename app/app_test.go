@@ -42,7 +42,7 @@ func mustMember(t testing.TB, svc *app.Service, owner *bulwark.Principal, email 
 		t.Fatalf("invite: %v", err)
 	}
 	secret := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
-	if _, _, err := svc.AcceptInvitation(ctx, secret, "Person "+string(role), pw, app.Meta{}); err != nil {
+	if _, _, err := svc.AcceptInvitation(ctx, secret, nil, "Person "+string(role), pw, app.Meta{}); err != nil {
 		t.Fatalf("accept: %v", err)
 	}
 	u, err := sessionUser(t, svc, email)
@@ -197,20 +197,32 @@ func TestPasswordChangeAndReset(t *testing.T) {
 		if _, _, err := svc.SignIn(ctx, "emp@acme.test", "reset password 123", "192.0.2.1", "", ""); err != nil {
 			t.Fatalf("sign in with reset password: %v", err)
 		}
-		// A person in two organisations cannot be reset by one organisation's admin.
+		// A person in two organisations cannot be reset by one organisation's admin,
+		// not even with a link issued before they joined the second one.
+		staleLink, err := svc.IssuePasswordReset(ctx, owner, emp.MemberID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		other := mustOrg(t, svc, "Other", "other@x.test")
 		inv, err := svc.Invite(ctx, other, "emp@acme.test", bulwark.RoleEmployee)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := svc.AcceptInvitation(ctx, inv.Link[strings.LastIndex(inv.Link, "/")+1:], "", pw, app.Meta{}); bulwark.ErrorCode(err) != bulwark.EINVALID {
-			t.Fatalf("an existing user joined without their password: %v", err)
+		invLink := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+		if _, _, err := svc.AcceptInvitation(ctx, invLink, nil, "", "reset password 123", app.Meta{}); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+			t.Fatalf("an existing user joined without signing in: %v", err)
 		}
-		if _, _, err := svc.AcceptInvitation(ctx, inv.Link[strings.LastIndex(inv.Link, "/")+1:], "", "reset password 123", app.Meta{}); err != nil {
+		if _, _, err := svc.AcceptInvitation(ctx, invLink, &owner.User, "", "", app.Meta{}); bulwark.ErrorCode(err) != bulwark.EUNAUTHORIZED {
+			t.Fatalf("someone else accepted the invitation: %v", err)
+		}
+		if _, _, err := svc.AcceptInvitation(ctx, invLink, &emp.User, "", "", app.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.IssuePasswordReset(ctx, owner, emp.MemberID); bulwark.ErrorCode(err) != bulwark.ECONFLICT {
 			t.Fatalf("cross-tenant reset allowed: %v", err)
+		}
+		if err := svc.ResetPassword(ctx, staleLink[strings.LastIndex(staleLink, "/")+1:], "takeover password", app.Meta{}); bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			t.Fatalf("a reset link issued before the second membership still works: %v", err)
 		}
 	})
 }

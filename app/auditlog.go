@@ -130,6 +130,16 @@ var ExportFormats = []string{"csv", "json"}
 // The export is itself audited first, so the last exported entry is the chain head
 // at the time of export; the JSON form also names the head explicitly.
 func (s *Service) ExportAuditLog(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) (bulwark.ChainHead, error) {
+	head, err := s.PrepareAuditExport(ctx, p, format)
+	if err != nil {
+		return head, err
+	}
+	return head, s.StreamAuditExport(ctx, p, format, head, w)
+}
+
+// PrepareAuditExport checks and audits an export and returns the head it will end at;
+// a caller that must answer errors before writing (HTTP) calls it first.
+func (s *Service) PrepareAuditExport(ctx context.Context, p *bulwark.Principal, format string) (bulwark.ChainHead, error) {
 	if err := require(p, bulwark.PermAuditLogRead); err != nil {
 		return bulwark.ChainHead{}, err
 	}
@@ -147,7 +157,15 @@ func (s *Service) ExportAuditLog(ctx context.Context, p *bulwark.Principal, form
 	}); err != nil {
 		return head, err
 	}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	return head, nil
+}
+
+// StreamAuditExport writes the chain up to head to w, oldest first.
+func (s *Service) StreamAuditExport(ctx context.Context, p *bulwark.Principal, format string, head bulwark.ChainHead, w io.Writer) error {
+	if err := require(p, bulwark.PermAuditLogRead); err != nil {
+		return err
+	}
+	return s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		if format == "csv" {
 			cw := csv.NewWriter(w)
 			_ = cw.Write([]string{"seq", "at", "actor_id", "ip", "request_id", "action", "entity_type", "entity_id", "entity_ref", "changes", "prev_hash", "hash"})
@@ -193,7 +211,6 @@ func (s *Service) ExportAuditLog(ctx context.Context, p *bulwark.Principal, form
 		_, err = io.WriteString(w, "]}\n")
 		return err
 	})
-	return head, err
 }
 
 // NeutraliseCell defuses a spreadsheet cell that a spreadsheet program would run as

@@ -21,32 +21,8 @@ const TokenPrefix = "bwk_"
 // limit it answers ETHROTTLED with RetryAfter, without checking the password.
 func (s *Service) SignIn(ctx context.Context, email, pw, ip, userAgent, requestID string) (string, *bulwark.User, error) {
 	email = bulwark.NormalizeEmail(email)
-	accountKey, ipKey := "email:"+email, "ip:"+ip
-	var user *bulwark.User
-	var hash string
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		since := tx.Now().Add(-s.cfg.ThrottleWindow)
-		for _, k := range []struct {
-			key string
-			max int
-		}{{accountKey, s.cfg.MaxFailuresAccount}, {ipKey, s.cfg.MaxFailuresIP}} {
-			n, oldest, err := tx.SignInFailures(ctx, k.key, since)
-			if err != nil {
-				return err
-			}
-			if n >= k.max {
-				wait := oldest.Add(s.cfg.ThrottleWindow).Sub(tx.Now())
-				return &bulwark.Error{Code: bulwark.ETHROTTLED, Message: "Too many failed sign-ins. Wait a few minutes and try again.",
-					RetryAfter: max(1, int(math.Ceil(wait.Seconds())))}
-			}
-		}
-		u, h, err := tx.UserByEmail(ctx, email)
-		if err != nil && bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
-			return err
-		}
-		user, hash = u, h
-		return nil
-	})
+	m := Meta{IP: ip, RequestID: requestID}
+	user, hash, attempt, err := s.beginAttempt(ctx, email, ip)
 	if err != nil {
 		return "", nil, err
 	}
@@ -54,12 +30,8 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip, userAgent, requestI
 	if verr != nil && !errors.Is(verr, password.ErrMismatch) {
 		return "", nil, verr
 	}
-	m := Meta{IP: ip, RequestID: requestID}
 	if verr != nil {
 		err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-			if err := tx.RecordSignInFailure(ctx, accountKey, ipKey); err != nil {
-				return err
-			}
 			if user == nil {
 				return audit(ctx, tx, bulwark.InstanceChain, m, "auth.sign_in_failed", "user", "", email, nil)
 			}
@@ -73,7 +45,7 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip, userAgent, requestI
 	}
 	secret, secretHash := newSecret(32)
 	err = s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.ClearSignInFailures(ctx, accountKey, tx.Now().Add(-s.cfg.ThrottleWindow)); err != nil {
+		if err := attempt.succeeded(ctx, tx); err != nil {
 			return err
 		}
 		if err := tx.InsertSession(ctx, &sqlstore.Session{TokenHash: secretHash, UserID: user.ID, IP: ip, UserAgent: truncate(userAgent, 300)}); err != nil {
@@ -88,10 +60,64 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip, userAgent, requestI
 	return secret, user, nil
 }
 
+// attempt is a password check counted against the throttle before it runs.
+type attempt struct {
+	accountKey, ipKey string
+	at                time.Time
+}
+
+// succeeded forgets the account's failures and this attempt's IP mark.
+func (a *attempt) succeeded(ctx context.Context, tx *sqlstore.Tx) error {
+	if err := tx.ClearSignInFailures(ctx, a.accountKey, tx.Now().Add(-24*time.Hour)); err != nil {
+		return err
+	}
+	return tx.DeleteSignInFailure(ctx, a.ipKey, a.at)
+}
+
+// beginAttempt checks the throttle for email and ip and records the attempt as a
+// failure before the password is checked, all under a lock on both keys, so
+// parallel guesses cannot slip past the limit; a success deletes the mark.
+func (s *Service) beginAttempt(ctx context.Context, email, ip string) (*bulwark.User, string, *attempt, error) {
+	a := &attempt{accountKey: "email:" + email, ipKey: "ip:" + ip}
+	var user *bulwark.User
+	var hash string
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockKeys(ctx, a.accountKey, a.ipKey); err != nil {
+			return err
+		}
+		since := tx.Now().Add(-s.cfg.ThrottleWindow)
+		for _, k := range []struct {
+			key string
+			max int
+		}{{a.accountKey, s.cfg.MaxFailuresAccount}, {a.ipKey, s.cfg.MaxFailuresIP}} {
+			n, oldest, err := tx.SignInFailures(ctx, k.key, since)
+			if err != nil {
+				return err
+			}
+			if n >= k.max {
+				wait := oldest.Add(s.cfg.ThrottleWindow).Sub(tx.Now())
+				return &bulwark.Error{Code: bulwark.ETHROTTLED, Message: "Too many failed sign-ins. Wait a few minutes and try again.",
+					RetryAfter: max(1, int(math.Ceil(wait.Seconds())))}
+			}
+		}
+		a.at = tx.Now()
+		if err := tx.RecordSignInFailure(ctx, a.accountKey, a.ipKey); err != nil {
+			return err
+		}
+		u, h, err := tx.UserByEmail(ctx, email)
+		if err != nil && bulwark.ErrorCode(err) != bulwark.ENOTFOUND {
+			return err
+		}
+		user, hash = u, h
+		return nil
+	})
+	return user, hash, a, err
+}
+
 // auditEachOrg writes an event about a user into the chain of every organisation
 // the user belongs to, so each organisation's auditors see their members' sign-ins.
 func auditEachOrg(ctx context.Context, tx *sqlstore.Tx, userID string, m Meta, action, entityType, entityID, ref string, ch bulwark.Changes) error {
-	orgs, err := tx.OrgIDsOfUser(ctx, userID)
+	orgs, err := tx.ActiveOrgIDsOfUser(ctx, userID)
 	if err != nil {
 		return err
 	}
@@ -223,12 +249,7 @@ func (s *Service) ChangePassword(ctx context.Context, user *bulwark.User, curren
 	if err := bulwark.ValidatePassword("new_password", next); err != nil {
 		return "", err
 	}
-	var hash string
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		_, hash, err = tx.UserByID(ctx, user.ID)
-		return err
-	})
+	_, hash, att, err := s.beginAttempt(ctx, user.Email, m.IP) // guesses of the current password count like sign-ins
 	if err != nil {
 		return "", err
 	}
@@ -244,6 +265,9 @@ func (s *Service) ChangePassword(ctx context.Context, user *bulwark.User, curren
 	}
 	secret, secretHash := newSecret(32)
 	err = s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := att.succeeded(ctx, tx); err != nil {
+			return err
+		}
 		if err := tx.SetPasswordHash(ctx, user.ID, newHash); err != nil {
 			return err
 		}
@@ -330,6 +354,16 @@ func (s *Service) ResetPassword(ctx context.Context, secret, next string, m Meta
 		}
 		if !tx.Now().Before(r.ExpiresAt) {
 			return bulwark.Errorf(bulwark.ENOTFOUND, "This reset link has expired.")
+		}
+		// The person may have joined another organisation since the link was issued:
+		// then this organisation's admin must no longer set their password.
+		orgs, err := tx.OrgIDsOfUser(ctx, r.UserID)
+		if err != nil {
+			return err
+		}
+		mem, err := tx.MemberByUser(ctx, r.OrgID, r.UserID)
+		if err != nil || len(orgs) != 1 || orgs[0] != r.OrgID || !mem.Active(tx.Now()) {
+			return bulwark.Errorf(bulwark.ENOTFOUND, "This reset link is no longer valid; ask for a new one.")
 		}
 		if err := tx.UsePasswordReset(ctx, th); err != nil {
 			return err

@@ -2,13 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
+		"fmt"
 	"strings"
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
@@ -43,6 +41,11 @@ func (s *Service) UpdateMember(ctx context.Context, p *bulwark.Principal, member
 	}
 	var out *bulwark.Member
 	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		// Serialise membership changes per organisation so that two owners demoting
+		// each other at once cannot leave it without an owner.
+		if err := tx.LockOrganisation(ctx, p.Org.ID); err != nil {
+			return err
+		}
 		m, err := tx.Member(ctx, p.Org.ID, memberID)
 		if err != nil {
 			return err
@@ -104,17 +107,25 @@ func (s *Service) UpdateMember(ctx context.Context, p *bulwark.Principal, member
 			action = "member.role_change"
 		}
 		if deactivating {
+			// Tokens belong to this membership and end now. Sessions belong to the
+			// person: this organisation stops answering them at once (every request
+			// checks the membership); they end outright only when no other
+			// organisation has the person as an active member.
 			action = "member.deactivate"
-			sessions, err := tx.DeleteUserSessions(ctx, m.UserID)
-			if err != nil {
-				return err
-			}
 			tokens, err := tx.RevokeMemberTokens(ctx, p.Org.ID, m.ID)
 			if err != nil {
 				return err
 			}
-			ch["sessions_ended"] = bulwark.Added(sessions)
 			ch["tokens_revoked"] = bulwark.Added(tokens)
+			others, err := tx.ActiveOrgIDsOfUser(ctx, m.UserID)
+			if err != nil {
+				return err
+			}
+			if len(others) == 0 {
+				if _, err := tx.DeleteUserSessions(ctx, m.UserID); err != nil {
+					return err
+				}
+			}
 		}
 		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), action, "member", m.ID, m.Email, ch); err != nil {
 			return err
@@ -139,7 +150,8 @@ func (s *Service) Invite(ctx context.Context, p *bulwark.Principal, email string
 	if err := bulwark.ValidateEmail("email", email); err != nil {
 		v.Add("email", "must be an email address such as name@example.com")
 	}
-	if _, err := bulwark.ParseRole(string(role)); err != nil {
+	role, err := bulwark.ParseRole(string(role))
+	if err != nil {
 		v.Add("role", "must be one of owner, admin, manager, contributor, auditor, employee")
 	}
 	if err := v.Err(); err != nil {
@@ -150,7 +162,7 @@ func (s *Service) Invite(ctx context.Context, p *bulwark.Principal, email string
 	}
 	secret, hash := newSecret(32)
 	inv := &bulwark.Invitation{Email: email, Role: role, CreatedBy: p.ActorID}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
 		if u, _, err := tx.UserByEmail(ctx, email); err == nil {
 			if _, err := tx.MemberByUser(ctx, p.Org.ID, u.ID); err == nil {
 				return bulwark.Errorf(bulwark.ECONFLICT, "%s is already a member.", email)
@@ -183,6 +195,37 @@ func (s *Service) Invitations(ctx context.Context, p *bulwark.Principal) ([]*bul
 		return err
 	})
 	return out, err
+}
+
+// Invitation returns one of the organisation's invitations.
+func (s *Service) Invitation(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Invitation, error) {
+	if err := require(p, bulwark.PermMembersManage); err != nil {
+		return nil, err
+	}
+	var inv *bulwark.Invitation
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		inv, err = tx.Invitation(ctx, p.Org.ID, id)
+		return err
+	})
+	return inv, err
+}
+
+// Token returns a token: one's own, or anyone's with PermMembersManage.
+func (s *Service) Token(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.APIToken, error) {
+	if err := require(p, bulwark.PermSelfService); err != nil {
+		return nil, err
+	}
+	var t *bulwark.APIToken
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		t, err = tx.Token(ctx, p.Org.ID, id)
+		return err
+	})
+	if err == nil && t.MemberID != p.MemberID && !p.Can(bulwark.PermMembersManage) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Token not found.")
+	}
+	return t, err
 }
 
 // RevokeInvitation withdraws a pending invitation.
@@ -232,28 +275,19 @@ func (s *Service) InvitationByLink(ctx context.Context, secret string) (*Pending
 }
 
 // AcceptInvitation makes the invitee a member. A new person gives a name and a
-// password; an existing user proves the account with its password. It returns a
-// new session secret for the invitee.
-func (s *Service) AcceptInvitation(ctx context.Context, secret, name, pw string, m Meta) (string, *bulwark.Organisation, error) {
+// password and gets a session (the returned secret). A person who already has an
+// account must be signed in as the invited email: the link alone never proves who
+// they are, and a password form here would let the link holder guess passwords.
+func (s *Service) AcceptInvitation(ctx context.Context, secret string, signedIn *bulwark.User, name, pw string, m Meta) (string, *bulwark.Organisation, error) {
 	pending, err := s.InvitationByLink(ctx, secret)
 	if err != nil {
 		return "", nil, err
 	}
+	inv, org := pending.Invitation, pending.Org
 	var hash string
-	var existing *bulwark.User
 	if pending.UserExists {
-		var existingHash string
-		if err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-			existing, existingHash, err = tx.UserByEmail(ctx, pending.Invitation.Email)
-			return err
-		}); err != nil {
-			return "", nil, err
-		}
-		if err := s.Hasher.Verify(ctx, pw, existingHash); err != nil {
-			if errors.Is(err, password.ErrMismatch) {
-				return "", nil, bulwark.Invalid("password", "is not the password of your existing Bulwark account")
-			}
-			return "", nil, err
+		if signedIn == nil || signedIn.Email != inv.Email {
+			return "", nil, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Sign in as %s to accept this invitation.", inv.Email)
 		}
 	} else {
 		var v bulwark.Validation
@@ -270,11 +304,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, name, pw string,
 			return "", nil, fmt.Errorf("hash password: %w", err)
 		}
 	}
-	sessionSecret, sessionHash := newSecret(32)
-	inv, org := pending.Invitation, pending.Org
+	var sessionSecret string
 	err = s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		user := existing
-		if user == nil {
+		user := signedIn
+		if !pending.UserExists {
 			user = &bulwark.User{Email: inv.Email, Name: strings.TrimSpace(name)}
 			if err := tx.InsertUser(ctx, user, hash); err != nil {
 				return err
@@ -293,6 +326,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, name, pw string,
 		}); err != nil {
 			return err
 		}
+		if pending.UserExists {
+			return nil
+		}
+		var sessionHash string
+		sessionSecret, sessionHash = newSecret(32)
 		return tx.InsertSession(ctx, &sqlstore.Session{TokenHash: sessionHash, UserID: user.ID, IP: m.IP})
 	})
 	if err != nil {
@@ -310,10 +348,10 @@ func (s *Service) CreateToken(ctx context.Context, p *bulwark.Principal, memberI
 	if memberID == "" {
 		memberID = p.MemberID
 	}
-	if memberID != p.MemberID {
-		if err := require(p, bulwark.PermMembersManage); err != nil {
-			return nil, err
-		}
+	if memberID != p.MemberID && !p.System {
+		// A token acts as its member and the audit trail names that member, so only
+		// the operator (the CLI) issues tokens for someone else; admins list and revoke them.
+		return nil, bulwark.Errorf(bulwark.EFORBIDDEN, "You can create tokens only for yourself.")
 	}
 	name = strings.TrimSpace(name)
 	var v bulwark.Validation

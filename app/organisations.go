@@ -215,6 +215,7 @@ type SettingsUpdate struct {
 	TimeZone            *string
 	DateOrder           *string
 	SegregationOfDuties *bool
+	ExpectVersion       *int // optimistic lock
 }
 
 // UpdateSettings changes the organisation's name and settings (owner only).
@@ -227,6 +228,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p *bulwark.Principal, u Se
 		o, err := tx.OrganisationByID(ctx, p.Org.ID)
 		if err != nil {
 			return err
+		}
+		if u.ExpectVersion != nil && *u.ExpectVersion != o.Version {
+			return bulwark.Errorf(bulwark.ECONFLICT, "The settings were changed by someone else (version %d, not %d); reload and try again.", o.Version, *u.ExpectVersion)
 		}
 		before := *o
 		ch := bulwark.Changes{}

@@ -82,16 +82,28 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
-	if err != nil && cmd != nil && !errors.As(err, new(*UsageError)) && isFlagError(err) {
+	if err != nil && cmd != nil && !errors.As(err, new(*UsageError)) && isCobraUsageError(err) {
 		return &UsageError{err.Error() + "\nRun '" + cmd.CommandPath() + " --help' for usage."}
 	}
 	return err
 }
 
-func isFlagError(err error) bool {
+// isCobraUsageError recognises the two usage errors cobra reports without a hook:
+// an unknown subcommand and a missing required flag. Flag parsing and argument
+// counts go through SetFlagErrorFunc and usageArgs.
+func isCobraUsageError(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "unknown flag") || strings.Contains(s, "unknown command") || strings.Contains(s, "flag needs an argument") ||
-		strings.Contains(s, "invalid argument") || strings.Contains(s, "required flag") || strings.Contains(s, "accepts ") || strings.Contains(s, "unknown shorthand")
+	return strings.HasPrefix(s, "unknown command ") || strings.HasPrefix(s, "required flag(s) ")
+}
+
+// usageArgs makes an argument validator's error a usage error (exit 2).
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return &UsageError{err.Error() + "\nRun '" + cmd.CommandPath() + " --help' for usage."}
+		}
+		return nil
+	}
 }
 
 func (e *env) or(name, def string) string {
@@ -118,6 +130,9 @@ Every flag can also be set through its BULWARK_* environment variable; flags win
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &UsageError{err.Error() + "\nRun '" + cmd.CommandPath() + " --help' for usage."}
+	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.db, "db", e.or("BULWARK_DB", "sqlite:bulwark.db"), "database: sqlite:PATH or a postgres:// URL (BULWARK_DB)")
 	pf.StringVar(&o.dataDir, "data-dir", e.or("BULWARK_DATA_DIR", "bulwark-data"), "directory for local files: blobs, keys (BULWARK_DATA_DIR)")

@@ -35,7 +35,7 @@ one-time setup code in its log for the first-run page at /setup.
 
 Several instances may share one PostgreSQL database behind a load balancer: sessions, throttling and
 the audit chain live in the database.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			log := o.logger(e.stderr)
@@ -193,7 +193,7 @@ func migrateCmd(e *env, o *options) *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply database migrations and exit",
 		Long:  "Apply every pending migration in one transaction under a lock, then exit. A failure leaves the database as it was.",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := sqlstore.Open(cmd.Context(), o.db)
 			if err != nil {
@@ -241,7 +241,7 @@ else nothing is created. The password is read from a file, or from standard inpu
 
 Example:
   printf '%s\n' 'a long passphrase' | bulwark setup --org "Acme Ltd" --email ciso@acme.example --password-file -`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pw, err := readPassword(e, pwFile)
 			if err != nil {
@@ -256,11 +256,12 @@ Example:
 			created, _, err := svc.CreateOrganisation(cmd.Context(), app.NewOrganisation{Name: org, Slug: slug, OwnerEmail: email, OwnerName: name, Password: pw},
 				app.Meta{ActorID: "cli:" + osUser(e)})
 			if err != nil {
-				if bulwark.ErrorCode(err) == bulwark.EINVALID && strings.Contains(bulwark.ErrorMessage(err), "") {
-					var be *bulwark.Error
-					if errors.As(err, &be) && len(be.Fields) > 0 && be.Fields[0].Field == "slug" {
-						return usagef("cannot derive a slug from %q; give one with --slug", org)
+				var be *bulwark.Error
+				if errors.As(err, &be) && len(be.Fields) > 0 && be.Fields[0].Field == "slug" {
+					if slug != "" {
+						return usagef("--slug %q must be lowercase letters, digits and single dashes, at most 63 characters", slug)
 					}
+					return usagef("cannot derive a slug from %q; give one with --slug", org)
 				}
 				return err
 			}
@@ -292,8 +293,11 @@ The token is shown once; Bulwark stores only its SHA-256.
 Example:
   TOKEN=$(bulwark token create --email ciso@acme.example --name nightly-export)
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/me`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if scope != "" && scope != bulwark.TokenScopeAgent {
+				return usagef(`--scope must be "agent" or left out`)
+			}
 			ctx := cmd.Context()
 			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
 			if err != nil {
@@ -328,7 +332,7 @@ Example:
 	list := &cobra.Command{
 		Use:   "list [--org SLUG]",
 		Short: "List the organisation's tokens (never their secrets)",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
@@ -366,7 +370,7 @@ Example:
 	revoke := &cobra.Command{
 		Use:   "revoke ID [--org SLUG]",
 		Short: "Revoke a token by its id (see 'token list')",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
@@ -406,7 +410,7 @@ previous-hash equal to the hash before it, each hash equal to the SHA-256 of its
 chain head equal to the last entry. Without --org every organisation and the instance chain are checked.
 Exit 1 when a chain is broken; the first line then names it:
   audit log broken: organisation SLUG entry SEQ: REASON`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
@@ -477,7 +481,7 @@ func exportCmd(e *env, o *options) *cobra.Command {
 		Long: `Export data to a file, or to standard output with "-o -".
   audit-log   csv, json: the whole hash chain, oldest first; the export is itself audited,
               so the last entry is the chain head at the time of export.`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
@@ -549,7 +553,7 @@ func versionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print version, commit and build date",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			commit, date := Commit, BuildDate
 			if info, ok := debug.ReadBuildInfo(); ok {

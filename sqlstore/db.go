@@ -22,7 +22,13 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+	"github.com/ncruces/go-sqlite3/ext/fts5"
 )
+
+func init() {
+	// Full-text search on SQLite; registering an extension is process-wide by nature.
+	sqlite3.AutoExtension(fts5.Register)
+}
 
 // Dialect names the database engine.
 type Dialect string
@@ -179,9 +185,14 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.run(ctx, db.writer, nil, fn)
 }
 
-// Read runs fn in a read-only transaction.
+// Read runs fn in a read-only transaction that sees one snapshot: SQLite's WAL
+// readers do; PostgreSQL needs REPEATABLE READ (its default, READ COMMITTED, gives
+// each statement its own snapshot, so a chain head and its entries could disagree).
 func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
 	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
 	return db.run(ctx, db.reader, opts, fn)
 }
 
@@ -316,3 +327,5 @@ func timePtr(t sql.NullTime) *time.Time {
 	u := t.Time.UTC()
 	return &u
 }
+
+func parseCursorTime(s string) (time.Time, error) { return time.Parse(sqliteTimeLayout, s) }

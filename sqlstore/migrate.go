@@ -20,15 +20,30 @@ type Migration struct {
 	Version int64
 	Name    string
 	SQL     string
+	// Go, when set, runs instead of SQL: for data (the catalog, backfills) that
+	// both dialects load through the same code.
+	Go func(ctx context.Context, tx *Tx) error
 }
 
-// Migrations returns the embedded migrations of a dialect, in version order.
+// Migrations returns the embedded migrations of a dialect and the Go migrations,
+// in version order.
 func Migrations(d Dialect) ([]Migration, error) {
 	sub, err := fs.Sub(migrationFiles, "migrations/"+string(d))
 	if err != nil {
 		return nil, err
 	}
-	return LoadMigrations(sub)
+	ms, err := LoadMigrations(sub)
+	if err != nil {
+		return nil, err
+	}
+	ms = append(ms, goMigrations()...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migration version %d appears twice", ms[i].Version)
+		}
+	}
+	return ms, nil
 }
 
 // LoadMigrations reads *.sql files of fsys.
@@ -110,8 +125,11 @@ func (db *DB) MigrateWith(ctx context.Context, ms []Migration) (applied []int64,
 			if done[m.Version] {
 				continue
 			}
-			// No arguments: both drivers run a multi-statement script.
-			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
+			if m.Go != nil {
+				if err := m.Go(ctx, tx); err != nil {
+					return fmt.Errorf("migration %d_%s failed: %w", m.Version, m.Name, err)
+				}
+			} else if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil { // no arguments: both drivers run a multi-statement script
 				return fmt.Errorf("migration %d_%s failed: %w", m.Version, m.Name, err)
 			}
 			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, tx.now); err != nil {

@@ -9,11 +9,11 @@ import (
 	"github.com/bulwark-isms/bulwark"
 )
 
-const orgColumns = `id, slug, name, time_zone, date_order, segregation_of_duties, created_at`
+const orgColumns = `id, slug, name, time_zone, date_order, segregation_of_duties, created_at, version`
 
 func scanOrg(row interface{ Scan(...any) error }) (*bulwark.Organisation, error) {
 	var o bulwark.Organisation
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Settings.TimeZone, &o.Settings.DateOrder, &o.Settings.SegregationOfDuties, &o.CreatedAt)
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Settings.TimeZone, &o.Settings.DateOrder, &o.Settings.SegregationOfDuties, &o.CreatedAt, &o.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Organisation not found.")
 	} else if err != nil {
@@ -27,7 +27,8 @@ func scanOrg(row interface{ Scan(...any) error }) (*bulwark.Organisation, error)
 func (tx *Tx) InsertOrganisation(ctx context.Context, o *bulwark.Organisation) error {
 	o.ID = NewID()
 	o.CreatedAt = tx.now
-	_, err := tx.exec(ctx, `INSERT INTO organisations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	o.Version = 1
+	_, err := tx.exec(ctx, `INSERT INTO organisations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
 		o.ID, o.Slug, o.Name, o.Settings.TimeZone, o.Settings.DateOrder, o.Settings.SegregationOfDuties, o.CreatedAt)
 	if IsUniqueViolation(err) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "An organisation with the slug %q already exists.", o.Slug)
@@ -75,11 +76,15 @@ func (tx *Tx) CountOrganisations(ctx context.Context) (int, error) {
 
 // UpdateOrganisation writes the name and settings of organisation o.
 func (tx *Tx) UpdateOrganisation(ctx context.Context, o *bulwark.Organisation) error {
-	_, err := tx.exec(ctx, `UPDATE organisations SET name = ?, time_zone = ?, date_order = ?, segregation_of_duties = ?, version = version + 1 WHERE id = ?`,
-		o.Name, o.Settings.TimeZone, o.Settings.DateOrder, o.Settings.SegregationOfDuties, o.ID)
+	res, err := tx.exec(ctx, `UPDATE organisations SET name = ?, time_zone = ?, date_order = ?, segregation_of_duties = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		o.Name, o.Settings.TimeZone, o.Settings.DateOrder, o.Settings.SegregationOfDuties, o.ID, o.Version)
 	if err != nil {
 		return fmt.Errorf("update organisation: %w", err)
 	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The settings were changed by someone else; reload and try again.")
+	}
+	o.Version++
 	return nil
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"sort"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -76,12 +77,12 @@ func (tx *Tx) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefo
 // MemberPrincipal loads the active membership of userID in the organisation with
 // slug, or ENOTFOUND when there is none (absent, expired or deactivated).
 func (tx *Tx) MemberPrincipal(ctx context.Context, slug, userID string) (*bulwark.Organisation, *bulwark.Member, error) {
-	row := tx.queryRow(ctx, `SELECT o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, m.id, m.role
+	row := tx.queryRow(ctx, `SELECT o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, o.version, m.id, m.role
 		FROM organisations o JOIN members m ON m.org_id = o.id
 		WHERE o.slug = ? AND m.user_id = ? AND m.deactivated_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > ?)`, slug, userID, tx.now)
 	var o bulwark.Organisation
 	var m bulwark.Member
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Settings.TimeZone, &o.Settings.DateOrder, &o.Settings.SegregationOfDuties, &o.CreatedAt, &m.ID, &m.Role)
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Settings.TimeZone, &o.Settings.DateOrder, &o.Settings.SegregationOfDuties, &o.CreatedAt, &o.Version, &m.ID, &m.Role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, bulwark.Errorf(bulwark.ENOTFOUND, "Organisation not found.")
 	} else if err != nil {
@@ -108,12 +109,12 @@ func (tx *Tx) TokenByHash(ctx context.Context, tokenHash string) (*TokenPrincipa
 	var p TokenPrincipal
 	var last sql.NullTime
 	err := tx.queryRow(ctx, `SELECT t.id, t.scope, t.last_used_at, u.id, u.email, u.name,
-		o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, m.id, m.role
+		o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, o.version, m.id, m.role
 		FROM api_tokens t JOIN members m ON m.id = t.member_id AND m.org_id = t.org_id
 		JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = t.org_id
 		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND m.deactivated_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > ?)`, tokenHash, tx.now).
 		Scan(&p.TokenID, &p.Scope, &last, &p.User.ID, &p.User.Email, &p.User.Name,
-			&p.Org.ID, &p.Org.Slug, &p.Org.Name, &p.Org.Settings.TimeZone, &p.Org.Settings.DateOrder, &p.Org.Settings.SegregationOfDuties, &p.Org.CreatedAt,
+			&p.Org.ID, &p.Org.Slug, &p.Org.Name, &p.Org.Settings.TimeZone, &p.Org.Settings.DateOrder, &p.Org.Settings.SegregationOfDuties, &p.Org.CreatedAt, &p.Org.Version,
 			&p.MemberID, &p.Role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bulwark.Errorf(bulwark.EUNAUTHORIZED, "The API token is not valid.")
@@ -232,4 +233,26 @@ func (tx *Tx) SignInFailures(ctx context.Context, key string, since time.Time) (
 func (tx *Tx) ClearSignInFailures(ctx context.Context, key string, before time.Time) error {
 	_, err := tx.exec(ctx, `DELETE FROM sign_in_failures WHERE key = ? OR at < ?`, key, before)
 	return err
+}
+
+// DeleteSignInFailure removes the failure mark of key made at at.
+func (tx *Tx) DeleteSignInFailure(ctx context.Context, key string, at time.Time) error {
+	_, err := tx.exec(ctx, `DELETE FROM sign_in_failures WHERE key = ? AND at = ?`, key, at)
+	return err
+}
+
+// LockKeys serialises transactions on the given keys until commit (PostgreSQL
+// advisory locks; SQLite already runs one writer at a time).
+func (tx *Tx) LockKeys(ctx context.Context, keys ...string) error {
+	if tx.db.Dialect != Postgres {
+		return nil
+	}
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted) // a fixed order, so two transactions cannot deadlock
+	for _, k := range sorted {
+		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, k); err != nil {
+			return fmt.Errorf("lock %s: %w", k, err)
+		}
+	}
+	return nil
 }

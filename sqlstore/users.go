@@ -184,3 +184,31 @@ func (tx *Tx) OrgIDsOfUser(ctx context.Context, userID string) ([]string, error)
 	}
 	return out, rows.Err()
 }
+
+// ActiveOrgIDsOfUser lists the organisations where userID holds an active membership.
+func (tx *Tx) ActiveOrgIDsOfUser(ctx context.Context, userID string) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT org_id FROM members WHERE user_id = ? AND deactivated_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY org_id`, userID, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// LockOrganisation locks organisation orgID's row until commit, serialising
+// changes that check an organisation-wide rule (at least one owner).
+func (tx *Tx) LockOrganisation(ctx context.Context, orgID string) error {
+	var id string
+	if err := tx.queryRow(ctx, `SELECT id FROM organisations WHERE id = ?`+tx.forUpdate(), orgID).Scan(&id); err != nil {
+		return fmt.Errorf("lock organisation: %w", err)
+	}
+	return nil
+}

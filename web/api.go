@@ -22,7 +22,9 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrganisation(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, principalFrom(r).Org)
+	o := principalFrom(r).Org
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, o.Version))
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +35,14 @@ func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
 	}
 	fr := newFieldReader(fields)
 	var u app.SettingsUpdate
+	if u.ExpectVersion, err = ifMatch(r); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var version int
+	if fr.get("version", &version) && u.ExpectVersion == nil {
+		u.ExpectVersion = &version
+	}
 	var name, tz, order string
 	var sod bool
 	if fr.get("name", &name) {
@@ -57,6 +67,7 @@ func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, o.Version))
 	writeJSON(w, http.StatusOK, o)
 }
 
@@ -236,6 +247,24 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, invitationJSON(inv, time.Now()))
 }
 
+func (s *Server) apiInvitation(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.svc.Invitation(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, invitationJSON(inv, time.Now()))
+}
+
+func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) {
+	t, err := s.svc.Token(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
 func (s *Server) apiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.RevokeInvitation(r.Context(), principalFrom(r), r.PathValue("id")); err != nil {
 		s.problem(w, r, err)
@@ -263,15 +292,14 @@ func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fr := newFieldReader(fields)
-	var name, scope, memberID string
+	var name, scope string
 	fr.get("name", &name)
 	fr.get("scope", &scope)
-	fr.get("member_id", &memberID)
 	if err := fr.err(); err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	t, err := s.svc.CreateToken(r.Context(), principalFrom(r), memberID, name, scope)
+	t, err := s.svc.CreateToken(r.Context(), principalFrom(r), "", name, scope)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -375,7 +403,7 @@ func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) {
 // exportAudit streams the audit log as CSV or JSON to the response.
 func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r)
-	format := r.URL.Query().Get("format")
+	format := r.FormValue("format")
 	if format == "" {
 		format = "csv"
 	}
@@ -383,11 +411,18 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 		s.problemOrPage(w, r, bulwark.Invalid("format", "must be csv or json"))
 		return
 	}
+	head, err := s.svc.PrepareAuditExport(r.Context(), p, format)
+	if err != nil {
+		s.problemOrPage(w, r, err)
+		return
+	}
 	ct := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json"}[format]
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="audit-log-%s-%s.%s"`, p.Org.Slug, time.Now().UTC().Format("20060102T150405Z"), format))
-	if _, err := s.svc.ExportAuditLog(r.Context(), p, format, w); err != nil {
-		// Headers may be gone already; log, and answer only if nothing was written.
+	w.Header().Set("X-Bulwark-Chain-Head", fmt.Sprintf("%d %s", head.Seq, head.Hash))
+	if err := s.svc.StreamAuditExport(r.Context(), p, format, head, w); err != nil {
+		// The status is sent: abort the connection so the client sees a broken download, not a short file.
 		s.log.Error("audit log export failed", "request_id", requestID(r), "err", err)
+		panic(http.ErrAbortHandler)
 	}
 }

@@ -88,7 +88,7 @@ func (f *fixture) addMembers(org *bulwark.Organisation, domain string) map[bulwa
 			if err != nil {
 				f.t.Fatal(err)
 			}
-			if _, _, err := f.svc.AcceptInvitation(ctx, inv.Link[strings.LastIndex(inv.Link, "/")+1:], "Person "+role.Label(), pw, app.Meta{}); err != nil {
+			if _, _, err := f.svc.AcceptInvitation(ctx, inv.Link[strings.LastIndex(inv.Link, "/")+1:], nil, "Person "+role.Label(), pw, app.Meta{}); err != nil {
 				f.t.Fatal(err)
 			}
 		}
@@ -96,7 +96,7 @@ func (f *fixture) addMembers(org *bulwark.Organisation, domain string) map[bulwa
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		tok, err := f.svc.CreateToken(ctx, owner, m.ID, "fixture", "")
+		tok, err := f.svc.CreateToken(ctx, f.svc.CLIPrincipal(org, "fixture"), m.ID, "fixture", "")
 		if err != nil {
 			f.t.Fatal(err)
 		}

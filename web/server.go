@@ -73,13 +73,7 @@ func New(svc *app.Service, cfg Config, log *slog.Logger) (*Server, error) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		fileServer.ServeHTTP(w, r)
 	}))
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAPI(r) {
-			s.problem(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such endpoint."))
-			return
-		}
-		s.renderError(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "This page does not exist."))
-	}))
+	mux.Handle("/", http.HandlerFunc(s.notFound))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.problemOrPage(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "Cross-site request refused."))
@@ -271,6 +265,31 @@ func (s *Server) authorize(rt Route) http.Handler {
 	})
 }
 
+// notFound answers unknown paths; only to someone signed in, so that anonymous
+// callers learn nothing about which paths exist (401 or the sign-in page instead).
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if isAPI(r) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			s.problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
+			return
+		}
+		if _, err := s.svc.TokenPrincipal(ctx, strings.TrimSpace(token), app.Meta{}); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		s.problem(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such endpoint."))
+		return
+	}
+	u, err := s.svc.SessionUser(ctx, sessionSecret(r, s.cookieName()))
+	if err != nil {
+		s.redirectToSignIn(w, r)
+		return
+	}
+	s.renderError(w, r.WithContext(context.WithValue(ctx, userKey, u)), bulwark.Errorf(bulwark.ENOTFOUND, "This page does not exist."))
+}
+
 func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
@@ -339,7 +358,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic serving request", "request_id", id, "panic", p, "path", r.URL.Path)
+				s.log.Error("panic serving request", "request_id", id, "panic", p, "route", r.Pattern)
 				if sw.status == 0 {
 					s.problemOrPage(sw, r, errors.New("panic"))
 				}
@@ -350,9 +369,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				pattern = "unmatched"
 			}
 			s.metrics.observe(pattern, sw.status, d)
+			// The route pattern, not the path: paths carry invitation and reset secrets.
 			if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
 				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
-					slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", d))
+					slog.String("route", pattern), slog.Int("status", sw.status), slog.Duration("duration", d))
 			}
 		}()
 		next.ServeHTTP(sw, r)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,17 +16,33 @@ import (
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return bulwark.Errorf(bulwark.ETOOLARGE, "The form is larger than 1 MB.")
+		}
 		return bulwark.Errorf(bulwark.EMALFORMED, "The form could not be read.")
 	}
 	return nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site: a path, rebuilt from its
+// parsed form, with no scheme, host, backslash or control character (browsers drop
+// tabs and newlines, which would turn "/\t/evil" into "//evil").
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
-	return next
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +131,7 @@ func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "invitation", &page{Title: "Join " + inv.Org.Name, Data: inv})
+	s.render(w, r, http.StatusOK, "invitation", &page{Title: "Join " + inv.Org.Name, Data: inv, Form: map[string]string{"next": r.URL.Path}})
 }
 
 func (s *Server) invitationSubmit(w http.ResponseWriter, r *http.Request) {
@@ -123,18 +140,20 @@ func (s *Server) invitationSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	pg := &page{Title: "Join " + inv.Org.Name, Data: inv}
+	pg := &page{Title: "Join " + inv.Org.Name, Data: inv, Form: map[string]string{"next": r.URL.Path}}
 	if err := parseForm(w, r); err != nil {
 		s.formError(w, r, "invitation", pg, err)
 		return
 	}
-	pg.Form = formValues(r, "name")
-	secret, org, err := s.svc.AcceptInvitation(r.Context(), r.PathValue("token"), r.FormValue("name"), r.FormValue("password"), s.meta(r))
+	pg.Form["name"] = r.FormValue("name")
+	secret, org, err := s.svc.AcceptInvitation(r.Context(), r.PathValue("token"), userFrom(r), r.FormValue("name"), r.FormValue("password"), s.meta(r))
 	if err != nil {
 		s.formError(w, r, "invitation", pg, err)
 		return
 	}
-	s.setSessionCookie(w, secret)
+	if secret != "" {
+		s.setSessionCookie(w, secret)
+	}
 	http.Redirect(w, r, "/o/"+org.Slug+"/", http.StatusSeeOther)
 }
 

@@ -1,0 +1,327 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/bulwark-isms/bulwark"
+)
+
+const assetColumns = `a.id, a.ref, a.name, a.type, a.description, a.owner_id, a.custodian_id, a.location, a.classification, a.confidentiality, a.integrity,
+	a.availability, a.personal_data, a.status, a.review_date, a.tags, a.version, a.created_at, a.updated_at, a.archived_at, a.ref_number`
+
+func scanAsset(row interface{ Scan(...any) error }) (*bulwark.Asset, int, error) {
+	var a bulwark.Asset
+	var owner, custodian, review sql.NullString
+	var c, i, av sql.NullInt64
+	var archived sql.NullTime
+	var tags string
+	var num int
+	err := row.Scan(&a.ID, &a.Ref, &a.Name, &a.Type, &a.Description, &owner, &custodian, &a.Location, &a.Classification, &c, &i, &av,
+		&a.PersonalData, &a.Status, &review, &tags, &a.Version, &a.CreatedAt, &a.UpdatedAt, &archived, &num)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, bulwark.Errorf(bulwark.ENOTFOUND, "Asset not found.")
+	} else if err != nil {
+		return nil, 0, fmt.Errorf("scan asset: %w", err)
+	}
+	a.OwnerID, a.CustodianID, a.ReviewDate = strPtr(owner), strPtr(custodian), strPtr(review)
+	a.Confidentiality, a.Integrity, a.Availability = intPtr(c), intPtr(i), intPtr(av)
+	a.ArchivedAt = timePtr(archived)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	a.Tags = splitTags(tags)
+	return &a, num, nil
+}
+
+func intPtr(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func splitTags(s string) []string {
+	out := []string{}
+	for _, t := range strings.Split(s, " | ") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// AssetRefPrefix starts asset references (A-001).
+const AssetRefPrefix = "A"
+
+// InsertAsset stores a new asset of orgID; an empty Ref gets the next A-NNN.
+func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) error {
+	num := bulwark.ParseRefNumber(AssetRefPrefix, a.Ref)
+	if a.Ref == "" {
+		n, err := tx.NextRef(ctx, orgID, AssetRefPrefix)
+		if err != nil {
+			return err
+		}
+		num, a.Ref = n, bulwark.FormatRef(AssetRefPrefix, n)
+	} else if num > 0 {
+		if err := tx.BumpRef(ctx, orgID, AssetRefPrefix, num); err != nil {
+			return err
+		}
+	}
+	a.ID = NewID()
+	a.CreatedAt, a.UpdatedAt, a.Version = tx.now, tx.now, 1
+	_, err := tx.exec(ctx, `INSERT INTO assets (id, org_id, ref, ref_number, name, type, description, owner_id, custodian_id, location, classification,
+		confidentiality, integrity, availability, personal_data, status, review_date, tags, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		a.ID, orgID, a.Ref, num, a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification,
+		a.Confidentiality, a.Integrity, a.Availability, a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), tx.now, tx.now)
+	if IsUniqueViolation(err) {
+		return bulwark.Errorf(bulwark.ECONFLICT, "An asset with the reference %s already exists.", a.Ref)
+	}
+	if err != nil {
+		return fmt.Errorf("insert asset: %w", err)
+	}
+	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags)
+}
+
+func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND asset_id = ?`, orgID, assetID); err != nil {
+		return fmt.Errorf("asset tags: %w", err)
+	}
+	for _, t := range tags {
+		if _, err := tx.exec(ctx, `INSERT INTO asset_tags (org_id, asset_id, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, orgID, assetID, strings.ToLower(t)); err != nil {
+			return fmt.Errorf("asset tags: %w", err)
+		}
+	}
+	return nil
+}
+
+// UpdateAsset writes every editable field of a if its version is still a.Version.
+func (tx *Tx) UpdateAsset(ctx context.Context, orgID string, a *bulwark.Asset) error {
+	res, err := tx.exec(ctx, `UPDATE assets SET name = ?, type = ?, description = ?, owner_id = ?, custodian_id = ?, location = ?, classification = ?,
+		confidentiality = ?, integrity = ?, availability = ?, personal_data = ?, status = ?, review_date = ?, tags = ?, archived_at = ?,
+		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
+		a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification, a.Confidentiality, a.Integrity, a.Availability,
+		a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), nullTime(a.ArchivedAt), tx.now, orgID, a.ID, a.Version)
+	if err != nil {
+		return fmt.Errorf("update asset: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The asset was changed by someone else; reload and try again.")
+	}
+	a.Version++
+	a.UpdatedAt = tx.now
+	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags)
+}
+
+// Asset returns asset id of orgID (archived ones too), or ENOTFOUND.
+func (tx *Tx) Asset(ctx context.Context, orgID, id string) (*bulwark.Asset, error) {
+	a, _, err := scanAsset(tx.queryRow(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.id = ?`, orgID, id))
+	return a, err
+}
+
+// AssetsByRef returns orgID's assets whose refs are in refs, keyed by ref (for imports).
+func (tx *Tx) AssetsByRef(ctx context.Context, orgID string) (map[string]*bulwark.Asset, error) {
+	rows, err := tx.query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ?`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("assets by ref: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*bulwark.Asset{}
+	for rows.Next() {
+		a, _, err := scanAsset(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.ToUpper(a.Ref)] = a
+	}
+	return out, rows.Err()
+}
+
+// AssetFilter selects and orders assets.
+type AssetFilter struct {
+	Q               string
+	Type            string
+	Status          string
+	Classification  string
+	OwnerID         string
+	CustodianID     string
+	Tag             string
+	PersonalData    *bool
+	ReviewFrom      string // review_date >= (YYYY-MM-DD)
+	ReviewTo        string // review_date <= (YYYY-MM-DD)
+	IncludeArchived bool
+	Sort            string // field, "-field" for descending; default "ref"
+	Cursor          string
+	Limit           int
+}
+
+// AssetSortFields are the fields assets can be sorted by.
+var AssetSortFields = map[string]string{
+	"ref": "a.ref_number", "name": "a.name", "type": "a.type", "status": "a.status", "classification": "a.classification",
+	"review_date": "COALESCE(a.review_date, '')", "created_at": "a.created_at", "updated_at": "a.updated_at",
+}
+
+type cursor struct {
+	V  string `json:"v"`
+	N  int64  `json:"n,omitempty"`
+	ID string `json:"id"`
+}
+
+// Assets lists one page of orgID's assets and the cursor of the next page ("" when last).
+func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwark.Asset, string, error) {
+	var where strings.Builder
+	args := []any{orgID}
+	where.WriteString(` WHERE a.org_id = ?`)
+	add := func(cond string, vs ...any) {
+		where.WriteString(" AND " + cond)
+		args = append(args, vs...)
+	}
+	if !f.IncludeArchived {
+		add("a.archived_at IS NULL")
+	}
+	for _, c := range []struct{ col, v string }{{"a.type", f.Type}, {"a.status", f.Status}, {"a.classification", f.Classification}, {"a.owner_id", f.OwnerID}, {"a.custodian_id", f.CustodianID}} {
+		if c.v != "" {
+			add(c.col+" = ?", c.v)
+		}
+	}
+	if f.Tag != "" {
+		add("a.id IN (SELECT asset_id FROM asset_tags WHERE org_id = ? AND tag = ?)", orgID, strings.ToLower(f.Tag))
+	}
+	if f.PersonalData != nil {
+		add("a.personal_data = ?", *f.PersonalData)
+	}
+	if f.ReviewFrom != "" {
+		add("a.review_date >= ?", f.ReviewFrom)
+	}
+	if f.ReviewTo != "" {
+		add("a.review_date <= ?", f.ReviewTo)
+	}
+	if cond, arg, ok := tx.fullText(f.Q); ok {
+		add(cond, arg)
+	} else if strings.TrimSpace(f.Q) != "" {
+		add("1 = 0") // nothing searchable in the query: no match rather than everything
+	}
+	field, desc := strings.TrimPrefix(f.Sort, "-"), strings.HasPrefix(f.Sort, "-")
+	if field == "" {
+		field = "ref"
+	}
+	expr, ok := AssetSortFields[field]
+	if !ok {
+		return nil, "", bulwark.Invalid("sort", "must be one of ref, name, type, status, classification, review_date, created_at, updated_at, optionally with a leading -")
+	}
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		var c cursor
+		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+			return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+		}
+		var v any = c.V
+		switch field {
+		case "ref":
+			v = c.N
+		case "created_at", "updated_at":
+			t, err := parseCursorTime(c.V)
+			if err != nil {
+				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+			}
+			v = t
+		}
+		add(fmt.Sprintf("(%s %s ? OR (%s = ? AND a.id %s ?))", expr, cmp, expr, cmp), v, v, c.ID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	q := `SELECT ` + assetColumns + ` FROM assets a` + where.String() + fmt.Sprintf(` ORDER BY %s %s, a.id %s LIMIT %d`, expr, dir, dir, limit+1)
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list assets: %w", err)
+	}
+	defer rows.Close()
+	var out []*bulwark.Asset
+	var nums []int
+	for rows.Next() {
+		a, n, err := scanAsset(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, a)
+		nums = append(nums, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		c := cursor{ID: last.ID}
+		switch field {
+		case "ref":
+			c.N = int64(nums[limit-1])
+		case "name":
+			c.V = last.Name
+		case "type":
+			c.V = last.Type
+		case "status":
+			c.V = last.Status
+		case "classification":
+			c.V = last.Classification
+		case "review_date":
+			if last.ReviewDate != nil {
+				c.V = *last.ReviewDate
+			}
+		case "created_at":
+			c.V = last.CreatedAt.Format(sqliteTimeLayout)
+		case "updated_at":
+			c.V = last.UpdatedAt.Format(sqliteTimeLayout)
+		}
+		b, _ := json.Marshal(c)
+		next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return out, next, nil
+}
+
+// CountAssets counts orgID's live assets.
+func (tx *Tx) CountAssets(ctx context.Context, orgID string) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND archived_at IS NULL`, orgID).Scan(&n)
+	return n, err
+}
+
+// fullText turns a search into a dialect's full-text condition on assets: every
+// word must match as a prefix ("lap" finds "laptop"). ok is false when q holds no word.
+func (tx *Tx) fullText(q string) (cond string, arg any, ok bool) {
+	var words []string
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(words) < 10 {
+			words = append(words, strings.ToLower(w))
+		}
+	}
+	if len(words) == 0 {
+		return "", nil, false
+	}
+	if tx.db.Dialect == Postgres {
+		for i := range words {
+			words[i] += ":*"
+		}
+		return `to_tsvector('simple', a.ref || ' ' || a.name || ' ' || a.description || ' ' || a.location || ' ' || a.tags) @@ to_tsquery('simple', ?)`, strings.Join(words, " & "), true
+	}
+	for i := range words {
+		words[i] = `"` + words[i] + `"*`
+	}
+	return `a.rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)`, strings.Join(words, " AND "), true
+}

@@ -1,0 +1,210 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/catalog"
+)
+
+// Frameworks lists the catalog's frameworks with their requirement counts.
+func (tx *Tx) Frameworks(ctx context.Context) ([]*bulwark.Framework, error) {
+	rows, err := tx.query(ctx, `SELECT f.id, f.slug, f.name, f.version, f.publisher, f.description, (SELECT COUNT(*) FROM requirements r WHERE r.framework_id = f.id)
+		FROM frameworks f ORDER BY f.sort_order`)
+	if err != nil {
+		return nil, fmt.Errorf("list frameworks: %w", err)
+	}
+	defer rows.Close()
+	var out []*bulwark.Framework
+	for rows.Next() {
+		var f bulwark.Framework
+		if err := rows.Scan(&f.ID, &f.Slug, &f.Name, &f.Version, &f.Publisher, &f.Description, &f.RequirementCount); err != nil {
+			return nil, err
+		}
+		out = append(out, &f)
+	}
+	return out, rows.Err()
+}
+
+// Framework returns the framework whose id or slug is key, or ENOTFOUND.
+func (tx *Tx) Framework(ctx context.Context, key string) (*bulwark.Framework, error) {
+	fs, err := tx.Frameworks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if f.ID == key || f.Slug == key {
+			return f, nil
+		}
+	}
+	return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Framework not found.")
+}
+
+const requirementColumns = `r.id, r.framework_id, r.ref, r.title, r.display_title, r.kind, r.parent_ref, r.official_text, r.guidance, r.evidence, r.sort_order`
+
+func scanRequirement(row interface{ Scan(...any) error }) (*bulwark.Requirement, int, error) {
+	var r bulwark.Requirement
+	var ev string
+	var order int
+	err := row.Scan(&r.ID, &r.Framework, &r.Ref, &r.Title, &r.DisplayTitle, &r.Kind, &r.ParentRef, &r.OfficialText, &r.Guidance, &ev, &order)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, bulwark.Errorf(bulwark.ENOTFOUND, "Requirement not found.")
+	} else if err != nil {
+		return nil, 0, fmt.Errorf("scan requirement: %w", err)
+	}
+	_ = json.Unmarshal([]byte(ev), &r.Evidence)
+	r.Attributes = map[string][]string{}
+	return &r, order, nil
+}
+
+// Requirements lists requirements of framework fw matching f, in the framework's
+// order, and returns the cursor of the next page (-1 when none).
+func (tx *Tx) Requirements(ctx context.Context, fw string, f bulwark.RequirementFilter) ([]*bulwark.Requirement, int, error) {
+	q := `SELECT ` + requirementColumns + ` FROM requirements r WHERE r.framework_id = ? AND r.sort_order > ?`
+	args := []any{fw, f.After}
+	if f.Kind != "" {
+		q += ` AND r.kind = ?`
+		args = append(args, f.Kind)
+	}
+	names := make([]string, 0, len(f.Attributes))
+	for n := range f.Attributes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		q += ` AND EXISTS (SELECT 1 FROM requirement_attributes a WHERE a.requirement_id = r.id AND a.name = ? AND LOWER(a.value) = ?)`
+		args = append(args, n, strings.ToLower(f.Attributes[n]))
+	}
+	for _, word := range strings.Fields(strings.ToLower(f.Q)) {
+		q += ` AND r.search_text LIKE ? ESCAPE '\'`
+		args = append(args, "%"+escapeLike(word)+"%")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := tx.query(ctx, q+fmt.Sprintf(` ORDER BY r.sort_order LIMIT %d`, limit+1), args...)
+	if err != nil {
+		return nil, -1, fmt.Errorf("list requirements: %w", err)
+	}
+	defer rows.Close()
+	var out []*bulwark.Requirement
+	var orders []int
+	for rows.Next() {
+		r, o, err := scanRequirement(rows)
+		if err != nil {
+			return nil, -1, err
+		}
+		out = append(out, r)
+		orders = append(orders, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, -1, err
+	}
+	next := -1
+	if len(out) > limit {
+		out = out[:limit]
+		next = orders[limit-1]
+	}
+	return out, next, tx.loadAttributes(ctx, out)
+}
+
+// loadAttributes fills the attributes of rs with one query.
+func (tx *Tx) loadAttributes(ctx context.Context, rs []*bulwark.Requirement) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	byID := map[string]*bulwark.Requirement{}
+	ph := make([]string, len(rs))
+	args := make([]any, len(rs))
+	for i, r := range rs {
+		byID[r.ID] = r
+		ph[i] = "?"
+		args[i] = r.ID
+	}
+	rows, err := tx.query(ctx, `SELECT requirement_id, name, value FROM requirement_attributes WHERE requirement_id IN (`+strings.Join(ph, ",")+`) ORDER BY requirement_id, name, value`, args...)
+	if err != nil {
+		return fmt.Errorf("requirement attributes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, n, v string
+		if err := rows.Scan(&id, &n, &v); err != nil {
+			return err
+		}
+		byID[id].Attributes[n] = append(byID[id].Attributes[n], v)
+	}
+	return rows.Err()
+}
+
+// AttributeValues lists the values of attribute name among framework fw's requirements.
+func (tx *Tx) AttributeValues(ctx context.Context, fw, name string) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT DISTINCT a.value FROM requirement_attributes a JOIN requirements r ON r.id = a.requirement_id
+		WHERE r.framework_id = ? AND a.name = ? ORDER BY a.value`, fw, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Requirement returns one requirement with its attributes and its mappings both
+// ways; for ISO/IEC 27001 it adds HIPAA links derived through CSF 2.0.
+func (tx *Tx) Requirement(ctx context.Context, id string) (*bulwark.Requirement, error) {
+	r, _, err := scanRequirement(tx.queryRow(ctx, `SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.loadAttributes(ctx, []*bulwark.Requirement{r}); err != nil {
+		return nil, err
+	}
+	r.Links = []bulwark.RequirementLink{}
+	add := func(q, dir string, derived bool, args ...any) error {
+		rows, err := tx.query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("requirement mappings: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l := bulwark.RequirementLink{Direction: dir, Derived: derived}
+			if err := rows.Scan(&l.RequirementID, &l.Framework, &l.Ref, &l.Title, &l.DetailRef, &l.DetailTitle, &l.Relationship, &l.Source, &l.Via); err != nil {
+				return err
+			}
+			r.Links = append(r.Links, l)
+		}
+		return rows.Err()
+	}
+	if err := add(`SELECT t.id, t.framework_id, t.ref, t.display_title, m.detail_ref, m.detail_title, m.relationship, m.source, '' FROM requirement_mappings m
+		JOIN requirements t ON t.id = m.to_id WHERE m.from_id = ? ORDER BY t.framework_id, t.sort_order, m.detail_ref`, "to", false, id); err != nil {
+		return nil, err
+	}
+	if err := add(`SELECT s.id, s.framework_id, s.ref, s.display_title, m.detail_ref, m.detail_title, m.relationship, m.source, '' FROM requirement_mappings m
+		JOIN requirements s ON s.id = m.from_id WHERE m.to_id = ? ORDER BY s.framework_id, s.sort_order, m.detail_ref`, "from", false, id); err != nil {
+		return nil, err
+	}
+	switch r.Framework {
+	case catalog.ISO27001: // ISO → CSF 2.0 ← HIPAA
+		err = add(`SELECT DISTINCT h.id, h.framework_id, h.ref, h.display_title, '', '', 'related', ?, c.ref FROM requirement_mappings m
+			JOIN requirement_mappings hm ON hm.to_id = m.to_id JOIN requirements h ON h.id = hm.from_id AND h.framework_id = ?
+			JOIN requirements c ON c.id = m.to_id WHERE m.from_id = ? ORDER BY h.ref, c.ref`, "to", true, catalog.DerivedNote, catalog.HIPAA, id)
+	case catalog.HIPAA: // HIPAA → CSF 2.0 ← ISO
+		err = add(`SELECT DISTINCT i.id, i.framework_id, i.ref, i.display_title, '', '', 'related', ?, c.ref FROM requirement_mappings hm
+			JOIN requirement_mappings m ON m.to_id = hm.to_id JOIN requirements i ON i.id = m.from_id AND i.framework_id = ?
+			JOIN requirements c ON c.id = hm.to_id WHERE hm.from_id = ? ORDER BY i.ref, c.ref`, "from", true, catalog.DerivedNote, catalog.ISO27001, id)
+	}
+	return r, err
+}

@@ -1,0 +1,304 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/catalog"
+)
+
+// SeedControlSet gives organisation orgID one control per Annex A control, linked
+// to the requirements of every framework that published mappings reach, and to
+// HIPAA through CSF 2.0 (derived). Existing controls are left alone.
+func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
+	rows, err := tx.query(ctx, `SELECT r.id, r.ref, r.title, r.sort_order FROM requirements r
+		WHERE r.framework_id = ? AND r.kind = 'control' AND NOT EXISTS (SELECT 1 FROM controls c WHERE c.org_id = ? AND c.requirement_id = r.id)
+		ORDER BY r.sort_order`, catalog.ISO27001, orgID)
+	if err != nil {
+		return fmt.Errorf("seed controls: %w", err)
+	}
+	type req struct {
+		id, ref, title string
+		order          int
+	}
+	var reqs []req
+	for rows.Next() {
+		var r req
+		if err := rows.Scan(&r.id, &r.ref, &r.title, &r.order); err != nil {
+			rows.Close()
+			return err
+		}
+		reqs = append(reqs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		if _, err := tx.exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, status, sort_order, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 'not_started', ?, 1, ?, ?)`, NewID(), orgID, r.ref, r.id, r.title, r.order, tx.now, tx.now); err != nil {
+			return fmt.Errorf("seed control %s: %w", r.ref, err)
+		}
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
+		SELECT DISTINCT c.org_id, c.id, m.to_id, 'mapping', ? FROM controls c JOIN requirement_mappings m ON m.from_id = c.requirement_id
+		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.now, orgID); err != nil {
+		return fmt.Errorf("link controls to mapped requirements: %w", err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
+		SELECT DISTINCT c.org_id, c.id, h.from_id, 'derived', ? FROM controls c
+		JOIN requirement_mappings m ON m.from_id = c.requirement_id
+		JOIN requirement_mappings h ON h.to_id = m.to_id
+		JOIN requirements hr ON hr.id = h.from_id AND hr.framework_id = ?
+		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.now, catalog.HIPAA, orgID); err != nil {
+		return fmt.Errorf("link controls to derived HIPAA requirements: %w", err)
+	}
+	return nil
+}
+
+// SeedClassificationScheme gives orgID the default classification scheme unless it has one.
+func (tx *Tx) SeedClassificationScheme(ctx context.Context, orgID string) error {
+	for i, c := range bulwark.DefaultClassification {
+		if _, err := tx.exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			orgID, i+1, c.Name, c.Description); err != nil {
+			return fmt.Errorf("seed classification: %w", err)
+		}
+	}
+	return nil
+}
+
+// Classifications lists the names of orgID's classification scheme, lowest first.
+func (tx *Tx) Classifications(ctx context.Context, orgID string) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT name FROM classification_levels WHERE org_id = ? ORDER BY position`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list classifications: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// NextRef allocates the next number of a reference kind ("A" for assets) in orgID.
+// The counter row is locked for the rest of the transaction.
+func (tx *Tx) NextRef(ctx context.Context, orgID, kind string) (int, error) {
+	if _, err := tx.exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, 1) ON CONFLICT DO NOTHING`, orgID, kind); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := tx.queryRow(ctx, `UPDATE ref_counters SET next_number = next_number + 1 WHERE org_id = ? AND kind = ? RETURNING next_number - 1`, orgID, kind).Scan(&n); err != nil {
+		return 0, fmt.Errorf("allocate reference: %w", err)
+	}
+	return n, nil
+}
+
+// BumpRef makes sure the counter of kind will not hand out n again.
+func (tx *Tx) BumpRef(ctx context.Context, orgID, kind string, n int) error {
+	if _, err := tx.exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, ?) ON CONFLICT (org_id, kind) DO UPDATE SET next_number = CASE WHEN ref_counters.next_number > excluded.next_number THEN ref_counters.next_number ELSE excluded.next_number END`, orgID, kind, n+1); err != nil {
+		return fmt.Errorf("bump reference counter: %w", err)
+	}
+	return nil
+}
+
+const controlColumns = `c.id, c.ref, c.title, c.description, c.requirement_id, c.owner_id, c.status, c.implementation, c.review_date, c.version, c.created_at, c.updated_at, c.archived_at`
+
+func scanControl(row interface{ Scan(...any) error }) (*bulwark.Control, error) {
+	var c bulwark.Control
+	var req, owner, review sql.NullString
+	var archived sql.NullTime
+	err := row.Scan(&c.ID, &c.Ref, &c.Title, &c.Description, &req, &owner, &c.Status, &c.Implementation, &review, &c.Version, &c.CreatedAt, &c.UpdatedAt, &archived)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Control not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("scan control: %w", err)
+	}
+	c.RequirementID, c.OwnerID, c.ReviewDate = strPtr(req), strPtr(owner), strPtr(review)
+	c.ArchivedAt = timePtr(archived)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.RiskIDs = []string{}
+	return &c, nil
+}
+
+func strPtr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// ControlFilter selects controls.
+type ControlFilter struct {
+	Status          string
+	OwnerID         string
+	Theme           string // Organizational, People, Physical, Technological, or "custom"
+	Q               string
+	IncludeArchived bool
+}
+
+// Controls lists orgID's controls in catalog order, custom ones last.
+func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*bulwark.Control, error) {
+	q := `SELECT ` + controlColumns + ` FROM controls c WHERE c.org_id = ?`
+	args := []any{orgID}
+	if !f.IncludeArchived {
+		q += ` AND c.archived_at IS NULL`
+	}
+	if f.Status != "" {
+		q += ` AND c.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.OwnerID != "" {
+		q += ` AND c.owner_id = ?`
+		args = append(args, f.OwnerID)
+	}
+	if f.Theme == "custom" {
+		q += ` AND c.requirement_id IS NULL`
+	} else if f.Theme != "" {
+		q += ` AND c.requirement_id IN (SELECT requirement_id FROM requirement_attributes WHERE name = 'theme' AND value = ?)`
+		args = append(args, f.Theme)
+	}
+	if s := strings.TrimSpace(strings.ToLower(f.Q)); s != "" {
+		q += ` AND (LOWER(c.ref) LIKE ? OR LOWER(c.title) LIKE ? OR LOWER(c.implementation) LIKE ?)`
+		like := "%" + escapeLike(s) + "%"
+		q = strings.ReplaceAll(q, "LIKE ?", "LIKE ? ESCAPE '\\'")
+		args = append(args, like, like, like)
+	}
+	rows, err := tx.query(ctx, q+` ORDER BY CASE WHEN c.requirement_id IS NULL THEN 1 ELSE 0 END, c.sort_order, c.ref`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list controls: %w", err)
+	}
+	defer rows.Close()
+	var out []*bulwark.Control
+	for rows.Next() {
+		c, err := scanControl(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Control returns control id of orgID with its requirement links and risks.
+func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, error) {
+	c, err := scanControl(tx.queryRow(ctx, `SELECT `+controlColumns+` FROM controls c WHERE c.org_id = ? AND c.id = ?`, orgID, id))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(ctx, `SELECT cr.requirement_id, r.framework_id, r.ref, r.display_title, cr.origin FROM control_requirements cr
+		JOIN requirements r ON r.id = cr.requirement_id JOIN frameworks f ON f.id = r.framework_id
+		WHERE cr.org_id = ? AND cr.control_id = ? ORDER BY f.sort_order, r.sort_order`, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("control requirements: %w", err)
+	}
+	defer rows.Close()
+	c.Requirements = []bulwark.ControlRequirement{}
+	for rows.Next() {
+		var l bulwark.ControlRequirement
+		if err := rows.Scan(&l.RequirementID, &l.Framework, &l.Ref, &l.Title, &l.Origin); err != nil {
+			return nil, err
+		}
+		c.Requirements = append(c.Requirements, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	risks, err := tx.query(ctx, `SELECT risk_id FROM control_risks WHERE org_id = ? AND control_id = ? ORDER BY risk_id`, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer risks.Close()
+	for risks.Next() {
+		var r string
+		if err := risks.Scan(&r); err != nil {
+			return nil, err
+		}
+		c.RiskIDs = append(c.RiskIDs, r)
+	}
+	return c, risks.Err()
+}
+
+// InsertControl stores a custom control of orgID.
+func (tx *Tx) InsertControl(ctx context.Context, orgID string, c *bulwark.Control) error {
+	c.ID = NewID()
+	c.CreatedAt, c.UpdatedAt, c.Version = tx.now, tx.now, 1
+	_, err := tx.exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, description, owner_id, status, implementation, review_date, sort_order, version, created_at, updated_at)
+		VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 100000, 1, ?, ?)`,
+		c.ID, orgID, c.Ref, c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, tx.now, tx.now)
+	if IsUniqueViolation(err) {
+		return bulwark.Errorf(bulwark.ECONFLICT, "A control with the reference %s already exists.", c.Ref)
+	}
+	if err != nil {
+		return fmt.Errorf("insert control: %w", err)
+	}
+	return nil
+}
+
+// UpdateControl writes a control's editable fields if its version is still expected.
+func (tx *Tx) UpdateControl(ctx context.Context, orgID string, c *bulwark.Control) error {
+	res, err := tx.exec(ctx, `UPDATE controls SET title = ?, description = ?, owner_id = ?, status = ?, implementation = ?, review_date = ?, archived_at = ?,
+		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
+		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, nullTime(c.ArchivedAt), tx.now, orgID, c.ID, c.Version)
+	if err != nil {
+		return fmt.Errorf("update control: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The control was changed by someone else; reload and try again.")
+	}
+	c.Version++
+	c.UpdatedAt = tx.now
+	return nil
+}
+
+// SetControlRequirements replaces the manual requirement links of a control.
+func (tx *Tx) SetControlRequirements(ctx context.Context, orgID, controlID string, requirementIDs []string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM control_requirements WHERE org_id = ? AND control_id = ? AND origin = 'manual'`, orgID, controlID); err != nil {
+		return err
+	}
+	for _, rid := range requirementIDs {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM requirements WHERE id = ?`, rid).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return bulwark.Invalid("requirement_ids", fmt.Sprintf("%q is not a requirement of the catalog", rid))
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
+			orgID, controlID, rid, tx.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountControls counts orgID's live controls by status.
+func (tx *Tx) CountControls(ctx context.Context, orgID string) (map[string]int, error) {
+	rows, err := tx.query(ctx, `SELECT status, COUNT(*) FROM controls WHERE org_id = ? AND archived_at IS NULL GROUP BY status`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
