@@ -214,7 +214,7 @@ func TestAuditLogListAndExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		var doc struct {
-			Head    bulwark.ChainHead     `json:"head"`
+			Head    bulwark.ChainHead    `json:"head"`
 			Entries []bulwark.AuditEntry `json:"entries"`
 		}
 		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {

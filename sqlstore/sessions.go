@@ -2,10 +2,10 @@ package sqlstore
 
 import (
 	"context"
-	"sort"
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/bulwark-isms/bulwark"

@@ -3,12 +3,12 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -71,7 +71,7 @@ var funcs = template.FuncMap{
 	},
 	"status":    func(m *bulwark.Member) string { return m.Status(time.Now()) },
 	"invstatus": func(i *bulwark.Invitation) string { return i.Status(time.Now()) },
-	"changes": changesText,
+	"changes":   changesText,
 	"actor": func(names map[string]string, id string) string {
 		if n, ok := names[id]; ok {
 			return n

@@ -107,7 +107,10 @@ func TestSecurityHeadersAndCookies(t *testing.T) {
 			t.Errorf("http cookie flags: %+v", cookie)
 		}
 		// Over https the cookie is __Host- prefixed and Secure.
-		g := newFixture(t, sqltest.New(t, db.Dialect), func(a *app.Config, w *web.Config) { a.BaseURL = "https://isms.example"; w.BaseURL = "https://isms.example" })
+		g := newFixture(t, sqltest.New(t, db.Dialect), func(a *app.Config, w *web.Config) {
+			a.BaseURL = "https://isms.example"
+			w.BaseURL = "https://isms.example"
+		})
 		res := g.do("POST", "/signin", req{form: url.Values{"email": {"owner@acme.test"}, "password": {pw}}})
 		sc := res.Header.Get("Set-Cookie")
 		for _, want := range []string{"__Host-bulwark_session=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
@@ -425,8 +428,8 @@ func TestSignInRedirectStaysOnSite(t *testing.T) {
 		for next, want := range map[string]string{
 			"/o/acme-ltd/members?x=1": "/o/acme-ltd/members?x=1",
 			"//evil.example/":         "/",
-			"/\\evil.example":       "/",
-			"/\t/evil.example":       "/",
+			"/\\evil.example":         "/",
+			"/\t/evil.example":        "/",
 			"https://evil.example/":   "/",
 			"javascript:alert(1)":     "/",
 		} {

@@ -119,9 +119,9 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			var me struct {
-				User struct{ Email string }
+				User         struct{ Email string }
 				Organisation struct{ Slug string }
-				Role string
+				Role         string
 			}
 			body, _ := io.ReadAll(hres.Body)
 			hres.Body.Close()
