@@ -464,3 +464,32 @@ func (s *Service) MemberByEmail(ctx context.Context, orgID, email string) (*bulw
 func (s *Service) PrincipalForMember(org *bulwark.Organisation, m *bulwark.Member, u *bulwark.User) *bulwark.Principal {
 	return &bulwark.Principal{User: *u, Org: *org, MemberID: m.ID, Role: m.Role, Permissions: s.Permissions(m.Role), ActorID: u.ID}
 }
+
+// MemberRef is a member as pick-lists and owner columns show them.
+type MemberRef struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// Directory lists the organisation's active members for owner pick-lists; any
+// reader of the ISMS may see who owns what.
+func (s *Service) Directory(ctx context.Context, p *bulwark.Principal) ([]MemberRef, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []MemberRef
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		ms, err := tx.Members(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.Active(tx.Now()) {
+				out = append(out, MemberRef{ID: m.ID, Name: m.Name, Email: m.Email})
+			}
+		}
+		return nil
+	})
+	return out, err
+}

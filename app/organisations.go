@@ -50,6 +50,14 @@ func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, 
 	}); err != nil {
 		return nil, err
 	}
+	// The seeds: the control set (one control per Annex A control, linked to every
+	// framework) and the default classification scheme.
+	if err := tx.SeedControlSet(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
+		return nil, err
+	}
 	mem, err := tx.InsertMember(ctx, o.ID, ownerID, bulwark.RoleOwner, nil)
 	if err != nil {
 		return nil, err

@@ -38,19 +38,30 @@ func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, r := range reqs {
-		if _, err := tx.exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, status, sort_order, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'not_started', ?, 1, ?, ?)`, NewID(), orgID, r.ref, r.id, r.title, r.order, tx.now, tx.now); err != nil {
-			return fmt.Errorf("seed control %s: %w", r.ref, err)
+	// One statement per 100 controls: seeding runs for every new organisation.
+	for start := 0; start < len(reqs); start += 100 {
+		batch := reqs[start:min(start+100, len(reqs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO controls (id, org_id, ref, requirement_id, title, status, sort_order, version, created_at, updated_at) VALUES `)
+		args := make([]any, 0, len(batch)*7)
+		for i, r := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(`(?, ?, ?, ?, ?, 'not_started', ?, 1, ?, ?)`)
+			args = append(args, NewID(), orgID, r.ref, r.id, r.title, r.order, tx.now, tx.now)
+		}
+		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("seed controls: %w", err)
 		}
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
-		SELECT DISTINCT c.org_id, c.id, m.to_id, 'mapping', ? FROM controls c JOIN requirement_mappings m ON m.from_id = c.requirement_id
+		SELECT DISTINCT c.org_id, c.id, m.to_id, 'mapping', `+tx.timeParam()+` FROM controls c JOIN requirement_mappings m ON m.from_id = c.requirement_id
 		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.now, orgID); err != nil {
 		return fmt.Errorf("link controls to mapped requirements: %w", err)
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
-		SELECT DISTINCT c.org_id, c.id, h.from_id, 'derived', ? FROM controls c
+		SELECT DISTINCT c.org_id, c.id, h.from_id, 'derived', `+tx.timeParam()+` FROM controls c
 		JOIN requirement_mappings m ON m.from_id = c.requirement_id
 		JOIN requirement_mappings h ON h.to_id = m.to_id
 		JOIN requirements hr ON hr.id = h.from_id AND hr.framework_id = ?

@@ -259,6 +259,28 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
+// execDynamic runs a statement built at run time (batched inserts) without
+// caching its rebound form.
+func (tx *Tx) execDynamic(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.tx == nil {
+		return nil, fmt.Errorf("write outside a transaction")
+	}
+	if tx.db.Dialect == Postgres {
+		var b strings.Builder
+		n := 0
+		for i := 0; i < len(q); i++ {
+			if q[i] == '?' {
+				n++
+				b.WriteString("$" + strconv.Itoa(n))
+			} else {
+				b.WriteByte(q[i])
+			}
+		}
+		q = b.String()
+	}
+	return tx.tx.ExecContext(ctx, q, args...)
+}
+
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if tx.tx == nil {
 		st, err := tx.db.stmt(ctx, tx.db.rebind(q))
@@ -289,6 +311,15 @@ func (tx *Tx) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// timeParam is a placeholder for a time in a SELECT list, where PostgreSQL cannot
+// infer the parameter's type.
+func (tx *Tx) timeParam() string {
+	if tx.db.Dialect == Postgres {
+		return "?::timestamptz"
+	}
+	return "?"
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

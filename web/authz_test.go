@@ -63,7 +63,7 @@ const missingID = "00000000-0000-7000-8000-000000000000"
 // fill replaces path parameters with values that exist as far as authorization
 // goes (the organisation) and not beyond (ids), so allowed requests reach the handler.
 func fill(pattern, slug string) string {
-	p := strings.NewReplacer("{slug}", slug, "{id}", missingID, "{token}", "no-such-link", "{$}", "").Replace(pattern)
+	p := strings.NewReplacer("{slug}", slug, "{id}", missingID, "{token}", "no-such-link", "{key}", "no-such-framework", "{$}", "").Replace(pattern)
 	return p
 }
 

@@ -152,3 +152,104 @@ func (fr *fieldReader) err() error {
 	}
 	return fr.v.Err()
 }
+
+// str reads an optional string field; null clears it to "" unless required.
+func (fr *fieldReader) str(field string, required bool) *string {
+	if !fr.has(field) {
+		fr.used[field] = true
+		return nil
+	}
+	if fr.isNull(field) {
+		fr.used[field] = true
+		if required {
+			fr.v.Add(field, "cannot be empty")
+			return nil
+		}
+		empty := ""
+		return &empty
+	}
+	var s string
+	if fr.get(field, &s) {
+		return &s
+	}
+	return nil
+}
+
+// nullableStr reads a field that may be null (nil inside means "clear").
+func (fr *fieldReader) nullableStr(field string) **string {
+	if !fr.has(field) {
+		fr.used[field] = true
+		return nil
+	}
+	var v *string
+	if fr.isNull(field) {
+		fr.used[field] = true
+		return &v
+	}
+	var s string
+	if fr.get(field, &s) {
+		if s == "" {
+			return &v
+		}
+		v = &s
+		return &v
+	}
+	return nil
+}
+
+// nullableInt reads an integer field that may be null.
+func (fr *fieldReader) nullableInt(field string) **int {
+	if !fr.has(field) {
+		fr.used[field] = true
+		return nil
+	}
+	var v *int
+	if fr.isNull(field) {
+		fr.used[field] = true
+		return &v
+	}
+	var n int
+	if fr.get(field, &n) {
+		v = &n
+		return &v
+	}
+	return nil
+}
+
+// boolean reads an optional boolean field.
+func (fr *fieldReader) boolean(field string) *bool {
+	var b bool
+	if fr.get(field, &b) {
+		return &b
+	}
+	return nil
+}
+
+// strings reads an optional array of strings; null means empty.
+func (fr *fieldReader) strings(field string) *[]string {
+	if fr.has(field) && fr.isNull(field) {
+		fr.used[field] = true
+		return &[]string{}
+	}
+	var v []string
+	if fr.get(field, &v) {
+		if v == nil {
+			v = []string{}
+		}
+		return &v
+	}
+	return nil
+}
+
+// version reads the optimistic-lock version from If-Match or the body.
+func (fr *fieldReader) version(r *http.Request) (*int, error) {
+	expect, err := ifMatch(r)
+	if err != nil {
+		return nil, err
+	}
+	var v int
+	if fr.get("version", &v) && expect == nil {
+		expect = &v
+	}
+	return expect, nil
+}

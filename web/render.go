@@ -72,6 +72,35 @@ var funcs = template.FuncMap{
 	"status":    func(m *bulwark.Member) string { return m.Status(time.Now()) },
 	"invstatus": func(i *bulwark.Invitation) string { return i.Status(time.Now()) },
 	"changes":   changesText,
+	"label": func(s string) string {
+		s = strings.ReplaceAll(s, "_", " ")
+		if s == "" {
+			return ""
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	},
+	"deref": func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	},
+	"cia": func(p *int) string {
+		if p == nil {
+			return "–"
+		}
+		return fmt.Sprint(*p)
+	},
+	"join": func(v []string) string { return strings.Join(v, " | ") },
+	"owner": func(names map[string]string, id *string) string {
+		if id == nil {
+			return "—"
+		}
+		if n, ok := names[*id]; ok {
+			return n
+		}
+		return "former member"
+	},
 	"actor": func(names map[string]string, id string) string {
 		if n, ok := names[id]; ok {
 			return n

@@ -8,19 +8,23 @@ import (
 
 // Sections are the parts of the ISMS the navigation shows; those without a
 // handler yet render a page that says so plainly.
-var Sections = []struct{ Slug, Title, What string }{
-	{"context", "Context and scope", "interested parties, internal and external issues, and the ISMS scope (clauses 4.1–4.3)"},
-	{"assets", "Assets", "the asset register with owners, classification and CIA values (A.5.9, A.5.12)"},
-	{"risks", "Risks", "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)"},
-	{"controls", "Controls and SoA", "the organisation's control set and the Statement of Applicability (6.1.3 d)"},
-	{"policies", "Policies", "policies with approval, versions and staff acknowledgement (5.2, 7.5)"},
-	{"people", "People and training", "awareness, training and competence records (7.2, 7.3)"},
-	{"evidence", "Evidence", "evidence files and links per control and period (9.1)"},
-	{"incidents", "Incidents", "reporting and handling of information security incidents (A.5.24–A.5.28)"},
-	{"suppliers", "Suppliers", "supplier register, assessments and certificates (A.5.19–A.5.23)"},
-	{"audits", "Audits", "the internal audit programme, audits and findings (9.2)"},
-	{"improvement", "Improvement", "nonconformities, corrective actions and management review (9.3, 10)"},
-	{"reports", "Reports", "exports and reports for auditors and management"},
+var Sections = []struct {
+	Slug, Title, What string
+	Built             bool
+}{
+	{"context", "Context and scope", "interested parties, internal and external issues, and the ISMS scope (clauses 4.1–4.3)", false},
+	{"assets", "Assets", "the asset register with owners, classification and CIA values (A.5.9, A.5.12)", true},
+	{"risks", "Risks", "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)", false},
+	{"controls", "Controls and SoA", "the organisation's control set and the Statement of Applicability (6.1.3 d)", true},
+	{"frameworks", "Frameworks", "ISO/IEC 27001:2022, NIST CSF 2.0, SOC 2, GDPR and HIPAA with their mappings", true},
+	{"policies", "Policies", "policies with approval, versions and staff acknowledgement (5.2, 7.5)", false},
+	{"people", "People and training", "awareness, training and competence records (7.2, 7.3)", false},
+	{"evidence", "Evidence", "evidence files and links per control and period (9.1)", false},
+	{"incidents", "Incidents", "reporting and handling of information security incidents (A.5.24–A.5.28)", false},
+	{"suppliers", "Suppliers", "supplier register, assessments and certificates (A.5.19–A.5.23)", false},
+	{"audits", "Audits", "the internal audit programme, audits and findings (9.2)", false},
+	{"improvement", "Improvement", "nonconformities, corrective actions and management review (9.3, 10)", false},
+	{"reports", "Reports", "exports and reports for auditors and management", false},
 }
 
 // routeTable is the one place where routes are declared, each with the
@@ -95,12 +99,54 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit-log", Perm: bulwark.PermAuditLogRead, Summary: "List audit entries (filters: actor, entity_type, entity_id, action, from, to)", Handler: s.apiAuditLog},
 		{Method: "GET", Pattern: "/api/v1/audit-log/head", Perm: bulwark.PermAuditLogRead, Summary: "The audit chain head (sequence and hash)", Handler: s.apiAuditHead},
 		{Method: "GET", Pattern: "/api/v1/audit-log/export", Perm: bulwark.PermAuditLogRead, Summary: "Export the audit log (?format=csv|json)", Handler: s.apiAuditExport},
+
+		{Method: "GET", Pattern: "/api/v1/frameworks", Perm: bulwark.PermISMSRead, Summary: "List frameworks of the catalog", Handler: s.apiFrameworks},
+		{Method: "GET", Pattern: "/api/v1/frameworks/{key}", Perm: bulwark.PermISMSRead, Summary: "Read a framework by id or slug", Handler: s.apiFramework},
+		{Method: "GET", Pattern: "/api/v1/frameworks/{key}/requirements", Perm: bulwark.PermISMSRead, Summary: "List a framework's requirements (q, kind, theme, control_type, security_properties, cybersecurity_concepts, operational_capabilities, security_domains, category, section)", Handler: s.apiRequirements},
+		{Method: "GET", Pattern: "/api/v1/requirements/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a requirement with its mappings both ways and its guidance", Handler: s.apiRequirement},
+		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: s.apiControls},
+		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: s.apiControlCreate, Body: controlBody},
+		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: s.apiControl},
+		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: s.apiControlPatch, Body: controlBody},
+		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: s.apiControlArchive},
+		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets (q, type, status, classification, owner_id, custodian_id, tag, personal_data, from, to, sort, include_archived)", Handler: s.apiAssets},
+		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: s.apiAssetCreate, Body: assetBody},
+		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: s.apiAsset},
+		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: s.apiAssetPatch, Body: assetBody},
+		{Method: "DELETE", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive an asset", Handler: s.apiAssetArchive},
 	}
+	routes = append(routes,
+		Route{Method: "GET", Pattern: "/o/{slug}/frameworks", Perm: bulwark.PermISMSRead, Handler: s.frameworksPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/frameworks/{key}", Perm: bulwark.PermISMSRead, Handler: s.requirementsPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/requirements/{id}", Perm: bulwark.PermISMSRead, Handler: s.requirementPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: s.controlsPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: s.controlPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: s.controlSubmit},
+		Route{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: s.controlPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.controlSubmit},
+		Route{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: s.assetsPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: s.assetPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: s.assetSubmit},
+		Route{Method: "GET", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSRead, Handler: s.assetPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.assetSubmit},
+		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/archive", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(true)},
+		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(false)},
+	)
 	for _, sec := range Sections {
+		if sec.Built {
+			continue
+		}
 		routes = append(routes, Route{Method: "GET", Pattern: "/o/{slug}/" + sec.Slug, Perm: bulwark.PermISMSRead, Handler: s.sectionPage(sec.Slug)})
 	}
 	return routes
 }
+
+var controlBody = props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
+	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
+
+var assetBody = props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
+	"location", "string", "classification", "string", "confidentiality", "integer", "integrity", "integer", "availability", "integer",
+	"personal_data", "boolean", "status", "string", "review_date", "string", "tags", "array", "version", "integer")
 
 func props(nameType ...string) map[string]any {
 	m := map[string]any{}

@@ -1,0 +1,238 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+// AssetInput lists what a person may set on an asset; nil fields stay as they are.
+type AssetInput struct {
+	Ref             *string
+	Name            *string
+	Type            *string
+	Description     *string
+	OwnerID         **string
+	CustodianID     **string
+	Location        *string
+	Classification  *string
+	Confidentiality **int
+	Integrity       **int
+	Availability    **int
+	PersonalData    *bool
+	Status          *string
+	ReviewDate      **string
+	Tags            *[]string
+}
+
+// apply copies the given fields onto a and returns what changed.
+func (in AssetInput) apply(a *bulwark.Asset) bulwark.Changes {
+	ch := bulwark.Changes{}
+	str := func(field string, dst *string, v *string) {
+		if v != nil && *v != *dst {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	sptr := func(field string, dst **string, v **string) {
+		if v != nil && !eqPtr(*dst, *v) {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	iptr := func(field string, dst **int, v **int) {
+		if v != nil && !eqPtr(*dst, *v) {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		str("name", &a.Name, &n)
+	}
+	if in.Type != nil {
+		t := strings.ToLower(strings.TrimSpace(*in.Type))
+		str("type", &a.Type, &t)
+	}
+	str("description", &a.Description, in.Description)
+	sptr("owner_id", &a.OwnerID, in.OwnerID)
+	sptr("custodian_id", &a.CustodianID, in.CustodianID)
+	if in.Location != nil {
+		l := strings.TrimSpace(*in.Location)
+		str("location", &a.Location, &l)
+	}
+	if in.Classification != nil {
+		c := strings.TrimSpace(*in.Classification)
+		str("classification", &a.Classification, &c)
+	}
+	iptr("confidentiality", &a.Confidentiality, in.Confidentiality)
+	iptr("integrity", &a.Integrity, in.Integrity)
+	iptr("availability", &a.Availability, in.Availability)
+	if in.PersonalData != nil && *in.PersonalData != a.PersonalData {
+		ch["personal_data"] = bulwark.Change{Before: a.PersonalData, After: *in.PersonalData}
+		a.PersonalData = *in.PersonalData
+	}
+	if in.Status != nil {
+		st := strings.ToLower(strings.TrimSpace(*in.Status))
+		str("status", &a.Status, &st)
+	}
+	sptr("review_date", &a.ReviewDate, in.ReviewDate)
+	if in.Tags != nil {
+		tags := bulwark.NormalizeTags(*in.Tags)
+		if strings.Join(tags, "|") != strings.Join(a.Tags, "|") {
+			ch["tags"] = bulwark.Change{Before: a.Tags, After: tags}
+			a.Tags = tags
+		}
+	}
+	return ch
+}
+
+// matchClassification returns the scheme's spelling of c (case-insensitive), or c.
+func matchClassification(scheme []string, c string) string {
+	for _, s := range scheme {
+		if strings.EqualFold(s, c) {
+			return s
+		}
+	}
+	return c
+}
+
+// validateAsset checks a against the rules, the scheme and the membership of its people.
+func validateAsset(ctx context.Context, tx *sqlstore.Tx, orgID string, a *bulwark.Asset, scheme []string) error {
+	a.Classification = matchClassification(scheme, a.Classification)
+	if err := a.Validate(scheme); err != nil {
+		return err
+	}
+	if err := checkMember(ctx, tx, orgID, "owner_id", a.OwnerID); err != nil {
+		return err
+	}
+	return checkMember(ctx, tx, orgID, "custodian_id", a.CustodianID)
+}
+
+// Classifications returns the organisation's classification scheme, lowest first.
+func (s *Service) Classifications(ctx context.Context, p *bulwark.Principal) ([]string, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = tx.Classifications(ctx, p.Org.ID)
+		return err
+	})
+	return out, err
+}
+
+// CreateAsset adds an asset; without a ref it gets the next A-NNN.
+func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in AssetInput) (*bulwark.Asset, error) {
+	if err := require(p, bulwark.PermISMSCreate); err != nil {
+		return nil, err
+	}
+	a := &bulwark.Asset{Status: "in_use", Tags: []string{}}
+	ch := in.apply(a)
+	if in.Ref != nil && strings.TrimSpace(*in.Ref) != "" {
+		a.Ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
+		if !bulwark.ValidRef(a.Ref) {
+			return nil, bulwark.Invalid("ref", "must look like A-001: letters and digits, a dash, digits")
+		}
+	}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		scheme, err := tx.Classifications(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		if err := validateAsset(ctx, tx, p.Org.ID, a, scheme); err != nil {
+			return err
+		}
+		if err := tx.InsertAsset(ctx, p.Org.ID, a); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "asset.create", "asset", a.ID, a.Ref, ch)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Asset returns one asset, archived or not.
+func (s *Service) Asset(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Asset, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out *bulwark.Asset
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = tx.Asset(ctx, p.Org.ID, id)
+		return err
+	})
+	return out, err
+}
+
+// Assets lists one page of assets.
+func (s *Service) Assets(ctx context.Context, p *bulwark.Principal, f sqlstore.AssetFilter) ([]*bulwark.Asset, string, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, "", err
+	}
+	var out []*bulwark.Asset
+	var next string
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, next, err = tx.Assets(ctx, p.Org.ID, f)
+		return err
+	})
+	return out, next, err
+}
+
+// UpdateAsset changes an asset. Archiving (archive true) hides it from lists; it
+// stays readable by id. expect is the version the caller saw (optional).
+func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id string, in AssetInput, expect *int, archive *bool) (*bulwark.Asset, error) {
+	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+		return nil, err
+	}
+	var out *bulwark.Asset
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		a, err := tx.Asset(ctx, p.Org.ID, id)
+		if err != nil {
+			return err
+		}
+		if !canEdit(p, a.OwnerID, a.CustodianID) {
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the assets you own or look after.")
+		}
+		if expect != nil && *expect != a.Version {
+			return bulwark.Errorf(bulwark.ECONFLICT, "The asset was changed by someone else (version %d, not %d); reload and try again.", a.Version, *expect)
+		}
+		if in.Ref != nil && !strings.EqualFold(strings.TrimSpace(*in.Ref), a.Ref) {
+			return bulwark.Invalid("ref", "cannot be changed")
+		}
+		ch := in.apply(a)
+		scheme, err := tx.Classifications(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		if err := validateAsset(ctx, tx, p.Org.ID, a, scheme); err != nil {
+			return err
+		}
+		action := "asset.update"
+		if archive != nil && *archive != (a.ArchivedAt != nil) {
+			if *archive {
+				now := tx.Now()
+				a.ArchivedAt, action = &now, "asset.archive"
+			} else {
+				a.ArchivedAt, action = nil, "asset.restore"
+			}
+			ch["archived_at"] = bulwark.Change{After: a.ArchivedAt}
+		}
+		out = a
+		if len(ch) == 0 {
+			return nil
+		}
+		if err := tx.UpdateAsset(ctx, p.Org.ID, a); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), action, "asset", a.ID, a.Ref, ch)
+	})
+	return out, err
+}

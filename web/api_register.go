@@ -1,0 +1,327 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+func (s *Server) apiFrameworks(w http.ResponseWriter, r *http.Request) {
+	fs, err := s.svc.Frameworks(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": fs, "next_cursor": nil})
+}
+
+func (s *Server) apiFramework(w http.ResponseWriter, r *http.Request) {
+	f, err := s.svc.Framework(r.Context(), principalFrom(r), r.PathValue("key"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+// requirementFilter reads search, kind and attribute filters from the query.
+func requirementFilter(r *http.Request) (bulwark.RequirementFilter, error) {
+	q := r.URL.Query()
+	f := bulwark.RequirementFilter{Q: q.Get("q"), Kind: q.Get("kind"), Attributes: map[string]string{}, After: -1}
+	for _, a := range bulwark.FilterAttributes {
+		if v := q.Get(a); v != "" {
+			f.Attributes[a] = v
+		}
+	}
+	var v bulwark.Validation
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			v.Add("limit", "must be a number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 0 {
+			v.Add("cursor", "is not a cursor returned by this list")
+		}
+		f.After = n
+	}
+	return f, v.Err()
+}
+
+func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) {
+	f, err := requirementFilter(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	_, rs, next, err := s.svc.Requirements(r.Context(), principalFrom(r), r.PathValue("key"), f)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var nc any
+	if next >= 0 {
+		nc = strconv.Itoa(next)
+	}
+	if rs == nil {
+		rs = []*bulwark.Requirement{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": nc})
+}
+
+func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {
+	req, err := s.svc.Requirement(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, req)
+}
+
+func controlFilter(r *http.Request) sqlstore.ControlFilter {
+	q := r.URL.Query()
+	return sqlstore.ControlFilter{Status: q.Get("status"), OwnerID: q.Get("owner_id"), Theme: q.Get("theme"), Q: q.Get("q"), IncludeArchived: q.Get("include_archived") == "true"}
+}
+
+func (s *Server) apiControls(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.svc.Controls(r.Context(), principalFrom(r), controlFilter(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []*bulwark.Control{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
+}
+
+func (s *Server) apiControl(w http.ResponseWriter, r *http.Request) {
+	c, err := s.svc.Control(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	writeJSON(w, http.StatusOK, c)
+}
+
+func controlInput(fr *fieldReader, create bool) app.ControlInput {
+	in := app.ControlInput{
+		Title: fr.str("title", true), Description: fr.str("description", false), OwnerID: fr.nullableStr("owner_id"),
+		Status: fr.str("status", true), Implementation: fr.str("implementation_description", false), ReviewDate: fr.nullableStr("review_date"),
+		RequirementIDs: fr.strings("requirement_ids"), RiskIDs: fr.strings("risk_ids"),
+	}
+	if create && in.Title == nil {
+		fr.v.Add("title", "is required")
+	}
+	fr.readOnly("id", "ref", "requirement_id", "requirements", "created_at", "updated_at", "archived_at")
+	return in
+}
+
+func (s *Server) apiControlCreate(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	in := controlInput(fr, true)
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c, err := s.svc.CreateControl(r.Context(), principalFrom(r), in)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/controls/"+c.ID)
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) apiControlPatch(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	in := controlInput(fr, false)
+	expect, err := fr.version(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c, err := s.svc.UpdateControl(r.Context(), principalFrom(r), r.PathValue("id"), in, expect, nil)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiControlArchive(w http.ResponseWriter, r *http.Request) {
+	yes := true
+	if _, err := s.svc.UpdateControl(r.Context(), principalFrom(r), r.PathValue("id"), app.ControlInput{}, nil, &yes); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// assetFilter reads list parameters of the asset register.
+func assetFilter(r *http.Request) (sqlstore.AssetFilter, error) {
+	q := r.URL.Query()
+	f := sqlstore.AssetFilter{Q: q.Get("q"), Type: q.Get("type"), Status: q.Get("status"), Classification: q.Get("classification"),
+		OwnerID: q.Get("owner_id"), CustodianID: q.Get("custodian_id"), Tag: q.Get("tag"), ReviewFrom: q.Get("from"), ReviewTo: q.Get("to"),
+		IncludeArchived: q.Get("include_archived") == "true", Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	var v bulwark.Validation
+	if pd := q.Get("personal_data"); pd != "" {
+		b, err := strconv.ParseBool(pd)
+		if err != nil {
+			v.Add("personal_data", "must be true or false")
+		}
+		f.PersonalData = &b
+	}
+	for _, d := range []struct{ name, val string }{{"from", f.ReviewFrom}, {"to", f.ReviewTo}} {
+		if d.val != "" && !bulwark.ValidDate(d.val) {
+			v.Add(d.name, "must be a date such as 2026-12-31")
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			v.Add("limit", "must be a number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	return f, v.Err()
+}
+
+func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
+	f, err := assetFilter(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	as, next, err := s.svc.Assets(r.Context(), principalFrom(r), f)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if as == nil {
+		as = []*bulwark.Asset{}
+	}
+	var nc any
+	if next != "" {
+		nc = next
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nc})
+}
+
+func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request) {
+	a, err := s.svc.Asset(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
+	writeJSON(w, http.StatusOK, a)
+}
+
+func assetInput(fr *fieldReader, create bool) app.AssetInput {
+	in := app.AssetInput{
+		Ref: fr.str("ref", false), Name: fr.str("name", true), Type: fr.str("type", true), Description: fr.str("description", false),
+		OwnerID: fr.nullableStr("owner_id"), CustodianID: fr.nullableStr("custodian_id"), Location: fr.str("location", false),
+		Classification: fr.str("classification", false), Confidentiality: fr.nullableInt("confidentiality"), Integrity: fr.nullableInt("integrity"),
+		Availability: fr.nullableInt("availability"), PersonalData: fr.boolean("personal_data"), Status: fr.str("status", true),
+		ReviewDate: fr.nullableStr("review_date"), Tags: fr.strings("tags"),
+	}
+	if create {
+		if in.Name == nil && !fr.has("name") {
+			fr.v.Add("name", "is required")
+		}
+		if in.Type == nil && !fr.has("type") {
+			fr.v.Add("type", "is required: one of "+strings.Join(bulwark.AssetTypes, ", "))
+		}
+	}
+	fr.readOnly("id", "created_at", "updated_at", "archived_at")
+	return in
+}
+
+func (s *Server) apiAssetCreate(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	in := assetInput(fr, true)
+	fr.used["version"] = true
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	a, err := s.svc.CreateAsset(r.Context(), principalFrom(r), in)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/assets/"+a.ID)
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) apiAssetPatch(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	in := assetInput(fr, false)
+	expect, err := fr.version(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	a, err := s.svc.UpdateAsset(r.Context(), principalFrom(r), r.PathValue("id"), in, expect, nil)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) apiAssetArchive(w http.ResponseWriter, r *http.Request) {
+	yes := true
+	expect, err := ifMatch(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if _, err := s.svc.UpdateAsset(r.Context(), principalFrom(r), r.PathValue("id"), app.AssetInput{}, expect, &yes); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,446 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/catalog"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+func (s *Server) frameworksPage(w http.ResponseWriter, r *http.Request) {
+	fs, err := s.svc.Frameworks(r.Context(), principalFrom(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "frameworks", &page{Title: "Frameworks", Nav: "frameworks", Data: fs})
+}
+
+type facet struct {
+	Name, Label string
+	Values      []string
+}
+
+// facetsOf lists the attribute filters that make sense for a framework.
+var facetsOf = map[string][]string{
+	catalog.ISO27001: {"theme", "control_type", "security_properties", "cybersecurity_concepts", "operational_capabilities", "security_domains"},
+	catalog.SOC2:     {"category"},
+	catalog.HIPAA:    {"section"},
+}
+
+func (s *Server) requirementsPage(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	f, err := requirementFilter(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	fw, items, next, err := s.svc.Requirements(r.Context(), p, r.PathValue("key"), f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	q := map[string]string{"q": r.URL.Query().Get("q")}
+	var facets []facet
+	for _, name := range facetsOf[fw.Slug] {
+		vals, err := s.svc.AttributeValues(r.Context(), p, fw.ID, name)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		facets = append(facets, facet{Name: name, Label: strings.ReplaceAll(strings.ToUpper(name[:1])+name[1:], "_", " "), Values: vals})
+		q[name] = r.URL.Query().Get(name)
+	}
+	data := map[string]any{"Framework": fw, "Items": items, "Facets": facets, "Q": q}
+	if next >= 0 {
+		v := r.URL.Query()
+		v.Set("cursor", strconv.Itoa(next))
+		data["NextURL"] = "?" + v.Encode()
+	}
+	s.render(w, r, http.StatusOK, "requirements", &page{Title: fw.Name, Nav: "frameworks", Data: data})
+}
+
+func (s *Server) requirementPage(w http.ResponseWriter, r *http.Request) {
+	req, err := s.svc.Requirement(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "requirement", &page{Title: req.Ref + " " + req.DisplayTitle, Nav: "frameworks", Data: req})
+}
+
+// directory returns active members and a name lookup for owner columns.
+func (s *Server) directory(r *http.Request) ([]app.MemberRef, map[string]string, error) {
+	ms, err := s.svc.Directory(r.Context(), principalFrom(r))
+	names := map[string]string{}
+	for _, m := range ms {
+		names[m.ID] = m.Name
+	}
+	return ms, names, err
+}
+
+// statusChart draws the share of controls in each status as a horizontal bar.
+func statusChart(counts map[string]int) template.HTML {
+	colors := map[string]string{"implemented": "#2e7d32", "partial": "#f9a825", "planned": "#1565c0", "not_started": "#9e9e9e", "not_applicable": "#6d4c41"}
+	total := 0
+	for _, st := range bulwark.ControlStatuses {
+		total += counts[st]
+	}
+	var b strings.Builder
+	b.WriteString(`<svg role="img" aria-label="Controls by status" viewBox="0 0 1000 40" width="100%" height="40" xmlns="http://www.w3.org/2000/svg">`)
+	x := 0.0
+	for _, st := range bulwark.ControlStatuses {
+		if total == 0 || counts[st] == 0 {
+			continue
+		}
+		wdt := float64(counts[st]) / float64(total) * 1000
+		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="40" fill="%s"><title>%s: %d</title></rect>`, x, wdt, colors[st], template.HTMLEscapeString(st), counts[st])
+		x += wdt
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // built from constants and numbers only
+}
+
+func (s *Server) controlsPage(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	f := controlFilter(r)
+	items, err := s.svc.Controls(r.Context(), p, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	all, err := s.svc.Controls(r.Context(), p, sqlstore.ControlFilter{})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	counts := map[string]int{}
+	for _, c := range all {
+		counts[c.Status]++
+	}
+	type st struct {
+		Name, Label string
+		Count       int
+	}
+	var statuses []st
+	for _, name := range bulwark.ControlStatuses {
+		statuses = append(statuses, st{name, strings.ReplaceAll(name, "_", " "), counts[name]})
+	}
+	members, names, err := s.directory(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	q := map[string]string{}
+	for _, k := range []string{"q", "theme", "status", "owner_id"} {
+		q[k] = r.URL.Query().Get(k)
+	}
+	s.render(w, r, http.StatusOK, "controls", &page{Title: "Controls", Nav: "controls", Data: map[string]any{
+		"Items": items, "Chart": statusChart(counts), "Statuses": statuses, "StatusNames": bulwark.ControlStatuses, "Members": members, "Names": names,
+		"Themes": []string{"Organizational", "People", "Physical", "Technological", "custom"}, "Q": q,
+	}})
+}
+
+func (s *Server) controlPage(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	c := &bulwark.Control{Status: "not_started"}
+	if id := r.PathValue("id"); id != "" {
+		var err error
+		if c, err = s.svc.Control(r.Context(), p, id); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	s.renderControl(w, r, http.StatusOK, c, &page{})
+}
+
+func (s *Server) renderControl(w http.ResponseWriter, r *http.Request, status int, c *bulwark.Control, pg *page) {
+	p := principalFrom(r)
+	members, _, err := s.directory(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var req *bulwark.Requirement
+	if c.RequirementID != nil {
+		req = &bulwark.Requirement{ID: *c.RequirementID, Ref: c.Ref}
+	}
+	canEdit := p.Can(bulwark.PermISMSEdit) || (c.ID == "" && p.Can(bulwark.PermISMSCreate)) ||
+		(p.Can(bulwark.PermISMSEditOwn) && c.OwnerID != nil && *c.OwnerID == p.MemberID)
+	title := "New custom control"
+	if c.ID != "" {
+		title = c.Ref + " " + c.Title
+	}
+	pg.Title, pg.Nav = title, "controls"
+	pg.Data = map[string]any{"Control": c, "Members": members, "StatusNames": bulwark.ControlStatuses, "Requirement": req, "CanEdit": canEdit}
+	s.render(w, r, status, "control", pg)
+}
+
+// formPtr returns nil for an empty form value, else a pointer to it.
+func formPtr(r *http.Request, name string) *string {
+	v := strings.TrimSpace(r.FormValue(name))
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+func (s *Server) controlSubmit(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	owner, review := formPtr(r, "owner_id"), formPtr(r, "review_date")
+	status, impl := r.FormValue("status"), r.FormValue("implementation_description")
+	in := app.ControlInput{OwnerID: &owner, ReviewDate: &review, Status: &status, Implementation: &impl}
+	if r.Form.Has("title") {
+		t, d := r.FormValue("title"), r.FormValue("description")
+		in.Title, in.Description = &t, &d
+	}
+	var c *bulwark.Control
+	var err error
+	if id := r.PathValue("id"); id != "" {
+		var expect *int
+		if v, err := strconv.Atoi(r.FormValue("version")); err == nil {
+			expect = &v
+		}
+		c, err = s.svc.UpdateControl(r.Context(), p, id, in, expect, nil)
+		if err != nil {
+			if cur, cerr := s.svc.Control(r.Context(), p, id); cerr == nil && bulwark.ErrorCode(err) != bulwark.EINTERNAL {
+				s.formError(w, r, "control", s.controlPageFor(r, cur), err)
+				return
+			}
+			s.renderError(w, r, err)
+			return
+		}
+	} else {
+		c, err = s.svc.CreateControl(r.Context(), p, in)
+		if err != nil {
+			draft := &bulwark.Control{Status: status, Implementation: impl, OwnerID: owner, ReviewDate: review}
+			if in.Title != nil {
+				draft.Title, draft.Description = *in.Title, *in.Description
+			}
+			s.formError(w, r, "control", s.controlPageFor(r, draft), err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/controls/"+c.ID+"?saved=1", http.StatusSeeOther)
+}
+
+// controlPageFor prepares the control page's data for re-display with an error.
+func (s *Server) controlPageFor(r *http.Request, c *bulwark.Control) *page {
+	members, _, _ := s.directory(r)
+	p := principalFrom(r)
+	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
+	return &page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": bulwark.ControlStatuses, "CanEdit": canEdit}}
+}
+
+type sortColumn struct {
+	Label, URL, Dir string
+	Sort, Active    bool
+}
+
+func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	f, err := assetFilter(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.Assets(r.Context(), p, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	members, names, err := s.directory(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	classes, err := s.svc.Classifications(r.Context(), p)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	q := map[string]string{}
+	filtered := false
+	for _, k := range []string{"q", "type", "classification", "owner_id", "status", "tag", "sort"} {
+		q[k] = r.URL.Query().Get(k)
+		if k != "sort" && q[k] != "" {
+			filtered = true
+		}
+	}
+	cur := strings.TrimPrefix(f.Sort, "-")
+	if cur == "" {
+		cur = "ref"
+	}
+	var cols []sortColumn
+	for _, c := range []struct{ label, field string }{{"Ref", "ref"}, {"Name", "name"}, {"Type", "type"}, {"Owner", ""}, {"Classification", "classification"}, {"C/I/A", ""}, {"Status", "status"}, {"Review", "review_date"}} {
+		col := sortColumn{Label: c.label, Sort: c.field != ""}
+		if col.Sort {
+			v := r.URL.Query()
+			v.Del("cursor")
+			dir := c.field
+			col.Active = cur == c.field
+			col.Dir = "ascending"
+			if col.Active && !strings.HasPrefix(f.Sort, "-") {
+				dir = "-" + c.field
+			}
+			if col.Active && strings.HasPrefix(f.Sort, "-") {
+				col.Dir = "descending"
+			}
+			v.Set("sort", dir)
+			col.URL = "?" + v.Encode()
+		}
+		cols = append(cols, col)
+	}
+	data := map[string]any{"Items": items, "Members": members, "Names": names, "Classes": classes, "Types": bulwark.AssetTypes,
+		"Statuses": bulwark.AssetStatuses, "Q": q, "Columns": cols, "Filtered": filtered}
+	if next != "" {
+		v := r.URL.Query()
+		v.Set("cursor", next)
+		data["NextURL"] = "?" + v.Encode()
+	}
+	s.render(w, r, http.StatusOK, "assets", &page{Title: "Assets", Nav: "assets", Data: data})
+}
+
+func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
+	a := &bulwark.Asset{Type: "information", Status: "in_use", Tags: []string{}}
+	if id := r.PathValue("id"); id != "" {
+		var err error
+		if a, err = s.svc.Asset(r.Context(), principalFrom(r), id); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	pg := &page{}
+	if r.URL.Query().Get("saved") == "1" {
+		pg.Notice = "Saved."
+	}
+	s.renderAsset(w, r, http.StatusOK, a, pg)
+}
+
+func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, a *bulwark.Asset, pg *page) {
+	p := principalFrom(r)
+	members, _, err := s.directory(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	classes, err := s.svc.Classifications(r.Context(), p)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	own := func(id *string) bool { return id != nil && *id == p.MemberID }
+	canEdit := p.Can(bulwark.PermISMSEdit) || (a.ID == "" && p.Can(bulwark.PermISMSCreate)) || (p.Can(bulwark.PermISMSEditOwn) && (own(a.OwnerID) || own(a.CustodianID)))
+	str := func(v *int) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.Itoa(*v)
+	}
+	cia := []map[string]string{{"Field": "confidentiality", "Label": "Confidentiality", "Value": str(a.Confidentiality)},
+		{"Field": "integrity", "Label": "Integrity", "Value": str(a.Integrity)}, {"Field": "availability", "Label": "Availability", "Value": str(a.Availability)}}
+	pg.Title, pg.Nav = "New asset", "assets"
+	if a.ID != "" {
+		pg.Title = a.Ref + " " + a.Name
+	}
+	pg.Data = map[string]any{"Asset": a, "Members": members, "Classes": classes, "Types": bulwark.AssetTypes, "Statuses": bulwark.AssetStatuses,
+		"CIA": cia, "Levels": []string{"1", "2", "3", "4"}, "CanEdit": canEdit}
+	s.render(w, r, status, "asset", pg)
+}
+
+// assetFromForm reads the asset form into an input, collecting field errors.
+func assetFromForm(r *http.Request) (app.AssetInput, error) {
+	var v bulwark.Validation
+	name, typ, status, desc, loc, class := r.FormValue("name"), r.FormValue("type"), r.FormValue("status"), r.FormValue("description"), r.FormValue("location"), r.FormValue("classification")
+	owner, custodian, review := formPtr(r, "owner_id"), formPtr(r, "custodian_id"), formPtr(r, "review_date")
+	pd := r.FormValue("personal_data") == "on"
+	tags := strings.Split(r.FormValue("tags"), "|")
+	in := app.AssetInput{Name: &name, Type: &typ, Status: &status, Description: &desc, Location: &loc, Classification: &class,
+		OwnerID: &owner, CustodianID: &custodian, ReviewDate: &review, PersonalData: &pd, Tags: &tags}
+	for _, f := range []struct {
+		name string
+		dst  ***int
+	}{{"confidentiality", &in.Confidentiality}, {"integrity", &in.Integrity}, {"availability", &in.Availability}} {
+		var val *int
+		if s := r.FormValue(f.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				v.Add(f.name, "must be from 1 to 4")
+			}
+			val = &n
+		}
+		*f.dst = &val
+	}
+	return in, v.Err()
+}
+
+func (s *Server) assetSubmit(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	in, err := assetFromForm(r)
+	draft := &bulwark.Asset{Status: "in_use", Tags: []string{}}
+	if id := r.PathValue("id"); id != "" {
+		cur, cerr := s.svc.Asset(r.Context(), p, id)
+		if cerr != nil {
+			s.renderError(w, r, cerr)
+			return
+		}
+		draft = cur
+	}
+	fillDraft := func() {
+		d := *draft
+		d.Name, d.Type, d.Status, d.Description, d.Location, d.Classification = *in.Name, *in.Type, *in.Status, *in.Description, *in.Location, *in.Classification
+		d.OwnerID, d.CustodianID, d.ReviewDate, d.PersonalData, d.Tags = *in.OwnerID, *in.CustodianID, *in.ReviewDate, *in.PersonalData, bulwark.NormalizeTags(*in.Tags)
+		d.Confidentiality, d.Integrity, d.Availability = *in.Confidentiality, *in.Integrity, *in.Availability
+		draft = &d
+	}
+	if err == nil {
+		var a *bulwark.Asset
+		if draft.ID != "" {
+			var expect *int
+			if v, perr := strconv.Atoi(r.FormValue("version")); perr == nil {
+				expect = &v
+			}
+			a, err = s.svc.UpdateAsset(r.Context(), p, draft.ID, in, expect, nil)
+		} else {
+			a, err = s.svc.CreateAsset(r.Context(), p, in)
+		}
+		if err == nil {
+			http.Redirect(w, r, "/o/"+p.Org.Slug+"/assets/"+a.ID+"?saved=1", http.StatusSeeOther)
+			return
+		}
+	}
+	if bulwark.ErrorCode(err) == bulwark.EINTERNAL || bulwark.ErrorCode(err) == bulwark.EFORBIDDEN || bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
+		s.renderError(w, r, err)
+		return
+	}
+	fillDraft()
+	pg := &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)}
+	retryAfter(w, err)
+	s.renderAsset(w, r, s.errorStatus(r, err), draft, pg)
+}
+
+func (s *Server) assetArchive(archive bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principalFrom(r)
+		if _, err := s.svc.UpdateAsset(r.Context(), p, r.PathValue("id"), app.AssetInput{}, nil, &archive); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/o/"+p.Org.Slug+"/assets/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
+	}
+}
