@@ -1,0 +1,320 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+)
+
+type list struct {
+	Items      []map[string]any `json:"items"`
+	NextCursor *string          `json:"next_cursor"`
+}
+
+func decode[T any](t *testing.T, res *resp) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(res.body), &v); err != nil {
+		t.Fatalf("decode %q: %v", res.body, err)
+	}
+	return v
+}
+
+func TestCatalogAPI(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		tok := f.accounts[bulwark.RoleAuditor].Token
+		fws := decode[list](t, f.do("GET", "/api/v1/frameworks", req{token: tok}))
+		if len(fws.Items) != 5 {
+			t.Fatalf("%d frameworks", len(fws.Items))
+		}
+		for path, want := range map[string]int{
+			"/api/v1/frameworks/iso27001-2022/requirements?theme=People&limit=500":                               8,
+			"/api/v1/frameworks/iso27001-2022/requirements?kind=clause&limit=500":                                41,
+			"/api/v1/frameworks/iso27001-2022/requirements?control_type=Corrective&limit=500":                    14,
+			"/api/v1/frameworks/nist-csf-2.0/requirements?kind=function":                                         6,
+			"/api/v1/frameworks/soc2-2017/requirements?limit=500":                                                61,
+			"/api/v1/frameworks/gdpr/requirements?q=security%20processing":                                       1,
+			"/api/v1/frameworks/iso27001-2022/requirements?theme=Physical&security_domains=Protection&limit=500": 14,
+		} {
+			res := f.do("GET", path, req{token: tok})
+			if got := len(decode[list](t, res).Items); res.StatusCode != 200 || got != want {
+				t.Errorf("%s: %d items (status %d), want %d", path, got, res.StatusCode, want)
+			}
+		}
+		page1 := decode[list](t, f.do("GET", "/api/v1/frameworks/iso27001-2022/requirements?limit=100", req{token: tok}))
+		page2 := decode[list](t, f.do("GET", "/api/v1/frameworks/iso27001-2022/requirements?limit=100&cursor="+*page1.NextCursor, req{token: tok}))
+		if len(page1.Items)+len(page2.Items) != 134 || page2.NextCursor != nil {
+			t.Errorf("pages: %d + %d", len(page1.Items), len(page2.Items))
+		}
+		res := f.do("GET", "/api/v1/requirements/iso27001-2022:A.8.13", req{token: tok})
+		var r bulwark.Requirement
+		if err := json.Unmarshal([]byte(res.body), &r); err != nil || r.Title != "Information backup" || len(strings.Fields(r.Guidance)) < 60 || len(r.Evidence) < 3 {
+			t.Fatalf("A.8.13: %d %s", res.StatusCode, res.body)
+		}
+		seen := map[string]bool{}
+		for _, l := range r.Links {
+			seen[l.Framework+map[bool]string{true: "/derived"}[l.Derived]] = true
+			if l.Framework == "hipaa-security" && (!l.Derived || l.Source != "derived, not published") {
+				t.Errorf("a HIPAA link that is not labelled derived: %+v", l)
+			}
+		}
+		if !seen["nist-csf-2.0"] || !seen["soc2-2017"] || !seen["hipaa-security/derived"] {
+			t.Errorf("A.8.13 mappings: %v", seen)
+		}
+		hipaa := decode[bulwark.Requirement](t, f.do("GET", "/api/v1/requirements/hipaa-security:164.308(a)(7)(ii)(A)", req{token: tok}))
+		derivedISO := false
+		for _, l := range hipaa.Links {
+			derivedISO = derivedISO || (l.Framework == "iso27001-2022" && l.Derived)
+		}
+		if !derivedISO {
+			t.Errorf("HIPAA requirement shows no derived ISO link: %+v", hipaa.Links)
+		}
+		if res := f.do("GET", "/api/v1/frameworks/nope", req{token: tok}); res.StatusCode != 404 {
+			t.Errorf("unknown framework: %d", res.StatusCode)
+		}
+		if res := f.do("GET", "/api/v1/frameworks/gdpr", req{token: tok}); !strings.Contains(res.body, `"requirement_count":99`) {
+			t.Errorf("gdpr by slug: %s", res.body)
+		}
+		// The UI pages render.
+		cookie := f.signIn("auditor@acme.test")
+		for _, p := range []string{"/o/acme-ltd/frameworks", "/o/acme-ltd/frameworks/iso27001-2022?theme=People", "/o/acme-ltd/requirements/iso27001-2022:A.8.13"} {
+			if res := f.do("GET", p, req{cookie: cookie}); res.StatusCode != 200 {
+				t.Errorf("%s: %d", p, res.StatusCode)
+			}
+		}
+		if res := f.do("GET", "/o/acme-ltd/requirements/iso27001-2022:A.8.13", req{cookie: cookie}); !strings.Contains(res.body, "derived, not published") {
+			t.Error("the requirement page does not label derived links")
+		}
+	})
+}
+
+func TestControlsAPI(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		mgr := f.accounts[bulwark.RoleManager].Token
+		all := decode[list](t, f.do("GET", "/api/v1/controls", req{token: mgr}))
+		if len(all.Items) != 93 || all.Items[0]["ref"] != "A.5.1" {
+			t.Fatalf("control set: %d, first %v", len(all.Items), all.Items[0]["ref"])
+		}
+		people := decode[list](t, f.do("GET", "/api/v1/controls?theme=People", req{token: mgr}))
+		if len(people.Items) != 8 {
+			t.Errorf("people controls: %d", len(people.Items))
+		}
+		var a515 string
+		for _, it := range all.Items {
+			if it["ref"] == "A.5.15" {
+				a515 = it["id"].(string)
+			}
+		}
+		c := decode[bulwark.Control](t, f.do("GET", "/api/v1/controls/"+a515, req{token: mgr}))
+		id := all.Items[0]["id"].(string)
+		frameworks := map[string]int{}
+		for _, l := range c.Requirements {
+			frameworks[l.Framework+"/"+l.Origin]++
+		}
+		if frameworks["nist-csf-2.0/mapping"] == 0 || frameworks["soc2-2017/mapping"] == 0 || frameworks["gdpr/mapping"] == 0 || frameworks["hipaa-security/derived"] == 0 {
+			t.Errorf("A.5.15 links: %v", frameworks)
+		}
+		contributor := f.accounts[bulwark.RoleContributor]
+		tests := []struct {
+			name, method, path, body, token string
+			status                          int
+			contains                        string
+		}{
+			{"set owner and status", "PATCH", "/api/v1/controls/" + id, `{"owner_id":"` + contributor.MemberID + `","status":"partial","implementation_description":"Policy approved 2026-01"}`, mgr, 200, `"status":"partial"`},
+			{"bad status", "PATCH", "/api/v1/controls/" + id, `{"status":"done"}`, mgr, 422, `"field":"status"`},
+			{"owner outside the organisation", "PATCH", "/api/v1/controls/" + id, `{"owner_id":"` + missingID + `"}`, mgr, 422, `"field":"owner_id"`},
+			{"stale version", "PATCH", "/api/v1/controls/" + id, `{"status":"planned","version":1}`, mgr, 409, "changed by someone else"},
+			{"read-only ref", "PATCH", "/api/v1/controls/" + id, `{"ref":"X"}`, mgr, 422, `"field":"ref"`},
+			{"contributor edits the control they own", "PATCH", "/api/v1/controls/" + id, `{"status":"implemented"}`, contributor.Token, 200, `"status":"implemented"`},
+			{"contributor edits another control", "PATCH", "/api/v1/controls/" + all.Items[1]["id"].(string), `{"status":"implemented"}`, contributor.Token, 403, "own"},
+			{"annex A controls are not archived", "DELETE", "/api/v1/controls/" + id, "", mgr, 409, "not applicable"},
+			{"custom control needs a title", "POST", "/api/v1/controls", `{"status":"planned"}`, mgr, 422, `"field":"title"`},
+			{"contributor cannot create controls", "POST", "/api/v1/controls", `{"title":"x"}`, contributor.Token, 403, ""},
+			{"absent control", "GET", "/api/v1/controls/" + missingID, "", mgr, 404, ""},
+		}
+		for _, tt := range tests {
+			res := f.do(tt.method, tt.path, req{token: tt.token, json: tt.body})
+			if res.StatusCode != tt.status || !strings.Contains(res.body, tt.contains) {
+				t.Errorf("%s: %d %s", tt.name, res.StatusCode, res.body)
+			}
+		}
+		res := f.do("POST", "/api/v1/controls", req{token: mgr, json: `{"title":"Quarterly phishing simulation","requirement_ids":["nist-csf-2.0:PR.AT-01"]}`})
+		if res.StatusCode != 201 || !strings.Contains(res.body, `"ref":"C-001"`) || !strings.Contains(res.body, `"origin":"manual"`) {
+			t.Fatalf("custom control: %d %s", res.StatusCode, res.body)
+		}
+		custom := decode[bulwark.Control](t, res)
+		if res := f.do("DELETE", "/api/v1/controls/"+custom.ID, req{token: mgr}); res.StatusCode != 204 {
+			t.Fatalf("archive custom: %d", res.StatusCode)
+		}
+		if len(decode[list](t, f.do("GET", "/api/v1/controls", req{token: mgr})).Items) != 93 {
+			t.Error("an archived control is still listed")
+		}
+		if res := f.do("GET", "/api/v1/controls/"+custom.ID, req{token: mgr}); res.StatusCode != 200 || !strings.Contains(res.body, `"archived_at":"`) {
+			t.Errorf("archived control by id: %d", res.StatusCode)
+		}
+		if len(decode[list](t, f.do("GET", "/api/v1/controls?include_archived=true", req{token: mgr})).Items) != 94 {
+			t.Error("include_archived does not show the archived control")
+		}
+	})
+}
+
+func TestAssetsAPI(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		mgr := f.accounts[bulwark.RoleManager].Token
+		owner := f.accounts[bulwark.RoleContributor].MemberID
+		body := fmt.Sprintf(`{"name":"CRM database","type":"information","owner_id":%q,"classification":"confidential","confidentiality":4,"integrity":3,"availability":2,"personal_data":true,"review_date":"2027-01-31","tags":["crm","Customers","crm"],"description":"<script>alert(1)</script>"}`, owner)
+		res := f.do("POST", "/api/v1/assets", req{token: mgr, json: body})
+		if res.StatusCode != 201 || res.Header.Get("Location") == "" || res.Header.Get("ETag") != `"1"` {
+			t.Fatalf("create: %d %s", res.StatusCode, res.body)
+		}
+		a := decode[bulwark.Asset](t, res)
+		if a.Ref != "A-001" || a.Classification != "Confidential" || len(a.Tags) != 2 || a.Description != "<script>alert(1)</script>" {
+			t.Fatalf("created asset: %+v", a)
+		}
+		tests := []struct {
+			name, method, path, body string
+			headers                  map[string]string
+			token                    string
+			status                   int
+			contains                 string
+		}{
+			{"missing name and type", "POST", "/api/v1/assets", `{"description":"x"}`, nil, mgr, 422, `"field":"type"`},
+			{"bad type", "POST", "/api/v1/assets", `{"name":"x","type":"car"}`, nil, mgr, 422, `"field":"type"`},
+			{"CIA out of range", "POST", "/api/v1/assets", `{"name":"x","type":"site","confidentiality":5}`, nil, mgr, 422, `"field":"confidentiality"`},
+			{"unknown classification", "POST", "/api/v1/assets", `{"name":"x","type":"site","classification":"Top secret"}`, nil, mgr, 422, `"field":"classification"`},
+			{"owner not a member", "POST", "/api/v1/assets", `{"name":"x","type":"site","owner_id":"` + missingID + `"}`, nil, mgr, 422, `"field":"owner_id"`},
+			{"bad date", "POST", "/api/v1/assets", `{"name":"x","type":"site","review_date":"31/01/2027"}`, nil, mgr, 422, `"field":"review_date"`},
+			{"duplicate ref", "POST", "/api/v1/assets", `{"ref":"A-001","name":"x","type":"site"}`, nil, mgr, 409, "already exists"},
+			{"stale If-Match", "PATCH", "/api/v1/assets/" + a.ID, `{"location":"Paris"}`, map[string]string{"If-Match": `"9"`}, mgr, 409, "changed by someone else"},
+			{"clear a required field", "PATCH", "/api/v1/assets/" + a.ID, `{"name":null}`, nil, mgr, 422, `"field":"name"`},
+			{"change the ref", "PATCH", "/api/v1/assets/" + a.ID, `{"ref":"A-999"}`, nil, mgr, 422, `"field":"ref"`},
+			{"merge patch", "PATCH", "/api/v1/assets/" + a.ID, `{"location":"Paris DC","review_date":null,"tags":["crm"]}`, map[string]string{"If-Match": `"1"`, "Content-Type": "application/merge-patch+json"}, mgr, 200, `"review_date":null`},
+			{"owner edits own asset", "PATCH", "/api/v1/assets/" + a.ID, `{"status":"retired"}`, nil, f.accounts[bulwark.RoleContributor].Token, 200, `"status":"retired"`},
+			{"auditor cannot edit", "PATCH", "/api/v1/assets/" + a.ID, `{"status":"in_use"}`, nil, f.accounts[bulwark.RoleAuditor].Token, 403, ""},
+			{"employee cannot read", "GET", "/api/v1/assets", "", nil, f.accounts[bulwark.RoleEmployee].Token, 403, ""},
+			{"absent asset", "GET", "/api/v1/assets/" + missingID, "", nil, mgr, 404, ""},
+			{"bad sort", "GET", "/api/v1/assets?sort=colour", "", nil, mgr, 422, `"field":"sort"`},
+		}
+		for _, tt := range tests {
+			r := req{token: tt.token, json: tt.body, headers: tt.headers}
+			res := f.do(tt.method, tt.path, r)
+			if res.StatusCode != tt.status || !strings.Contains(res.body, tt.contains) {
+				t.Errorf("%s: %d %s", tt.name, res.StatusCode, res.body)
+			}
+		}
+		// Many assets: filters, search, sort and cursor pages.
+		p := f.svc.CLIPrincipal(f.org, "test")
+		for i := range 120 {
+			typ := bulwark.AssetTypes[i%len(bulwark.AssetTypes)]
+			name := fmt.Sprintf("Server %03d", i)
+			if i%10 == 0 {
+				name = fmt.Sprintf("Laptop fleet %d", i)
+			}
+			tags := []string{"batch"}
+			if _, err := f.svc.CreateAsset(context.Background(), p, app.AssetInput{Name: &name, Type: &typ, Tags: &tags}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seen := map[string]bool{}
+		cursor := ""
+		pages := 0
+		for {
+			res := f.do("GET", "/api/v1/assets?limit=50&sort=-name&cursor="+cursor, req{token: mgr})
+			l := decode[list](t, res)
+			pages++
+			for _, it := range l.Items {
+				seen[it["id"].(string)] = true
+			}
+			if l.NextCursor == nil {
+				break
+			}
+			cursor = *l.NextCursor
+		}
+		if len(seen) != 121 || pages != 3 {
+			t.Errorf("paging by -name saw %d assets in %d pages", len(seen), pages)
+		}
+		for path, want := range map[string]int{
+			"/api/v1/assets?q=lapt&limit=500":        12,
+			"/api/v1/assets?q=laptop%20fleet%2010":   2, // prefix match: 10 and 100
+			"/api/v1/assets?type=site&limit=500":     20,
+			"/api/v1/assets?tag=BATCH&limit=500":     120,
+			"/api/v1/assets?personal_data=true":      1,
+			"/api/v1/assets?q=%22%3B%20DROP%20TABLE": 0,
+			"/api/v1/assets?owner_id=" + owner:       1,
+		} {
+			if got := len(decode[list](t, f.do("GET", path, req{token: mgr})).Items); got != want {
+				t.Errorf("%s: %d, want %d", path, got, want)
+			}
+		}
+		if res := f.do("DELETE", "/api/v1/assets/"+a.ID, req{token: mgr}); res.StatusCode != 204 {
+			t.Fatalf("archive: %d", res.StatusCode)
+		}
+		if got := len(decode[list](t, f.do("GET", "/api/v1/assets?personal_data=true", req{token: mgr})).Items); got != 0 {
+			t.Error("archived asset still listed")
+		}
+		if res := f.do("GET", "/api/v1/assets/"+a.ID, req{token: mgr}); res.StatusCode != 200 {
+			t.Error("archived asset not readable by id")
+		}
+		if got := len(decode[list](t, f.do("GET", "/api/v1/assets?personal_data=true&include_archived=true", req{token: mgr})).Items); got != 1 {
+			t.Error("include_archived does not show it")
+		}
+		// The UI renders the list, the form and escapes hostile text.
+		cookie := f.signIn("manager@acme.test")
+		if res := f.do("GET", "/o/acme-ltd/assets?q=laptop&sort=-name", req{cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.body, "Laptop fleet 90") {
+			t.Errorf("assets page: %d", res.StatusCode)
+		}
+		if res := f.do("GET", "/o/acme-ltd/assets/"+a.ID, req{cookie: cookie}); strings.Contains(res.body, "<script>alert(1)</script>") {
+			t.Error("hostile description rendered as HTML")
+		}
+	})
+}
+
+func TestRegistersNeverMix(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		orgB, _, err := f.svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Beta", OwnerEmail: "owner@beta.test", Password: pw}, app.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb := f.svc.CLIPrincipal(orgB, "test")
+		name, typ := "Beta secret asset", "information"
+		assetB, err := f.svc.CreateAsset(ctx, pb, app.AssetInput{Name: &name, Type: &typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		controlsB, _ := f.svc.Controls(ctx, pb, sqlstore.ControlFilter{})
+		tok := f.accounts[bulwark.RoleOwner].Token
+		for _, path := range []string{"/api/v1/assets?q=beta", "/api/v1/assets?include_archived=true&limit=500", "/api/v1/controls?include_archived=true"} {
+			res := f.do("GET", path, req{token: tok})
+			if strings.Contains(res.body, assetB.ID) || strings.Contains(res.body, controlsB[0].ID) || strings.Contains(res.body, "Beta secret") {
+				t.Errorf("%s shows B's data", path)
+			}
+		}
+		for _, at := range []struct{ method, path, body string }{
+			{"GET", "/api/v1/assets/" + assetB.ID, ""}, {"PATCH", "/api/v1/assets/" + assetB.ID, `{"name":"mine"}`}, {"DELETE", "/api/v1/assets/" + assetB.ID, ""},
+			{"GET", "/api/v1/controls/" + controlsB[0].ID, ""}, {"PATCH", "/api/v1/controls/" + controlsB[0].ID, `{"status":"implemented"}`},
+		} {
+			if res := f.do(at.method, at.path, req{token: tok, json: at.body}); res.StatusCode != 404 {
+				t.Errorf("%s %s from A: %d", at.method, at.path, res.StatusCode)
+			}
+		}
+		cookie := f.signIn("owner@acme.test")
+		if res := f.do("POST", "/o/acme-ltd/assets/"+assetB.ID+"/archive", req{cookie: cookie}); res.StatusCode != 404 {
+			t.Errorf("UI archive of B's asset: %d", res.StatusCode)
+		}
+		if got, _ := f.svc.Asset(ctx, pb, assetB.ID); got.Name != name || got.ArchivedAt != nil {
+			t.Errorf("B's asset changed: %+v", got)
+		}
+	})
+}
