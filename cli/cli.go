@@ -138,7 +138,7 @@ Every flag can also be set through its BULWARK_* environment variable; flags win
 	pf.StringVar(&o.dataDir, "data-dir", e.or("BULWARK_DATA_DIR", "bulwark-data"), "directory for local files: blobs, keys (BULWARK_DATA_DIR)")
 	pf.StringVar(&o.blobURL, "blob-url", e.or("BULWARK_BLOB_URL", ""), "evidence store, file://… or s3://… (default file://DATA-DIR/blobs) (BULWARK_BLOB_URL)")
 	pf.StringVar(&o.logFormat, "log-format", e.or("BULWARK_LOG_FORMAT", ""), "text or json (default text on a terminal, else json) (BULWARK_LOG_FORMAT)")
-	root.AddCommand(serveCmd(e, o), migrateCmd(e, o), setupCmd(e, o), tokenCmd(e, o), auditLogCmd(e, o), exportCmd(e, o), versionCmd(e))
+	root.AddCommand(serveCmd(e, o), migrateCmd(e, o), setupCmd(e, o), tokenCmd(e, o), auditLogCmd(e, o), importCmd(e, o), exportCmd(e, o), demoCmd(e, o), versionCmd(e))
 	return root
 }
 

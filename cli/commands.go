@@ -21,7 +21,9 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/tabular"
 	"github.com/bulwark-isms/bulwark/web"
 )
 
@@ -470,8 +472,8 @@ Exit 1 when a chain is broken; the first line then names it:
 	return cmd
 }
 
-// exportKinds lists the kinds of CONTRACT.md; those of later modules say so.
-var exportKinds = map[string][]string{"audit-log": {"csv", "json"}}
+// exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
+var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
@@ -485,7 +487,7 @@ func exportCmd(e *env, o *options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, audit-log", args[0])
 			}
 			if !contains(formats, format) {
 				return usagef("--format must be one of %s for %s", strings.Join(formats, ", "), args[0])
@@ -517,9 +519,19 @@ func exportCmd(e *env, o *options) *cobra.Command {
 				w = f
 			}
 			bw := bufio.NewWriterSize(w, 64<<10)
-			head, err := svc.ExportAuditLog(ctx, p, format, bw)
-			if err != nil {
-				return err
+			summary := ""
+			switch args[0] {
+			case "audit-log":
+				head, err := svc.ExportAuditLog(ctx, p, format, bw)
+				if err != nil {
+					return err
+				}
+				summary = fmt.Sprintf("exported %d audit entries; chain head %d %s", head.Seq, head.Seq, head.Hash)
+			case "assets":
+				if err := svc.ExportAssets(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the asset register"
 			}
 			if err := bw.Flush(); err != nil {
 				return err
@@ -528,11 +540,14 @@ func exportCmd(e *env, o *options) *cobra.Command {
 				if err := f.Close(); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stderr, "exported %d audit entries to %s; chain head %d %s\n", head.Seq, absPath(out), head.Seq, head.Hash)
+				fmt.Fprintf(e.stderr, "%s to %s\n", summary, absPath(out))
 			}
 			return nil
 		},
 	}
+	cmd.Long += `
+  assets      csv, xlsx: the live asset register in reference order, owners as emails;
+              re-importing an unchanged export changes nothing.`
 	cmd.Flags().StringVar(&format, "format", "", "output format (required)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
 	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
@@ -570,4 +585,165 @@ func versionCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// importKinds lists the registers that can be imported so far.
+var importKinds = []string{"assets"}
+
+func importCmd(e *env, o *options) *cobra.Command {
+	var orgSlug, sheet string
+	var dryRun bool
+	var headerRow int
+	var maps []string
+	cmd := &cobra.Command{
+		Use:   "import KIND FILE [--org SLUG] [--dry-run] [--sheet NAME] [--header-row N] [--map 'Header=field' …]",
+		Short: "Import a register from an XLSX or CSV file (assets)",
+		Long: `Import a spreadsheet into a register. The header row is found by itself (the first row holding two
+known column names) unless --header-row is given; columns match field names or labels, ignoring case
+and spaces; --map 'Header=field' overrides a column ('Header=' ignores it). A row whose ref exists
+updates that item, other rows create items. All or nothing: one bad row and nothing is written; every
+bad row is listed with its row number as the spreadsheet shows it.
+
+Example:
+  bulwark import assets register.xlsx --dry-run
+  bulwark import assets register.xlsx --map 'Asset owner (email)=owner_id'`,
+		Args: usageArgs(cobra.ExactArgs(2)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !contains(importKinds, args[0]) {
+				return usagef("cannot import %q yet; available: %s", args[0], strings.Join(importKinds, ", "))
+			}
+			opts := tabular.Options{Sheet: sheet, HeaderRow: headerRow, Mapping: map[string]string{}}
+			for _, m := range maps {
+				h, f, ok := strings.Cut(m, "=")
+				if !ok || strings.TrimSpace(h) == "" {
+					return usagef("--map %q must be written 'Header=field'", m)
+				}
+				opts.Mapping[h] = f
+			}
+			file, err := os.Open(args[1])
+			if err != nil {
+				return fmt.Errorf("cannot open %s: %w", args[1], err)
+			}
+			defer file.Close()
+			tty := isTerminal(e.stderr)
+			if tty {
+				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
+			}
+			t, err := tabular.Read(file, filepath.Base(args[1]), app.AssetFields, opts)
+			if err != nil {
+				var fe *tabular.FormatError
+				if errors.As(err, &fe) {
+					return fmt.Errorf("%s: %s", args[1], fe.Error())
+				}
+				return err
+			}
+			ctx := cmd.Context()
+			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			org, err := resolveOrg(ctx, svc, orgSlug)
+			if err != nil {
+				return err
+			}
+			p, err := o.principal(ctx, e, svc, org)
+			if err != nil {
+				return err
+			}
+			if tty {
+				fmt.Fprintf(e.stderr, "checking %d row(s)…\n", len(t.Rows))
+			}
+			res, err := svc.ImportAssets(ctx, p, t, dryRun)
+			if err != nil {
+				return err
+			}
+			if len(t.Unmapped) > 0 {
+				fmt.Fprintf(e.stderr, "ignored column(s): %s\n", strings.Join(t.Unmapped, ", "))
+			}
+			if len(res.Errors) > 0 {
+				fmt.Fprintf(e.stderr, "%s has %d problem(s); nothing was imported:\n", args[1], len(res.Errors))
+				for _, re := range res.Errors {
+					fmt.Fprintf(e.stderr, "  row %d, %s: %s\n", re.Row, fieldLabel(re.Field), re.Message)
+				}
+				return fmt.Errorf("import refused")
+			}
+			verb := "imported"
+			if dryRun {
+				verb = "dry run, nothing written: would import"
+			}
+			fmt.Fprintf(e.stdout, "%s %d new, %d updated, %d unchanged (header on row %d, %d blank row(s) skipped)\n",
+				verb, res.Created, res.Updated, res.Unchanged, t.HeaderRow, t.BlankRows)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
+	f.BoolVar(&dryRun, "dry-run", false, "check the file and report what would change, writing nothing")
+	f.StringVar(&sheet, "sheet", "", "XLSX sheet to read (default: the first)")
+	f.IntVar(&headerRow, "header-row", 0, "row number of the header (default: found by itself)")
+	f.StringArrayVar(&maps, "map", nil, "'Header=field' reads a column as a field; 'Header=' ignores it (repeatable)")
+	f.StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER)")
+	return cmd
+}
+
+// fieldLabel names a field as the spreadsheet's header would.
+func fieldLabel(name string) string {
+	for _, f := range app.AssetFields {
+		if f.Name == name {
+			return f.Label
+		}
+	}
+	return name
+}
+
+func demoCmd(e *env, o *options) *cobra.Command {
+	var addr string
+	var noServe bool
+	cmd := &cobra.Command{
+		Use:   "demo [--addr A] [--db D] [--no-serve]",
+		Short: "Seed a realistic demo organisation and serve it",
+		Long: `Create Northwind Health Ltd, a fictional company with ten members in every role, 150 assets and a
+control set half way through implementation, then serve it and print where to sign in. Without --db
+the demo lives in a temporary SQLite database that nothing else uses. A database that already holds
+organisations is refused.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if !cmd.Flags().Changed("db") && e.getenv("BULWARK_DB") == "" {
+				dir, err := os.MkdirTemp("", "bulwark-demo-")
+				if err != nil {
+					return err
+				}
+				o.db, o.dataDir = "sqlite:"+filepath.Join(dir, "demo.db"), filepath.Join(dir, "data")
+			}
+			log := o.logger(e.stderr)
+			svc, closeDB, err := o.open(ctx, log, app.Config{})
+			if err != nil {
+				return err
+			}
+			if isTerminal(e.stderr) {
+				fmt.Fprintln(e.stderr, "seeding Northwind Health Ltd: members, 150 assets, the control set…")
+			}
+			res, err := demo.Seed(ctx, svc)
+			closeDB()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Bulwark demo: http://%s/o/%s/\nsign in as %s with the password %s\n(every demo member shares that password; database %s)\n",
+				addr, res.Org.Slug, res.Email, res.Password, redact(o.db))
+			if noServe {
+				return nil
+			}
+			serve := serveCmd(e, o)
+			serve.SetContext(ctx)
+			if err := serve.Flags().Set("addr", addr); err != nil {
+				return err
+			}
+			return serve.RunE(serve, nil)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", e.or("BULWARK_ADDR", "127.0.0.1:8080"), "listen address (BULWARK_ADDR)")
+	cmd.Flags().BoolVar(&noServe, "no-serve", false, "seed and exit")
+	return cmd
 }

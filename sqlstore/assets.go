@@ -325,3 +325,22 @@ func (tx *Tx) fullText(q string) (cond string, arg any, ok bool) {
 	}
 	return `a.rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)`, strings.Join(words, " AND "), true
 }
+
+// EachAsset calls fn for every live asset of orgID in reference order, streaming.
+func (tx *Tx) EachAsset(ctx context.Context, orgID string, fn func(*bulwark.Asset) error) error {
+	rows, err := tx.query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.archived_at IS NULL ORDER BY a.ref_number, a.ref`, orgID)
+	if err != nil {
+		return fmt.Errorf("export assets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, _, err := scanAsset(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

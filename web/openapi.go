@@ -40,8 +40,11 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		if rt.Body != nil {
 			schema := map[string]any{"type": "object", "properties": rt.Body, "additionalProperties": false}
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": schema}, "application/merge-patch+json": map[string]any{"schema": schema}}}
+			content := map[string]any{"application/json": map[string]any{"schema": schema}, "application/merge-patch+json": map[string]any{"schema": schema}}
+			if rt.BodyType != "" {
+				content = map[string]any{rt.BodyType: map[string]any{"schema": schema}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		item[strings.ToLower(rt.Method)] = op
 	}

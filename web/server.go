@@ -90,12 +90,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Route is one entry of the route table.
 type Route struct {
-	Method  string
-	Pattern string
-	Perm    bulwark.Permission
-	Summary string
-	Body    map[string]any // JSON schema "properties" of the request body (API)
-	Handler http.HandlerFunc
+	Method   string
+	Pattern  string
+	Perm     bulwark.Permission
+	Summary  string
+	Body     map[string]any // JSON schema "properties" of the request body (API)
+	BodyType string         // media type of the body when not JSON (multipart/form-data)
+	Handler  http.HandlerFunc
 }
 
 // API reports whether the route belongs to the JSON API.

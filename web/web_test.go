@@ -254,7 +254,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			for method, op := range ops {
 				documented = append(documented, strings.ToUpper(method)+" "+path)
 				if rb, ok := op["requestBody"].(map[string]any); ok {
-					schema := rb["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+					content := rb["content"].(map[string]any)
+					media, ok := content["application/json"].(map[string]any)
+					if !ok {
+						media = content["multipart/form-data"].(map[string]any)
+					}
+					schema := media["schema"].(map[string]any)
 					if _, ok := schema["properties"]; !ok {
 						t.Errorf("%s %s: request schema without properties", method, path)
 					}

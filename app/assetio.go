@@ -1,0 +1,412 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/tabular"
+)
+
+// AssetFields are the asset register's spreadsheet columns, in export order: the
+// JSON field names, with labels and the headers people commonly write.
+var AssetFields = []tabular.Field{
+	{Name: "ref", Label: "Ref", Aliases: []string{"Reference", "Asset ID", "ID"}},
+	{Name: "name", Label: "Name", Aliases: []string{"Asset", "Asset name"}},
+	{Name: "type", Label: "Type", Aliases: []string{"Asset type", "Category"}},
+	{Name: "description", Label: "Description"},
+	{Name: "owner_id", Label: "Owner", Aliases: []string{"Asset owner", "Owner email"}},
+	{Name: "custodian_id", Label: "Custodian", Aliases: []string{"Custodian email"}},
+	{Name: "location", Label: "Location"},
+	{Name: "classification", Label: "Classification", Aliases: []string{"Class"}},
+	{Name: "confidentiality", Label: "Confidentiality", Aliases: []string{"C"}},
+	{Name: "integrity", Label: "Integrity", Aliases: []string{"I"}},
+	{Name: "availability", Label: "Availability", Aliases: []string{"A"}},
+	{Name: "personal_data", Label: "Personal data", Aliases: []string{"PII", "Personal information"}},
+	{Name: "status", Label: "Status"},
+	{Name: "review_date", Label: "Review date", Aliases: []string{"Next review", "Review"}},
+	{Name: "tags", Label: "Tags"},
+}
+
+// RowError is a problem with one row of an import, in the sheet's own numbering.
+type RowError struct {
+	Row     int    `json:"row"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// ImportRow is what an import does with one row.
+type ImportRow struct {
+	Row    int    `json:"row"`
+	Action string `json:"action"` // create, update, unchanged
+	Ref    string `json:"ref"`
+	Name   string `json:"name"`
+}
+
+// ImportResult reports what an import did, or would do on a dry run.
+type ImportResult struct {
+	DryRun    bool        `json:"dry_run"`
+	Created   int         `json:"created"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	BlankRows int         `json:"blank_rows"`
+	Rows      []ImportRow `json:"rows"`
+	Errors    []RowError  `json:"errors"`
+	Warnings  []RowError  `json:"warnings"`
+}
+
+// people resolves owners written by member id, email or name.
+type people struct {
+	byKey map[string]string // lowercased id/email/name → member id ("" when a name is ambiguous)
+	email map[string]string // member id → email, for exports
+}
+
+func loadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*people, error) {
+	ms, err := tx.Members(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	p := &people{byKey: map[string]string{}, email: map[string]string{}}
+	for _, m := range ms {
+		p.email[m.ID] = m.Email
+		if !m.Active(tx.Now()) {
+			continue
+		}
+		p.byKey[strings.ToLower(m.ID)] = m.ID
+		p.byKey[strings.ToLower(m.Email)] = m.ID
+		n := strings.ToLower(strings.TrimSpace(m.Name))
+		if prev, ok := p.byKey[n]; ok && prev != m.ID {
+			p.byKey[n] = "" // two members share the name
+		} else {
+			p.byKey[n] = m.ID
+		}
+	}
+	return p, nil
+}
+
+func (p *people) resolve(s string) (string, error) {
+	id, ok := p.byKey[strings.ToLower(strings.TrimSpace(s))]
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%q is not an active member (give their email or name)", s)
+	case id == "":
+		return "", fmt.Errorf("several members are called %q; give the email", s)
+	}
+	return id, nil
+}
+
+// assetRowInput turns one row into an asset input, collecting field errors.
+func assetRowInput(t *tabular.Table, row tabular.Row, ppl *people, dateOrder string, errs *[]RowError) AssetInput {
+	var in AssetInput
+	fail := func(field, msg string) { *errs = append(*errs, RowError{Row: row.Number, Field: field, Message: msg}) }
+	text := func(field string) *string {
+		if !t.Has(field) {
+			return nil
+		}
+		s := tabular.Unneutralise(row.Cells[field].Text)
+		return &s
+	}
+	in.Ref, in.Name, in.Description, in.Location, in.Classification = text("ref"), text("name"), text("description"), text("location"), text("classification")
+	if s := text("type"); s != nil {
+		v, err := tabular.ParseEnum(*s, bulwark.AssetTypes)
+		if err != nil {
+			fail("type", err.Error())
+		}
+		in.Type = &v
+	}
+	if s := text("status"); s != nil {
+		v := "in_use"
+		if *s != "" {
+			var err error
+			if v, err = tabular.ParseEnum(*s, bulwark.AssetStatuses); err != nil {
+				fail("status", err.Error())
+			}
+		}
+		in.Status = &v
+	}
+	for _, f := range []struct {
+		name string
+		dst  ***string
+	}{{"owner_id", &in.OwnerID}, {"custodian_id", &in.CustodianID}} {
+		if s := text(f.name); s != nil {
+			var v *string
+			if *s != "" {
+				id, err := ppl.resolve(*s)
+				if err != nil {
+					fail(f.name, err.Error())
+				}
+				v = &id
+			}
+			*f.dst = &v
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  ***int
+	}{{"confidentiality", &in.Confidentiality}, {"integrity", &in.Integrity}, {"availability", &in.Availability}} {
+		if s := text(f.name); s != nil {
+			var v *int
+			if *s != "" {
+				n, err := tabular.ParseInt(*s, 1, 4)
+				if err != nil {
+					fail(f.name, err.Error())
+				}
+				v = &n
+			}
+			*f.dst = &v
+		}
+	}
+	if s := text("personal_data"); s != nil {
+		b, err := tabular.ParseBool(*s)
+		if err != nil {
+			fail("personal_data", err.Error())
+		}
+		in.PersonalData = &b
+	}
+	if t.Has("review_date") {
+		var v *string
+		if c := row.Cells["review_date"]; !c.IsEmpty() {
+			d, err := tabular.ParseDate(c, dateOrder)
+			if err != nil {
+				fail("review_date", err.Error())
+			} else {
+				s := d.Format("2006-01-02")
+				v = &s
+			}
+		}
+		in.ReviewDate = &v
+	}
+	if s := text("tags"); s != nil {
+		tags := tabular.SplitMulti(*s)
+		in.Tags = &tags
+	}
+	return in
+}
+
+// ImportAssets creates and updates assets from a spreadsheet: a row whose ref is
+// known updates that asset, any other row creates one. All or nothing: when any
+// row is invalid, nothing is written and every bad row is reported.
+func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*ImportResult, error) {
+	if err := require(p, bulwark.PermISMSCreate); err != nil {
+		return nil, err
+	}
+	if err := require(p, bulwark.PermISMSEdit); err != nil {
+		return nil, err
+	}
+	res := &ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []ImportRow{}, Errors: []RowError{}, Warnings: []RowError{}}
+	if !t.Has("name") && !t.Has("ref") {
+		return nil, bulwark.Invalid("file", "needs a Name column (and a Ref column to update existing assets)")
+	}
+	type planned struct {
+		asset   *bulwark.Asset
+		changes bulwark.Changes
+		create  bool
+		row     int // index into res.Rows
+	}
+	var plan []planned
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		scheme, err := tx.Classifications(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		existing, err := tx.AssetsByRef(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		seenRef := map[string]int{}
+		for _, row := range t.Rows {
+			var rowErrs []RowError
+			in := assetRowInput(t, row, ppl, p.Org.Settings.DateOrder, &rowErrs)
+			ref := ""
+			if in.Ref != nil {
+				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
+			}
+			if ref != "" {
+				if first, dup := seenRef[ref]; dup {
+					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%s already appears in row %d", ref, first)})
+				}
+				seenRef[ref] = row.Number
+			}
+			var a *bulwark.Asset
+			create := true
+			if cur, ok := existing[ref]; ok && ref != "" {
+				cp := *cur
+				cp.Tags = append([]string(nil), cur.Tags...)
+				a, create = &cp, false
+			} else {
+				if ref != "" && !bulwark.ValidRef(ref) {
+					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%q does not look like a reference such as A-001", ref)})
+				}
+				a = &bulwark.Asset{Ref: ref, Status: "in_use", Tags: []string{}}
+				if in.Status != nil && *in.Status == "" {
+					in.Status = nil
+				}
+			}
+			in.Ref = nil
+			ch := in.apply(a)
+			a.Classification = matchClassification(scheme, a.Classification)
+			if err := a.Validate(scheme); err != nil {
+				for _, f := range err.(*bulwark.Error).Fields {
+					if !hasField(rowErrs, f.Field) {
+						rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
+					}
+				}
+			}
+			if len(rowErrs) > 0 {
+				res.Errors = append(res.Errors, rowErrs...)
+				continue
+			}
+			action := "create"
+			switch {
+			case !create && len(ch) == 0:
+				action = "unchanged"
+				res.Unchanged++
+			case !create:
+				action = "update"
+				res.Updated++
+			default:
+				res.Created++
+			}
+			res.Rows = append(res.Rows, ImportRow{Row: row.Number, Action: action, Ref: a.Ref, Name: a.Name})
+			if action != "unchanged" {
+				plan = append(plan, planned{asset: a, changes: ch, create: create, row: len(res.Rows) - 1})
+			}
+		}
+		if len(res.Errors) > 0 || dryRun {
+			return nil
+		}
+		m := MetaOf(p)
+		for i := range plan {
+			pl := &plan[i]
+			if pl.create {
+				if err := tx.InsertAsset(ctx, p.Org.ID, pl.asset); err != nil {
+					return err
+				}
+				res.Rows[pl.row].Ref = pl.asset.Ref // a row without a ref learns the one it got
+				if err := audit(ctx, tx, p.Org.ID, m, "asset.create", "asset", pl.asset.ID, pl.asset.Ref, pl.changes); err != nil {
+					return err
+				}
+			} else {
+				if err := tx.UpdateAsset(ctx, p.Org.ID, pl.asset); err != nil {
+					return err
+				}
+				if err := audit(ctx, tx, p.Org.ID, m, "asset.update", "asset", pl.asset.ID, pl.asset.Ref, pl.changes); err != nil {
+					return err
+				}
+			}
+		}
+		return audit(ctx, tx, p.Org.ID, m, "asset.import", "asset", "", "", bulwark.Changes{
+			"created": bulwark.Added(res.Created), "updated": bulwark.Added(res.Updated), "unchanged": bulwark.Added(res.Unchanged),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func hasField(errs []RowError, field string) bool {
+	for _, e := range errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+
+// ExportAssets streams the live asset register as CSV or XLSX, owners written as
+// emails, in reference order. The export is audited.
+func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return err
+	}
+	var tw tabular.Writer
+	switch format {
+	case "csv":
+		tw = tabular.NewCSVWriter(w)
+	case "xlsx":
+		tw = tabular.NewXLSXWriter(w, "Assets")
+	default:
+		return bulwark.Invalid("format", "must be csv or xlsx")
+	}
+	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "asset.export", "asset", "", "", bulwark.Changes{"format": bulwark.Added(format)})
+	}); err != nil {
+		return err
+	}
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		if err := tw.Write(tabular.Header(AssetFields)); err != nil {
+			return err
+		}
+		person := func(id *string) any {
+			if id == nil {
+				return nil
+			}
+			if e, ok := ppl.email[*id]; ok {
+				return e
+			}
+			return *id
+		}
+		num := func(v *int) any {
+			if v == nil {
+				return nil
+			}
+			return *v
+		}
+		str := func(v *string) any {
+			if v == nil {
+				return nil
+			}
+			return *v
+		}
+		return tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error {
+			return tw.Write([]any{a.Ref, a.Name, a.Type, a.Description, person(a.OwnerID), person(a.CustodianID), a.Location, a.Classification,
+				num(a.Confidentiality), num(a.Integrity), num(a.Availability), a.PersonalData, a.Status, str(a.ReviewDate), a.Tags})
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// SaveUpload keeps an uploaded spreadsheet for the preview/confirm steps.
+func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, filename string, content []byte) (string, error) {
+	if err := require(p, bulwark.PermISMSCreate); err != nil {
+		return "", err
+	}
+	u := &sqlstore.Upload{Kind: kind, Filename: filename, Content: content}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertUpload(ctx, p.Org.ID, p.MemberID, u) })
+	return u.ID, err
+}
+
+// Upload returns one of the principal's own uploads.
+func (s *Service) Upload(ctx context.Context, p *bulwark.Principal, id string) (*sqlstore.Upload, error) {
+	if err := require(p, bulwark.PermISMSCreate); err != nil {
+		return nil, err
+	}
+	var u *sqlstore.Upload
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		u, err = tx.Upload(ctx, p.Org.ID, p.MemberID, id)
+		return err
+	})
+	return u, err
+}
+
+// DiscardUpload deletes an upload.
+func (s *Service) DiscardUpload(ctx context.Context, p *bulwark.Principal, id string) error {
+	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DeleteUpload(ctx, p.Org.ID, id) })
+}

@@ -1,0 +1,160 @@
+// Package demo seeds a fictional company, Northwind Health Ltd, so that people can
+// try Bulwark with believable data: members in every role, an asset register and
+// a control set in progress. It goes through the app service like any user, so
+// every record is validated and audited.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	mrand "math/rand/v2"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+// Person is a demo member.
+type Person struct {
+	Name, Email string
+	Role        bulwark.Role
+}
+
+// People are Northwind's members, one or more per role.
+var People = []Person{
+	{"Olivia Hart", "olivia.hart@northwind.example", bulwark.RoleOwner},
+	{"Samir Haddad", "samir.haddad@northwind.example", bulwark.RoleAdmin},
+	{"Maria Lopez", "maria.lopez@northwind.example", bulwark.RoleManager},
+	{"Tom Becker", "tom.becker@northwind.example", bulwark.RoleContributor},
+	{"Anna Kowalski", "anna.kowalski@northwind.example", bulwark.RoleContributor},
+	{"James Okafor", "james.okafor@northwind.example", bulwark.RoleContributor},
+	{"Priya Nair", "priya.nair@northwind.example", bulwark.RoleManager},
+	{"Lena Fischer", "lena.fischer@audit-partners.example", bulwark.RoleAuditor},
+	{"Chris Doyle", "chris.doyle@northwind.example", bulwark.RoleEmployee},
+	{"Yuki Tanaka", "yuki.tanaka@northwind.example", bulwark.RoleEmployee},
+}
+
+// Result says how to sign in to the demo.
+type Result struct {
+	Org      *bulwark.Organisation
+	Email    string
+	Password string
+}
+
+var assetKinds = []struct {
+	typ, class string
+	names      []string
+	locations  []string
+	tags       []string
+}{
+	{"information", "Confidential", []string{"Patient records", "Clinical trial results", "Payroll data", "Supplier contracts", "Board minutes", "Customer support tickets", "Marketing leads", "Incident reports", "HR files", "Financial statements"},
+		[]string{"EU cloud region", "File server", "SharePoint"}, []string{"personal-data", "finance", "clinical", "hr"}},
+	{"software", "Internal", []string{"Electronic health record system", "CRM", "Payroll application", "Ticketing system", "Source code repository", "Identity provider", "Backup software", "Email service", "Accounting package", "Laboratory information system"},
+		[]string{"SaaS", "Data centre Leeds", "EU cloud region"}, []string{"saas", "core", "identity"}},
+	{"hardware", "Internal", []string{"Laptop", "Database server", "Firewall", "Core switch", "NAS appliance", "Badge reader", "Clinic tablet", "Printer", "Hypervisor host", "UPS"},
+		[]string{"Leeds office", "Data centre Leeds", "Manchester clinic"}, []string{"endpoint", "network", "datacentre"}},
+	{"service", "Internal", []string{"Managed SOC", "Cloud hosting", "Payroll bureau", "Courier service", "Telecom line", "Shredding service"},
+		[]string{"Supplier", "SaaS"}, []string{"supplier", "outsourced"}},
+	{"people", "Restricted", []string{"IT administrators", "Clinical staff", "Finance team", "Developers", "Reception staff"},
+		[]string{"Leeds office", "Manchester clinic"}, []string{"staff"}},
+	{"site", "Internal", []string{"Leeds office", "Manchester clinic", "Data centre Leeds", "Archive room"},
+		[]string{"Leeds", "Manchester"}, []string{"premises"}},
+}
+
+// Seed creates the demo organisation. The database must hold no organisation.
+func Seed(ctx context.Context, svc *app.Service) (*Result, error) {
+	need, err := svc.NeedsSetup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !need {
+		return nil, fmt.Errorf("this database already holds organisations; the demo needs an empty one (leave out --db for a temporary one)")
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	password := "demo-" + base64.RawURLEncoding.EncodeToString(b)
+	meta := app.Meta{ActorID: "cli:demo"}
+	org, _, err := svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Northwind Health Ltd", OwnerEmail: People[0].Email, OwnerName: People[0].Name, Password: password}, meta)
+	if err != nil {
+		return nil, fmt.Errorf("create the demo organisation: %w", err)
+	}
+	sys := svc.CLIPrincipal(org, "demo")
+	members := map[string]string{} // email → member id
+	for _, person := range People[1:] {
+		inv, err := svc.Invite(ctx, sys, person.Email, person.Role)
+		if err != nil {
+			return nil, err
+		}
+		secret := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+		if _, _, err := svc.AcceptInvitation(ctx, secret, nil, person.Name, password, meta); err != nil {
+			return nil, err
+		}
+	}
+	for _, person := range People {
+		m, _, err := svc.MemberByEmail(ctx, org.ID, person.Email)
+		if err != nil {
+			return nil, err
+		}
+		members[person.Email] = m.ID
+	}
+	owners := []string{members[People[1].Email], members[People[2].Email], members[People[3].Email], members[People[4].Email], members[People[5].Email], members[People[6].Email]}
+	rng := mrand.New(mrand.NewPCG(27001, 2022)) // the same demo every time
+	// 150 assets across the six types.
+	for i := 0; i < 150; i++ {
+		k := assetKinds[i%len(assetKinds)]
+		base := k.names[(i/len(assetKinds))%len(k.names)]
+		name := base
+		if n := i / (len(assetKinds) * len(k.names)); n > 0 || k.typ == "hardware" {
+			name = fmt.Sprintf("%s %02d", base, i/len(assetKinds)+1)
+		}
+		typ, class, loc := k.typ, k.class, k.locations[rng.IntN(len(k.locations))]
+		if rng.IntN(5) == 0 {
+			class = []string{"Public", "Internal", "Confidential", "Restricted"}[rng.IntN(4)]
+		}
+		owner, custodian := &owners[rng.IntN(len(owners))], &owners[rng.IntN(len(owners))]
+		c, in, av := 1+rng.IntN(4), 1+rng.IntN(4), 1+rng.IntN(4)
+		cp, ip, ap := &c, &in, &av
+		pd := k.typ == "information" && rng.IntN(2) == 0
+		status := "in_use"
+		if rng.IntN(12) == 0 {
+			status = "retired"
+		} else if rng.IntN(15) == 0 {
+			status = "planned"
+		}
+		review := fmt.Sprintf("2027-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))
+		rp := &review
+		tags := []string{k.tags[rng.IntN(len(k.tags))]}
+		desc := fmt.Sprintf("%s used by Northwind Health (%s).", base, strings.ToLower(loc))
+		if _, err := svc.CreateAsset(ctx, sys, app.AssetInput{Name: &name, Type: &typ, Description: &desc, Location: &loc, Classification: &class,
+			OwnerID: &owner, CustodianID: &custodian, Confidentiality: &cp, Integrity: &ip, Availability: &ap, PersonalData: &pd, Status: &status,
+			ReviewDate: &rp, Tags: &tags}); err != nil {
+			return nil, fmt.Errorf("demo asset %d: %w", i+1, err)
+		}
+	}
+	// The control set, about half way through implementation.
+	controls, err := svc.Controls(ctx, sys, sqlstore.ControlFilter{})
+	if err != nil {
+		return nil, err
+	}
+	weights := []string{"implemented", "implemented", "implemented", "partial", "partial", "planned", "not_started", "not_applicable"}
+	for _, c := range controls {
+		status := weights[rng.IntN(len(weights))]
+		if c.Ref == "A.5.1" || c.Ref == "A.5.2" {
+			status = "implemented"
+		}
+		owner := &owners[rng.IntN(len(owners))]
+		impl := ""
+		if status == "implemented" || status == "partial" {
+			impl = fmt.Sprintf("In place since 2026; see the %s procedure in the policy library.", strings.ToLower(c.Title))
+		}
+		review := fmt.Sprintf("2027-%02d-15", 1+rng.IntN(12))
+		rp := &review
+		if _, err := svc.UpdateControl(ctx, sys, c.ID, app.ControlInput{Status: &status, OwnerID: &owner, Implementation: &impl, ReviewDate: &rp}, nil, nil); err != nil {
+			return nil, fmt.Errorf("demo control %s: %w", c.Ref, err)
+		}
+	}
+	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
+}
