@@ -321,7 +321,6 @@ func hasField(errs []RowError, field string) bool {
 	return false
 }
 
-
 // ExportAssets streams the live asset register as CSV or XLSX, owners written as
 // emails, in reference order. The export is audited.
 func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
