@@ -283,24 +283,31 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 			return nil
 		}
 		m := MetaOf(p)
-		for i := range plan {
-			pl := &plan[i]
+		var fresh []*bulwark.Asset
+		for _, pl := range plan {
 			if pl.create {
-				if err := tx.InsertAsset(ctx, p.Org.ID, pl.asset); err != nil {
-					return err
-				}
+				fresh = append(fresh, pl.asset)
+			}
+		}
+		if err := tx.InsertAssets(ctx, p.Org.ID, fresh); err != nil {
+			return err
+		}
+		entries := make([]*bulwark.AuditEntry, 0, len(plan)+1)
+		for _, pl := range plan {
+			action := "asset.create"
+			if pl.create {
 				res.Rows[pl.row].Ref = pl.asset.Ref // a row without a ref learns the one it got
-				if err := audit(ctx, tx, p.Org.ID, m, "asset.create", "asset", pl.asset.ID, pl.asset.Ref, pl.changes); err != nil {
-					return err
-				}
 			} else {
+				action = "asset.update"
 				if err := tx.UpdateAsset(ctx, p.Org.ID, pl.asset); err != nil {
 					return err
 				}
-				if err := audit(ctx, tx, p.Org.ID, m, "asset.update", "asset", pl.asset.ID, pl.asset.Ref, pl.changes); err != nil {
-					return err
-				}
 			}
+			entries = append(entries, &bulwark.AuditEntry{ActorID: m.ActorID, IP: m.IP, RequestID: m.RequestID, Action: action,
+				EntityType: "asset", EntityID: pl.asset.ID, EntityRef: pl.asset.Ref, Changes: pl.changes.JSON()})
+		}
+		if err := tx.AppendAuditBatch(ctx, p.Org.ID, entries); err != nil {
+			return err
 		}
 		return audit(ctx, tx, p.Org.ID, m, "asset.import", "asset", "", "", bulwark.Changes{
 			"created": bulwark.Added(res.Created), "updated": bulwark.Added(res.Updated), "unchanged": bulwark.Added(res.Unchanged),

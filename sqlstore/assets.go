@@ -86,12 +86,15 @@ func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 	if err != nil {
 		return fmt.Errorf("insert asset: %w", err)
 	}
-	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags)
+	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags, true)
 }
 
-func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []string) error {
-	if _, err := tx.exec(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND asset_id = ?`, orgID, assetID); err != nil {
-		return fmt.Errorf("asset tags: %w", err)
+// setAssetTags replaces the tag rows of an asset (fresh: it has none yet).
+func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []string, fresh bool) error {
+	if !fresh {
+		if _, err := tx.exec(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND asset_id = ?`, orgID, assetID); err != nil {
+			return fmt.Errorf("asset tags: %w", err)
+		}
 	}
 	for _, t := range tags {
 		if _, err := tx.exec(ctx, `INSERT INTO asset_tags (org_id, asset_id, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, orgID, assetID, strings.ToLower(t)); err != nil {
@@ -116,7 +119,7 @@ func (tx *Tx) UpdateAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 	}
 	a.Version++
 	a.UpdatedAt = tx.now
-	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags)
+	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags, false)
 }
 
 // Asset returns asset id of orgID (archived ones too), or ENOTFOUND.
@@ -343,4 +346,76 @@ func (tx *Tx) EachAsset(ctx context.Context, orgID string, fn func(*bulwark.Asse
 		}
 	}
 	return rows.Err()
+}
+
+// InsertAssets stores many new assets of orgID with few statements (imports).
+// Assets without a ref get the next numbers.
+func (tx *Tx) InsertAssets(ctx context.Context, orgID string, assets []*bulwark.Asset) error {
+	maxNum := 0
+	for _, a := range assets {
+		if n := bulwark.ParseRefNumber(AssetRefPrefix, a.Ref); n > maxNum {
+			maxNum = n
+		}
+	}
+	if maxNum > 0 {
+		if err := tx.BumpRef(ctx, orgID, AssetRefPrefix, maxNum); err != nil {
+			return err
+		}
+	}
+	nums := make([]int, len(assets))
+	for i, a := range assets {
+		if a.Ref == "" {
+			n, err := tx.NextRef(ctx, orgID, AssetRefPrefix)
+			if err != nil {
+				return err
+			}
+			a.Ref = bulwark.FormatRef(AssetRefPrefix, n)
+		}
+		nums[i] = bulwark.ParseRefNumber(AssetRefPrefix, a.Ref)
+		a.ID = NewID()
+		a.CreatedAt, a.UpdatedAt, a.Version = tx.now, tx.now, 1
+	}
+	const perStatement = 100
+	for start := 0; start < len(assets); start += perStatement {
+		end := min(start+perStatement, len(assets))
+		var q, tq strings.Builder
+		q.WriteString(`INSERT INTO assets (id, org_id, ref, ref_number, name, type, description, owner_id, custodian_id, location, classification,
+			confidentiality, integrity, availability, personal_data, status, review_date, tags, version, created_at, updated_at) VALUES `)
+		tq.WriteString(`INSERT INTO asset_tags (org_id, asset_id, tag) VALUES `)
+		var args, targs []any
+		for i := start; i < end; i++ {
+			a := assets[i]
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
+			args = append(args, a.ID, orgID, a.Ref, nums[i], a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification,
+				a.Confidentiality, a.Integrity, a.Availability, a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), tx.now, tx.now)
+			seen := map[string]bool{}
+			for _, t := range a.Tags {
+				t = strings.ToLower(t)
+				if seen[t] {
+					continue
+				}
+				seen[t] = true
+				if len(targs) > 0 {
+					tq.WriteString(", ")
+				}
+				tq.WriteString(`(?, ?, ?)`)
+				targs = append(targs, orgID, a.ID, t)
+			}
+		}
+		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
+			if IsUniqueViolation(err) {
+				return bulwark.Errorf(bulwark.ECONFLICT, "An asset reference in the file already exists.")
+			}
+			return fmt.Errorf("insert assets: %w", err)
+		}
+		if len(targs) > 0 {
+			if _, err := tx.execDynamic(ctx, tq.String(), targs...); err != nil {
+				return fmt.Errorf("insert asset tags: %w", err)
+			}
+		}
+	}
+	return nil
 }

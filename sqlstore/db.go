@@ -153,23 +153,30 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 
 // stmt returns the cached prepared statement of q on the read pool.
 func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	return db.cached(ctx, db.reader, db.stmts, q)
+}
+
+// cached returns the prepared statement of q on pool, preparing it once. Parsing
+// a statement costs as much as running a simple one, and writes of large imports
+// run the same few statements thousands of times.
+func (db *DB) cached(ctx context.Context, pool *sql.DB, cache map[string]*sql.Stmt, q string) (*sql.Stmt, error) {
 	db.stmtMu.RLock()
-	st, ok := db.stmts[q]
+	st, ok := cache[q]
 	db.stmtMu.RUnlock()
 	if ok {
 		return st, nil
 	}
 	db.stmtMu.Lock()
 	defer db.stmtMu.Unlock()
-	if st, ok := db.stmts[q]; ok {
+	if st, ok := cache[q]; ok {
 		return st, nil
 	}
-	st, err := db.reader.PrepareContext(ctx, q)
+	st, err := pool.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if len(db.stmts) < 1000 {
-		db.stmts[q] = st
+	if len(cache) < 1000 {
+		cache[q] = st
 	}
 	return st, nil
 }
@@ -252,6 +259,8 @@ func (db *DB) rebind(q string) string {
 	return r
 }
 
+// exec runs a statement in the transaction. (pgx already caches prepared
+// statements per connection; SQLite's one writer connection is this transaction's.)
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if tx.tx == nil {
 		return nil, fmt.Errorf("write outside a transaction: %s", q)

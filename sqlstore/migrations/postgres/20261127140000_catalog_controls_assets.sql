@@ -83,7 +83,7 @@ CREATE TABLE control_requirements (
   requirement_id TEXT NOT NULL REFERENCES requirements(id),
   origin TEXT NOT NULL,
   created_at TIMESTAMPTZ NOT NULL,
-  PRIMARY KEY (control_id, requirement_id)
+  PRIMARY KEY (org_id, control_id, requirement_id)
 );
 CREATE INDEX control_requirements_requirement ON control_requirements(org_id, requirement_id);
 
@@ -94,7 +94,7 @@ CREATE TABLE control_risks (
   control_id TEXT NOT NULL REFERENCES controls(id) ON DELETE CASCADE,
   risk_id TEXT NOT NULL,
   created_at TIMESTAMPTZ NOT NULL,
-  PRIMARY KEY (control_id, risk_id)
+  PRIMARY KEY (org_id, control_id, risk_id)
 );
 CREATE INDEX control_risks_risk ON control_risks(org_id, risk_id);
 
@@ -139,7 +139,7 @@ CREATE TABLE asset_tags (
   org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
   asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
   tag TEXT NOT NULL,
-  PRIMARY KEY (asset_id, tag)
+  PRIMARY KEY (org_id, asset_id, tag)
 );
 CREATE INDEX asset_tags_tag ON asset_tags(org_id, tag);
 
