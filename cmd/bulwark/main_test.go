@@ -244,3 +244,65 @@ func TestCLIUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	db := "--db=sqlite:" + filepath.Join(dir, "bulwark.db")
+	if res := run(t, dir, "correct horse battery staple\n", "setup", db, "--org", "Northwind", "--email", "maria.lopez@northwind.example", "--password-file", "-"); res.code != 0 {
+		t.Fatalf("setup: %+v", res)
+	}
+	fixture, _ := filepath.Abs("../../tabular/testdata/assets-libreoffice.xlsx")
+	res := run(t, dir, "", "import", "assets", fixture, db, "--dry-run")
+	if res.code != 1 || !strings.Contains(res.stderr, "row 5, Owner:") || !strings.Contains(res.stderr, "nothing was imported") {
+		t.Fatalf("import with unknown owners: %+v", res)
+	}
+	// Ignore the people columns: the rest imports.
+	res = run(t, dir, "", "import", "assets", fixture, db, "--map", "Owner=", "--map", "Custodian=")
+	if res.code != 0 || !strings.Contains(res.stdout, "imported 8 new, 0 updated, 0 unchanged (header on row 3, 2 blank row(s) skipped)") {
+		t.Fatalf("import: %+v", res)
+	}
+	out := filepath.Join(dir, "export.xlsx")
+	if res := run(t, dir, "", "export", "assets", db, "--format", "xlsx", "-o", out); res.code != 0 {
+		t.Fatalf("export: %+v", res)
+	}
+	res = run(t, dir, "", "import", "assets", out, db)
+	if res.code != 0 || !strings.Contains(res.stdout, "imported 0 new, 0 updated, 8 unchanged") {
+		t.Fatalf("re-import of an export: %+v", res)
+	}
+	if res := run(t, dir, "", "export", "assets", db, "--format", "csv", "-o", "-"); res.code != 0 || !strings.HasPrefix(res.stdout, "ref,name,type,description,owner_id") {
+		t.Fatalf("csv export: %+v", res)
+	}
+	if res := run(t, dir, "", "import", "risks", fixture, db); res.code != 2 {
+		t.Fatalf("import of an unknown kind: %+v", res)
+	}
+	// LibreOffice opens the export.
+	if _, err := exec.LookPath("libreoffice"); err == nil {
+		cmd := exec.Command("libreoffice", "--headless", "--convert-to", "csv", "--outdir", dir, out)
+		cmd.Env = append(os.Environ(), "HOME="+dir)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("libreoffice: %v %s", err, b)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "export.csv"))
+		if err != nil || !strings.Contains(string(b), "A-00") {
+			t.Fatalf("libreoffice's reading of the export: %v %s", err, b)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("libreoffice is not installed")
+	}
+	// The demo refuses a database that holds organisations, and seeds a fresh one.
+	if res := run(t, dir, "", "demo", db, "--no-serve"); res.code != 1 || !strings.Contains(res.stderr, "already holds organisations") {
+		t.Fatalf("demo on a used database: %+v", res)
+	}
+	res = run(t, dir, "", "demo", "--no-serve", "--db", "sqlite:"+filepath.Join(dir, "demo.db"))
+	if res.code != 0 || !strings.Contains(res.stdout, "sign in as olivia.hart@northwind.example with the password demo-") {
+		t.Fatalf("demo: %+v", res)
+	}
+	demoDB := "--db=sqlite:" + filepath.Join(dir, "demo.db")
+	res = run(t, dir, "", "export", "assets", demoDB, "--format", "csv", "-o", "-")
+	if lines := strings.Count(res.stdout, "\n"); res.code != 0 || lines != 151 {
+		t.Fatalf("demo assets: %d lines", lines)
+	}
+	if res := run(t, dir, "", "audit-log", "verify", demoDB); res.code != 0 {
+		t.Fatalf("demo audit chain: %+v", res)
+	}
+}
