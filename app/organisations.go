@@ -294,3 +294,42 @@ func (s *Service) Memberships(ctx context.Context, userID string) ([]sqlstore.Me
 	})
 	return out, err
 }
+
+// SetClassificationScheme replaces the organisation's classification levels
+// (lowest first): 2 to 10 distinct names of at most 40 characters.
+func (s *Service) SetClassificationScheme(ctx context.Context, p *bulwark.Principal, names []string) ([]string, error) {
+	if err := require(p, bulwark.PermOrgSettings); err != nil {
+		return nil, err
+	}
+	var clean []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if seen[strings.ToLower(n)] || len(n) > 40 || strings.Contains(n, "|") {
+			return nil, bulwark.Invalid("classification_scheme", "levels must be distinct names of at most 40 characters without |")
+		}
+		seen[strings.ToLower(n)] = true
+		clean = append(clean, n)
+	}
+	if len(clean) < 2 || len(clean) > 10 {
+		return nil, bulwark.Invalid("classification_scheme", "give 2 to 10 levels, lowest first")
+	}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		before, err := tx.Classifications(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		if strings.Join(before, "|") == strings.Join(clean, "|") {
+			return nil
+		}
+		if err := tx.SetClassificationScheme(ctx, p.Org.ID, clean); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "organisation.classification_scheme", "organisation", p.Org.ID, p.Org.Slug,
+			bulwark.Changes{"classification_scheme": {Before: before, After: clean}})
+	})
+	return clean, err
+}

@@ -313,3 +313,37 @@ func (tx *Tx) CountControls(ctx context.Context, orgID string) (map[string]int, 
 	}
 	return out, rows.Err()
 }
+
+// SetClassificationScheme replaces orgID's classification levels, lowest first.
+// Removing a level that assets still use is a conflict.
+func (tx *Tx) SetClassificationScheme(ctx context.Context, orgID string, names []string) error {
+	current, err := tx.Classifications(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	for _, c := range current {
+		if keep[c] {
+			continue
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND classification = ?`, orgID, c).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return bulwark.Errorf(bulwark.ECONFLICT, "%d asset(s) are classified %s; reclassify them before removing the level.", n, c)
+		}
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM classification_levels WHERE org_id = ?`, orgID); err != nil {
+		return err
+	}
+	for i, n := range names {
+		if _, err := tx.exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, '')`, orgID, i+1, n); err != nil {
+			return fmt.Errorf("save classification: %w", err)
+		}
+	}
+	return nil
+}

@@ -21,10 +21,21 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// organisationJSON is the organisation with its classification scheme.
+type organisationJSON struct {
+	bulwark.Organisation
+	ClassificationScheme []string `json:"classification_scheme"`
+}
+
 func (s *Server) apiOrganisation(w http.ResponseWriter, r *http.Request) {
-	o := principalFrom(r).Org
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, o.Version))
-	writeJSON(w, http.StatusOK, o)
+	p := principalFrom(r)
+	scheme, err := s.svc.Classifications(r.Context(), p)
+	if err != nil && bulwark.ErrorCode(err) != bulwark.EFORBIDDEN {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, p.Org.Version))
+	writeJSON(w, http.StatusOK, organisationJSON{p.Org, scheme})
 }
 
 func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +68,7 @@ func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
 	if fr.get("segregation_of_duties", &sod) {
 		u.SegregationOfDuties = &sod
 	}
+	scheme := fr.strings("classification_scheme")
 	fr.readOnly("id", "slug", "created_at")
 	if err := fr.err(); err != nil {
 		s.problem(w, r, err)
@@ -67,8 +79,19 @@ func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
+	if scheme != nil {
+		if _, err := s.svc.SetClassificationScheme(r.Context(), principalFrom(r), *scheme); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+	}
+	current, err := s.svc.Classifications(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, o.Version))
-	writeJSON(w, http.StatusOK, o)
+	writeJSON(w, http.StatusOK, organisationJSON{*o, current})
 }
 
 // memberJSON is a member as the API shows it.

@@ -141,17 +141,35 @@ func (s *Server) exportAssets(w http.ResponseWriter, r *http.Request) {
 		s.problemOrPage(w, r, bulwark.Invalid("format", "must be csv or xlsx"))
 		return
 	}
-	// Buffer: a failure must still be able to answer with an error, and the
-	// register of one organisation fits comfortably in memory.
-	var buf bytes.Buffer
-	if err := s.svc.ExportAssets(r.Context(), p, format, &buf); err != nil {
-		s.problemOrPage(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="assets-%s-%s.%s"`, p.Org.Slug, time.Now().UTC().Format("20060102"), format))
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = buf.WriteTo(w)
+	lw := &lazyWriter{w: w, contentType: ct}
+	if err := s.svc.ExportAssets(r.Context(), p, format, lw); err != nil {
+		if !lw.started {
+			w.Header().Del("Content-Disposition")
+			s.problemOrPage(w, r, err)
+			return
+		}
+		// Part of the file is sent: abort so the download fails visibly.
+		s.log.Error("asset export failed", "request_id", requestID(r), "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// lazyWriter sends the headers with the first byte, so that an export failing
+// before it writes anything can still answer with an error.
+type lazyWriter struct {
+	w           http.ResponseWriter
+	contentType string
+	started     bool
+}
+
+func (l *lazyWriter) Write(b []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.Header().Set("Content-Type", l.contentType)
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(b)
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {

@@ -318,3 +318,44 @@ func TestRegistersNeverMix(t *testing.T) {
 		}
 	})
 }
+
+func TestClassificationSchemeAndAssetExport(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		owner := f.accounts[bulwark.RoleOwner].Token
+		res := f.do("GET", "/api/v1/organisation", req{token: owner})
+		if !strings.Contains(res.body, `"classification_scheme":["Public","Internal","Confidential","Restricted"]`) {
+			t.Fatalf("default scheme: %s", res.body)
+		}
+		if res := f.do("POST", "/api/v1/assets", req{token: owner, json: `{"name":"Vault","type":"site","classification":"Confidential"}`}); res.StatusCode != 201 {
+			t.Fatal(res.body)
+		}
+		for _, tt := range []struct {
+			body     string
+			status   int
+			contains string
+		}{
+			{`{"classification_scheme":["Only one"]}`, 422, "2 to 10 levels"},
+			{`{"classification_scheme":["Open","Secret"]}`, 409, "classified Confidential"},
+			{`{"classification_scheme":["Open","Confidential","Secret"]}`, 200, `"classification_scheme":["Open","Confidential","Secret"]`},
+		} {
+			res := f.do("PATCH", "/api/v1/organisation", req{token: owner, json: tt.body})
+			if res.StatusCode != tt.status || !strings.Contains(res.body, tt.contains) {
+				t.Errorf("%s: %d %s", tt.body, res.StatusCode, res.body)
+			}
+		}
+		if res := f.do("POST", "/api/v1/assets", req{token: owner, json: `{"name":"Doc","type":"information","classification":"secret"}`}); res.StatusCode != 201 || !strings.Contains(res.body, `"classification":"Secret"`) {
+			t.Errorf("new scheme not used: %d %s", res.StatusCode, res.body)
+		}
+		res = f.do("GET", "/api/v1/assets/export?format=xlsx", req{token: f.accounts[bulwark.RoleAuditor].Token})
+		if res.StatusCode != 200 || !strings.HasPrefix(res.body, "PK") || !strings.Contains(res.Header.Get("Content-Disposition"), "assets-acme-ltd") {
+			t.Fatalf("xlsx export: %d %q", res.StatusCode, res.Header)
+		}
+		if res := f.do("GET", "/api/v1/assets/export?format=pdf", req{token: owner}); res.StatusCode != 422 {
+			t.Errorf("bad format: %d", res.StatusCode)
+		}
+		if res := f.do("GET", "/api/v1/audit-log?action=asset.export", req{token: owner}); !strings.Contains(res.body, `"format":{"before":null,"after":"xlsx"}`) {
+			t.Errorf("export not audited: %s", res.body)
+		}
+	})
+}

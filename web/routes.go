@@ -79,7 +79,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/me", Perm: bulwark.PermSelfService, Summary: "Who the token acts as", Handler: s.apiMe},
 		{Method: "GET", Pattern: "/api/v1/organisation", Perm: bulwark.PermSelfService, Summary: "The token's organisation and its settings", Handler: s.apiOrganisation},
 		{Method: "PATCH", Pattern: "/api/v1/organisation", Perm: bulwark.PermOrgSettings, Summary: "Change the organisation's name and settings", Handler: s.apiOrganisationPatch,
-			Body: props("name", "string", "time_zone", "string", "date_order", "string", "segregation_of_duties", "boolean", "version", "integer")},
+			Body: props("name", "string", "time_zone", "string", "date_order", "string", "segregation_of_duties", "boolean", "classification_scheme", "array", "version", "integer")},
 		{Method: "GET", Pattern: "/api/v1/members", Perm: bulwark.PermMembersManage, Summary: "List members", Handler: s.apiMembers},
 		{Method: "GET", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Read a member", Handler: s.apiMember},
 		{Method: "PATCH", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Change a member's role, expiry or activity", Handler: s.apiMemberPatch,

@@ -536,6 +536,12 @@ func (s *Server) settingsForm(o bulwark.Organisation) map[string]string {
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) {
 	pg := &page{Title: "Settings", Nav: "settings", Form: s.settingsForm(principalFrom(r).Org)}
+	scheme, err := s.svc.Classifications(r.Context(), principalFrom(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	pg.Form["classification_scheme"] = strings.Join(scheme, "\n")
 	if r.URL.Query().Get("done") == "1" {
 		pg.Notice = "Settings saved."
 	}
@@ -548,10 +554,13 @@ func (s *Server) settingsSubmit(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "settings", pg, err)
 		return
 	}
-	pg.Form = formValues(r, "name", "time_zone", "date_order", "segregation_of_duties")
+	pg.Form = formValues(r, "name", "time_zone", "date_order", "segregation_of_duties", "classification_scheme")
 	name, tz, order := r.FormValue("name"), r.FormValue("time_zone"), r.FormValue("date_order")
 	sod := r.FormValue("segregation_of_duties") == "on"
 	_, err := s.svc.UpdateSettings(r.Context(), principalFrom(r), app.SettingsUpdate{Name: &name, TimeZone: &tz, DateOrder: &order, SegregationOfDuties: &sod})
+	if err == nil && r.Form.Has("classification_scheme") {
+		_, err = s.svc.SetClassificationScheme(r.Context(), principalFrom(r), strings.Split(strings.ReplaceAll(r.FormValue("classification_scheme"), "\r", ""), "\n"))
+	}
 	if err != nil {
 		s.formError(w, r, "settings", pg, err)
 		return
