@@ -58,6 +58,12 @@ func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, 
 	if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
 		return nil, err
 	}
+	if err := tx.SeedRiskMethodology(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if err := tx.SeedRiskLibrary(ctx, o.ID); err != nil {
+		return nil, err
+	}
 	mem, err := tx.InsertMember(ctx, o.ID, ownerID, bulwark.RoleOwner, nil)
 	if err != nil {
 		return nil, err

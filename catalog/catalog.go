@@ -379,3 +379,29 @@ func (c *Catalog) DerivedHIPAA() map[string][]string {
 	}
 	return out
 }
+
+// LibraryEntry is a threat or vulnerability of Bulwark's library.
+type LibraryEntry struct {
+	Ref         string   `json:"ref"`
+	Name        string   `json:"name"`
+	Category    string   `json:"category"`
+	Description string   `json:"description"`
+	Controls    []string `json:"controls"`
+	Affects     []string `json:"affects"`
+}
+
+// Library returns Bulwark's threat and vulnerability library.
+func Library() (threats, vulnerabilities []LibraryEntry, err error) {
+	b, err := files.ReadFile("data/threats.json")
+	if err != nil {
+		return nil, nil, err
+	}
+	var doc struct {
+		Threats         []LibraryEntry `json:"threats"`
+		Vulnerabilities []LibraryEntry `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, nil, fmt.Errorf("threats.json: %w", err)
+	}
+	return doc.Threats, doc.Vulnerabilities, nil
+}

@@ -111,3 +111,24 @@ func TestGuidance(t *testing.T) {
 		t.Fatalf("%d controls", n)
 	}
 }
+
+func TestLibrary(t *testing.T) {
+	c := load(t)
+	threats, vulns, err := catalog.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(threats) < 40 || len(vulns) < 40 {
+		t.Fatalf("%d threats, %d vulnerabilities", len(threats), len(vulns))
+	}
+	for _, e := range append(threats, vulns...) {
+		if len(strings.Fields(e.Description)) < 8 || len(e.Controls) == 0 {
+			t.Errorf("%s: thin entry", e.Ref)
+		}
+		for _, ref := range e.Controls {
+			if r := c.Requirement(catalog.ISO27001, ref); r == nil || r.Kind != "control" {
+				t.Errorf("%s names %s, which is not an Annex A control", e.Ref, ref)
+			}
+		}
+	}
+}

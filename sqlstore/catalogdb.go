@@ -14,6 +14,7 @@ func goMigrations() []Migration {
 	return []Migration{
 		{Version: 20261127140100, Name: "load_catalog", Go: loadCatalog},
 		{Version: 20261127140200, Name: "backfill_control_sets", Go: backfillOrganisationSeeds},
+		{Version: 20261127160100, Name: "backfill_risk_seeds", Go: backfillRiskSeeds},
 	}
 }
 
@@ -81,6 +82,24 @@ func backfillOrganisationSeeds(ctx context.Context, tx *Tx) error {
 			return err
 		}
 		if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backfillRiskSeeds gives organisations created before risk management existed
+// methodology version 1 and the threat and vulnerability library.
+func backfillRiskSeeds(ctx context.Context, tx *Tx) error {
+	orgs, err := tx.Organisations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if err := tx.SeedRiskMethodology(ctx, o.ID); err != nil {
+			return err
+		}
+		if err := tx.SeedRiskLibrary(ctx, o.ID); err != nil {
 			return err
 		}
 	}

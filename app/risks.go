@@ -1,0 +1,533 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+// Methodology returns version v of the risk methodology (0: the current one).
+func (s *Service) Methodology(ctx context.Context, p *bulwark.Principal, v int) (*bulwark.Methodology, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var m *bulwark.Methodology
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		m, err = tx.Methodology(ctx, p.Org.ID, v)
+		return err
+	})
+	return m, err
+}
+
+// Methodologies lists every version, newest first.
+func (s *Service) Methodologies(ctx context.Context, p *bulwark.Principal) ([]*bulwark.Methodology, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []*bulwark.Methodology
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = tx.Methodologies(ctx, p.Org.ID)
+		return err
+	})
+	return out, err
+}
+
+// SaveMethodology validates m and stores it as the draft of the next version; it
+// applies once an owner or admin approves it.
+func (s *Service) SaveMethodology(ctx context.Context, p *bulwark.Principal, m *bulwark.Methodology) (*bulwark.Methodology, error) {
+	if err := require(p, bulwark.PermISMSEdit); err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.SaveDraftMethodology(ctx, p.Org.ID, m, p.ActorID); err != nil {
+			return err
+		}
+		body, _ := json.Marshal(m)
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_methodology.draft", "risk_methodology", "", "v"+itoa(m.Version), bulwark.Changes{"methodology": bulwark.Added(json.RawMessage(body))})
+	})
+	return m, err
+}
+
+// ApproveMethodology makes draft version v the current methodology. Where the
+// organisation enforces segregation of duties, nobody approves their own draft.
+func (s *Service) ApproveMethodology(ctx context.Context, p *bulwark.Principal, v int) (*bulwark.Methodology, error) {
+	if err := require(p, bulwark.PermApprove); err != nil {
+		return nil, err
+	}
+	var m *bulwark.Methodology
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		draft, err := tx.Methodology(ctx, p.Org.ID, v)
+		if err != nil {
+			return err
+		}
+		if p.Org.Settings.SegregationOfDuties && draft.CreatedBy == p.ActorID {
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "Segregation of duties: someone other than the author of version %d must approve it.", v)
+		}
+		if err := tx.ApproveMethodology(ctx, p.Org.ID, v, p.ActorID); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_methodology.approve", "risk_methodology", "", "v"+itoa(v), bulwark.Changes{"status": {Before: "draft", After: "approved"}}); err != nil {
+			return err
+		}
+		m, err = tx.Methodology(ctx, p.Org.ID, v)
+		return err
+	})
+	return m, err
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// RiskInput lists what a person may set on a risk; nil fields stay.
+type RiskInput struct {
+	Ref                                                                    *string
+	Title, Description, Category, Threat, Vulnerability                    *string
+	ThreatID, VulnerabilityID, OwnerID, Treatment, TargetDate, ReviewDate  **string
+	AssetIDs, ControlIDs                                                   *[]string
+	AffectsConfidentiality, AffectsIntegrity, AffectsAvailability          *bool
+	InherentLikelihood, InherentImpact, ResidualLikelihood, ResidualImpact **int
+	Status                                                                 *string
+	Reason                                                                 string // why the assessment changed, for the timeline
+}
+
+func (in RiskInput) touchesScores() bool {
+	return in.InherentLikelihood != nil || in.InherentImpact != nil || in.ResidualLikelihood != nil || in.ResidualImpact != nil
+}
+
+func (in RiskInput) apply(r *bulwark.Risk) bulwark.Changes {
+	ch := bulwark.Changes{}
+	str := func(field string, dst *string, v *string) {
+		if v != nil && *v != *dst {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	sptr := func(field string, dst **string, v **string) {
+		if v != nil && !eqPtr(*dst, *v) {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	iptr := func(field string, dst **int, v **int) {
+		if v != nil && !eqPtr(*dst, *v) {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	flag := func(field string, dst *bool, v *bool) {
+		if v != nil && *v != *dst {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = *v
+		}
+	}
+	list := func(field string, dst *[]string, v *[]string) {
+		if v != nil && strings.Join(*dst, ",") != strings.Join(*v, ",") {
+			ch[field] = bulwark.Change{Before: *dst, After: *v}
+			*dst = append([]string{}, *v...)
+		}
+	}
+	str("title", &r.Title, in.Title)
+	str("description", &r.Description, in.Description)
+	str("category", &r.Category, in.Category)
+	str("threat", &r.Threat, in.Threat)
+	str("vulnerability", &r.Vulnerability, in.Vulnerability)
+	sptr("threat_id", &r.ThreatID, in.ThreatID)
+	sptr("vulnerability_id", &r.VulnerabilityID, in.VulnerabilityID)
+	sptr("owner_id", &r.OwnerID, in.OwnerID)
+	sptr("treatment", &r.Treatment, in.Treatment)
+	sptr("target_date", &r.TargetDate, in.TargetDate)
+	sptr("review_date", &r.ReviewDate, in.ReviewDate)
+	list("asset_ids", &r.AssetIDs, in.AssetIDs)
+	list("control_ids", &r.ControlIDs, in.ControlIDs)
+	flag("affects_confidentiality", &r.AffectsConfidentiality, in.AffectsConfidentiality)
+	flag("affects_integrity", &r.AffectsIntegrity, in.AffectsIntegrity)
+	flag("affects_availability", &r.AffectsAvailability, in.AffectsAvailability)
+	iptr("inherent_likelihood", &r.InherentLikelihood, in.InherentLikelihood)
+	iptr("inherent_impact", &r.InherentImpact, in.InherentImpact)
+	iptr("residual_likelihood", &r.ResidualLikelihood, in.ResidualLikelihood)
+	iptr("residual_impact", &r.ResidualImpact, in.ResidualImpact)
+	str("status", &r.Status, in.Status)
+	return ch
+}
+
+// scoreChanged reports whether a change touches a likelihood or an impact.
+func scoreChanged(ch bulwark.Changes) bool {
+	for _, f := range []string{"inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact", "methodology_version"} {
+		if _, ok := ch[f]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// RiskOutcome is a saved risk with what the save did beyond the fields given.
+type RiskOutcome struct {
+	Risk   *bulwark.Risk
+	Notice string // e.g. sign-offs voided
+}
+
+// CreateRisk adds a risk scored with the current methodology. A contributor's
+// risk is theirs unless they name another owner.
+func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskInput) (*bulwark.Risk, error) {
+	if err := require(p, bulwark.PermISMSCreateOwn); err != nil {
+		return nil, err
+	}
+	r := &bulwark.Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}}
+	if in.Ref != nil && strings.TrimSpace(*in.Ref) != "" {
+		r.Ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
+		if !bulwark.ValidRef(r.Ref) {
+			return nil, bulwark.Invalid("ref", "must look like R-001")
+		}
+	}
+	if in.OwnerID == nil && !p.Can(bulwark.PermISMSEdit) && p.MemberID != "" {
+		me := &p.MemberID
+		in.OwnerID = &me
+	}
+	ch := in.apply(r)
+	if in.Status == nil && r.InherentLikelihood != nil {
+		r.Status = "assessed"
+	}
+	if r.Status == "accepted" {
+		return nil, bulwark.Invalid("status", "a new risk has no sign-off yet; sign it off, then accept it")
+	}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		m, err := tx.Methodology(ctx, p.Org.ID, 0)
+		if err != nil {
+			return err
+		}
+		r.MethodologyVersion = m.Version
+		if err := s.checkRisk(ctx, tx, p, r, m); err != nil {
+			return err
+		}
+		if err := tx.InsertRisk(ctx, p.Org.ID, r); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk.create", "risk", r.ID, r.Ref, ch)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkRisk validates a risk, derives its scores and checks its links.
+func (s *Service) checkRisk(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principal, r *bulwark.Risk, m *bulwark.Methodology) error {
+	var all bulwark.Validation
+	errs := []error{r.Validate(), r.Derive(m), checkMember(ctx, tx, p.Org.ID, "owner_id", r.OwnerID), tx.CheckRiskLinks(ctx, p.Org.ID, r.AssetIDs, r.ControlIDs)}
+	for _, id := range []struct {
+		field, kind string
+		v           *string
+	}{{"threat_id", "threat", r.ThreatID}, {"vulnerability_id", "vulnerability", r.VulnerabilityID}} {
+		if id.v != nil {
+			it, err := tx.LibraryItem(ctx, p.Org.ID, *id.v)
+			if err != nil || it.Kind != id.kind {
+				all.Add(id.field, "must be the id of a "+id.kind+" of the organisation's library")
+			}
+		}
+	}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		be, ok := err.(*bulwark.Error)
+		if !ok || be.Code != bulwark.EINVALID {
+			return err
+		}
+		for _, f := range be.Fields {
+			all.Add(f.Field, f.Message)
+		}
+	}
+	return all.Err()
+}
+
+// Risk returns one risk.
+func (s *Service) Risk(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Risk, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out *bulwark.Risk
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = tx.Risk(ctx, p.Org.ID, id)
+		return err
+	})
+	return out, err
+}
+
+// Risks lists one page of the register.
+func (s *Service) Risks(ctx context.Context, p *bulwark.Principal, f sqlstore.RiskFilter) ([]*bulwark.Risk, string, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, "", err
+	}
+	var out []*bulwark.Risk
+	var next string
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, next, err = tx.Risks(ctx, p.Org.ID, f)
+		return err
+	})
+	return out, next, err
+}
+
+// UpdateRisk changes a risk. A risk scored with an older methodology keeps its
+// values until rescored: a change that touches any likelihood or impact must then
+// give all four on the current scales. Changing a likelihood or an impact voids
+// the sign-offs, sets the status to assessed and adds to the reassessment timeline.
+// Becoming accepted needs the sign-offs CanAccept asks for.
+func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id string, in RiskInput, expect *int, archive *bool) (*RiskOutcome, error) {
+	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+		return nil, err
+	}
+	out := &RiskOutcome{}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		r, err := tx.Risk(ctx, p.Org.ID, id)
+		if err != nil {
+			return err
+		}
+		if !canEdit(p, r.OwnerID) {
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the risks you own.")
+		}
+		if expect != nil && *expect != r.Version {
+			return bulwark.Errorf(bulwark.ECONFLICT, "The risk was changed by someone else (version %d, not %d); reload and try again.", r.Version, *expect)
+		}
+		if in.Ref != nil && !strings.EqualFold(strings.TrimSpace(*in.Ref), r.Ref) {
+			return bulwark.Invalid("ref", "cannot be changed")
+		}
+		current, err := tx.Methodology(ctx, p.Org.ID, 0)
+		if err != nil {
+			return err
+		}
+		m := current
+		before := *r
+		if r.MethodologyVersion != current.Version {
+			if in.touchesScores() {
+				var v bulwark.Validation
+				for _, f := range []struct {
+					name string
+					v    **int
+				}{{"inherent_likelihood", in.InherentLikelihood}, {"inherent_impact", in.InherentImpact}, {"residual_likelihood", in.ResidualLikelihood}, {"residual_impact", in.ResidualImpact}} {
+					if f.v == nil {
+						v.Add(f.name, "must be given: this risk was scored with methodology version "+itoa(r.MethodologyVersion)+"; rescoring on version "+itoa(current.Version)+" needs all four values")
+					}
+				}
+				if err := v.Err(); err != nil {
+					return err
+				}
+			} else if m, err = tx.Methodology(ctx, p.Org.ID, r.MethodologyVersion); err != nil {
+				return err
+			}
+		}
+		ch := in.apply(r)
+		if m.Version != r.MethodologyVersion {
+			ch["methodology_version"] = bulwark.Change{Before: r.MethodologyVersion, After: m.Version}
+			r.MethodologyVersion = m.Version
+		}
+		rescored := scoreChanged(ch)
+		if rescored {
+			n, err := tx.VoidSignOffs(ctx, p.Org.ID, r.ID)
+			if err != nil {
+				return err
+			}
+			if r.Status == "accepted" || r.Status == "in_treatment" || r.Status == "draft" || n > 0 {
+				if _, given := ch["status"]; !given || r.Status == "accepted" {
+					if before.Status != "assessed" {
+						ch["status"] = bulwark.Change{Before: before.Status, After: "assessed"}
+					}
+					r.Status = "assessed"
+				}
+			}
+			if n > 0 {
+				out.Notice = "The likelihood or impact changed: " + itoa(int(n)) + " sign-off(s) were voided and the risk is assessed again."
+				ch["sign_offs_voided"] = bulwark.Added(n)
+			}
+		}
+		if err := s.checkRisk(ctx, tx, p, r, m); err != nil {
+			return err
+		}
+		if r.Status == "accepted" && before.Status != "accepted" {
+			signs, err := tx.SignOffs(ctx, p.Org.ID, r.ID)
+			if err != nil {
+				return err
+			}
+			if err := bulwark.CanAccept(r, m, signs); err != nil {
+				return err
+			}
+		}
+		action := "risk.update"
+		if archive != nil && *archive != (r.ArchivedAt != nil) {
+			if *archive {
+				now := tx.Now()
+				r.ArchivedAt, action = &now, "risk.archive"
+			} else {
+				r.ArchivedAt, action = nil, "risk.restore"
+			}
+			ch["archived_at"] = bulwark.Change{After: r.ArchivedAt}
+		}
+		out.Risk = r
+		if len(ch) == 0 {
+			return nil
+		}
+		if err := tx.UpdateRisk(ctx, p.Org.ID, r); err != nil {
+			return err
+		}
+		if rescored {
+			timeline := bulwark.Changes{}
+			for _, f := range []string{"inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact", "methodology_version"} {
+				if c, ok := ch[f]; ok {
+					timeline[f] = c
+				}
+			}
+			if err := tx.InsertRiskReview(ctx, p.Org.ID, r.ID, p.ActorID, strings.TrimSpace(in.Reason), timeline.JSON()); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), action, "risk", r.ID, r.Ref, ch)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SignOff records the principal's sign-off of a risk: as its owner (approving the
+// treatment plan and accepting the residual risk), and/or as an owner or admin of
+// the organisation. Anyone else is refused.
+func (s *Service) SignOff(ctx context.Context, p *bulwark.Principal, riskID, comment string) (*bulwark.SignOff, error) {
+	if err := require(p, bulwark.PermRiskSignOffOwn); err != nil {
+		return nil, err
+	}
+	var out *bulwark.SignOff
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		r, err := tx.Risk(ctx, p.Org.ID, riskID)
+		if err != nil {
+			return err
+		}
+		so := &bulwark.SignOff{RiskID: r.ID, SignerID: p.MemberID, Comment: strings.TrimSpace(comment),
+			AsOwner: r.OwnerID != nil && *r.OwnerID == p.MemberID, AsApprover: p.Can(bulwark.PermRiskSignOffAny)}
+		if !so.AsOwner && !so.AsApprover {
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "Only the risk owner, or an owner or admin of the organisation, can sign off this risk.")
+		}
+		if r.InherentLevel == nil {
+			return bulwark.Invalid("risk", "assess the risk (likelihood and impact) before signing it off")
+		}
+		so.Residual = r.ResidualLevel
+		if so.Residual == nil {
+			so.Residual = r.InherentLevel
+		}
+		if err := tx.InsertSignOff(ctx, p.Org.ID, so); err != nil {
+			return err
+		}
+		out = so
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk.sign_off", "risk", r.ID, r.Ref, bulwark.Changes{
+			"as_risk_owner": bulwark.Added(so.AsOwner), "as_approver": bulwark.Added(so.AsApprover), "residual_level": bulwark.Added(so.Residual), "comment": bulwark.Added(so.Comment),
+		})
+	})
+	return out, err
+}
+
+// SignOffs lists a risk's sign-offs.
+func (s *Service) SignOffs(ctx context.Context, p *bulwark.Principal, riskID string) ([]bulwark.SignOff, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []bulwark.SignOff
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		if _, err := tx.Risk(ctx, p.Org.ID, riskID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.SignOffs(ctx, p.Org.ID, riskID)
+		return err
+	})
+	return out, err
+}
+
+// RiskReviews returns a risk's reassessment timeline.
+func (s *Service) RiskReviews(ctx context.Context, p *bulwark.Principal, riskID string) ([]sqlstore.RiskReview, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []sqlstore.RiskReview
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		if _, err := tx.Risk(ctx, p.Org.ID, riskID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.RiskReviews(ctx, p.Org.ID, riskID)
+		return err
+	})
+	return out, err
+}
+
+// Heatmap is the count of risks per cell on the current methodology's scales.
+type Heatmap struct {
+	Kind        string               `json:"kind"`
+	Methodology *bulwark.Methodology `json:"methodology"`
+	Cells       []sqlstore.HeatCell  `json:"cells"`
+	Total       int                  `json:"total"`
+	Levels      map[string]int       `json:"levels"`
+	Unscored    int                  `json:"other_versions"` // risks on other methodology versions, not drawn
+}
+
+// RiskHeatmap counts the register's risks per likelihood and impact (kind
+// inherent or residual), on the current methodology.
+func (s *Service) RiskHeatmap(ctx context.Context, p *bulwark.Principal, kind string) (*Heatmap, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	if kind == "" {
+		kind = "inherent"
+	}
+	if kind != "inherent" && kind != "residual" {
+		return nil, bulwark.Invalid("kind", "must be inherent or residual")
+	}
+	h := &Heatmap{Kind: kind, Levels: map[string]int{}}
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		if h.Methodology, err = tx.Methodology(ctx, p.Org.ID, 0); err != nil {
+			return err
+		}
+		if h.Cells, err = tx.Heatmap(ctx, p.Org.ID, kind, h.Methodology.Version); err != nil {
+			return err
+		}
+		h.Unscored, err = tx.CountRisksNotOnVersion(ctx, p.Org.ID, h.Methodology.Version)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range h.Cells {
+		h.Total += c.Count
+		score, _ := h.Methodology.Score(c.Likelihood, c.Impact)
+		b, _ := h.Methodology.Level(score)
+		h.Levels[b.Label] += c.Count
+	}
+	if h.Cells == nil {
+		h.Cells = []sqlstore.HeatCell{}
+	}
+	return h, nil
+}
+
+// Library lists the organisation's threats or vulnerabilities.
+func (s *Service) Library(ctx context.Context, p *bulwark.Principal, kind string) ([]sqlstore.LibraryItem, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []sqlstore.LibraryItem
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = tx.Library(ctx, p.Org.ID, kind)
+		return err
+	})
+	return out, err
+}

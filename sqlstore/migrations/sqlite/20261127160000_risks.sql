@@ -1,0 +1,118 @@
+-- Risk management: the versioned methodology, the threat and vulnerability
+-- library, the risk register with its assets, sign-offs, treatment actions and
+-- reassessment timeline.
+CREATE TABLE risk_methodologies (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  approved_by TEXT,
+  approved_at TIMESTAMP,
+  PRIMARY KEY (org_id, version)
+);
+
+CREATE TABLE risk_library (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  description TEXT NOT NULL,
+  controls TEXT NOT NULL,
+  affects TEXT NOT NULL,
+  archived_at TIMESTAMP,
+  UNIQUE (org_id, kind, ref)
+);
+
+CREATE TABLE risks (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  ref TEXT NOT NULL,
+  ref_number INTEGER NOT NULL DEFAULT 0,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '',
+  threat TEXT NOT NULL DEFAULT '',
+  vulnerability TEXT NOT NULL DEFAULT '',
+  threat_id TEXT REFERENCES risk_library(id),
+  vulnerability_id TEXT REFERENCES risk_library(id),
+  owner_id TEXT REFERENCES members(id),
+  affects_confidentiality BOOLEAN NOT NULL DEFAULT FALSE,
+  affects_integrity BOOLEAN NOT NULL DEFAULT FALSE,
+  affects_availability BOOLEAN NOT NULL DEFAULT FALSE,
+  inherent_likelihood INTEGER,
+  inherent_impact INTEGER,
+  inherent_score INTEGER,
+  inherent_level TEXT,
+  treatment TEXT,
+  residual_likelihood INTEGER,
+  residual_impact INTEGER,
+  residual_score INTEGER,
+  residual_level TEXT,
+  target_date TEXT,
+  status TEXT NOT NULL DEFAULT 'draft',
+  review_date TEXT,
+  methodology_version INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP NOT NULL,
+  archived_at TIMESTAMP,
+  UNIQUE (org_id, ref)
+);
+CREATE INDEX risks_by_number ON risks(org_id, ref_number, id);
+CREATE INDEX risks_by_score ON risks(org_id, inherent_score, id);
+CREATE INDEX risks_inherent_cell ON risks(org_id, inherent_likelihood, inherent_impact);
+CREATE INDEX risks_residual_cell ON risks(org_id, residual_likelihood, residual_impact);
+CREATE INDEX risks_owner ON risks(org_id, owner_id);
+CREATE INDEX risks_review ON risks(org_id, review_date);
+
+CREATE TABLE risk_assets (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  risk_id TEXT NOT NULL REFERENCES risks(id) ON DELETE CASCADE,
+  asset_id TEXT NOT NULL REFERENCES assets(id),
+  PRIMARY KEY (org_id, risk_id, asset_id)
+);
+CREATE INDEX risk_assets_asset ON risk_assets(org_id, asset_id);
+
+CREATE TABLE risk_signoffs (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  risk_id TEXT NOT NULL REFERENCES risks(id) ON DELETE CASCADE,
+  signer_id TEXT NOT NULL REFERENCES members(id),
+  as_owner BOOLEAN NOT NULL,
+  as_approver BOOLEAN NOT NULL,
+  comment TEXT NOT NULL,
+  residual_level TEXT,
+  at TIMESTAMP NOT NULL,
+  voided_at TIMESTAMP
+);
+CREATE INDEX risk_signoffs_risk ON risk_signoffs(org_id, risk_id, at);
+
+CREATE TABLE risk_actions (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  risk_id TEXT NOT NULL REFERENCES risks(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  owner_id TEXT REFERENCES members(id),
+  due_date TEXT,
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX risk_actions_risk ON risk_actions(org_id, risk_id);
+CREATE INDEX risk_actions_owner ON risk_actions(org_id, owner_id, status, due_date);
+
+CREATE TABLE risk_reviews (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  risk_id TEXT NOT NULL REFERENCES risks(id) ON DELETE CASCADE,
+  actor_id TEXT NOT NULL,
+  at TIMESTAMP NOT NULL,
+  reason TEXT NOT NULL,
+  changes TEXT NOT NULL
+);
+CREATE INDEX risk_reviews_risk ON risk_reviews(org_id, risk_id, at);

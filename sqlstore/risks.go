@@ -1,0 +1,638 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/catalog"
+)
+
+// RiskRefPrefix starts risk references (R-001).
+const RiskRefPrefix = "R"
+
+// SeedRiskMethodology gives orgID methodology version 1 unless it has one.
+func (tx *Tx) SeedRiskMethodology(ctx context.Context, orgID string) error {
+	m := bulwark.DefaultMethodology()
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at, approved_by, approved_at)
+		VALUES (?, 1, ?, 'approved', 'system', ?, 'system', ?) ON CONFLICT DO NOTHING`, orgID, string(body), tx.now, tx.now)
+	if err != nil {
+		return fmt.Errorf("seed risk methodology: %w", err)
+	}
+	return nil
+}
+
+// SeedRiskLibrary copies Bulwark's threat and vulnerability library to orgID,
+// where it can be edited; entries already there stay.
+func (tx *Tx) SeedRiskLibrary(ctx context.Context, orgID string) error {
+	threats, vulns, err := catalog.Library()
+	if err != nil {
+		return err
+	}
+	for _, group := range []struct {
+		kind    string
+		entries []catalog.LibraryEntry
+	}{{"threat", threats}, {"vulnerability", vulns}} {
+		for _, e := range group.entries {
+			controls, _ := json.Marshal(e.Controls)
+			affects, _ := json.Marshal(e.Affects)
+			if e.Affects == nil {
+				affects = []byte("[]")
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				NewID(), orgID, group.kind, e.Ref, e.Name, e.Category, e.Description, string(controls), string(affects)); err != nil {
+				return fmt.Errorf("seed risk library: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// LibraryItem is a threat or vulnerability of an organisation's library.
+type LibraryItem struct {
+	ID          string   `json:"id"`
+	Kind        string   `json:"kind"`
+	Ref         string   `json:"ref"`
+	Name        string   `json:"name"`
+	Category    string   `json:"category"`
+	Description string   `json:"description"`
+	Controls    []string `json:"controls"`
+	Affects     []string `json:"affects"`
+}
+
+// Library lists orgID's threats or vulnerabilities (kind), by ref.
+func (tx *Tx) Library(ctx context.Context, orgID, kind string) ([]LibraryItem, error) {
+	rows, err := tx.query(ctx, `SELECT id, kind, ref, name, category, description, controls, affects FROM risk_library
+		WHERE org_id = ? AND kind = ? AND archived_at IS NULL ORDER BY ref`, orgID, kind)
+	if err != nil {
+		return nil, fmt.Errorf("risk library: %w", err)
+	}
+	defer rows.Close()
+	out := []LibraryItem{}
+	for rows.Next() {
+		var it LibraryItem
+		var controls, affects string
+		if err := rows.Scan(&it.ID, &it.Kind, &it.Ref, &it.Name, &it.Category, &it.Description, &controls, &affects); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(controls), &it.Controls)
+		_ = json.Unmarshal([]byte(affects), &it.Affects)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// LibraryItem returns one entry of orgID's library, or ENOTFOUND.
+func (tx *Tx) LibraryItem(ctx context.Context, orgID, id string) (*LibraryItem, error) {
+	var it LibraryItem
+	var controls, affects string
+	err := tx.queryRow(ctx, `SELECT id, kind, ref, name, category, description, controls, affects FROM risk_library WHERE org_id = ? AND id = ?`, orgID, id).
+		Scan(&it.ID, &it.Kind, &it.Ref, &it.Name, &it.Category, &it.Description, &controls, &affects)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Library entry not found.")
+	} else if err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(controls), &it.Controls)
+	_ = json.Unmarshal([]byte(affects), &it.Affects)
+	return &it, nil
+}
+
+func scanMethodology(row interface{ Scan(...any) error }) (*bulwark.Methodology, error) {
+	var body, status, createdBy string
+	var version int
+	var approvedBy sql.NullString
+	var approvedAt sql.NullTime
+	err := row.Scan(&version, &body, &status, &createdBy, &approvedBy, &approvedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Methodology version not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("scan methodology: %w", err)
+	}
+	var m bulwark.Methodology
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return nil, fmt.Errorf("methodology body: %w", err)
+	}
+	m.Version, m.Status, m.CreatedBy = version, status, createdBy
+	m.ApprovedBy, m.ApprovedAt = strPtr(approvedBy), timePtr(approvedAt)
+	return &m, nil
+}
+
+const methodologyColumns = `version, body, status, created_by, approved_by, approved_at`
+
+// Methodology returns version v of orgID's methodology; v 0 means the current
+// (latest approved) one.
+func (tx *Tx) Methodology(ctx context.Context, orgID string, v int) (*bulwark.Methodology, error) {
+	if v == 0 {
+		return scanMethodology(tx.queryRow(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? AND status = 'approved' ORDER BY version DESC LIMIT 1`, orgID))
+	}
+	return scanMethodology(tx.queryRow(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? AND version = ?`, orgID, v))
+}
+
+// Methodologies lists every version of orgID's methodology, newest first.
+func (tx *Tx) Methodologies(ctx context.Context, orgID string) ([]*bulwark.Methodology, error) {
+	rows, err := tx.query(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? ORDER BY version DESC`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*bulwark.Methodology
+	for rows.Next() {
+		m, err := scanMethodology(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SaveDraftMethodology stores m as orgID's draft: it replaces an unapproved draft,
+// or becomes the version after the latest.
+func (tx *Tx) SaveDraftMethodology(ctx context.Context, orgID string, m *bulwark.Methodology, createdBy string) error {
+	var latest int
+	var status string
+	if err := tx.queryRow(ctx, `SELECT version, status FROM risk_methodologies WHERE org_id = ? ORDER BY version DESC LIMIT 1`, orgID).Scan(&latest, &status); err != nil {
+		return fmt.Errorf("latest methodology: %w", err)
+	}
+	m.Status, m.CreatedBy, m.ApprovedBy, m.ApprovedAt = "draft", createdBy, nil, nil
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if status == "draft" {
+		m.Version = latest
+		_, err = tx.exec(ctx, `UPDATE risk_methodologies SET body = ?, created_by = ?, created_at = ? WHERE org_id = ? AND version = ?`, string(body), createdBy, tx.now, orgID, latest)
+	} else {
+		m.Version = latest + 1
+		_, err = tx.exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at) VALUES (?, ?, ?, 'draft', ?, ?)`, orgID, m.Version, string(body), createdBy, tx.now)
+	}
+	if err != nil {
+		return fmt.Errorf("save methodology: %w", err)
+	}
+	return nil
+}
+
+// ApproveMethodology marks draft version v approved by approver.
+func (tx *Tx) ApproveMethodology(ctx context.Context, orgID string, v int, approver string) error {
+	res, err := tx.exec(ctx, `UPDATE risk_methodologies SET status = 'approved', approved_by = ?, approved_at = ? WHERE org_id = ? AND version = ? AND status = 'draft'`, approver, tx.now, orgID, v)
+	if err != nil {
+		return fmt.Errorf("approve methodology: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "Version %d is not a draft awaiting approval.", v)
+	}
+	return nil
+}
+
+const riskColumns = `r.id, r.ref, r.title, r.description, r.category, r.threat, r.vulnerability, r.threat_id, r.vulnerability_id, r.owner_id,
+	r.affects_confidentiality, r.affects_integrity, r.affects_availability, r.inherent_likelihood, r.inherent_impact, r.inherent_score, r.inherent_level,
+	r.treatment, r.residual_likelihood, r.residual_impact, r.residual_score, r.residual_level, r.target_date, r.status, r.review_date,
+	r.methodology_version, r.version, r.created_at, r.updated_at, r.archived_at, r.ref_number`
+
+func scanRisk(row interface{ Scan(...any) error }) (*bulwark.Risk, int, error) {
+	var r bulwark.Risk
+	var threatID, vulnID, owner, inLevel, treatment, resLevel, target, review sql.NullString
+	var inL, inI, inS, resL, resI, resS sql.NullInt64
+	var archived sql.NullTime
+	var num int
+	err := row.Scan(&r.ID, &r.Ref, &r.Title, &r.Description, &r.Category, &r.Threat, &r.Vulnerability, &threatID, &vulnID, &owner,
+		&r.AffectsConfidentiality, &r.AffectsIntegrity, &r.AffectsAvailability, &inL, &inI, &inS, &inLevel,
+		&treatment, &resL, &resI, &resS, &resLevel, &target, &r.Status, &review, &r.MethodologyVersion, &r.Version, &r.CreatedAt, &r.UpdatedAt, &archived, &num)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, bulwark.Errorf(bulwark.ENOTFOUND, "Risk not found.")
+	} else if err != nil {
+		return nil, 0, fmt.Errorf("scan risk: %w", err)
+	}
+	r.ThreatID, r.VulnerabilityID, r.OwnerID = strPtr(threatID), strPtr(vulnID), strPtr(owner)
+	r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel = intPtr(inL), intPtr(inI), intPtr(inS), strPtr(inLevel)
+	r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel = strPtr(treatment), intPtr(resL), intPtr(resI), intPtr(resS), strPtr(resLevel)
+	r.TargetDate, r.ReviewDate, r.ArchivedAt = strPtr(target), strPtr(review), timePtr(archived)
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	r.AssetIDs, r.ControlIDs = []string{}, []string{}
+	return &r, num, nil
+}
+
+func riskArgs(r *bulwark.Risk) []any {
+	return []any{r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, r.ThreatID, r.VulnerabilityID, r.OwnerID,
+		r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel,
+		r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel, r.TargetDate, r.Status, r.ReviewDate, r.MethodologyVersion}
+}
+
+// InsertRisk stores a new risk of orgID with its asset and control links.
+func (tx *Tx) InsertRisk(ctx context.Context, orgID string, r *bulwark.Risk) error {
+	num := bulwark.ParseRefNumber(RiskRefPrefix, r.Ref)
+	if r.Ref == "" {
+		n, err := tx.NextRef(ctx, orgID, RiskRefPrefix)
+		if err != nil {
+			return err
+		}
+		num, r.Ref = n, bulwark.FormatRef(RiskRefPrefix, n)
+	} else if num > 0 {
+		if err := tx.BumpRef(ctx, orgID, RiskRefPrefix, num); err != nil {
+			return err
+		}
+	}
+	r.ID = NewID()
+	r.CreatedAt, r.UpdatedAt, r.Version = tx.now, tx.now, 1
+	args := append([]any{r.ID, orgID, r.Ref, num}, riskArgs(r)...)
+	args = append(args, tx.now, tx.now)
+	_, err := tx.exec(ctx, `INSERT INTO risks (id, org_id, ref, ref_number, title, description, category, threat, vulnerability, threat_id, vulnerability_id, owner_id,
+		affects_confidentiality, affects_integrity, affects_availability, inherent_likelihood, inherent_impact, inherent_score, inherent_level,
+		treatment, residual_likelihood, residual_impact, residual_score, residual_level, target_date, status, review_date, methodology_version, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, args...)
+	if IsUniqueViolation(err) {
+		return bulwark.Errorf(bulwark.ECONFLICT, "A risk with the reference %s already exists.", r.Ref)
+	}
+	if err != nil {
+		return fmt.Errorf("insert risk: %w", err)
+	}
+	return tx.setRiskLinks(ctx, orgID, r, true)
+}
+
+// UpdateRisk writes a risk if its version is still r.Version, with its links.
+func (tx *Tx) UpdateRisk(ctx context.Context, orgID string, r *bulwark.Risk) error {
+	args := append(riskArgs(r), nullTime(r.ArchivedAt), tx.now, orgID, r.ID, r.Version)
+	res, err := tx.exec(ctx, `UPDATE risks SET title = ?, description = ?, category = ?, threat = ?, vulnerability = ?, threat_id = ?, vulnerability_id = ?, owner_id = ?,
+		affects_confidentiality = ?, affects_integrity = ?, affects_availability = ?, inherent_likelihood = ?, inherent_impact = ?, inherent_score = ?, inherent_level = ?,
+		treatment = ?, residual_likelihood = ?, residual_impact = ?, residual_score = ?, residual_level = ?, target_date = ?, status = ?, review_date = ?, methodology_version = ?,
+		archived_at = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update risk: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The risk was changed by someone else; reload and try again.")
+	}
+	r.Version++
+	r.UpdatedAt = tx.now
+	return tx.setRiskLinks(ctx, orgID, r, false)
+}
+
+func (tx *Tx) setRiskLinks(ctx context.Context, orgID string, r *bulwark.Risk, fresh bool) error {
+	if !fresh {
+		if _, err := tx.exec(ctx, `DELETE FROM risk_assets WHERE org_id = ? AND risk_id = ?`, orgID, r.ID); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM control_risks WHERE org_id = ? AND risk_id = ?`, orgID, r.ID); err != nil {
+			return err
+		}
+	}
+	for _, a := range r.AssetIDs {
+		if _, err := tx.exec(ctx, `INSERT INTO risk_assets (org_id, risk_id, asset_id) SELECT ?, ?, id FROM assets WHERE org_id = ? AND id = ? ON CONFLICT DO NOTHING`, orgID, r.ID, orgID, a); err != nil {
+			return fmt.Errorf("link asset: %w", err)
+		}
+	}
+	for _, c := range r.ControlIDs {
+		if _, err := tx.exec(ctx, `INSERT INTO control_risks (org_id, control_id, risk_id, created_at) SELECT ?, id, ?, `+tx.timeParam()+` FROM controls WHERE org_id = ? AND id = ? ON CONFLICT DO NOTHING`,
+			orgID, r.ID, tx.now, orgID, c); err != nil {
+			return fmt.Errorf("link control: %w", err)
+		}
+	}
+	return nil
+}
+
+// CheckRiskLinks reports asset and control ids that are not orgID's.
+func (tx *Tx) CheckRiskLinks(ctx context.Context, orgID string, assetIDs, controlIDs []string) error {
+	var v bulwark.Validation
+	for _, l := range []struct {
+		field, table string
+		ids          []string
+	}{{"asset_ids", "assets", assetIDs}, {"control_ids", "controls", controlIDs}} {
+		for _, id := range l.ids {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+l.table+` WHERE org_id = ? AND id = ?`, orgID, id).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				v.Add(l.field, fmt.Sprintf("%q is not one of the organisation's %s", id, l.table))
+				break
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Risk returns risk id of orgID with its links, or ENOTFOUND.
+func (tx *Tx) Risk(ctx context.Context, orgID, id string) (*bulwark.Risk, error) {
+	r, _, err := scanRisk(tx.queryRow(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.id = ?`, orgID, id))
+	if err != nil {
+		return nil, err
+	}
+	return r, tx.loadRiskLinks(ctx, orgID, []*bulwark.Risk{r})
+}
+
+// loadRiskLinks fills asset and control ids of rs with two queries.
+func (tx *Tx) loadRiskLinks(ctx context.Context, orgID string, rs []*bulwark.Risk) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	byID := map[string]*bulwark.Risk{}
+	ph := make([]string, len(rs))
+	args := []any{orgID}
+	for i, r := range rs {
+		byID[r.ID] = r
+		ph[i] = "?"
+		args = append(args, r.ID)
+	}
+	in := strings.Join(ph, ",")
+	for _, q := range []struct {
+		sql string
+		add func(r *bulwark.Risk, id string)
+	}{
+		{`SELECT risk_id, asset_id FROM risk_assets WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY asset_id`, func(r *bulwark.Risk, id string) { r.AssetIDs = append(r.AssetIDs, id) }},
+		{`SELECT risk_id, control_id FROM control_risks WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY control_id`, func(r *bulwark.Risk, id string) { r.ControlIDs = append(r.ControlIDs, id) }},
+	} {
+		rows, err := tx.query(ctx, q.sql, args...)
+		if err != nil {
+			return fmt.Errorf("risk links: %w", err)
+		}
+		for rows.Next() {
+			var rid, id string
+			if err := rows.Scan(&rid, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			q.add(byID[rid], id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RiskFilter selects and orders risks.
+type RiskFilter struct {
+	Q, Status, OwnerID, Treatment, Level, Category string
+	Kind                                           string // inherent (default) or residual, for Level, Likelihood and Impact
+	Likelihood, Impact                             int    // a heat-map cell
+	ReviewBefore                                   string // review_date < (YYYY-MM-DD): overdue reviews
+	IncludeArchived                                bool
+	Sort, Cursor                                   string
+	Limit                                          int
+}
+
+// RiskSortFields are the fields risks can be sorted by.
+var RiskSortFields = map[string]string{
+	"ref": "r.ref_number", "title": "r.title", "status": "r.status", "review_date": "COALESCE(r.review_date, '')",
+	"inherent_score": "COALESCE(r.inherent_score, 0)", "residual_score": "COALESCE(r.residual_score, 0)", "updated_at": "r.updated_at",
+}
+
+// Risks lists one page of orgID's risks and the next cursor ("" on the last page).
+func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark.Risk, string, error) {
+	var where strings.Builder
+	args := []any{orgID}
+	where.WriteString(` WHERE r.org_id = ?`)
+	add := func(cond string, vs ...any) {
+		where.WriteString(" AND " + cond)
+		args = append(args, vs...)
+	}
+	if !f.IncludeArchived {
+		add("r.archived_at IS NULL")
+	}
+	prefix := "inherent"
+	if f.Kind == "residual" {
+		prefix = "residual"
+	}
+	for _, c := range []struct{ col, v string }{{"r.status", f.Status}, {"r.owner_id", f.OwnerID}, {"r.treatment", f.Treatment}, {"r." + prefix + "_level", f.Level}, {"r.category", f.Category}} {
+		if c.v != "" {
+			add(c.col+" = ?", c.v)
+		}
+	}
+	if f.Likelihood > 0 {
+		add("r."+prefix+"_likelihood = ?", f.Likelihood)
+	}
+	if f.Impact > 0 {
+		add("r."+prefix+"_impact = ?", f.Impact)
+	}
+	if f.ReviewBefore != "" {
+		add("r.review_date < ?", f.ReviewBefore)
+	}
+	for _, w := range strings.Fields(strings.ToLower(f.Q)) {
+		like := "%" + escapeLike(w) + "%"
+		add(`(LOWER(r.title) LIKE ? ESCAPE '\' OR LOWER(r.ref) LIKE ? ESCAPE '\' OR LOWER(r.threat) LIKE ? ESCAPE '\' OR LOWER(r.category) LIKE ? ESCAPE '\')`, like, like, like, like)
+	}
+	field, desc := strings.TrimPrefix(f.Sort, "-"), strings.HasPrefix(f.Sort, "-")
+	if field == "" {
+		field = "ref"
+	}
+	expr, ok := RiskSortFields[field]
+	if !ok {
+		return nil, "", bulwark.Invalid("sort", "must be one of ref, title, status, review_date, inherent_score, residual_score, updated_at, optionally with a leading -")
+	}
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		var c cursor
+		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+			return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+		}
+		var v any = c.V
+		switch field {
+		case "ref", "inherent_score", "residual_score":
+			v = c.N
+		case "updated_at":
+			t, err := parseCursorTime(c.V)
+			if err != nil {
+				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+			}
+			v = t
+		}
+		add(fmt.Sprintf("(%s %s ? OR (%s = ? AND r.id %s ?))", expr, cmp, expr, cmp), v, v, c.ID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	rows, err := tx.query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+fmt.Sprintf(` ORDER BY %s %s, r.id %s LIMIT %d`, expr, dir, dir, limit+1), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list risks: %w", err)
+	}
+	defer rows.Close()
+	var out []*bulwark.Risk
+	var nums []int
+	for rows.Next() {
+		r, n, err := scanRisk(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+		nums = append(nums, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		c := cursor{ID: last.ID}
+		switch field {
+		case "ref":
+			c.N = int64(nums[limit-1])
+		case "inherent_score":
+			c.N = int64(deref(last.InherentScore))
+		case "residual_score":
+			c.N = int64(deref(last.ResidualScore))
+		case "title":
+			c.V = last.Title
+		case "status":
+			c.V = last.Status
+		case "review_date":
+			if last.ReviewDate != nil {
+				c.V = *last.ReviewDate
+			}
+		case "updated_at":
+			c.V = last.UpdatedAt.Format(sqliteTimeLayout)
+		}
+		b, _ := json.Marshal(c)
+		next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return out, next, tx.loadRiskLinks(ctx, orgID, out)
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// HeatCell is the number of risks at one likelihood and impact.
+type HeatCell struct {
+	Likelihood int `json:"likelihood"`
+	Impact     int `json:"impact"`
+	Count      int `json:"count"`
+}
+
+// Heatmap counts orgID's live risks per cell of kind (inherent or residual),
+// for risks scored with methodology version v.
+func (tx *Tx) Heatmap(ctx context.Context, orgID, kind string, v int) ([]HeatCell, error) {
+	col := "inherent"
+	if kind == "residual" {
+		col = "residual"
+	}
+	rows, err := tx.query(ctx, `SELECT `+col+`_likelihood, `+col+`_impact, COUNT(*) FROM risks
+		WHERE org_id = ? AND archived_at IS NULL AND methodology_version = ? AND `+col+`_likelihood IS NOT NULL
+		GROUP BY `+col+`_likelihood, `+col+`_impact`, orgID, v)
+	if err != nil {
+		return nil, fmt.Errorf("heat map: %w", err)
+	}
+	defer rows.Close()
+	var out []HeatCell
+	for rows.Next() {
+		var c HeatCell
+		if err := rows.Scan(&c.Likelihood, &c.Impact, &c.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CountRisksNotOnVersion counts live risks scored with another methodology version.
+func (tx *Tx) CountRisksNotOnVersion(ctx context.Context, orgID string, v int) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL AND methodology_version <> ?`, orgID, v).Scan(&n)
+	return n, err
+}
+
+// InsertSignOff records a sign-off.
+func (tx *Tx) InsertSignOff(ctx context.Context, orgID string, s *bulwark.SignOff) error {
+	s.ID, s.At = NewID(), tx.now
+	_, err := tx.exec(ctx, `INSERT INTO risk_signoffs (id, org_id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, orgID, s.RiskID, s.SignerID, s.AsOwner, s.AsApprover, s.Comment, s.Residual, s.At)
+	if err != nil {
+		return fmt.Errorf("record sign-off: %w", err)
+	}
+	return nil
+}
+
+// SignOffs lists a risk's sign-offs, newest first.
+func (tx *Tx) SignOffs(ctx context.Context, orgID, riskID string) ([]bulwark.SignOff, error) {
+	rows, err := tx.query(ctx, `SELECT id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at, voided_at FROM risk_signoffs
+		WHERE org_id = ? AND risk_id = ? ORDER BY at DESC, id DESC`, orgID, riskID)
+	if err != nil {
+		return nil, fmt.Errorf("sign-offs: %w", err)
+	}
+	defer rows.Close()
+	out := []bulwark.SignOff{}
+	for rows.Next() {
+		var s bulwark.SignOff
+		var level sql.NullString
+		var voided sql.NullTime
+		if err := rows.Scan(&s.ID, &s.RiskID, &s.SignerID, &s.AsOwner, &s.AsApprover, &s.Comment, &level, &s.At, &voided); err != nil {
+			return nil, err
+		}
+		s.Residual, s.VoidedAt = strPtr(level), timePtr(voided)
+		s.At = s.At.UTC()
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// VoidSignOffs voids a risk's current sign-offs and returns how many.
+func (tx *Tx) VoidSignOffs(ctx context.Context, orgID, riskID string) (int64, error) {
+	res, err := tx.exec(ctx, `UPDATE risk_signoffs SET voided_at = ? WHERE org_id = ? AND risk_id = ? AND voided_at IS NULL`, tx.now, orgID, riskID)
+	if err != nil {
+		return 0, fmt.Errorf("void sign-offs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// RiskReview is one entry of a risk's reassessment timeline (8.2).
+type RiskReview struct {
+	ID      string          `json:"id"`
+	ActorID string          `json:"actor_id"`
+	At      string          `json:"at"`
+	Reason  string          `json:"reason"`
+	Changes json.RawMessage `json:"changes"`
+}
+
+// InsertRiskReview records a reassessment.
+func (tx *Tx) InsertRiskReview(ctx context.Context, orgID, riskID, actorID, reason string, changes []byte) error {
+	_, err := tx.exec(ctx, `INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		NewID(), orgID, riskID, actorID, tx.now, reason, string(changes))
+	if err != nil {
+		return fmt.Errorf("record reassessment: %w", err)
+	}
+	return nil
+}
+
+// RiskReviews lists a risk's reassessments, newest first.
+func (tx *Tx) RiskReviews(ctx context.Context, orgID, riskID string) ([]RiskReview, error) {
+	rows, err := tx.query(ctx, `SELECT id, actor_id, at, reason, changes FROM risk_reviews WHERE org_id = ? AND risk_id = ? ORDER BY at DESC, id DESC`, orgID, riskID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []RiskReview{}
+	for rows.Next() {
+		var rv RiskReview
+		var at sql.NullTime
+		var changes string
+		if err := rows.Scan(&rv.ID, &rv.ActorID, &at, &rv.Reason, &changes); err != nil {
+			return nil, err
+		}
+		rv.At = at.Time.UTC().Format("2006-01-02T15:04:05Z")
+		rv.Changes = json.RawMessage(changes)
+		out = append(out, rv)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+)
+
+func TestRiskRegisterAPI(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		mgr, admin, owner := f.accounts[bulwark.RoleManager].Token, f.accounts[bulwark.RoleAdmin].Token, f.accounts[bulwark.RoleOwner].Token
+		contrib := f.accounts[bulwark.RoleContributor]
+		// A contributor's new risk is their own; scores and levels are derived.
+		res := f.do("POST", "/api/v1/risks", req{token: contrib.Token, json: `{"title":"Ransomware on file server","inherent_likelihood":4,"inherent_impact":5,"treatment":"mitigate"}`})
+		if res.StatusCode != 201 {
+			t.Fatalf("create: %d %s", res.StatusCode, res.body)
+		}
+		rk := decode[bulwark.Risk](t, res)
+		if rk.Ref != "R-001" || *rk.InherentScore != 20 || *rk.InherentLevel != "Critical" || rk.OwnerID == nil || *rk.OwnerID != contrib.MemberID ||
+			rk.ResidualScore != nil || rk.Status != "assessed" || rk.MethodologyVersion != 1 {
+			t.Fatalf("created risk: %s", res.body)
+		}
+		path := "/api/v1/risks/" + rk.ID
+		other := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: mgr, json: `{"title":"Someone else's","inherent_likelihood":1,"inherent_impact":1}`}))
+		checks := []struct {
+			name, method, path, body, token string
+			status                          int
+			contains                        string
+		}{
+			{"likelihood outside the scale", "POST", "/api/v1/risks", `{"title":"x","inherent_likelihood":6,"inherent_impact":1}`, mgr, 422, `"field":"inherent_likelihood"`},
+			{"half a pair", "POST", "/api/v1/risks", `{"title":"x","residual_likelihood":2}`, mgr, 422, `"field":"residual_likelihood"`},
+			{"derived fields are read-only", "PATCH", path, `{"inherent_score":3}`, mgr, 422, `"field":"inherent_score"`},
+			{"bad treatment", "PATCH", path, `{"treatment":"ignore"}`, mgr, 422, `"field":"treatment"`},
+			{"asset of nobody", "PATCH", path, `{"asset_ids":["` + missingID + `"]}`, mgr, 422, `"field":"asset_ids"`},
+			{"accept without sign-off", "PATCH", path, `{"status":"accepted"}`, mgr, 422, `"field":"status"`},
+			{"contributor edits another's risk", "PATCH", "/api/v1/risks/" + other.ID, `{"title":"mine"}`, contrib.Token, 403, ""},
+			{"contributor signs off another's risk", "POST", "/api/v1/risks/" + other.ID + "/sign-offs", `{"comment":"ok"}`, contrib.Token, 403, ""},
+			{"employee cannot read the register", "GET", "/api/v1/risks", "", f.accounts[bulwark.RoleEmployee].Token, 403, ""},
+			{"absent risk", "GET", "/api/v1/risks/" + missingID, "", mgr, 404, ""},
+			{"stale version", "PATCH", path, `{"title":"x","version":7}`, mgr, 409, ""},
+		}
+		for _, c := range checks {
+			res := f.do(c.method, c.path, req{token: c.token, json: c.body})
+			if res.StatusCode != c.status || !strings.Contains(res.body, c.contains) {
+				t.Errorf("%s: %d %s", c.name, res.StatusCode, res.body)
+			}
+		}
+		// Residual Medium is within the criteria: the owner's sign-off suffices.
+		f.do("PATCH", path, req{token: contrib.Token, json: `{"residual_likelihood":2,"residual_impact":3}`})
+		if res := f.do("POST", path+"/sign-offs", req{token: contrib.Token, json: `{"comment":"Plan approved; residual accepted."}`}); res.StatusCode != 201 || !strings.Contains(res.body, `"as_risk_owner":true`) {
+			t.Fatalf("owner sign-off: %d %s", res.StatusCode, res.body)
+		}
+		if res := f.do("PATCH", path, req{token: contrib.Token, json: `{"status":"accepted"}`}); res.StatusCode != 200 || !strings.Contains(res.body, `"status":"accepted"`) {
+			t.Fatalf("accept: %d %s", res.StatusCode, res.body)
+		}
+		// Rescoring voids the sign-offs and says so.
+		res = f.do("PATCH", path, req{token: contrib.Token, json: `{"residual_likelihood":4,"residual_impact":4,"review_reason":"new exploit kit seen"}`})
+		if res.StatusCode != 200 || !strings.Contains(res.body, `"status":"assessed"`) || !strings.Contains(res.Header.Get("Bulwark-Notice"), "voided") {
+			t.Fatalf("rescore: %d %s %v", res.StatusCode, res.body, res.Header)
+		}
+		// Residual High is above the criteria: owner and an owner/admin must sign.
+		f.do("POST", path+"/sign-offs", req{token: contrib.Token, json: `{"comment":"again"}`})
+		if res := f.do("PATCH", path, req{token: contrib.Token, json: `{"status":"accepted"}`}); res.StatusCode != 422 || !strings.Contains(res.body, "above the acceptance criteria") {
+			t.Fatalf("high residual with the owner only: %d %s", res.StatusCode, res.body)
+		}
+		if res := f.do("POST", path+"/sign-offs", req{token: admin, json: `{"comment":"risk accepted by management"}`}); res.StatusCode != 201 || !strings.Contains(res.body, `"as_approver":true`) {
+			t.Fatalf("admin sign-off: %d %s", res.StatusCode, res.body)
+		}
+		if res := f.do("PATCH", path, req{token: mgr, json: `{"status":"accepted"}`}); res.StatusCode != 200 {
+			t.Fatalf("accept with both: %d %s", res.StatusCode, res.body)
+		}
+		signs := decode[list](t, f.do("GET", path+"/sign-offs", req{token: mgr}))
+		voided := 0
+		for _, s := range signs.Items {
+			if s["voided_at"] != nil {
+				voided++
+			}
+		}
+		if len(signs.Items) != 3 || voided != 1 {
+			t.Errorf("sign-offs: %d, voided %d", len(signs.Items), voided)
+		}
+		reviews := decode[list](t, f.do("GET", path+"/reviews", req{token: mgr}))
+		if len(reviews.Items) != 2 || reviews.Items[0]["reason"] != "new exploit kit seen" {
+			t.Errorf("timeline: %+v", reviews.Items)
+		}
+		// A person who is both the risk owner and an admin signs once for both.
+		mine := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: admin, json: fmt.Sprintf(`{"title":"Admin's own","owner_id":%q,"inherent_likelihood":5,"inherent_impact":5}`, f.accounts[bulwark.RoleAdmin].MemberID)}))
+		f.do("POST", "/api/v1/risks/"+mine.ID+"/sign-offs", req{token: admin, json: `{}`})
+		if res := f.do("PATCH", "/api/v1/risks/"+mine.ID, req{token: admin, json: `{"status":"accepted"}`}); res.StatusCode != 200 {
+			t.Errorf("one person as both: %d %s", res.StatusCode, res.body)
+		}
+
+		// A new methodology version: 3×3. Its author cannot approve it (segregation of duties).
+		body := `{"likelihood":[{"value":1,"label":"Low"},{"value":2,"label":"Medium"},{"value":3,"label":"High"}],
+			"impact":[{"value":1,"label":"Low"},{"value":2,"label":"Medium"},{"value":3,"label":"High"}],
+			"score_rule":"product","levels":[{"label":"Green","min":1,"max":2,"color":"#2e7d32"},{"label":"Amber","min":3,"max":4,"color":"#f9a825"},{"label":"Red","min":5,"max":9,"color":"#c62828"}],
+			"acceptable_up_to":"Amber"}`
+		if res := f.do("PUT", "/api/v1/risk-methodology", req{token: mgr, json: `{"likelihood":[],"impact":[],"score_rule":"product","levels":[],"acceptable_up_to":"x"}`}); res.StatusCode != 422 {
+			t.Errorf("bad methodology: %d", res.StatusCode)
+		}
+		res = f.do("PUT", "/api/v1/risk-methodology", req{token: admin, json: body})
+		if res.StatusCode != 200 || !strings.Contains(res.body, `"version":2`) || !strings.Contains(res.body, `"status":"draft"`) {
+			t.Fatalf("draft: %d %s", res.StatusCode, res.body)
+		}
+		if res := f.do("POST", "/api/v1/risk-methodology/versions/2/approve", req{token: admin, json: `{}`}); res.StatusCode != 403 {
+			t.Errorf("author approved their own draft: %d", res.StatusCode)
+		}
+		if res := f.do("POST", "/api/v1/risk-methodology/versions/2/approve", req{token: owner, json: `{}`}); res.StatusCode != 200 {
+			t.Fatalf("approve: %d %s", res.StatusCode, res.body)
+		}
+		// Risks keep their values until rescored; a rescore gives all four values.
+		if got := decode[bulwark.Risk](t, f.do("GET", path, req{token: mgr})); got.MethodologyVersion != 1 || *got.InherentScore != 20 {
+			t.Errorf("risk changed by a new methodology: %+v", got)
+		}
+		if res := f.do("PATCH", path, req{token: mgr, json: `{"inherent_likelihood":3}`}); res.StatusCode != 422 || !strings.Contains(res.body, `"field":"inherent_impact"`) {
+			t.Errorf("partial rescore: %d %s", res.StatusCode, res.body)
+		}
+		res = f.do("PATCH", path, req{token: mgr, json: `{"inherent_likelihood":3,"inherent_impact":3,"residual_likelihood":1,"residual_impact":2}`})
+		if res.StatusCode != 200 || !strings.Contains(res.body, `"methodology_version":2`) || !strings.Contains(res.body, `"inherent_level":"Red"`) {
+			t.Fatalf("rescore on v2: %d %s", res.StatusCode, res.body)
+		}
+		// The heat map draws risks on the current version.
+		h := decode[map[string]any](t, f.do("GET", "/api/v1/risks/heatmap?kind=inherent", req{token: mgr}))
+		if h["total"].(float64) != 1 || h["other_versions"].(float64) != 2 {
+			t.Errorf("heat map: %+v", h)
+		}
+		if res := f.do("GET", "/api/v1/risks/heatmap?kind=both", req{token: mgr}); res.StatusCode != 422 {
+			t.Errorf("bad kind: %d", res.StatusCode)
+		}
+		if lib := decode[list](t, f.do("GET", "/api/v1/threats", req{token: mgr})); len(lib.Items) < 40 {
+			t.Errorf("threat library: %d", len(lib.Items))
+		}
+		if res := f.do("DELETE", path, req{token: mgr}); res.StatusCode != http.StatusNoContent {
+			t.Errorf("archive: %d", res.StatusCode)
+		}
+	})
+}
