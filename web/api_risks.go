@@ -285,4 +285,3 @@ var riskBody = props("ref", "string", "title", "string", "description", "string"
 	"affects_integrity", "boolean", "affects_availability", "boolean", "inherent_likelihood", "integer", "inherent_impact", "integer",
 	"treatment", "string", "control_ids", "array", "residual_likelihood", "integer", "residual_impact", "integer", "target_date", "string",
 	"status", "string", "review_date", "string", "review_reason", "string", "version", "integer")
-
