@@ -467,9 +467,10 @@ func (s *Service) PrincipalForMember(org *bulwark.Organisation, m *bulwark.Membe
 
 // MemberRef is a member as pick-lists and owner columns show them.
 type MemberRef struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
+	ID     string `json:"id"`
+	UserID string `json:"user_id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
 }
 
 // Directory lists the organisation's active members for owner pick-lists; any
@@ -486,7 +487,7 @@ func (s *Service) Directory(ctx context.Context, p *bulwark.Principal) ([]Member
 		}
 		for _, m := range ms {
 			if m.Active(tx.Now()) {
-				out = append(out, MemberRef{ID: m.ID, Name: m.Name, Email: m.Email})
+				out = append(out, MemberRef{ID: m.ID, UserID: m.UserID, Name: m.Name, Email: m.Email})
 			}
 		}
 		return nil

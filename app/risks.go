@@ -189,7 +189,7 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 			return nil, bulwark.Invalid("ref", "must look like R-001")
 		}
 	}
-	if in.OwnerID == nil && !p.Can(bulwark.PermISMSEdit) && p.MemberID != "" {
+	if (in.OwnerID == nil || *in.OwnerID == nil) && !p.Can(bulwark.PermISMSEdit) && p.MemberID != "" {
 		me := &p.MemberID
 		in.OwnerID = &me
 	}

@@ -92,6 +92,12 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(*p)
 	},
 	"join": func(v []string) string { return strings.Join(v, " | ") },
+	"ideref": func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 	"owner": func(names map[string]string, id *string) string {
 		if id == nil {
 			return "—"

@@ -14,7 +14,7 @@ var Sections = []struct {
 }{
 	{"context", "Context and scope", "interested parties, internal and external issues, and the ISMS scope (clauses 4.1–4.3)", false},
 	{"assets", "Assets", "the asset register with owners, classification and CIA values (A.5.9, A.5.12)", true},
-	{"risks", "Risks", "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)", false},
+	{"risks", "Risks", "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)", true},
 	{"controls", "Controls and SoA", "the organisation's control set and the Statement of Applicability (6.1.3 d)", true},
 	{"frameworks", "Frameworks", "ISO/IEC 27001:2022, NIST CSF 2.0, SOC 2, GDPR and HIPAA with their mappings", true},
 	{"policies", "Policies", "policies with approval, versions and staff acknowledgement (5.2, 7.5)", false},
@@ -154,6 +154,12 @@ func (s *Server) routeTable() []Route {
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.assetSubmit},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/archive", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(true)},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(false)},
+		Route{Method: "GET", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSRead, Handler: s.risksPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/risks/new", Perm: bulwark.PermISMSCreateOwn, Handler: s.riskPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSCreateOwn, Handler: s.riskSubmit},
+		Route{Method: "GET", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSRead, Handler: s.riskPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.riskSubmit},
+		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/sign-off", Perm: bulwark.PermRiskSignOffOwn, Handler: s.riskSignOff},
 	)
 	for _, sec := range Sections {
 		if sec.Built {

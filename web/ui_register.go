@@ -81,7 +81,7 @@ func (s *Server) directory(r *http.Request) ([]app.MemberRef, map[string]string,
 	ms, err := s.svc.Directory(r.Context(), principalFrom(r))
 	names := map[string]string{}
 	for _, m := range ms {
-		names[m.ID] = m.Name
+		names[m.ID], names[m.UserID] = m.Name, m.Name
 	}
 	return ms, names, err
 }

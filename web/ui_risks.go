@@ -1,0 +1,298 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+)
+
+type heatRow struct {
+	Label string
+	Cells []heatCell
+}
+
+type heatCell struct {
+	Count      int
+	Level, URL string
+}
+
+type heatView struct {
+	Title string
+	Map   *app.Heatmap
+	SVG   template.HTML
+	Rows  []heatRow
+}
+
+func heatViewOf(h *app.Heatmap, slug, title string) heatView {
+	counts := map[[2]int]int{}
+	for _, c := range h.Cells {
+		counts[[2]int{c.Likelihood, c.Impact}] = c.Count
+	}
+	v := heatView{Title: title, Map: h, SVG: heatmapSVG(h, slug)}
+	m := h.Methodology
+	for li := len(m.Likelihood); li >= 1; li-- {
+		row := heatRow{Label: fmt.Sprintf("%d %s", li, m.Likelihood[li-1].Label)}
+		for ii := 1; ii <= len(m.Impact); ii++ {
+			score, _ := m.Score(li, ii)
+			b, _ := m.Level(score)
+			row.Cells = append(row.Cells, heatCell{Count: counts[[2]int{li, ii}], Level: b.Label,
+				URL: "/o/" + url.PathEscape(slug) + "/risks?" + url.Values{"kind": {h.Kind}, "likelihood": {strconv.Itoa(li)}, "impact": {strconv.Itoa(ii)}}.Encode()})
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v
+}
+
+func (s *Server) risksPage(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	f, err := riskFilter(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.Risks(r.Context(), p, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var maps []heatView
+	for _, k := range []struct{ kind, title string }{{"inherent", "Inherent risk"}, {"residual", "Residual risk"}} {
+		h, err := s.svc.RiskHeatmap(r.Context(), p, k.kind)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		maps = append(maps, heatViewOf(h, p.Org.Slug, k.title))
+	}
+	members, names, err := s.directory(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	q := map[string]string{}
+	filtered := false
+	for _, k := range []string{"q", "status", "level", "owner_id"} {
+		q[k] = r.URL.Query().Get(k)
+		filtered = filtered || q[k] != ""
+	}
+	cell := ""
+	if f.Likelihood > 0 && f.Impact > 0 {
+		kind := f.Kind
+		if kind == "" {
+			kind = "inherent"
+		}
+		cell = fmt.Sprintf("%s likelihood %d × impact %d", kind, f.Likelihood, f.Impact)
+		filtered = true
+	}
+	data := map[string]any{"Items": items, "Maps": maps, "Methodology": maps[0].Map.Methodology, "Members": members, "Names": names,
+		"Statuses": bulwark.RiskStatuses, "Q": q, "Filtered": filtered, "Cell": cell}
+	if next != "" {
+		v := r.URL.Query()
+		v.Set("cursor", next)
+		data["NextURL"] = "?" + v.Encode()
+	}
+	s.render(w, r, http.StatusOK, "risks", &page{Title: "Risks", Nav: "risks", Data: data})
+}
+
+func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
+	me := principalFrom(r).MemberID
+	rk := &bulwark.Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}, OwnerID: &me} // the author owns a new risk unless they pick someone
+	if id := r.PathValue("id"); id != "" {
+		var err error
+		if rk, err = s.svc.Risk(r.Context(), principalFrom(r), id); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	pg := &page{Notice: map[string]string{
+		"signed": "Signed off.",
+		"voided": "The likelihood or impact changed: earlier sign-offs were voided and the risk is assessed again.",
+		"saved":  "Saved.",
+	}[r.URL.Query().Get("notice")]}
+	s.renderRisk(w, r, http.StatusOK, rk, pg)
+}
+
+func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, rk *bulwark.Risk, pg *page) {
+	p := principalFrom(r)
+	ctx := r.Context()
+	members, names, err := s.directory(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	current, err := s.svc.Methodology(ctx, p, 0)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	m := current
+	if rk.ID != "" && rk.MethodologyVersion != current.Version && pg.Error == "" {
+		if m, err = s.svc.Methodology(ctx, p, rk.MethodologyVersion); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	threats, err := s.svc.Library(ctx, p, "threat")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	vulns, err := s.svc.Library(ctx, p, "vulnerability")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	controls, err := s.svc.Controls(ctx, p, sqlstore.ControlFilter{})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	linked := map[string]bool{}
+	for _, id := range rk.ControlIDs {
+		linked[id] = true
+	}
+	own := rk.OwnerID != nil && *rk.OwnerID == p.MemberID
+	data := map[string]any{"Risk": rk, "Members": members, "Names": names, "Methodology": m, "Current": current.Version, "Threats": threats, "Vulns": vulns,
+		"Controls": controls, "Linked": linked, "Treatments": bulwark.RiskTreatments, "Statuses": bulwark.RiskStatuses,
+		"CanEdit": p.Can(bulwark.PermISMSEdit) || (rk.ID == "" && p.Can(bulwark.PermISMSCreateOwn)) || (p.Can(bulwark.PermISMSEditOwn) && own),
+		"CanSign": rk.ID != "" && (p.Can(bulwark.PermRiskSignOffAny) || (own && p.Can(bulwark.PermRiskSignOffOwn)))}
+	if rk.ID != "" {
+		if data["SignOffs"], err = s.svc.SignOffs(ctx, p, rk.ID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if data["Reviews"], err = s.svc.RiskReviews(ctx, p, rk.ID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	pg.Title, pg.Nav, pg.Data = "New risk", "risks", data
+	if rk.ID != "" {
+		pg.Title = rk.Ref + " " + rk.Title
+	}
+	s.render(w, r, status, "risk", pg)
+}
+
+// riskFromForm reads the risk form into an input.
+func riskFromForm(r *http.Request) (app.RiskInput, error) {
+	var v bulwark.Validation
+	str := func(name string) *string { s := r.FormValue(name); return &s }
+	opt := func(name string) **string { p := formPtr(r, name); return &p }
+	num := func(name string) **int {
+		var n *int
+		if s := r.FormValue(name); s != "" {
+			x, err := strconv.Atoi(s)
+			if err != nil {
+				v.Add(name, "must be a number")
+			}
+			n = &x
+		}
+		return &n
+	}
+	flag := func(name string) *bool { b := r.FormValue(name) == "on"; return &b }
+	controls := r.Form["control_ids"]
+	if controls == nil {
+		controls = []string{}
+	}
+	in := app.RiskInput{Title: str("title"), Description: str("description"), ThreatID: opt("threat_id"), VulnerabilityID: opt("vulnerability_id"),
+		OwnerID: opt("owner_id"), Treatment: opt("treatment"), TargetDate: opt("target_date"), ReviewDate: opt("review_date"), ControlIDs: &controls,
+		AffectsConfidentiality: flag("affects_confidentiality"), AffectsIntegrity: flag("affects_integrity"), AffectsAvailability: flag("affects_availability"),
+		Status: str("status"), Reason: r.FormValue("review_reason")}
+	il, ii, rl, ri := num("inherent_likelihood"), num("inherent_impact"), num("residual_likelihood"), num("residual_impact")
+	in.InherentLikelihood, in.InherentImpact, in.ResidualLikelihood, in.ResidualImpact = il, ii, rl, ri
+	return in, v.Err()
+}
+
+func (s *Server) riskSubmit(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	in, err := riskFromForm(r)
+	id := r.PathValue("id")
+	notice := ""
+	var saved *bulwark.Risk
+	if err == nil {
+		if id == "" {
+			saved, err = s.svc.CreateRisk(r.Context(), p, in)
+		} else {
+			var expect *int
+			if v, perr := strconv.Atoi(r.FormValue("version")); perr == nil {
+				expect = &v
+			}
+			// The form always sends all four values; unchanged ones must not force a rescore.
+			cur, cerr := s.svc.Risk(r.Context(), p, id)
+			if cerr != nil {
+				s.renderError(w, r, cerr)
+				return
+			}
+			current, merr := s.svc.Methodology(r.Context(), p, 0)
+			if merr == nil && cur.MethodologyVersion == current.Version {
+				dropSame := func(v ***int, old *int) {
+					if *v != nil && eqInt(**v, old) {
+						*v = nil
+					}
+				}
+				dropSame(&in.InherentLikelihood, cur.InherentLikelihood)
+				dropSame(&in.InherentImpact, cur.InherentImpact)
+				dropSame(&in.ResidualLikelihood, cur.ResidualLikelihood)
+				dropSame(&in.ResidualImpact, cur.ResidualImpact)
+			} else if merr == nil && eqInt(*in.InherentLikelihood, cur.InherentLikelihood) && eqInt(*in.InherentImpact, cur.InherentImpact) &&
+				eqInt(*in.ResidualLikelihood, cur.ResidualLikelihood) && eqInt(*in.ResidualImpact, cur.ResidualImpact) {
+				in.InherentLikelihood, in.InherentImpact, in.ResidualLikelihood, in.ResidualImpact = nil, nil, nil, nil
+			}
+			var out *app.RiskOutcome
+			if out, err = s.svc.UpdateRisk(r.Context(), p, id, in, expect, nil); err == nil {
+				saved, notice = out.Risk, out.Notice
+			}
+		}
+	}
+	if err == nil {
+		target := "/o/" + p.Org.Slug + "/risks/" + saved.ID + "?notice=saved"
+		if notice != "" {
+			target = "/o/" + p.Org.Slug + "/risks/" + saved.ID + "?notice=voided"
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	if c := bulwark.ErrorCode(err); c == bulwark.EINTERNAL || c == bulwark.EFORBIDDEN || c == bulwark.ENOTFOUND {
+		s.renderError(w, r, err)
+		return
+	}
+	draft := &bulwark.Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}}
+	if id != "" {
+		if cur, cerr := s.svc.Risk(r.Context(), p, id); cerr == nil {
+			draft = cur
+		}
+	}
+	draft.Title = *in.Title
+	retryAfter(w, err)
+	s.renderRisk(w, r, s.errorStatus(r, err), draft, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+}
+
+func eqInt(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func (s *Server) riskSignOff(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if _, err := s.svc.SignOff(r.Context(), p, r.PathValue("id"), r.FormValue("comment")); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risks/"+url.PathEscape(r.PathValue("id"))+"?notice=signed", http.StatusSeeOther)
+}
