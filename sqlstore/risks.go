@@ -256,11 +256,60 @@ func (tx *Tx) InsertRisk(ctx context.Context, orgID string, r *bulwark.Risk) err
 	if err != nil {
 		return fmt.Errorf("insert risk: %w", err)
 	}
+	if err := tx.moveHeat(ctx, orgID, nil, r); err != nil {
+		return err
+	}
 	return tx.setRiskLinks(ctx, orgID, r, true)
+}
+
+// heatPoint is where a risk sits on the heat maps.
+type heatPoint struct {
+	version              int
+	archived             bool
+	inL, inI, resL, resI *int
+}
+
+func heatOf(r *bulwark.Risk) *heatPoint {
+	return &heatPoint{r.MethodologyVersion, r.ArchivedAt != nil, r.InherentLikelihood, r.InherentImpact, r.ResidualLikelihood, r.ResidualImpact}
+}
+
+// moveHeat takes a risk out of its old cells and puts it in its new ones.
+func (tx *Tx) moveHeat(ctx context.Context, orgID string, old *heatPoint, r *bulwark.Risk) error {
+	step := func(p *heatPoint, delta int) error {
+		if p == nil || p.archived {
+			return nil
+		}
+		for _, c := range []struct {
+			kind string
+			l, i *int
+		}{{"inherent", p.inL, p.inI}, {"residual", p.resL, p.resI}} {
+			if c.l == nil || c.i == nil {
+				continue
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO risk_heat (org_id, methodology_version, kind, likelihood, impact, count) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (org_id, methodology_version, kind, likelihood, impact) DO UPDATE SET count = risk_heat.count + excluded.count`,
+				orgID, p.version, c.kind, *c.l, *c.i, delta); err != nil {
+				return fmt.Errorf("heat map count: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := step(old, -1); err != nil {
+		return err
+	}
+	return step(heatOf(r), 1)
 }
 
 // UpdateRisk writes a risk if its version is still r.Version, with its links.
 func (tx *Tx) UpdateRisk(ctx context.Context, orgID string, r *bulwark.Risk) error {
+	old := &heatPoint{}
+	var inL, inI, resL, resI sql.NullInt64
+	var archived sql.NullTime
+	if err := tx.queryRow(ctx, `SELECT methodology_version, archived_at, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact FROM risks WHERE org_id = ? AND id = ?`, orgID, r.ID).
+		Scan(&old.version, &archived, &inL, &inI, &resL, &resI); err != nil {
+		return fmt.Errorf("read risk before update: %w", err)
+	}
+	old.archived, old.inL, old.inI, old.resL, old.resI = archived.Valid, intPtr(inL), intPtr(inI), intPtr(resL), intPtr(resI)
 	args := append(riskArgs(r), nullTime(r.ArchivedAt), tx.now, orgID, r.ID, r.Version)
 	res, err := tx.exec(ctx, `UPDATE risks SET title = ?, description = ?, category = ?, threat = ?, vulnerability = ?, threat_id = ?, vulnerability_id = ?, owner_id = ?,
 		affects_confidentiality = ?, affects_integrity = ?, affects_availability = ?, inherent_likelihood = ?, inherent_impact = ?, inherent_score = ?, inherent_level = ?,
@@ -274,6 +323,9 @@ func (tx *Tx) UpdateRisk(ctx context.Context, orgID string, r *bulwark.Risk) err
 	}
 	r.Version++
 	r.UpdatedAt = tx.now
+	if err := tx.moveHeat(ctx, orgID, old, r); err != nil {
+		return err
+	}
 	return tx.setRiskLinks(ctx, orgID, r, false)
 }
 
@@ -528,9 +580,8 @@ func (tx *Tx) Heatmap(ctx context.Context, orgID, kind string, v int) ([]HeatCel
 	if kind == "residual" {
 		col = "residual"
 	}
-	rows, err := tx.query(ctx, `SELECT `+col+`_likelihood, `+col+`_impact, COUNT(*) FROM risks
-		WHERE org_id = ? AND archived_at IS NULL AND methodology_version = ? AND `+col+`_likelihood IS NOT NULL
-		GROUP BY `+col+`_likelihood, `+col+`_impact`, orgID, v)
+	rows, err := tx.query(ctx, `SELECT likelihood, impact, count FROM risk_heat
+		WHERE org_id = ? AND methodology_version = ? AND kind = ? AND count > 0 ORDER BY likelihood, impact`, orgID, v, col)
 	if err != nil {
 		return nil, fmt.Errorf("heat map: %w", err)
 	}
@@ -546,10 +597,10 @@ func (tx *Tx) Heatmap(ctx context.Context, orgID, kind string, v int) ([]HeatCel
 	return out, rows.Err()
 }
 
-// CountRisksNotOnVersion counts live risks scored with another methodology version.
+// CountRisksNotOnVersion counts live, assessed risks scored with another methodology version.
 func (tx *Tx) CountRisksNotOnVersion(ctx context.Context, orgID string, v int) (int, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL AND methodology_version <> ?`, orgID, v).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT COALESCE(SUM(count), 0) FROM risk_heat WHERE org_id = ? AND kind = 'inherent' AND methodology_version <> ?`, orgID, v).Scan(&n)
 	return n, err
 }
 

@@ -63,11 +63,15 @@ CREATE TABLE risks (
   UNIQUE (org_id, ref)
 );
 CREATE INDEX risks_by_number ON risks(org_id, ref_number, id);
-CREATE INDEX risks_by_score ON risks(org_id, inherent_score, id);
-CREATE INDEX risks_inherent_cell ON risks(org_id, inherent_likelihood, inherent_impact);
-CREATE INDEX risks_residual_cell ON risks(org_id, residual_likelihood, residual_impact);
+-- Sorts by score and review date use these expressions, so the indexes serve them.
+CREATE INDEX risks_by_inherent_score ON risks(org_id, (COALESCE(inherent_score, 0)), id);
+CREATE INDEX risks_by_residual_score ON risks(org_id, (COALESCE(residual_score, 0)), id);
+CREATE INDEX risks_by_review ON risks(org_id, (COALESCE(review_date, '')), id);
+-- Heat maps count live risks per cell without touching the table.
+CREATE INDEX risks_inherent_cell ON risks(org_id, methodology_version, inherent_likelihood, inherent_impact) WHERE archived_at IS NULL;
+CREATE INDEX risks_residual_cell ON risks(org_id, methodology_version, residual_likelihood, residual_impact) WHERE archived_at IS NULL;
 CREATE INDEX risks_owner ON risks(org_id, owner_id);
-CREATE INDEX risks_review ON risks(org_id, review_date);
+CREATE INDEX risks_review ON risks(org_id, review_date) WHERE archived_at IS NULL;
 
 CREATE TABLE risk_assets (
   org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
@@ -116,3 +120,15 @@ CREATE TABLE risk_reviews (
   changes TEXT NOT NULL
 );
 CREATE INDEX risk_reviews_risk ON risk_reviews(org_id, risk_id, at);
+
+-- Heat-map counts per cell, kept in step with the risks in the same transaction,
+-- so the heat map reads a few rows however large the register grows.
+CREATE TABLE risk_heat (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  methodology_version INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  likelihood INTEGER NOT NULL,
+  impact INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (org_id, methodology_version, kind, likelihood, impact)
+);
