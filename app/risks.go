@@ -194,7 +194,7 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 		in.OwnerID = &me
 	}
 	ch := in.apply(r)
-	if in.Status == nil && r.InherentLikelihood != nil {
+	if r.Status == "draft" && r.InherentLikelihood != nil { // a risk with a likelihood and impact is assessed
 		r.Status = "assessed"
 	}
 	if r.Status == "accepted" {

@@ -174,6 +174,20 @@ func TestBrowserFirstRunInviteAndRoleChange(t *testing.T) {
 	})
 }
 
+// waitURL waits until the page's address contains part: the way to know that a
+// form submission's redirect has landed, rather than matching the old page.
+func waitURL(t *testing.T, ctx context.Context, part string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err == nil && strings.Contains(loc, part) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the page never reached an address containing %q", part)
+}
+
 func mustOrgID(t *testing.T, f *fixture, slug string) string {
 	o, err := f.svc.OrganisationBySlug(context.Background(), slug)
 	if err != nil {
@@ -260,8 +274,9 @@ func TestBrowserRiskHeatmapAndSignOff(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#residual_likelihood"), "2"),
 			chromedp.SetValue(chromedp.CSS("#residual_impact"), "2"),
 			chromedp.Click(chromedp.CSS("#save-risk")),
-			chromedp.WaitVisible(chromedp.CSS("#inherent-level")),
 		)
+		waitURL(t, ctx, "notice=saved")
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#inherent-level")))
 		if lvl := must(t, ctx, chromedp.Text(chromedp.CSS("#inherent-level"))); lvl != "High (12)" {
 			t.Fatalf("inherent level shown: %q", lvl)
 		}
@@ -286,11 +301,15 @@ func TestBrowserRiskHeatmapAndSignOff(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#sign-off")),
 			chromedp.SetValue(chromedp.CSS("#comment"), "Plan approved, residual accepted"),
 			chromedp.Click(chromedp.CSS("#sign-off")),
-			chromedp.WaitVisible(chromedp.CSS(".notice")),
+		)
+		waitURL(t, ctx, "notice=signed")
+		do(t, ctx,
+			chromedp.WaitVisible(chromedp.CSS("#status")),
 			chromedp.SetValue(chromedp.CSS("#status"), "accepted"),
 			chromedp.Click(chromedp.CSS("#save-risk")),
-			chromedp.WaitVisible(chromedp.CSS(".notice")),
 		)
+		waitURL(t, ctx, "notice=saved")
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#risk-status")))
 		if st := must(t, ctx, chromedp.Text(chromedp.CSS("#risk-status"))); st != "Accepted" {
 			t.Fatalf("status after sign-off: %q", st)
 		}
