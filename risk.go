@@ -160,3 +160,53 @@ func CanAccept(r *Risk, m *Methodology, signOffs []SignOff) error {
 	}
 	return nil
 }
+
+// Action statuses of a risk treatment action.
+var ActionStatuses = []string{"open", "in_progress", "done", "cancelled"}
+
+// Action is one step of a risk's treatment plan (6.1.3 e, 8.3).
+type Action struct {
+	ID        string    `json:"id"`
+	RiskID    string    `json:"risk_id"`
+	RiskRef   string    `json:"risk_ref,omitempty"`
+	Title     string    `json:"title"`
+	OwnerID   *string   `json:"owner_id"`
+	DueDate   *string   `json:"due_date"`
+	Status    string    `json:"status"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Validate checks an action.
+func (a *Action) Validate() error {
+	var v Validation
+	a.Title = strings.TrimSpace(a.Title)
+	if a.Title == "" {
+		v.Add("title", "is required")
+	} else if utf8.RuneCountInString(a.Title) > 300 {
+		v.Add("title", "must be at most 300 characters")
+	}
+	if !slices.Contains(ActionStatuses, a.Status) {
+		v.Add("status", "must be one of "+strings.Join(ActionStatuses, ", "))
+	}
+	if a.DueDate != nil && !ValidDate(*a.DueDate) {
+		v.Add("due_date", "must be a date such as 2026-12-31")
+	}
+	return v.Err()
+}
+
+// Overdue reports whether an open action's due date is before today (YYYY-MM-DD
+// in the organisation's time zone).
+func (a *Action) Overdue(today string) bool {
+	return (a.Status == "open" || a.Status == "in_progress") && a.DueDate != nil && *a.DueDate < today
+}
+
+// Today returns the date in the organisation's time zone, which decides what is overdue.
+func Today(now time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return now.In(loc).Format("2006-01-02")
+}

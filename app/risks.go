@@ -531,3 +531,166 @@ func (s *Service) Library(ctx context.Context, p *bulwark.Principal, kind string
 	})
 	return out, err
 }
+
+// ActionInput lists what a person may set on a treatment action.
+type ActionInput struct {
+	Title   *string
+	OwnerID **string
+	DueDate **string
+	Status  *string
+}
+
+// Actions lists a risk's treatment actions.
+func (s *Service) Actions(ctx context.Context, p *bulwark.Principal, riskID string) ([]*bulwark.Action, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []*bulwark.Action
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		if _, err := tx.Risk(ctx, p.Org.ID, riskID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{RiskID: riskID})
+		return err
+	})
+	return out, err
+}
+
+// SaveAction creates (id "") or changes a treatment action of a risk; the risk's
+// owner, the action's owner and managers may.
+func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, id string, in ActionInput, expect *int) (*bulwark.Action, error) {
+	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+		return nil, err
+	}
+	var out *bulwark.Action
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		r, err := tx.Risk(ctx, p.Org.ID, riskID)
+		if err != nil {
+			return err
+		}
+		a := &bulwark.Action{RiskID: r.ID, RiskRef: r.Ref, Status: "open"}
+		if id != "" {
+			if a, err = tx.Action(ctx, p.Org.ID, riskID, id); err != nil {
+				return err
+			}
+			if expect != nil && *expect != a.Version {
+				return bulwark.Errorf(bulwark.ECONFLICT, "The action was changed by someone else; reload and try again.")
+			}
+		}
+		if !canEdit(p, r.OwnerID, a.OwnerID) {
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "Only the risk's owner, the action's owner or a manager can change this action.")
+		}
+		ch := bulwark.Changes{}
+		if in.Title != nil && *in.Title != a.Title {
+			ch["title"] = bulwark.Change{Before: a.Title, After: *in.Title}
+			a.Title = *in.Title
+		}
+		if in.OwnerID != nil && !eqPtr(a.OwnerID, *in.OwnerID) {
+			ch["owner_id"] = bulwark.Change{Before: a.OwnerID, After: *in.OwnerID}
+			a.OwnerID = *in.OwnerID
+		}
+		if in.DueDate != nil && !eqPtr(a.DueDate, *in.DueDate) {
+			ch["due_date"] = bulwark.Change{Before: a.DueDate, After: *in.DueDate}
+			a.DueDate = *in.DueDate
+		}
+		if in.Status != nil && *in.Status != a.Status {
+			ch["status"] = bulwark.Change{Before: a.Status, After: *in.Status}
+			a.Status = *in.Status
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if err := checkMember(ctx, tx, p.Org.ID, "owner_id", a.OwnerID); err != nil {
+			return err
+		}
+		out = a
+		if id == "" {
+			if err := tx.InsertAction(ctx, p.Org.ID, a); err != nil {
+				return err
+			}
+			return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_action.create", "risk_action", a.ID, r.Ref, ch)
+		}
+		if len(ch) == 0 {
+			return nil
+		}
+		if err := tx.UpdateAction(ctx, p.Org.ID, a); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_action.update", "risk_action", a.ID, r.Ref, ch)
+	})
+	return out, err
+}
+
+// Tasks is what waits for one member.
+type Tasks struct {
+	OverdueActions  []*bulwark.Action `json:"overdue_actions"`
+	OpenActions     []*bulwark.Action `json:"open_actions"`
+	PendingSignOffs []*bulwark.Risk   `json:"pending_sign_offs"`
+	ReviewsDue      []*bulwark.Risk   `json:"reviews_due"`
+}
+
+// MyTasks gathers the principal's open treatment actions, risks awaiting their
+// sign-off and their risks past the review date (dates in the organisation's time zone).
+func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, error) {
+	if err := require(p, bulwark.PermSelfService); err != nil {
+		return nil, err
+	}
+	t := &Tasks{}
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		today := bulwark.Today(tx.Now(), p.Org.Settings.TimeZone)
+		actions, err := tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{OwnerID: p.MemberID, OpenOnly: true})
+		if err != nil {
+			return err
+		}
+		for _, a := range actions {
+			if a.Overdue(today) {
+				t.OverdueActions = append(t.OverdueActions, a)
+			} else {
+				t.OpenActions = append(t.OpenActions, a)
+			}
+		}
+		if t.PendingSignOffs, err = tx.PendingSignOffs(ctx, p.Org.ID, p.MemberID); err != nil {
+			return err
+		}
+		t.ReviewsDue, _, err = tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{OwnerID: p.MemberID, ReviewBefore: today, Limit: 200})
+		return err
+	})
+	return t, err
+}
+
+// RiskSummary feeds the dashboard: risks by level and owner, and overdue actions.
+type RiskSummary struct {
+	ByLevel        map[string]int
+	ByOwner        map[string]int
+	OverdueActions []*bulwark.Action
+	ReviewsDue     int
+	Levels         []bulwark.Band
+}
+
+// RiskSummary counts the register for the dashboard.
+func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskSummary, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	sum := &RiskSummary{}
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		if sum.ByLevel, sum.ByOwner, err = tx.RiskCounts(ctx, p.Org.ID); err != nil {
+			return err
+		}
+		m, err := tx.Methodology(ctx, p.Org.ID, 0)
+		if err != nil {
+			return err
+		}
+		sum.Levels = m.Levels
+		today := bulwark.Today(tx.Now(), p.Org.Settings.TimeZone)
+		if sum.OverdueActions, err = tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{OpenOnly: true, DueBefore: today}); err != nil {
+			return err
+		}
+		due, _, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{ReviewBefore: today, Limit: 500})
+		sum.ReviewsDue = len(due)
+		return err
+	})
+	return sum, err
+}

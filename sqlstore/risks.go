@@ -687,3 +687,142 @@ func (tx *Tx) RiskReviews(ctx context.Context, orgID, riskID string) ([]RiskRevi
 	}
 	return out, rows.Err()
 }
+
+const actionColumns = `a.id, a.risk_id, r.ref, a.title, a.owner_id, a.due_date, a.status, a.version, a.created_at, a.updated_at`
+
+func scanAction(row interface{ Scan(...any) error }) (*bulwark.Action, error) {
+	var a bulwark.Action
+	var owner, due sql.NullString
+	err := row.Scan(&a.ID, &a.RiskID, &a.RiskRef, &a.Title, &owner, &due, &a.Status, &a.Version, &a.CreatedAt, &a.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Action not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("scan action: %w", err)
+	}
+	a.OwnerID, a.DueDate = strPtr(owner), strPtr(due)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return &a, nil
+}
+
+// InsertAction stores a treatment action of a risk.
+func (tx *Tx) InsertAction(ctx context.Context, orgID string, a *bulwark.Action) error {
+	a.ID, a.Version, a.CreatedAt, a.UpdatedAt = NewID(), 1, tx.now, tx.now
+	_, err := tx.exec(ctx, `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, due_date, status, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		a.ID, orgID, a.RiskID, a.Title, a.OwnerID, a.DueDate, a.Status, tx.now, tx.now)
+	if err != nil {
+		return fmt.Errorf("insert action: %w", err)
+	}
+	return nil
+}
+
+// UpdateAction writes an action if its version is still a.Version.
+func (tx *Tx) UpdateAction(ctx context.Context, orgID string, a *bulwark.Action) error {
+	res, err := tx.exec(ctx, `UPDATE risk_actions SET title = ?, owner_id = ?, due_date = ?, status = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
+		a.Title, a.OwnerID, a.DueDate, a.Status, tx.now, orgID, a.ID, a.Version)
+	if err != nil {
+		return fmt.Errorf("update action: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The action was changed by someone else; reload and try again.")
+	}
+	a.Version++
+	a.UpdatedAt = tx.now
+	return nil
+}
+
+// Action returns action id of risk riskID in orgID.
+func (tx *Tx) Action(ctx context.Context, orgID, riskID, id string) (*bulwark.Action, error) {
+	return scanAction(tx.queryRow(ctx, `SELECT `+actionColumns+` FROM risk_actions a JOIN risks r ON r.id = a.risk_id WHERE a.org_id = ? AND a.risk_id = ? AND a.id = ?`, orgID, riskID, id))
+}
+
+// ActionFilter selects actions across the register.
+type ActionFilter struct {
+	RiskID, OwnerID string
+	OpenOnly        bool
+	DueBefore       string // due_date < (YYYY-MM-DD)
+}
+
+// Actions lists orgID's treatment actions matching f, by due date.
+func (tx *Tx) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*bulwark.Action, error) {
+	q := `SELECT ` + actionColumns + ` FROM risk_actions a JOIN risks r ON r.id = a.risk_id WHERE a.org_id = ? AND r.archived_at IS NULL`
+	args := []any{orgID}
+	if f.RiskID != "" {
+		q += ` AND a.risk_id = ?`
+		args = append(args, f.RiskID)
+	}
+	if f.OwnerID != "" {
+		q += ` AND a.owner_id = ?`
+		args = append(args, f.OwnerID)
+	}
+	if f.OpenOnly {
+		q += ` AND a.status IN ('open', 'in_progress')`
+	}
+	if f.DueBefore != "" {
+		q += ` AND a.due_date < ?`
+		args = append(args, f.DueBefore)
+	}
+	rows, err := tx.query(ctx, q+` ORDER BY COALESCE(a.due_date, '9999'), a.created_at LIMIT 1000`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list actions: %w", err)
+	}
+	defer rows.Close()
+	out := []*bulwark.Action{}
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// RiskCounts counts live risks by inherent level and by owner.
+func (tx *Tx) RiskCounts(ctx context.Context, orgID string) (byLevel, byOwner map[string]int, err error) {
+	byLevel, byOwner = map[string]int{}, map[string]int{}
+	for _, q := range []struct {
+		sql string
+		m   map[string]int
+	}{
+		{`SELECT COALESCE(inherent_level, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY inherent_level`, byLevel},
+		{`SELECT COALESCE(owner_id, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY owner_id`, byOwner},
+	} {
+		rows, err := tx.query(ctx, q.sql, orgID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("risk counts: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			q.m[k] = n
+		}
+		rows.Close()
+	}
+	return byLevel, byOwner, nil
+}
+
+// PendingSignOffs lists live risks owned by memberID that are assessed or in
+// treatment and carry no current sign-off of theirs.
+func (tx *Tx) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]*bulwark.Risk, error) {
+	rows, err := tx.query(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.owner_id = ? AND r.archived_at IS NULL
+		AND r.status IN ('assessed', 'in_treatment') AND r.inherent_level IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM risk_signoffs s WHERE s.org_id = r.org_id AND s.risk_id = r.id AND s.signer_id = ? AND s.voided_at IS NULL)
+		ORDER BY r.ref_number LIMIT 200`, orgID, memberID, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("pending sign-offs: %w", err)
+	}
+	defer rows.Close()
+	var out []*bulwark.Risk
+	for rows.Next() {
+		r, _, err := scanRisk(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -285,3 +285,61 @@ var riskBody = props("ref", "string", "title", "string", "description", "string"
 	"affects_integrity", "boolean", "affects_availability", "boolean", "inherent_likelihood", "integer", "inherent_impact", "integer",
 	"treatment", "string", "control_ids", "array", "residual_likelihood", "integer", "residual_impact", "integer", "target_date", "string",
 	"status", "string", "review_date", "string", "review_reason", "string", "version", "integer")
+
+func actionInput(fr *fieldReader) app.ActionInput {
+	in := app.ActionInput{Title: fr.str("title", true), OwnerID: fr.nullableStr("owner_id"), DueDate: fr.nullableStr("due_date"), Status: fr.str("status", true)}
+	fr.readOnly("id", "risk_id", "risk_ref", "created_at", "updated_at")
+	return in
+}
+
+func (s *Server) apiActions(w http.ResponseWriter, r *http.Request) {
+	as, err := s.svc.Actions(r.Context(), principalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nil})
+}
+
+func (s *Server) apiActionSave(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.decodeJSON(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fr := newFieldReader(fields)
+	in := actionInput(fr)
+	expect, err := fr.version(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	create := r.PathValue("action") == ""
+	if create && in.Title == nil {
+		fr.v.Add("title", "is required")
+	}
+	if err := fr.err(); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	a, err := s.svc.SaveAction(r.Context(), principalFrom(r), r.PathValue("id"), r.PathValue("action"), in, expect)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if create {
+		w.Header().Set("Location", "/api/v1/risks/"+a.RiskID+"/actions/"+a.ID)
+		writeJSON(w, http.StatusCreated, a)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) apiMyTasks(w http.ResponseWriter, r *http.Request) {
+	t, err := s.svc.MyTasks(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}

@@ -141,3 +141,49 @@ func TestRiskRegisterAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestTreatmentActionsAndTasks(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		contrib := f.accounts[bulwark.RoleContributor]
+		mgr := f.accounts[bulwark.RoleManager].Token
+		rk := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: contrib.Token, json: `{"title":"Phishing","inherent_likelihood":4,"inherent_impact":3,"review_date":"2020-01-31"}`}))
+		path := "/api/v1/risks/" + rk.ID + "/actions"
+		res := f.do("POST", path, req{token: contrib.Token, json: fmt.Sprintf(`{"title":"Roll out phishing-resistant MFA","owner_id":%q,"due_date":"2020-06-30"}`, contrib.MemberID)})
+		if res.StatusCode != 201 || !strings.Contains(res.body, `"status":"open"`) {
+			t.Fatalf("create action: %d %s", res.StatusCode, res.body)
+		}
+		action := decode[bulwark.Action](t, res)
+		for _, c := range []struct {
+			method, path, body, token string
+			status                    int
+		}{
+			{"POST", path, `{"owner_id":null}`, contrib.Token, 422},
+			{"PATCH", path + "/" + action.ID, `{"status":"finished"}`, contrib.Token, 422},
+			{"PATCH", path + "/" + action.ID, `{"due_date":"31/12/2020"}`, contrib.Token, 422},
+			{"PATCH", path + "/" + missingID, `{"status":"done"}`, mgr, 404},
+			{"POST", path, `{"title":"x"}`, f.accounts[bulwark.RoleAuditor].Token, 403},
+		} {
+			if res := f.do(c.method, c.path, req{token: c.token, json: c.body}); res.StatusCode != c.status {
+				t.Errorf("%s %s %s: %d %s", c.method, c.path, c.body, res.StatusCode, res.body)
+			}
+		}
+		tasks := decode[map[string][]map[string]any](t, f.do("GET", "/api/v1/me/tasks", req{token: contrib.Token}))
+		if len(tasks["overdue_actions"]) != 1 || len(tasks["pending_sign_offs"]) != 1 || len(tasks["reviews_due"]) != 1 {
+			t.Fatalf("tasks: %+v", tasks)
+		}
+		f.do("POST", "/api/v1/risks/"+rk.ID+"/sign-offs", req{token: contrib.Token, json: `{}`})
+		f.do("PATCH", path+"/"+action.ID, req{token: contrib.Token, json: `{"status":"done"}`})
+		tasks = decode[map[string][]map[string]any](t, f.do("GET", "/api/v1/me/tasks", req{token: contrib.Token}))
+		if len(tasks["overdue_actions"]) != 0 || len(tasks["pending_sign_offs"]) != 0 {
+			t.Fatalf("tasks after doing them: %+v", tasks)
+		}
+		cookie := f.signIn("contributor@acme.test")
+		if res := f.do("GET", "/o/acme-ltd/tasks", req{cookie: cookie}); !strings.Contains(res.body, "past their review date") {
+			t.Errorf("tasks page: %s", res.body)
+		}
+		if res := f.do("GET", "/o/acme-ltd/", req{cookie: f.signIn("manager@acme.test")}); !strings.Contains(res.body, "Reviews due") {
+			t.Errorf("dashboard lacks the risk summary")
+		}
+	})
+}

@@ -130,6 +130,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermISMSRead, Summary: "A risk's sign-offs", Handler: s.apiSignOffs},
 		{Method: "POST", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermRiskSignOffOwn, Summary: "Sign off a risk's treatment plan and residual risk", Handler: s.apiSignOff, Body: props("comment", "string")},
 		{Method: "GET", Pattern: "/api/v1/risks/{id}/reviews", Perm: bulwark.PermISMSRead, Summary: "A risk's reassessment timeline", Handler: s.apiRiskReviews},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSRead, Summary: "A risk's treatment actions", Handler: s.apiActions},
+		{Method: "POST", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Summary: "Add a treatment action", Handler: s.apiActionSave, Body: actionBody},
+		{Method: "PATCH", Pattern: "/api/v1/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a treatment action", Handler: s.apiActionSave, Body: actionBody},
+		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks},
 		{Method: "GET", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSRead, Summary: "The organisation's threat library", Handler: s.apiLibrary("threat")},
 		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSRead, Summary: "The organisation's vulnerability library", Handler: s.apiLibrary("vulnerability")},
 	}
@@ -160,6 +164,8 @@ func (s *Server) routeTable() []Route {
 		Route{Method: "GET", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSRead, Handler: s.riskPage},
 		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.riskSubmit},
 		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/sign-off", Perm: bulwark.PermRiskSignOffOwn, Handler: s.riskSignOff},
+		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Handler: s.riskActionSubmit},
+		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Handler: s.riskActionSubmit},
 	)
 	for _, sec := range Sections {
 		if sec.Built {
@@ -172,6 +178,8 @@ func (s *Server) routeTable() []Route {
 
 var controlBody = props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
 	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
+
+var actionBody = props("title", "string", "owner_id", "string", "due_date", "string", "status", "string", "version", "integer")
 
 var assetBody = props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
 	"location", "string", "classification", "string", "confidentiality", "integer", "integrity", "integer", "availability", "integer",

@@ -268,11 +268,30 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Data: d})
+	data := map[string]any{"Counts": d}
+	if p := principalFrom(r); p.Can(bulwark.PermISMSRead) {
+		sum, err := s.svc.RiskSummary(r.Context(), p)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		_, names, err := s.directory(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		data["Risks"], data["Names"] = sum, names
+	}
+	s.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Data: data})
 }
 
 func (s *Server) tasksPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "tasks", &page{Title: "My tasks", Nav: "tasks"})
+	t, err := s.svc.MyTasks(r.Context(), principalFrom(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tasks", &page{Title: "My tasks", Nav: "tasks", Data: t})
 }
 
 func (s *Server) sectionPage(slug string) http.HandlerFunc {

@@ -171,6 +171,11 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 			s.renderError(w, r, err)
 			return
 		}
+		if data["Actions"], err = s.svc.Actions(ctx, p, rk.ID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		data["ActionStatuses"] = bulwark.ActionStatuses
 	}
 	pg.Title, pg.Nav, pg.Data = "New risk", "risks", data
 	if rk.ID != "" {
@@ -295,4 +300,40 @@ func (s *Server) riskSignOff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risks/"+url.PathEscape(r.PathValue("id"))+"?notice=signed", http.StatusSeeOther)
+}
+
+func (s *Server) riskActionSubmit(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	in := app.ActionInput{}
+	if r.Form.Has("title") {
+		t := r.FormValue("title")
+		in.Title = &t
+	}
+	if r.Form.Has("owner_id") {
+		o := formPtr(r, "owner_id")
+		in.OwnerID = &o
+	}
+	if r.Form.Has("due_date") {
+		d := formPtr(r, "due_date")
+		in.DueDate = &d
+	}
+	if st := r.FormValue("status"); st != "" {
+		in.Status = &st
+	}
+	if _, err := s.svc.SaveAction(r.Context(), p, r.PathValue("id"), r.PathValue("action"), in, nil); err != nil {
+		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID || c == bulwark.ECONFLICT {
+			rk, rerr := s.svc.Risk(r.Context(), p, r.PathValue("id"))
+			if rerr == nil {
+				s.renderRisk(w, r, s.errorStatus(r, err), rk, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+				return
+			}
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risks/"+url.PathEscape(r.PathValue("id"))+"?notice=saved#actions", http.StatusSeeOther)
 }
