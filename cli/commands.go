@@ -473,7 +473,7 @@ Exit 1 when a chain is broken; the first line then names it:
 }
 
 // exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
-var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}}
+var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
@@ -487,7 +487,7 @@ func exportCmd(e *env, o *options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: assets, audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, audit-log", args[0])
 			}
 			if !contains(formats, format) {
 				return usagef("--format must be one of %s for %s", strings.Join(formats, ", "), args[0])
@@ -532,6 +532,16 @@ func exportCmd(e *env, o *options) *cobra.Command {
 					return err
 				}
 				summary = "exported the asset register"
+			case "risks":
+				if err := svc.ExportRisks(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the risk register"
+			case "risk-treatment-plan":
+				if err := svc.ExportTreatmentPlan(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the risk treatment plan"
 			}
 			if err := bw.Flush(); err != nil {
 				return err
@@ -547,7 +557,9 @@ func exportCmd(e *env, o *options) *cobra.Command {
 	}
 	cmd.Long += `
   assets      csv, xlsx: the live asset register in reference order, owners as emails;
-              re-importing an unchanged export changes nothing.`
+              re-importing an unchanged export changes nothing.
+  risks       csv, xlsx: the risk register, assets and controls by ref, owners by email.
+  risk-treatment-plan  xlsx, pdf: every risk's treatment, controls, actions and sign-off.`
 	cmd.Flags().StringVar(&format, "format", "", "output format (required)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
 	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
@@ -588,7 +600,7 @@ func versionCmd(e *env) *cobra.Command {
 }
 
 // importKinds lists the registers that can be imported so far.
-var importKinds = []string{"assets"}
+var importKinds = []string{"assets", "risks"}
 
 func importCmd(e *env, o *options) *cobra.Command {
 	var orgSlug, sheet string
@@ -597,7 +609,7 @@ func importCmd(e *env, o *options) *cobra.Command {
 	var maps []string
 	cmd := &cobra.Command{
 		Use:   "import KIND FILE [--org SLUG] [--dry-run] [--sheet NAME] [--header-row N] [--map 'Header=field' …]",
-		Short: "Import a register from an XLSX or CSV file (assets)",
+		Short: "Import a register from an XLSX or CSV file (assets, risks)",
 		Long: `Import a spreadsheet into a register. The header row is found by itself (the first row holding two
 known column names) unless --header-row is given; columns match field names or labels, ignoring case
 and spaces; --map 'Header=field' overrides a column ('Header=' ignores it). A row whose ref exists
@@ -629,7 +641,11 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
 			}
-			t, err := tabular.Read(file, filepath.Base(args[1]), app.AssetFields, opts)
+			fields := app.AssetFields
+			if args[0] == "risks" {
+				fields = app.RiskFields
+			}
+			t, err := tabular.Read(file, filepath.Base(args[1]), fields, opts)
 			if err != nil {
 				var fe *tabular.FormatError
 				if errors.As(err, &fe) {
@@ -654,7 +670,11 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "checking %d row(s)…\n", len(t.Rows))
 			}
-			res, err := svc.ImportAssets(ctx, p, t, dryRun)
+			importer := svc.ImportAssets
+			if args[0] == "risks" {
+				importer = svc.ImportRisks
+			}
+			res, err := importer(ctx, p, t, dryRun)
 			if err != nil {
 				return err
 			}
@@ -664,7 +684,7 @@ Example:
 			if len(res.Errors) > 0 {
 				fmt.Fprintf(e.stderr, "%s has %d problem(s); nothing was imported:\n", args[1], len(res.Errors))
 				for _, re := range res.Errors {
-					fmt.Fprintf(e.stderr, "  row %d, %s: %s\n", re.Row, fieldLabel(re.Field), re.Message)
+					fmt.Fprintf(e.stderr, "  row %d, %s: %s\n", re.Row, fieldLabel(fields, re.Field), re.Message)
 				}
 				return fmt.Errorf("import refused")
 			}
@@ -688,8 +708,8 @@ Example:
 }
 
 // fieldLabel names a field as the spreadsheet's header would.
-func fieldLabel(name string) string {
-	for _, f := range app.AssetFields {
+func fieldLabel(fields []tabular.Field, name string) string {
+	for _, f := range fields {
 		if f.Name == name {
 			return f.Label
 		}

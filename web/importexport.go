@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,9 +39,25 @@ func importOptions(v url.Values) (tabular.Options, error) {
 	return opts, nil
 }
 
+// register describes a register that imports and exports spreadsheets.
+type register struct {
+	Kind   string // URL segment and upload kind: assets, risks
+	Title  string
+	Fields []tabular.Field
+	Import func(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*app.ImportResult, error)
+	Export func(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error
+}
+
+func (s *Server) registers() map[string]register {
+	return map[string]register{
+		"assets": {Kind: "assets", Title: "assets", Fields: app.AssetFields, Import: s.svc.ImportAssets, Export: s.svc.ExportAssets},
+		"risks":  {Kind: "risks", Title: "risks", Fields: app.RiskFields, Import: s.svc.ImportRisks, Export: s.svc.ExportRisks},
+	}
+}
+
 // readTable parses an uploaded spreadsheet; a bad file is a 422 naming the file.
-func readTable(content []byte, filename string, opts tabular.Options) (*tabular.Table, error) {
-	t, err := tabular.Read(bytes.NewReader(content), filename, app.AssetFields, opts)
+func readTable(content []byte, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
+	t, err := tabular.Read(bytes.NewReader(content), filename, fields, opts)
 	var fe *tabular.FormatError
 	if errors.As(err, &fe) {
 		return nil, bulwark.Invalid("file", fe.Error())
@@ -102,7 +119,11 @@ func importProblem(res *app.ImportResult) error {
 	return e
 }
 
-func (s *Server) apiAssetImport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiImport(reg register) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.apiImportOf(w, r, reg) }
+}
+
+func (s *Server) apiImportOf(w http.ResponseWriter, r *http.Request, reg register) {
 	opts, err := importOptions(r.URL.Query())
 	if err != nil {
 		s.problem(w, r, err)
@@ -113,12 +134,12 @@ func (s *Server) apiAssetImport(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	t, err := readTable(content, name, opts)
+	t, err := readTable(content, name, reg.Fields, opts)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	res, err := s.svc.ImportAssets(r.Context(), principalFrom(r), t, r.URL.Query().Get("dry_run") == "true")
+	res, err := reg.Import(r.Context(), principalFrom(r), t, r.URL.Query().Get("dry_run") == "true")
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -130,7 +151,11 @@ func (s *Server) apiAssetImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-func (s *Server) exportAssets(w http.ResponseWriter, r *http.Request) {
+func (s *Server) export(reg register) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.exportOf(w, r, reg) }
+}
+
+func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg register) {
 	p := principalFrom(r)
 	format := r.FormValue("format")
 	if format == "" {
@@ -141,16 +166,16 @@ func (s *Server) exportAssets(w http.ResponseWriter, r *http.Request) {
 		s.problemOrPage(w, r, bulwark.Invalid("format", "must be csv or xlsx"))
 		return
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="assets-%s-%s.%s"`, p.Org.Slug, time.Now().UTC().Format("20060102"), format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`, reg.Kind, p.Org.Slug, time.Now().UTC().Format("20060102"), format))
 	lw := &lazyWriter{w: w, contentType: ct}
-	if err := s.svc.ExportAssets(r.Context(), p, format, lw); err != nil {
+	if err := reg.Export(r.Context(), p, format, lw); err != nil {
 		if !lw.started {
 			w.Header().Del("Content-Disposition")
 			s.problemOrPage(w, r, err)
 			return
 		}
 		// Part of the file is sent: abort so the download fails visibly.
-		s.log.Error("asset export failed", "request_id", requestID(r), "err", err)
+		s.log.Error("export failed", "register", reg.Kind, "request_id", requestID(r), "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -172,26 +197,32 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "import", &page{Title: "Import assets", Nav: "assets", Data: map[string]any{"Fields": app.AssetFields}})
+func (s *Server) importPage(reg register) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "import", &page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
+	}
 }
 
-func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) importUpload(reg register) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.importUploadOf(w, r, reg) }
+}
+
+func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg register) {
 	p := principalFrom(r)
 	name, content, err := s.uploadedFile(w, r)
 	if err == nil {
-		_, err = readTable(content, name, tabular.Options{Sheet: r.FormValue("sheet")}) // refuse unreadable files at once
+		_, err = readTable(content, name, reg.Fields, tabular.Options{Sheet: r.FormValue("sheet")}) // refuse unreadable files at once
 		if err != nil && bulwark.ErrorCode(err) == bulwark.EINVALID && r.FormValue("header_row") != "" {
 			err = nil // the header row given may fix it; the preview says
 		}
 	}
 	if err != nil {
 		retryAfter(w, err)
-		s.render(w, r, s.errorStatus(r, err), "import", &page{Title: "Import assets", Nav: "assets", Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err),
-			Data: map[string]any{"Fields": app.AssetFields}})
+		s.render(w, r, s.errorStatus(r, err), "import", &page{Title: "Import " + reg.Title, Nav: reg.Kind, Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err),
+			Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
 		return
 	}
-	id, err := s.svc.SaveUpload(r.Context(), p, "assets", name, content)
+	id, err := s.svc.SaveUpload(r.Context(), p, reg.Kind, name, content)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -203,7 +234,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 	if h := r.FormValue("header_row"); h != "" {
 		v.Set("header_row", h)
 	}
-	http.Redirect(w, r, "/o/"+p.Org.Slug+"/assets/import/"+id+"?"+v.Encode(), http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/"+reg.Kind+"/import/"+id+"?"+v.Encode(), http.StatusSeeOther)
 }
 
 type previewColumn struct {
@@ -211,21 +242,26 @@ type previewColumn struct {
 }
 
 // importPreview shows the column mapping, adjustable, and what a dry run would do.
-func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
-	s.importStep(w, r, true)
+func (s *Server) importPreview(reg register) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.importStep(w, r, reg, true) }
 }
 
-func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
-		return
+func (s *Server) importConfirm(reg register) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(w, r); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.importStep(w, r, reg, false)
 	}
-	s.importStep(w, r, false)
 }
 
-func (s *Server) importStep(w http.ResponseWriter, r *http.Request, dryRun bool) {
+func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg register, dryRun bool) {
 	p := principalFrom(r)
 	u, err := s.svc.Upload(r.Context(), p, r.PathValue("id"))
+	if err == nil && u.Kind != reg.Kind {
+		err = bulwark.Errorf(bulwark.ENOTFOUND, "This upload belongs to another register.")
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -234,12 +270,12 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, dryRun bool)
 	if !dryRun {
 		values = r.PostForm
 	}
-	data := map[string]any{"Upload": u, "Fields": app.AssetFields, "Sheet": values.Get("sheet"), "HeaderRow": values.Get("header_row")}
-	pg := &page{Title: "Import assets", Nav: "assets", Data: data}
+	data := map[string]any{"Upload": u, "Fields": reg.Fields, "Kind": reg.Kind, "Title": reg.Title, "Sheet": values.Get("sheet"), "HeaderRow": values.Get("header_row")}
+	pg := &page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: data}
 	opts, err := importOptions(values)
 	var t *tabular.Table
 	if err == nil {
-		t, err = readTable(u.Content, u.Filename, opts)
+		t, err = readTable(u.Content, u.Filename, reg.Fields, opts)
 	}
 	if err != nil {
 		pg.Error, pg.Fields = bulwark.ErrorMessage(err), fieldsOf(err)
@@ -251,7 +287,7 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, dryRun bool)
 		cols = append(cols, previewColumn{Letter: c.Letter(), Header: c.Header, Field: c.Field})
 	}
 	data["Columns"], data["Table"] = cols, t
-	res, err := s.svc.ImportAssets(r.Context(), p, t, dryRun)
+	res, err := reg.Import(r.Context(), p, t, dryRun)
 	if err != nil {
 		pg.Error, pg.Fields = bulwark.ErrorMessage(err), fieldsOf(err)
 		s.render(w, r, s.errorStatus(r, err), "preview", pg)

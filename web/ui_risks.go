@@ -337,3 +337,35 @@ func (s *Server) riskActionSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risks/"+url.PathEscape(r.PathValue("id"))+"?notice=saved#actions", http.StatusSeeOther)
 }
+
+func (s *Server) treatmentPlanPage(w http.ResponseWriter, r *http.Request) {
+	plan, err := s.svc.TreatmentPlan(r.Context(), principalFrom(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "plan", &page{Title: "Risk treatment plan", Nav: "risks", Data: plan})
+}
+
+func (s *Server) treatmentPlanExport(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	format := r.FormValue("format")
+	if format == "" {
+		format = "pdf"
+	}
+	ct := map[string]string{"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
+	if ct == "" {
+		s.problemOrPage(w, r, bulwark.Invalid("format", "must be pdf or xlsx"))
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="risk-treatment-plan-%s.%s"`, p.Org.Slug, format))
+	lw := &lazyWriter{w: w, contentType: ct}
+	if err := s.svc.ExportTreatmentPlan(r.Context(), p, format, lw); err != nil {
+		if !lw.started {
+			w.Header().Del("Content-Disposition")
+			s.problemOrPage(w, r, err)
+			return
+		}
+		panic(http.ErrAbortHandler)
+	}
+}

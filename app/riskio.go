@@ -1,0 +1,449 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/tabular"
+)
+
+// RiskFields are the risk register's spreadsheet columns, in export order.
+var RiskFields = []tabular.Field{
+	{Name: "ref", Label: "Ref", Aliases: []string{"Risk ID", "ID", "Reference"}},
+	{Name: "title", Label: "Title", Aliases: []string{"Risk", "Risk title", "Name"}},
+	{Name: "description", Label: "Description"},
+	{Name: "category", Label: "Category"},
+	{Name: "threat", Label: "Threat"},
+	{Name: "vulnerability", Label: "Vulnerability"},
+	{Name: "asset_ids", Label: "Assets", Aliases: []string{"Asset", "Affected assets"}},
+	{Name: "owner_id", Label: "Owner", Aliases: []string{"Risk owner"}},
+	{Name: "affects_confidentiality", Label: "Confidentiality", Aliases: []string{"C"}},
+	{Name: "affects_integrity", Label: "Integrity", Aliases: []string{"I"}},
+	{Name: "affects_availability", Label: "Availability", Aliases: []string{"A"}},
+	{Name: "inherent_likelihood", Label: "Inherent likelihood", Aliases: []string{"Likelihood"}},
+	{Name: "inherent_impact", Label: "Inherent impact", Aliases: []string{"Impact"}},
+	{Name: "inherent_score", Label: "Inherent score", Derived: true},
+	{Name: "inherent_level", Label: "Inherent level", Derived: true},
+	{Name: "treatment", Label: "Treatment", Aliases: []string{"Treatment option"}},
+	{Name: "control_ids", Label: "Controls", Aliases: []string{"Annex A controls"}},
+	{Name: "residual_likelihood", Label: "Residual likelihood"},
+	{Name: "residual_impact", Label: "Residual impact"},
+	{Name: "residual_score", Label: "Residual score", Derived: true},
+	{Name: "residual_level", Label: "Residual level", Derived: true},
+	{Name: "target_date", Label: "Target date", Aliases: []string{"Due date"}},
+	{Name: "status", Label: "Status"},
+	{Name: "review_date", Label: "Review date", Aliases: []string{"Next review"}},
+	{Name: "methodology_version", Label: "Methodology version", Derived: true},
+}
+
+// riskRowInput turns a row into a risk input; assets by ref or name, owners by
+// email or name, controls by ref.
+func riskRowInput(t *tabular.Table, row tabular.Row, ppl *people, assets, controls map[string]string, dateOrder string, errs *[]RowError) RiskInput {
+	var in RiskInput
+	fail := func(field, msg string) { *errs = append(*errs, RowError{Row: row.Number, Field: field, Message: msg}) }
+	text := func(field string) *string {
+		if !t.Has(field) {
+			return nil
+		}
+		s := tabular.Unneutralise(row.Cells[field].Text)
+		return &s
+	}
+	in.Ref, in.Title, in.Description, in.Category, in.Threat, in.Vulnerability = text("ref"), text("title"), text("description"), text("category"), text("threat"), text("vulnerability")
+	if s := text("owner_id"); s != nil {
+		var v *string
+		if *s != "" {
+			id, err := ppl.resolve(*s)
+			if err != nil {
+				fail("owner_id", err.Error())
+			}
+			v = &id
+		}
+		in.OwnerID = &v
+	}
+	links := func(field, what string, index map[string]string) *[]string {
+		s := text(field)
+		if s == nil {
+			return nil
+		}
+		ids := []string{}
+		for _, k := range tabular.SplitMulti(*s) {
+			id, ok := index[strings.ToLower(k)]
+			if !ok {
+				fail(field, fmt.Sprintf("%q is not %s of the organisation", k, what))
+				continue
+			}
+			ids = append(ids, id)
+		}
+		return &ids
+	}
+	in.AssetIDs = links("asset_ids", "an asset (give its ref or name)", assets)
+	in.ControlIDs = links("control_ids", "a control (give its ref, such as A.8.13)", controls)
+	for _, f := range []struct {
+		name string
+		dst  **bool
+	}{{"affects_confidentiality", &in.AffectsConfidentiality}, {"affects_integrity", &in.AffectsIntegrity}, {"affects_availability", &in.AffectsAvailability}} {
+		if s := text(f.name); s != nil {
+			b, err := tabular.ParseBool(*s)
+			if err != nil {
+				fail(f.name, err.Error())
+			}
+			*f.dst = &b
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  ***int
+	}{{"inherent_likelihood", &in.InherentLikelihood}, {"inherent_impact", &in.InherentImpact}, {"residual_likelihood", &in.ResidualLikelihood}, {"residual_impact", &in.ResidualImpact}} {
+		if s := text(f.name); s != nil {
+			var v *int
+			if *s != "" {
+				n, err := tabular.ParseInt(*s, 1, 10)
+				if err != nil {
+					fail(f.name, err.Error())
+				}
+				v = &n
+			}
+			*f.dst = &v
+		}
+	}
+	if s := text("treatment"); s != nil {
+		var v *string
+		if *s != "" {
+			x, err := tabular.ParseEnum(*s, bulwark.RiskTreatments)
+			if err != nil {
+				fail("treatment", err.Error())
+			}
+			v = &x
+		}
+		in.Treatment = &v
+	}
+	if s := text("status"); s != nil && *s != "" {
+		x, err := tabular.ParseEnum(*s, bulwark.RiskStatuses)
+		if err != nil {
+			fail("status", err.Error())
+		}
+		in.Status = &x
+	}
+	for _, f := range []struct {
+		name string
+		dst  ***string
+	}{{"target_date", &in.TargetDate}, {"review_date", &in.ReviewDate}} {
+		if t.Has(f.name) {
+			var v *string
+			if c := row.Cells[f.name]; !c.IsEmpty() {
+				d, err := tabular.ParseDate(c, dateOrder)
+				if err != nil {
+					fail(f.name, err.Error())
+				} else {
+					s := d.Format("2006-01-02")
+					v = &s
+				}
+			}
+			*f.dst = &v
+		}
+	}
+	return in
+}
+
+// ImportRisks creates and updates risks from a spreadsheet, all or nothing. Rows
+// follow the register's rules: a changed likelihood or impact voids sign-offs and
+// reassesses the risk; a risk on an older methodology is rescored only when its
+// values change; "accepted" needs sign-offs, which an import cannot give.
+func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*ImportResult, error) {
+	if err := require(p, bulwark.PermISMSEdit); err != nil {
+		return nil, err
+	}
+	if !t.Has("title") && !t.Has("ref") {
+		return nil, bulwark.Invalid("file", "needs a Title column (and a Ref column to update existing risks)")
+	}
+	res := &ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []ImportRow{}, Errors: []RowError{}, Warnings: []RowError{}}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		current, err := tx.Methodology(ctx, p.Org.ID, 0)
+		if err != nil {
+			return err
+		}
+		versions := map[int]*bulwark.Methodology{current.Version: current}
+		assets, controls := map[string]string{}, map[string]string{}
+		err = tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error {
+			assets[strings.ToLower(a.Ref)], assets[strings.ToLower(a.Name)] = a.ID, a.ID
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{})
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			controls[strings.ToLower(c.Ref)] = c.ID
+		}
+		existing := map[string]*bulwark.Risk{}
+		cursor := ""
+		for {
+			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{IncludeArchived: true, Limit: 500, Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			for _, r := range page {
+				existing[strings.ToUpper(r.Ref)] = r
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		type planned struct {
+			risk    *bulwark.Risk
+			changes bulwark.Changes
+			create  bool
+			rescore bool
+		}
+		var plan []planned
+		seen := map[string]int{}
+		for _, row := range t.Rows {
+			var rowErrs []RowError
+			in := riskRowInput(t, row, ppl, assets, controls, p.Org.Settings.DateOrder, &rowErrs)
+			ref := ""
+			if in.Ref != nil {
+				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
+			}
+			if first, dup := seen[ref]; dup && ref != "" {
+				rowErrs = append(rowErrs, RowError{row.Number, "ref", fmt.Sprintf("%s already appears in row %d", ref, first)})
+			}
+			seen[ref] = row.Number
+			in.Ref = nil
+			cur, found := existing[ref]
+			var r *bulwark.Risk
+			if found && ref != "" {
+				cp := *cur
+				cp.AssetIDs, cp.ControlIDs = append([]string{}, cur.AssetIDs...), append([]string{}, cur.ControlIDs...)
+				r = &cp
+			} else {
+				if ref != "" && !bulwark.ValidRef(ref) {
+					rowErrs = append(rowErrs, RowError{row.Number, "ref", fmt.Sprintf("%q does not look like a reference such as R-001", ref)})
+				}
+				r = &bulwark.Risk{Ref: ref, Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}, MethodologyVersion: current.Version}
+			}
+			ch := in.apply(r)
+			m := versions[r.MethodologyVersion]
+			if m == nil {
+				if m, err = tx.Methodology(ctx, p.Org.ID, r.MethodologyVersion); err != nil {
+					return err
+				}
+				versions[m.Version] = m
+			}
+			rescore := scoreChanged(ch)
+			if rescore && r.MethodologyVersion != current.Version {
+				ch["methodology_version"] = bulwark.Change{Before: r.MethodologyVersion, After: current.Version}
+				r.MethodologyVersion, m = current.Version, current
+			}
+			if !found || ref == "" {
+				if r.Status == "draft" && r.InherentLikelihood != nil {
+					r.Status = "assessed"
+				}
+				if r.Status == "accepted" {
+					rowErrs = append(rowErrs, RowError{row.Number, "status", "a new risk cannot be imported as accepted: its owner signs it off first"})
+				}
+			} else if rescore {
+				if r.Status == "accepted" || r.Status == "in_treatment" || r.Status == "draft" {
+					ch["status"] = bulwark.Change{Before: cur.Status, After: "assessed"}
+					r.Status = "assessed"
+				}
+			} else if r.Status == "accepted" && cur.Status != "accepted" {
+				signs, err := tx.SignOffs(ctx, p.Org.ID, r.ID)
+				if err != nil {
+					return err
+				}
+				if err := r.Derive(m); err == nil {
+					if err := bulwark.CanAccept(r, m, signs); err != nil {
+						rowErrs = append(rowErrs, RowError{row.Number, "status", bulwark.ErrorMessage(err) + ": " + fieldsMessage(err)})
+					}
+				}
+			}
+			for _, e := range []error{r.Validate(), r.Derive(m)} {
+				if be, ok := e.(*bulwark.Error); ok {
+					for _, f := range be.Fields {
+						if !hasField(rowErrs, f.Field) {
+							rowErrs = append(rowErrs, RowError{row.Number, f.Field, f.Field + " " + f.Message})
+						}
+					}
+				}
+			}
+			for _, d := range []struct {
+				field string
+				val   *int
+			}{{"inherent_score", r.InherentScore}, {"residual_score", r.ResidualScore}} {
+				if c, ok := row.Cells[d.field]; ok && c.Text != "" && d.val != nil && c.Text != strconv.Itoa(*d.val) {
+					res.Warnings = append(res.Warnings, RowError{row.Number, d.field, fmt.Sprintf("the file says %s, the methodology gives %d; Bulwark keeps %d", c.Text, *d.val, *d.val)})
+				}
+			}
+			if len(rowErrs) > 0 {
+				res.Errors = append(res.Errors, rowErrs...)
+				continue
+			}
+			action := "create"
+			switch {
+			case found && ref != "" && len(ch) == 0:
+				action = "unchanged"
+				res.Unchanged++
+			case found && ref != "":
+				action = "update"
+				res.Updated++
+			default:
+				res.Created++
+			}
+			res.Rows = append(res.Rows, ImportRow{Row: row.Number, Action: action, Ref: r.Ref, Name: r.Title})
+			if action != "unchanged" {
+				plan = append(plan, planned{risk: r, changes: ch, create: action == "create", rescore: rescore})
+			}
+		}
+		if len(res.Errors) > 0 || dryRun {
+			return nil
+		}
+		m := MetaOf(p)
+		entries := make([]*bulwark.AuditEntry, 0, len(plan)+1)
+		for _, pl := range plan {
+			action := "risk.create"
+			if pl.create {
+				if err := tx.InsertRisk(ctx, p.Org.ID, pl.risk); err != nil {
+					return err
+				}
+			} else {
+				action = "risk.update"
+				if pl.rescore {
+					n, err := tx.VoidSignOffs(ctx, p.Org.ID, pl.risk.ID)
+					if err != nil {
+						return err
+					}
+					if n > 0 {
+						pl.changes["sign_offs_voided"] = bulwark.Added(n)
+					}
+					if err := tx.InsertRiskReview(ctx, p.Org.ID, pl.risk.ID, p.ActorID, "spreadsheet import", pl.changes.JSON()); err != nil {
+						return err
+					}
+				}
+				if err := tx.UpdateRisk(ctx, p.Org.ID, pl.risk); err != nil {
+					return err
+				}
+			}
+			entries = append(entries, &bulwark.AuditEntry{ActorID: m.ActorID, IP: m.IP, RequestID: m.RequestID, Action: action,
+				EntityType: "risk", EntityID: pl.risk.ID, EntityRef: pl.risk.Ref, Changes: pl.changes.JSON()})
+		}
+		entries = append(entries, &bulwark.AuditEntry{ActorID: m.ActorID, IP: m.IP, RequestID: m.RequestID, Action: "risk.import", EntityType: "risk",
+			Changes: bulwark.Changes{"created": bulwark.Added(res.Created), "updated": bulwark.Added(res.Updated), "unchanged": bulwark.Added(res.Unchanged)}.JSON()})
+		return tx.AppendAuditBatch(ctx, p.Org.ID, entries)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func fieldsMessage(err error) string {
+	if be, ok := err.(*bulwark.Error); ok && len(be.Fields) > 0 {
+		return be.Fields[0].Message
+	}
+	return ""
+}
+
+// ExportRisks streams the live register as CSV or XLSX in reference order: assets
+// and controls by ref, owners by email. The export is audited.
+func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return err
+	}
+	var tw tabular.Writer
+	switch format {
+	case "csv":
+		tw = tabular.NewCSVWriter(w)
+	case "xlsx":
+		tw = tabular.NewXLSXWriter(w, "Risks")
+	default:
+		return bulwark.Invalid("format", "must be csv or xlsx")
+	}
+	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk.export", "risk", "", "", bulwark.Changes{"format": bulwark.Added(format)})
+	}); err != nil {
+		return err
+	}
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		assetRef, controlRef := map[string]string{}, map[string]string{}
+		if err := tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error { assetRef[a.ID] = a.Ref; return nil }); err != nil {
+			return err
+		}
+		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			controlRef[c.ID] = c.Ref
+		}
+		if err := tw.Write(tabular.Header(RiskFields)); err != nil {
+			return err
+		}
+		refs := func(ids []string, index map[string]string) []string {
+			out := []string{}
+			for _, id := range ids {
+				if r, ok := index[id]; ok {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		num := func(v *int) any {
+			if v == nil {
+				return nil
+			}
+			return *v
+		}
+		str := func(v *string) any {
+			if v == nil {
+				return nil
+			}
+			return *v
+		}
+		person := func(id *string) any {
+			if id == nil {
+				return nil
+			}
+			return ppl.email[*id]
+		}
+		cursor := ""
+		for {
+			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			for _, r := range page {
+				if err := tw.Write([]any{r.Ref, r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, refs(r.AssetIDs, assetRef), person(r.OwnerID),
+					r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, num(r.InherentLikelihood), num(r.InherentImpact), num(r.InherentScore), str(r.InherentLevel),
+					str(r.Treatment), refs(r.ControlIDs, controlRef), num(r.ResidualLikelihood), num(r.ResidualImpact), num(r.ResidualScore), str(r.ResidualLevel),
+					str(r.TargetDate), r.Status, str(r.ReviewDate), r.MethodologyVersion}); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				return nil
+			}
+			cursor = next
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}

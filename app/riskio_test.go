@@ -1,0 +1,109 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+	"github.com/bulwark-isms/bulwark/tabular"
+)
+
+func riskTable(t testing.TB, csv string) *tabular.Table {
+	t.Helper()
+	tbl, err := tabular.Read(strings.NewReader(csv), "risks.csv", app.RiskFields, tabular.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+func TestRiskImportExportRoundTrip(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := newService(t, db)
+		ctx := context.Background()
+		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
+		name, typ := "Customer database", "information"
+		if _, err := svc.CreateAsset(ctx, owner, app.AssetInput{Name: &name, Type: &typ}); err != nil {
+			t.Fatal(err)
+		}
+		csv := "Risk register 2026\nRisk ID,Risk,Assets,Risk owner,Likelihood,Impact,Inherent score,Treatment,Controls,Residual likelihood,Residual impact,Next review\n" +
+			",Database leak,Customer database,owner@acme.test,3,5,99,Mitigate,A.8.24 | A.5.15,2,3,2027-03-31\n" +
+			",Office fire,A-001,owner@acme.test,1,5,,transfer,,,,\n"
+		res, err := svc.ImportRisks(ctx, owner, riskTable(t, csv), false)
+		if err != nil || len(res.Errors) > 0 || res.Created != 2 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		if len(res.Warnings) != 1 || res.Warnings[0].Field != "inherent_score" {
+			t.Errorf("a wrong derived score should warn: %+v", res.Warnings)
+		}
+		risks, _, _ := svc.Risks(ctx, owner, sqlstore.RiskFilter{})
+		if len(risks) != 2 || *risks[0].InherentScore != 15 || len(risks[0].ControlIDs) != 2 || len(risks[0].AssetIDs) != 1 || risks[0].Status != "assessed" {
+			t.Fatalf("imported: %+v", risks[0])
+		}
+		// Unknown people, assets and controls are row errors; nothing is written.
+		bad := "Title,Owner,Assets,Controls,Likelihood,Impact\nX,ghost@acme.test,Nope,A.99.1,2,2\nY,,,,9,1\n"
+		res, _ = svc.ImportRisks(ctx, owner, riskTable(t, bad), false)
+		if len(res.Errors) != 4 {
+			t.Fatalf("errors: %+v", res.Errors)
+		}
+		// Sign off and accept one, export, re-import: nothing changes.
+		if _, err := svc.SignOff(ctx, owner, risks[0].ID, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		accepted := "accepted"
+		if _, err := svc.UpdateRisk(ctx, owner, risks[0].ID, app.RiskInput{Status: &accepted}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"xlsx", "csv"} {
+			var buf bytes.Buffer
+			if err := svc.ExportRisks(ctx, owner, format, &buf); err != nil {
+				t.Fatal(err)
+			}
+			tbl, err := tabular.Read(bytes.NewReader(buf.Bytes()), "export."+format, app.RiskFields, tabular.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := svc.ImportRisks(ctx, owner, tbl, false)
+			if err != nil || res.Unchanged != 2 || res.Created+res.Updated != 0 || len(res.Errors)+len(res.Warnings) > 0 {
+				t.Fatalf("%s re-import: %+v %v", format, res, err)
+			}
+		}
+		// Changing a likelihood through an import voids the sign-off.
+		change := "Ref,Likelihood\n" + risks[0].Ref + ",4\n"
+		if res, err := svc.ImportRisks(ctx, owner, riskTable(t, change), false); err != nil || res.Updated != 1 {
+			t.Fatalf("rescore import: %+v %v", res, err)
+		}
+		r, _ := svc.Risk(ctx, owner, risks[0].ID)
+		signs, _ := svc.SignOffs(ctx, owner, r.ID)
+		if r.Status != "assessed" || signs[0].VoidedAt == nil {
+			t.Fatalf("after rescoring import: %s, %+v", r.Status, signs)
+		}
+		// The treatment plan as a PDF that pdftotext reads.
+		var pdfBuf bytes.Buffer
+		if err := svc.ExportTreatmentPlan(ctx, owner, "pdf", &pdfBuf); err != nil {
+			t.Fatal(err)
+		}
+		if bin, err := osexec.LookPath("pdftotext"); err == nil {
+			path := filepath.Join(t.TempDir(), "plan.pdf")
+			_ = os.WriteFile(path, pdfBuf.Bytes(), 0o600)
+			out, err := osexec.Command(bin, "-layout", path, "-").Output()
+			if err != nil || !strings.Contains(string(out), "Database leak") || !strings.Contains(string(out), "A.8.24, A.5.15") && !strings.Contains(string(out), "A.5.15, A.8.24") {
+				t.Fatalf("treatment plan text: %v %s", err, out)
+			}
+		} else if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is not installed")
+		}
+		if err := svc.ExportTreatmentPlan(ctx, owner, "xlsx", &pdfBuf); err != nil {
+			t.Fatal(err)
+		}
+		_ = bulwark.RiskStatuses
+	})
+}

@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/pdf"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/tabular"
+)
+
+// PlanItem is one risk of the treatment plan (6.1.3 e) with everything that treats it.
+type PlanItem struct {
+	Risk        *bulwark.Risk
+	Owner       string
+	Controls    []string // refs
+	Actions     []*bulwark.Action
+	LastSignOff *bulwark.SignOff
+	SignerName  string
+}
+
+// TreatmentPlan gathers every live risk with a treatment, in reference order.
+func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]PlanItem, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []PlanItem
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		ppl, err := tx.Members(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		names := map[string]string{}
+		for _, m := range ppl {
+			names[m.ID] = m.Name
+		}
+		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
+		if err != nil {
+			return err
+		}
+		controlRef := map[string]string{}
+		for _, c := range cs {
+			controlRef[c.ID] = c.Ref
+		}
+		actions, err := tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{})
+		if err != nil {
+			return err
+		}
+		byRisk := map[string][]*bulwark.Action{}
+		for _, a := range actions {
+			byRisk[a.RiskID] = append(byRisk[a.RiskID], a)
+		}
+		cursor := ""
+		for {
+			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			for _, r := range page {
+				if r.Treatment == nil && len(byRisk[r.ID]) == 0 {
+					continue
+				}
+				it := PlanItem{Risk: r, Actions: byRisk[r.ID]}
+				if r.OwnerID != nil {
+					it.Owner = names[*r.OwnerID]
+				}
+				for _, c := range r.ControlIDs {
+					it.Controls = append(it.Controls, controlRef[c])
+				}
+				signs, err := tx.SignOffs(ctx, p.Org.ID, r.ID)
+				if err != nil {
+					return err
+				}
+				for i := range signs {
+					if signs[i].VoidedAt == nil {
+						it.LastSignOff, it.SignerName = &signs[i], names[signs[i].SignerID]
+						break
+					}
+				}
+				out = append(out, it)
+			}
+			if next == "" {
+				return nil
+			}
+			cursor = next
+		}
+	})
+	return out, err
+}
+
+func level(l *string, s *int) string {
+	if l == nil || s == nil {
+		return "not assessed"
+	}
+	return fmt.Sprintf("%s (%d)", *l, *s)
+}
+
+func derefs(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ExportTreatmentPlan writes the risk treatment plan as XLSX (one row per risk)
+// or PDF (a block per risk). The export is audited.
+func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
+	if format != "xlsx" && format != "pdf" {
+		return bulwark.Invalid("format", "must be xlsx or pdf")
+	}
+	plan, err := s.TreatmentPlan(ctx, p)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_treatment_plan.export", "risk", "", "", bulwark.Changes{"format": bulwark.Added(format)})
+	}); err != nil {
+		return err
+	}
+	actionText := func(a *bulwark.Action, names func(*string) string) string {
+		t := a.Title + " [" + a.Status + "]"
+		if a.OwnerID != nil {
+			t += " — " + names(a.OwnerID)
+		}
+		if a.DueDate != nil {
+			t += ", due " + *a.DueDate
+		}
+		return t
+	}
+	members, err := s.Directory(ctx, p)
+	if err != nil {
+		return err
+	}
+	name := func(id *string) string {
+		for _, m := range members {
+			if id != nil && m.ID == *id {
+				return m.Name
+			}
+		}
+		return ""
+	}
+	signText := func(it PlanItem) string {
+		if it.LastSignOff == nil {
+			return "not signed off"
+		}
+		return fmt.Sprintf("%s on %s", it.SignerName, it.LastSignOff.At.Format("2006-01-02"))
+	}
+	if format == "xlsx" {
+		tw := tabular.NewXLSXWriter(w, "Treatment plan")
+		if err := tw.Write([]any{"ref", "title", "owner", "inherent", "treatment", "controls", "actions", "residual", "target_date", "status", "sign_off"}); err != nil {
+			return err
+		}
+		for _, it := range plan {
+			var acts []string
+			for _, a := range it.Actions {
+				acts = append(acts, actionText(a, name))
+			}
+			r := it.Risk
+			if err := tw.Write([]any{r.Ref, r.Title, it.Owner, level(r.InherentLevel, r.InherentScore), derefs(r.Treatment), it.Controls, acts,
+				level(r.ResidualLevel, r.ResidualScore), derefs(r.TargetDate), r.Status, signText(it)}); err != nil {
+				return err
+			}
+		}
+		return tw.Close()
+	}
+	d := pdf.New("Risk treatment plan — " + p.Org.Name)
+	d.Text(0, fmt.Sprintf("%d risk(s) with a treatment. Clause 6.1.3 e: the plan, and the risk owners' approval of it and of the residual risk.", len(plan)))
+	for _, it := range plan {
+		r := it.Risk
+		d.Subheading(r.Ref + "  " + r.Title)
+		d.Text(1, fmt.Sprintf("Owner: %s   Inherent: %s   Treatment: %s   Residual: %s   Target: %s   Status: %s",
+			orDash(it.Owner), level(r.InherentLevel, r.InherentScore), orDash(derefs(r.Treatment)), level(r.ResidualLevel, r.ResidualScore), orDash(derefs(r.TargetDate)), r.Status))
+		if len(it.Controls) > 0 {
+			d.Text(1, "Controls: "+strings.Join(it.Controls, ", "))
+		}
+		for _, a := range it.Actions {
+			d.Text(2, "• "+actionText(a, name))
+		}
+		d.Text(1, "Sign-off: "+signText(it))
+	}
+	_, err = d.WriteTo(w)
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
