@@ -311,14 +311,19 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			return nil
 		}
 		m := MetaOf(p)
+		var fresh []*bulwark.Risk
+		for _, pl := range plan {
+			if pl.create {
+				fresh = append(fresh, pl.risk)
+			}
+		}
+		if err := tx.InsertRisks(ctx, p.Org.ID, fresh); err != nil {
+			return err
+		}
 		entries := make([]*bulwark.AuditEntry, 0, len(plan)+1)
 		for _, pl := range plan {
 			action := "risk.create"
-			if pl.create {
-				if err := tx.InsertRisk(ctx, p.Org.ID, pl.risk); err != nil {
-					return err
-				}
-			} else {
+			if !pl.create {
 				action = "risk.update"
 				if pl.rescore {
 					n, err := tx.VoidSignOffs(ctx, p.Org.ID, pl.risk.ID)

@@ -107,3 +107,91 @@ func TestRiskImportExportRoundTrip(t *testing.T) {
 		_ = bulwark.RiskStatuses
 	})
 }
+
+func TestRiskImportLibreOfficeFixture(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := newService(t, db)
+		ctx := context.Background()
+		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
+		mustMember(t, svc, owner, "maria@acme.test", bulwark.RoleManager)
+		mustMember(t, svc, owner, "tom@acme.test", bulwark.RoleContributor)
+		for _, n := range []string{"File server", "Laptop fleet"} {
+			name, typ := n, "hardware"
+			if _, err := svc.CreateAsset(ctx, owner, app.AssetInput{Name: &name, Type: &typ}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := os.ReadFile("testdata/risks-libreoffice.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := tabular.Read(bytes.NewReader(b), "risks-libreoffice.xlsx", app.RiskFields, tabular.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tbl.HeaderRow != 3 || tbl.BlankRows != 1 || len(tbl.Rows) != 6 || tbl.Rows[2].Number != 7 {
+			t.Fatalf("read: header %d, blank %d, rows %d", tbl.HeaderRow, tbl.BlankRows, len(tbl.Rows))
+		}
+		res, err := svc.ImportRisks(ctx, owner, tbl, false)
+		if err != nil || len(res.Errors) > 0 || res.Created != 6 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		risks, _, _ := svc.Risks(ctx, owner, sqlstore.RiskFilter{})
+		reviews := map[string]string{}
+		for _, r := range risks {
+			if r.ReviewDate != nil {
+				reviews[r.Title] = *r.ReviewDate
+			}
+		}
+		if reviews["Ransomware encrypts the file server"] != "2027-03-31" || reviews["Laptop stolen from a car"] != "2027-05-31" || reviews["Phishing leads to account takeover"] != "2027-04-30" {
+			t.Errorf("review dates from date cells and text: %v", reviews)
+		}
+	})
+}
+
+// BenchmarkRiskImport reads a 10,000-row risk workbook and imports it. Target: under 3 s.
+func BenchmarkRiskImport(b *testing.B) {
+	b.Run("n=10000", func(b *testing.B) {
+		var buf bytes.Buffer
+		w := tabular.NewXLSXWriter(&buf, "Risks")
+		_ = w.Write([]any{"ref", "title", "owner_id", "inherent_likelihood", "inherent_impact", "treatment", "control_ids", "residual_likelihood", "residual_impact", "review_date"})
+		for i := 1; i <= 10000; i++ {
+			_ = w.Write([]any{"R-" + strings.Repeat("0", 0) + itoa(i), "Risk number " + itoa(i), "owner@acme.test", 1 + i%5, 1 + (i/5)%5, "mitigate", "A.8.13", 1 + i%3, 1 + (i/3)%3, "2027-06-30"})
+		}
+		_ = w.Close()
+		file := buf.Bytes()
+		for _, d := range sqltest.Dialects {
+			b.Run(string(d), func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					db := sqltest.New(b, d)
+					svc := newService(b, db)
+					owner := mustOrg(b, svc, "Acme", "owner@acme.test")
+					b.StartTimer()
+					tbl, err := tabular.Read(bytes.NewReader(file), "risks.xlsx", app.RiskFields, tabular.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					res, err := svc.ImportRisks(context.Background(), owner, tbl, false)
+					if err != nil || res.Created != 10000 {
+						b.Fatalf("%v %v", res.Errors, err)
+					}
+				}
+			})
+		}
+	})
+}
+
+func itoa(n int) string { return fmtInt(n) }
+
+func fmtInt(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}

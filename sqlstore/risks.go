@@ -826,3 +826,100 @@ func (tx *Tx) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]*b
 	}
 	return out, rows.Err()
 }
+
+// InsertRisks stores many new risks of orgID with few statements (imports). Their
+// asset and control ids must already be the organisation's.
+func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Risk) error {
+	maxNum := 0
+	for _, r := range risks {
+		if n := bulwark.ParseRefNumber(RiskRefPrefix, r.Ref); n > maxNum {
+			maxNum = n
+		}
+	}
+	if maxNum > 0 {
+		if err := tx.BumpRef(ctx, orgID, RiskRefPrefix, maxNum); err != nil {
+			return err
+		}
+	}
+	nums := make([]int, len(risks))
+	type cellKey struct {
+		version      int
+		kind         string
+		likely, impa int
+	}
+	heat := map[cellKey]int{}
+	for i, r := range risks {
+		if r.Ref == "" {
+			n, err := tx.NextRef(ctx, orgID, RiskRefPrefix)
+			if err != nil {
+				return err
+			}
+			r.Ref = bulwark.FormatRef(RiskRefPrefix, n)
+		}
+		nums[i] = bulwark.ParseRefNumber(RiskRefPrefix, r.Ref)
+		r.ID, r.CreatedAt, r.UpdatedAt, r.Version = NewID(), tx.now, tx.now, 1
+		if r.InherentLikelihood != nil && r.InherentImpact != nil {
+			heat[cellKey{r.MethodologyVersion, "inherent", *r.InherentLikelihood, *r.InherentImpact}]++
+		}
+		if r.ResidualLikelihood != nil && r.ResidualImpact != nil {
+			heat[cellKey{r.MethodologyVersion, "residual", *r.ResidualLikelihood, *r.ResidualImpact}]++
+		}
+	}
+	const perStatement = 100
+	for start := 0; start < len(risks); start += perStatement {
+		end := min(start+perStatement, len(risks))
+		var q, lq, cq strings.Builder
+		q.WriteString(`INSERT INTO risks (id, org_id, ref, ref_number, title, description, category, threat, vulnerability, threat_id, vulnerability_id, owner_id,
+			affects_confidentiality, affects_integrity, affects_availability, inherent_likelihood, inherent_impact, inherent_score, inherent_level,
+			treatment, residual_likelihood, residual_impact, residual_score, residual_level, target_date, status, review_date, methodology_version, version, created_at, updated_at) VALUES `)
+		lq.WriteString(`INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES `)
+		cq.WriteString(`INSERT INTO control_risks (org_id, control_id, risk_id, created_at) VALUES `)
+		var args, largs, cargs []any
+		for i := start; i < end; i++ {
+			r := risks[i]
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
+			args = append(append(append(args, r.ID, orgID, r.Ref, nums[i]), riskArgs(r)...), tx.now, tx.now)
+			for _, a := range r.AssetIDs {
+				if len(largs) > 0 {
+					lq.WriteString(", ")
+				}
+				lq.WriteString(`(?, ?, ?)`)
+				largs = append(largs, orgID, r.ID, a)
+			}
+			for _, c := range r.ControlIDs {
+				if len(cargs) > 0 {
+					cq.WriteString(", ")
+				}
+				cq.WriteString(`(?, ?, ?, ?)`)
+				cargs = append(cargs, orgID, c, r.ID, tx.now)
+			}
+		}
+		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
+			if IsUniqueViolation(err) {
+				return bulwark.Errorf(bulwark.ECONFLICT, "A risk reference in the file already exists.")
+			}
+			return fmt.Errorf("insert risks: %w", err)
+		}
+		if len(largs) > 0 {
+			if _, err := tx.execDynamic(ctx, lq.String()+` ON CONFLICT DO NOTHING`, largs...); err != nil {
+				return fmt.Errorf("link risks to assets: %w", err)
+			}
+		}
+		if len(cargs) > 0 {
+			if _, err := tx.execDynamic(ctx, cq.String()+` ON CONFLICT DO NOTHING`, cargs...); err != nil {
+				return fmt.Errorf("link risks to controls: %w", err)
+			}
+		}
+	}
+	for k, n := range heat {
+		if _, err := tx.exec(ctx, `INSERT INTO risk_heat (org_id, methodology_version, kind, likelihood, impact, count) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id, methodology_version, kind, likelihood, impact) DO UPDATE SET count = risk_heat.count + excluded.count`,
+			orgID, k.version, k.kind, k.likely, k.impa, n); err != nil {
+			return fmt.Errorf("heat map count: %w", err)
+		}
+	}
+	return nil
+}
