@@ -156,5 +156,107 @@ func Seed(ctx context.Context, svc *app.Service) (*Result, error) {
 			return nil, fmt.Errorf("demo control %s: %w", c.Ref, err)
 		}
 	}
+	if err := seedRisks(ctx, svc, sys, org, members, owners, rng); err != nil {
+		return nil, err
+	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
+}
+
+// seedRisks writes about 60 risks over the demo assets: most assessed and in
+// treatment, a few above the acceptance criteria and signed off by their owner
+// and the CEO, a few with overdue treatment actions.
+func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, org *bulwark.Organisation, members map[string]string, owners []string, rng *mrand.Rand) error {
+	threats, err := svc.Library(ctx, sys, "threat")
+	if err != nil {
+		return err
+	}
+	assets, _, err := svc.Assets(ctx, sys, sqlstore.AssetFilter{Limit: 200})
+	if err != nil {
+		return err
+	}
+	controls, err := svc.Controls(ctx, sys, sqlstore.ControlFilter{})
+	if err != nil {
+		return err
+	}
+	controlByRef := map[string]string{}
+	for _, c := range controls {
+		controlByRef[c.Ref] = c.ID
+	}
+	principalOf := func(email string) (*bulwark.Principal, error) {
+		m, u, err := svc.MemberByEmail(ctx, org.ID, email)
+		if err != nil {
+			return nil, err
+		}
+		return svc.PrincipalForMember(org, m, u), nil
+	}
+	ceo, err := principalOf(People[0].Email)
+	if err != nil {
+		return err
+	}
+	byMember := map[string]string{}
+	for email, id := range members {
+		byMember[id] = email
+	}
+	for i := 0; i < 60; i++ {
+		th := threats[i%len(threats)]
+		a := assets[(i*7)%len(assets)]
+		title := fmt.Sprintf("%s affecting %s", th.Name, strings.ToLower(a.Name))
+		owner := owners[rng.IntN(len(owners))]
+		l, im := 1+rng.IntN(5), 1+rng.IntN(5)
+		rl, ri := max(1, l-1-rng.IntN(2)), max(1, im-rng.IntN(2))
+		treatment := []string{"mitigate", "mitigate", "mitigate", "transfer", "accept", "avoid"}[rng.IntN(6)]
+		var ctrl []string
+		for _, ref := range th.Controls {
+			if id, ok := controlByRef[ref]; ok {
+				ctrl = append(ctrl, id)
+			}
+		}
+		review := fmt.Sprintf("2027-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))
+		if i%15 == 0 {
+			review = "2026-06-30" // past its review date
+		}
+		yes := true
+		tid, ownerP, treatP, reviewP := &th.ID, &owner, &treatment, &review
+		lp, ip, rlp, rip := &l, &im, &rl, &ri
+		in := app.RiskInput{Title: &title, Category: &th.Category, Threat: &th.Name, ThreatID: &tid, OwnerID: &ownerP,
+			AssetIDs: &[]string{a.ID}, ControlIDs: &ctrl, InherentLikelihood: &lp, InherentImpact: &ip, Treatment: &treatP,
+			ResidualLikelihood: &rlp, ResidualImpact: &rip, ReviewDate: &reviewP, AffectsConfidentiality: &yes}
+		r, err := svc.CreateRisk(ctx, sys, in)
+		if err != nil {
+			return fmt.Errorf("demo risk %d: %w", i+1, err)
+		}
+		if i%4 == 0 { // a treatment action, some of them overdue
+			title := "Put " + strings.Join(th.Controls, ", ") + " in place for this risk"
+			due := fmt.Sprintf("2027-%02d-01", 1+rng.IntN(12))
+			if i%12 == 0 {
+				due = "2026-09-30"
+			}
+			dp, op := &due, &owner
+			if _, err := svc.SaveAction(ctx, sys, r.ID, "", app.ActionInput{Title: &title, DueDate: &dp, OwnerID: &op}, nil); err != nil {
+				return err
+			}
+		}
+		if i%5 == 0 { // signed off by its owner, and by the CEO when above the criteria, then accepted
+			op, err := principalOf(byMember[owner])
+			if err != nil {
+				return err
+			}
+			if !op.Can(bulwark.PermRiskSignOffOwn) { // managers do not sign off (CONTRACT's role table)
+				continue
+			}
+			if _, err := svc.SignOff(ctx, op, r.ID, "Treatment plan approved; residual risk accepted."); err != nil {
+				return err
+			}
+			if r.ResidualLevel != nil && (*r.ResidualLevel == "High" || *r.ResidualLevel == "Critical") {
+				if _, err := svc.SignOff(ctx, ceo, r.ID, "Accepted by management above the criteria for this year."); err != nil {
+					return err
+				}
+			}
+			accepted := "accepted"
+			if _, err := svc.UpdateRisk(ctx, sys, r.ID, app.RiskInput{Status: &accepted}, nil, nil); err != nil {
+				return fmt.Errorf("accept demo risk %s: %w", r.Ref, err)
+			}
+		}
+	}
+	return nil
 }

@@ -272,7 +272,7 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	if res := run(t, dir, "", "export", "assets", db, "--format", "csv", "-o", "-"); res.code != 0 || !strings.HasPrefix(res.stdout, "ref,name,type,description,owner_id") {
 		t.Fatalf("csv export: %+v", res)
 	}
-	if res := run(t, dir, "", "import", "risks", fixture, db); res.code != 2 {
+	if res := run(t, dir, "", "import", "suppliers", fixture, db); res.code != 2 {
 		t.Fatalf("import of an unknown kind: %+v", res)
 	}
 	// LibreOffice opens the export.
@@ -301,6 +301,17 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	res = run(t, dir, "", "export", "assets", demoDB, "--format", "csv", "-o", "-")
 	if lines := strings.Count(res.stdout, "\n"); res.code != 0 || lines != 151 {
 		t.Fatalf("demo assets: %d lines", lines)
+	}
+	res = run(t, dir, "", "export", "risks", demoDB, "--format", "csv", "-o", "-")
+	if lines := strings.Count(res.stdout, "\n"); res.code != 0 || lines != 61 {
+		t.Fatalf("demo risks: %d lines", lines)
+	}
+	plan := filepath.Join(dir, "plan.pdf")
+	if res := run(t, dir, "", "export", "risk-treatment-plan", demoDB, "--format", "pdf", "-o", plan); res.code != 0 {
+		t.Fatalf("treatment plan: %+v", res)
+	}
+	if b, err := os.ReadFile(plan); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("treatment plan file: %v", err)
 	}
 	if res := run(t, dir, "", "audit-log", "verify", demoDB); res.code != 0 {
 		t.Fatalf("demo audit chain: %+v", res)
