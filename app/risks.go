@@ -694,3 +694,165 @@ func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskS
 	})
 	return sum, err
 }
+
+// RescoreItem shows how a risk on an older methodology would move if its values
+// were kept on the current scales.
+type RescoreItem struct {
+	RiskID        string  `json:"risk_id"`
+	Ref           string  `json:"ref"`
+	Title         string  `json:"title"`
+	FromVersion   int     `json:"from_version"`
+	InherentLevel *string `json:"inherent_level"`
+	ResidualLevel *string `json:"residual_level"`
+	// On the current version with the same values; nil when a value is off the new scale.
+	NewInherentLevel *string `json:"new_inherent_level"`
+	NewResidualLevel *string `json:"new_residual_level"`
+	NeedsNewValues   bool    `json:"needs_new_values"`
+}
+
+// RescorePreview lists the risks not yet on the current methodology and where
+// their values would land on it. Rescoring itself is a PATCH giving all four values.
+func (s *Service) RescorePreview(ctx context.Context, p *bulwark.Principal) ([]RescoreItem, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	out := []RescoreItem{}
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		current, err := tx.Methodology(ctx, p.Org.ID, 0)
+		if err != nil {
+			return err
+		}
+		cursor := ""
+		for {
+			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			for _, r := range page {
+				if r.MethodologyVersion == current.Version {
+					continue
+				}
+				it := RescoreItem{RiskID: r.ID, Ref: r.Ref, Title: r.Title, FromVersion: r.MethodologyVersion, InherentLevel: r.InherentLevel, ResidualLevel: r.ResidualLevel}
+				probe := *r
+				if err := probe.Derive(current); err != nil {
+					it.NeedsNewValues = true
+				} else {
+					it.NewInherentLevel, it.NewResidualLevel = probe.InherentLevel, probe.ResidualLevel
+				}
+				out = append(out, it)
+			}
+			if next == "" {
+				return nil
+			}
+			cursor = next
+		}
+	})
+	return out, err
+}
+
+// SuggestedControls lists the organisation's controls that the library links to
+// the risk's threat and vulnerability and that the risk does not name yet.
+func (s *Service) SuggestedControls(ctx context.Context, p *bulwark.Principal, r *bulwark.Risk) ([]*bulwark.Control, error) {
+	if err := require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []*bulwark.Control
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		want := map[string]bool{}
+		for _, id := range []*string{r.ThreatID, r.VulnerabilityID} {
+			if id == nil {
+				continue
+			}
+			it, err := tx.LibraryItem(ctx, p.Org.ID, *id)
+			if err != nil {
+				continue
+			}
+			for _, ref := range it.Controls {
+				want[ref] = true
+			}
+		}
+		if len(want) == 0 {
+			return nil
+		}
+		linked := map[string]bool{}
+		for _, id := range r.ControlIDs {
+			linked[id] = true
+		}
+		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{})
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if want[c.Ref] && !linked[c.ID] {
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LibraryInput is what a person may set on a library entry.
+type LibraryInput struct {
+	Name, Category, Description *string
+	Controls                    *[]string // Annex A refs
+}
+
+// SaveLibraryItem adds (id "") or changes a threat or vulnerability of the
+// organisation's library.
+func (s *Service) SaveLibraryItem(ctx context.Context, p *bulwark.Principal, kind, id string, in LibraryInput) (*sqlstore.LibraryItem, error) {
+	if err := require(p, bulwark.PermISMSEdit); err != nil {
+		return nil, err
+	}
+	var out *sqlstore.LibraryItem
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		it := &sqlstore.LibraryItem{Kind: kind, Controls: []string{}, Affects: []string{}}
+		if id != "" {
+			cur, err := tx.LibraryItem(ctx, p.Org.ID, id)
+			if err != nil || cur.Kind != kind {
+				return bulwark.Errorf(bulwark.ENOTFOUND, "Library entry not found.")
+			}
+			it = cur
+		}
+		if in.Name != nil {
+			it.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Category != nil {
+			it.Category = strings.TrimSpace(*in.Category)
+		}
+		if in.Description != nil {
+			it.Description = strings.TrimSpace(*in.Description)
+		}
+		var v bulwark.Validation
+		if in.Controls != nil {
+			cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{})
+			if err != nil {
+				return err
+			}
+			refs := map[string]bool{}
+			for _, c := range cs {
+				if c.RequirementID != nil {
+					refs[c.Ref] = true
+				}
+			}
+			for _, ref := range *in.Controls {
+				if !refs[ref] {
+					v.Add("controls", ref+" is not an Annex A control")
+				}
+			}
+			it.Controls = *in.Controls
+		}
+		if it.Name == "" {
+			v.Add("name", "is required")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := tx.SaveLibraryItem(ctx, p.Org.ID, it); err != nil {
+			return err
+		}
+		out = it
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_library.save", kind, it.ID, it.Ref, bulwark.Changes{"name": bulwark.Added(it.Name), "controls": bulwark.Added(it.Controls)})
+	})
+	return out, err
+}

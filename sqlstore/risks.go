@@ -923,3 +923,37 @@ func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Ri
 	}
 	return nil
 }
+
+// SaveLibraryItem inserts (empty ID: with the next T-/V- ref) or updates an entry.
+func (tx *Tx) SaveLibraryItem(ctx context.Context, orgID string, it *LibraryItem) error {
+	controls, _ := json.Marshal(it.Controls)
+	affects, _ := json.Marshal(it.Affects)
+	if it.ID != "" {
+		_, err := tx.exec(ctx, `UPDATE risk_library SET name = ?, category = ?, description = ?, controls = ? WHERE org_id = ? AND id = ?`,
+			it.Name, it.Category, it.Description, string(controls), orgID, it.ID)
+		return err
+	}
+	prefix := map[string]string{"threat": "T", "vulnerability": "V"}[it.Kind]
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM risk_library WHERE org_id = ? AND kind = ?`, orgID, it.Kind).Scan(&n); err != nil {
+		return err
+	}
+	for {
+		n++
+		it.Ref = fmt.Sprintf("%s-%02d", prefix, n)
+		var taken int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM risk_library WHERE org_id = ? AND kind = ? AND ref = ?`, orgID, it.Kind, it.Ref).Scan(&taken); err != nil {
+			return err
+		}
+		if taken == 0 {
+			break
+		}
+	}
+	it.ID = NewID()
+	_, err := tx.exec(ctx, `INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.ID, orgID, it.Kind, it.Ref, it.Name, it.Category, it.Description, string(controls), string(affects))
+	if err != nil {
+		return fmt.Errorf("save library entry: %w", err)
+	}
+	return nil
+}

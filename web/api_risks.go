@@ -343,3 +343,61 @@ func (s *Server) apiMyTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, t)
 }
+
+func (s *Server) apiRescorePreview(w http.ResponseWriter, r *http.Request) {
+	items, err := s.svc.RescorePreview(r.Context(), principalFrom(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+}
+
+func (s *Server) apiSuggestedControls(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	rk, err := s.svc.Risk(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	cs, err := s.svc.SuggestedControls(r.Context(), p, rk)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []*bulwark.Control{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
+}
+
+func (s *Server) apiLibrarySave(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fields, err := s.decodeJSON(w, r)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		fr := newFieldReader(fields)
+		in := app.LibraryInput{Name: fr.str("name", true), Category: fr.str("category", false), Description: fr.str("description", false), Controls: fr.strings("controls")}
+		fr.readOnly("id", "kind", "ref", "affects")
+		if r.PathValue("id") == "" && in.Name == nil {
+			fr.v.Add("name", "is required")
+		}
+		if err := fr.err(); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		it, err := s.svc.SaveLibraryItem(r.Context(), principalFrom(r), kind, r.PathValue("id"), in)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		status := http.StatusOK
+		if r.PathValue("id") == "" {
+			status = http.StatusCreated
+			w.Header().Set("Location", r.URL.Path+"/"+it.ID)
+		}
+		writeJSON(w, status, it)
+	}
+}

@@ -218,7 +218,7 @@ func TestBrowserAssetImport(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#password"), pw),
 			chromedp.Click(chromedp.CSS("main button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS(".cards")),
-			chromedp.Navigate(base+"/o/acme-ltd/assets/import"),
+			chromedp.Navigate(base+"/o/acme-ltd/import/assets"),
 			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}),
 			chromedp.Click(chromedp.CSS("#upload")),
 			chromedp.WaitVisible(chromedp.CSS("#mapping-form")),

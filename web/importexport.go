@@ -234,7 +234,7 @@ func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg regi
 	if h := r.FormValue("header_row"); h != "" {
 		v.Set("header_row", h)
 	}
-	http.Redirect(w, r, "/o/"+p.Org.Slug+"/"+reg.Kind+"/import/"+id+"?"+v.Encode(), http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/import/"+reg.Kind+"/"+id+"?"+v.Encode(), http.StatusSeeOther)
 }
 
 type previewColumn struct {

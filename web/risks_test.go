@@ -187,3 +187,55 @@ func TestTreatmentActionsAndTasks(t *testing.T) {
 		}
 	})
 }
+
+func TestLibrarySuggestionsAndRescorePreview(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		mgr, owner, admin := f.accounts[bulwark.RoleManager].Token, f.accounts[bulwark.RoleOwner].Token, f.accounts[bulwark.RoleAdmin].Token
+		res := f.do("POST", "/api/v1/threats", req{token: mgr, json: `{"name":"Drone over the data centre","category":"deliberate (human)","description":"Someone films the site.","controls":["A.7.4","A.7.1"]}`})
+		if res.StatusCode != 201 || !strings.Contains(res.body, `"ref":"T-`) {
+			t.Fatalf("new threat: %d %s", res.StatusCode, res.body)
+		}
+		threat := decode[map[string]any](t, res)
+		if res := f.do("POST", "/api/v1/threats", req{token: mgr, json: `{"name":"x","controls":["A.99.9"]}`}); res.StatusCode != 422 {
+			t.Errorf("unknown control in the library: %d", res.StatusCode)
+		}
+		if res := f.do("PATCH", "/api/v1/threats/"+threat["id"].(string), req{token: f.accounts[bulwark.RoleContributor].Token, json: `{"name":"y"}`}); res.StatusCode != 403 {
+			t.Errorf("contributor edits the library: %d", res.StatusCode)
+		}
+		rk := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: mgr, json: `{"title":"Site filmed","threat_id":"` + threat["id"].(string) + `","inherent_likelihood":2,"inherent_impact":2}`}))
+		sug := decode[list](t, f.do("GET", "/api/v1/risks/"+rk.ID+"/suggested-controls", req{token: mgr}))
+		refs := []string{}
+		for _, c := range sug.Items {
+			refs = append(refs, c["ref"].(string))
+		}
+		if strings.Join(refs, ",") != "A.7.1,A.7.4" {
+			t.Errorf("suggested controls: %v", refs)
+		}
+		if res := f.do("POST", "/api/v1/risks", req{token: mgr, json: `{"title":"x","threat_id":"` + missingID + `"}`}); res.StatusCode != 422 {
+			t.Errorf("unknown threat: %d", res.StatusCode)
+		}
+		// A new methodology (4 levels): the old risk shows in the rescore preview.
+		body := `{"likelihood":[{"value":1,"label":"a"},{"value":2,"label":"b"},{"value":3,"label":"c"},{"value":4,"label":"d"}],
+			"impact":[{"value":1,"label":"a"},{"value":2,"label":"b"},{"value":3,"label":"c"},{"value":4,"label":"d"}],"score_rule":"product",
+			"levels":[{"label":"Low","min":1,"max":3},{"label":"High","min":4,"max":16}],"acceptable_up_to":"Low"}`
+		if res := f.do("PUT", "/api/v1/risk-methodology", req{token: mgr, json: body}); res.StatusCode != 200 {
+			t.Fatal(res.body)
+		}
+		if res := f.do("POST", "/api/v1/risk-methodology/versions/2/approve", req{token: admin, json: `{}`}); res.StatusCode != 200 {
+			t.Fatal(res.body)
+		}
+		prev := decode[list](t, f.do("GET", "/api/v1/risk-methodology/rescore-preview", req{token: mgr}))
+		if len(prev.Items) != 1 || prev.Items[0]["new_inherent_level"] != "High" || prev.Items[0]["inherent_level"] != "Low" {
+			t.Errorf("rescore preview: %+v", prev.Items)
+		}
+		cookie := f.signIn("owner@acme.test")
+		if res := f.do("GET", "/o/acme-ltd/risk-methodology", req{cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.body, "Risks to rescore") {
+			t.Errorf("methodology page: %d", res.StatusCode)
+		}
+		if res := f.do("POST", "/o/acme-ltd/risk-methodology", req{cookie: cookie, form: map[string][]string{"methodology": {`{"likelihood": 3}`}}}); res.StatusCode != 422 {
+			t.Errorf("bad methodology JSON: %d", res.StatusCode)
+		}
+		_ = owner
+	})
+}

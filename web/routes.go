@@ -139,7 +139,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Pattern: "/api/v1/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a treatment action", Handler: s.apiActionSave, Body: actionBody},
 		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks},
 		{Method: "GET", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSRead, Summary: "The organisation's threat library", Handler: s.apiLibrary("threat")},
+		{Method: "POST", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSEdit, Summary: "Add a threat to the library", Handler: s.apiLibrarySave("threat"), Body: libraryBody},
+		{Method: "PATCH", Pattern: "/api/v1/threats/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a threat of the library", Handler: s.apiLibrarySave("threat"), Body: libraryBody},
 		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSRead, Summary: "The organisation's vulnerability library", Handler: s.apiLibrary("vulnerability")},
+		{Method: "POST", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSEdit, Summary: "Add a vulnerability to the library", Handler: s.apiLibrarySave("vulnerability"), Body: libraryBody},
+		{Method: "PATCH", Pattern: "/api/v1/vulnerabilities/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a vulnerability of the library", Handler: s.apiLibrarySave("vulnerability"), Body: libraryBody},
+		{Method: "GET", Pattern: "/api/v1/risk-methodology/rescore-preview", Perm: bulwark.PermISMSRead, Summary: "Risks on older methodology versions and where their values would land", Handler: s.apiRescorePreview},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/suggested-controls", Perm: bulwark.PermISMSRead, Summary: "Controls the library suggests for the risk's threat and vulnerability", Handler: s.apiSuggestedControls},
 	}
 	routes = append(routes,
 		Route{Method: "GET", Pattern: "/o/{slug}/frameworks", Perm: bulwark.PermISMSRead, Handler: s.frameworksPage},
@@ -153,15 +159,15 @@ func (s *Server) routeTable() []Route {
 		Route{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: s.assetsPage},
 		Route{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: s.assetPage},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: s.assetSubmit},
-		Route{Method: "GET", Pattern: "/o/{slug}/assets/import", Perm: bulwark.PermISMSCreate, Handler: s.importPage(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/import", Perm: bulwark.PermISMSCreate, Handler: s.importUpload(regs["assets"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/assets/import/{id}", Perm: bulwark.PermISMSCreate, Handler: s.importPreview(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/import/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.importConfirm(regs["assets"])},
+		Route{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.importPage(regs["assets"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.importUpload(regs["assets"])},
+		Route{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: bulwark.PermISMSCreate, Handler: s.importPreview(regs["assets"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.importConfirm(regs["assets"])},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/export", Perm: bulwark.PermISMSRead, Handler: s.export(regs["assets"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/risks/import", Perm: bulwark.PermISMSEdit, Handler: s.importPage(regs["risks"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/import", Perm: bulwark.PermISMSEdit, Handler: s.importUpload(regs["risks"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/risks/import/{id}", Perm: bulwark.PermISMSEdit, Handler: s.importPreview(regs["risks"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/import/{id}/confirm", Perm: bulwark.PermISMSEdit, Handler: s.importConfirm(regs["risks"])},
+		Route{Method: "GET", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.importPage(regs["risks"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.importUpload(regs["risks"])},
+		Route{Method: "GET", Pattern: "/o/{slug}/import/risks/{id}", Perm: bulwark.PermISMSEdit, Handler: s.importPreview(regs["risks"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/import/risks/{id}/confirm", Perm: bulwark.PermISMSEdit, Handler: s.importConfirm(regs["risks"])},
 		Route{Method: "POST", Pattern: "/o/{slug}/risks/export", Perm: bulwark.PermISMSRead, Handler: s.export(regs["risks"])},
 		Route{Method: "GET", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSRead, Handler: s.assetPage},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.assetSubmit},
@@ -170,6 +176,9 @@ func (s *Server) routeTable() []Route {
 		Route{Method: "GET", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSRead, Handler: s.risksPage},
 		Route{Method: "GET", Pattern: "/o/{slug}/risks/new", Perm: bulwark.PermISMSCreateOwn, Handler: s.riskPage},
 		Route{Method: "GET", Pattern: "/o/{slug}/risks/treatment-plan", Perm: bulwark.PermISMSRead, Handler: s.treatmentPlanPage},
+		Route{Method: "GET", Pattern: "/o/{slug}/risk-methodology", Perm: bulwark.PermISMSRead, Handler: s.methodologyPage},
+		Route{Method: "POST", Pattern: "/o/{slug}/risk-methodology", Perm: bulwark.PermISMSEdit, Handler: s.methodologySubmit},
+		Route{Method: "POST", Pattern: "/o/{slug}/risk-methodology/{version}/approve", Perm: bulwark.PermApprove, Handler: s.methodologyApprove},
 		Route{Method: "POST", Pattern: "/o/{slug}/risks/treatment-plan/export", Perm: bulwark.PermISMSRead, Handler: s.treatmentPlanExport},
 		Route{Method: "POST", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSCreateOwn, Handler: s.riskSubmit},
 		Route{Method: "GET", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSRead, Handler: s.riskPage},
@@ -189,6 +198,8 @@ func (s *Server) routeTable() []Route {
 
 var controlBody = props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
 	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
+
+var libraryBody = props("name", "string", "category", "string", "description", "string", "controls", "array")
 
 var actionBody = props("title", "string", "owner_id", "string", "due_date", "string", "status", "string", "version", "integer")
 

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -176,6 +178,10 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 			return
 		}
 		data["ActionStatuses"] = bulwark.ActionStatuses
+		if data["Suggested"], err = s.svc.SuggestedControls(ctx, p, rk); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 	}
 	pg.Title, pg.Nav, pg.Data = "New risk", "risks", data
 	if rk.ID != "" {
@@ -368,4 +374,77 @@ func (s *Server) treatmentPlanExport(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler)
 	}
+}
+
+func (s *Server) methodologyPage(w http.ResponseWriter, r *http.Request) {
+	s.renderMethodology(w, r, http.StatusOK, &page{}, "")
+}
+
+func (s *Server) renderMethodology(w http.ResponseWriter, r *http.Request, status int, pg *page, draftJSON string) {
+	p := principalFrom(r)
+	ctx := r.Context()
+	current, err := s.svc.Methodology(ctx, p, 0)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	versions, err := s.svc.Methodologies(ctx, p)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	preview, err := s.svc.RescorePreview(ctx, p)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if draftJSON == "" {
+		edit := *current
+		b, _ := json.MarshalIndent(map[string]any{"likelihood": edit.Likelihood, "impact": edit.Impact, "score_rule": edit.ScoreRule,
+			"matrix": edit.Matrix, "levels": edit.Levels, "acceptable_up_to": edit.AcceptableUpTo}, "", "  ")
+		draftJSON = string(b)
+	}
+	pg.Title, pg.Nav = "Risk methodology", "risks"
+	pg.Data = map[string]any{"Current": current, "Versions": versions, "Preview": preview, "Draft": draftJSON}
+	s.render(w, r, status, "methodology", pg)
+}
+
+func (s *Server) methodologySubmit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	body := r.FormValue("methodology")
+	var m bulwark.Methodology
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&m)
+	if err != nil {
+		err = bulwark.Invalid("methodology", "is not valid JSON for a methodology: "+err.Error())
+	} else {
+		_, err = s.svc.SaveMethodology(r.Context(), principalFrom(r), &m)
+	}
+	if err != nil {
+		if c := bulwark.ErrorCode(err); c != bulwark.EINVALID {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderMethodology(w, r, http.StatusUnprocessableEntity, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)}, body)
+		return
+	}
+	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
+}
+
+func (s *Server) methodologyApprove(w http.ResponseWriter, r *http.Request) {
+	v, err := strconv.Atoi(r.PathValue("version"))
+	if err == nil {
+		_, err = s.svc.ApproveMethodology(r.Context(), principalFrom(r), v)
+	} else {
+		err = bulwark.Errorf(bulwark.ENOTFOUND, "Methodology version not found.")
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
 }
