@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 )
@@ -237,5 +239,56 @@ func TestLibrarySuggestionsAndRescorePreview(t *testing.T) {
 			t.Errorf("bad methodology JSON: %d", res.StatusCode)
 		}
 		_ = owner
+	})
+}
+
+func TestRiskRegisterNeverMixes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		orgB, _, err := f.svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Beta", OwnerEmail: "owner@beta.test", Password: pw}, app.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb := f.svc.CLIPrincipal(orgB, "test")
+		title := "Beta secret risk"
+		l, i := 5, 5
+		lp, ip := &l, &i
+		riskB, err := f.svc.CreateRisk(ctx, pb, app.RiskInput{Title: &title, InherentLikelihood: &lp, InherentImpact: &ip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := "Beta action"
+		actionB, err := f.svc.SaveAction(ctx, pb, riskB.ID, "", app.ActionInput{Title: &at}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		threatsB, _ := f.svc.Library(ctx, pb, "threat")
+		tok := f.accounts[bulwark.RoleOwner].Token
+		for _, path := range []string{"/api/v1/risks?include_archived=true&limit=500", "/api/v1/risks/heatmap?kind=inherent", "/api/v1/risks/export?format=csv",
+			"/api/v1/me/tasks", "/api/v1/threats", "/api/v1/risk-methodology/rescore-preview"} {
+			res := f.do("GET", path, req{token: tok})
+			if strings.Contains(res.body, riskB.ID) || strings.Contains(res.body, "Beta secret") || strings.Contains(res.body, threatsB[0].ID) || strings.Contains(res.body, `"total":1`) {
+				t.Errorf("%s shows B's data", path)
+			}
+		}
+		for _, at := range []struct{ method, path, body string }{
+			{"GET", "/api/v1/risks/" + riskB.ID, ""}, {"PATCH", "/api/v1/risks/" + riskB.ID, `{"title":"mine"}`}, {"DELETE", "/api/v1/risks/" + riskB.ID, ""},
+			{"GET", "/api/v1/risks/" + riskB.ID + "/sign-offs", ""}, {"POST", "/api/v1/risks/" + riskB.ID + "/sign-offs", `{}`},
+			{"GET", "/api/v1/risks/" + riskB.ID + "/actions", ""}, {"PATCH", "/api/v1/risks/" + riskB.ID + "/actions/" + actionB.ID, `{"status":"done"}`},
+			{"GET", "/api/v1/risks/" + riskB.ID + "/reviews", ""}, {"PATCH", "/api/v1/threats/" + threatsB[0].ID, `{"name":"mine"}`},
+		} {
+			if res := f.do(at.method, at.path, req{token: tok, json: at.body}); res.StatusCode != 404 {
+				t.Errorf("%s %s from A: %d", at.method, at.path, res.StatusCode)
+			}
+		}
+		// Linking B's assets or controls to A's risk is refused.
+		controlsB, _ := f.svc.Controls(ctx, pb, sqlstore.ControlFilter{})
+		if res := f.do("POST", "/api/v1/risks", req{token: tok, json: `{"title":"x","control_ids":["` + controlsB[0].ID + `"]}`}); res.StatusCode != 422 {
+			t.Errorf("A linked B's control: %d", res.StatusCode)
+		}
+		if got, _ := f.svc.Risk(ctx, pb, riskB.ID); got.Title != title || got.ArchivedAt != nil {
+			t.Errorf("B's risk changed: %+v", got)
+		}
 	})
 }
