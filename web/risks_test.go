@@ -292,3 +292,24 @@ func TestRiskRegisterNeverMixes(t *testing.T) {
 		}
 	})
 }
+
+func TestLibraryPage(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		cookie := f.signIn("manager@acme.test")
+		res := f.do("POST", "/o/acme-ltd/risk-library/threat", req{cookie: cookie, form: map[string][]string{"name": {"Rogue drone"}, "category": {"deliberate"}, "controls": {"A.7.4 | A.7.1"}}})
+		if res.StatusCode != 303 {
+			t.Fatalf("add: %d %s", res.StatusCode, res.body)
+		}
+		if res := f.do("POST", "/o/acme-ltd/risk-library/threat", req{cookie: cookie, form: map[string][]string{"name": {"x"}, "controls": {"A.99.1"}}}); res.StatusCode != 422 {
+			t.Errorf("bad control: %d", res.StatusCode)
+		}
+		res = f.do("GET", "/o/acme-ltd/risk-library", req{cookie: cookie})
+		if !strings.Contains(res.body, "Rogue drone") || !strings.Contains(res.body, "A.7.4 | A.7.1") {
+			t.Errorf("library page")
+		}
+		if res := f.do("POST", "/o/acme-ltd/risk-library/threat", req{cookie: f.signIn("contributor@acme.test"), form: map[string][]string{"name": {"y"}}}); res.StatusCode != 403 {
+			t.Errorf("contributor added to the library: %d", res.StatusCode)
+		}
+	})
+}

@@ -448,3 +448,65 @@ func (s *Server) methodologyApprove(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
 }
+
+func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) {
+	s.renderLibrary(w, r, http.StatusOK, &page{})
+}
+
+func (s *Server) renderLibrary(w http.ResponseWriter, r *http.Request, status int, pg *page) {
+	p := principalFrom(r)
+	type group struct {
+		Kind, Title string
+		Items       []sqlstore.LibraryItem
+	}
+	var groups []group
+	for _, g := range []struct{ kind, title string }{{"threat", "Threats"}, {"vulnerability", "Vulnerabilities"}} {
+		items, err := s.svc.Library(r.Context(), p, g.kind)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		groups = append(groups, group{g.kind, g.title, items})
+	}
+	pg.Title, pg.Nav, pg.Data = "Threat and vulnerability library", "risks", map[string]any{"Groups": groups}
+	s.render(w, r, status, "library", pg)
+}
+
+func (s *Server) librarySubmit(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	kind := r.PathValue("kind")
+	if kind != "threat" && kind != "vulnerability" {
+		s.renderError(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such library."))
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	name, cat, desc := r.FormValue("name"), r.FormValue("category"), r.FormValue("description")
+	controls := tabularSplit(r.FormValue("controls"))
+	in := app.LibraryInput{Name: &name, Category: &cat, Controls: &controls}
+	if r.Form.Has("description") {
+		in.Description = &desc
+	}
+	if _, err := s.svc.SaveLibraryItem(r.Context(), p, kind, r.PathValue("id"), in); err != nil {
+		if bulwark.ErrorCode(err) == bulwark.EINVALID {
+			s.renderLibrary(w, r, http.StatusUnprocessableEntity, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risk-library", http.StatusSeeOther)
+}
+
+// tabularSplit splits "A.5.1 | A.8.7" into refs.
+func tabularSplit(s string) []string {
+	out := []string{}
+	for _, part := range strings.Split(s, "|") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
