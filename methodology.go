@@ -41,6 +41,7 @@ type Methodology struct {
 	AcceptableUpTo string       `json:"acceptable_up_to"` // the highest level whose residual risk is acceptable
 	Status         string       `json:"status"`           // draft, approved
 	CreatedBy      string       `json:"created_by,omitempty"`
+	Contributors   []string     `json:"contributors,omitempty"` // everyone who saved the draft
 	ApprovedBy     *string      `json:"approved_by"`
 	ApprovedAt     *time.Time   `json:"approved_at"`
 }

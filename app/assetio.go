@@ -60,8 +60,9 @@ type ImportResult struct {
 
 // people resolves owners written by member id, email or name.
 type people struct {
-	byKey map[string]string // lowercased id/email/name → member id ("" when a name is ambiguous)
-	email map[string]string // member id → email, for exports
+	byKey  map[string]string // lowercased id/email/name → member id ("" when a name is ambiguous)
+	email  map[string]string // member id → email, for exports
+	active map[string]bool   // member id → active now
 }
 
 func loadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*people, error) {
@@ -69,12 +70,11 @@ func loadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*people, er
 	if err != nil {
 		return nil, err
 	}
-	p := &people{byKey: map[string]string{}, email: map[string]string{}}
+	p := &people{byKey: map[string]string{}, email: map[string]string{}, active: map[string]bool{}}
 	for _, m := range ms {
-		p.email[m.ID] = m.Email
-		if !m.Active(tx.Now()) {
-			continue
-		}
+		// Former members resolve too, so an unchanged export re-imports; a row that
+		// newly names one is refused where the change is checked.
+		p.email[m.ID], p.active[m.ID] = m.Email, m.Active(tx.Now())
 		p.byKey[strings.ToLower(m.ID)] = m.ID
 		p.byKey[strings.ToLower(m.Email)] = m.ID
 		n := strings.ToLower(strings.TrimSpace(m.Name))
@@ -91,7 +91,7 @@ func (p *people) resolve(s string) (string, error) {
 	id, ok := p.byKey[strings.ToLower(strings.TrimSpace(s))]
 	switch {
 	case !ok:
-		return "", fmt.Errorf("%q is not an active member (give their email or name)", s)
+		return "", fmt.Errorf("%q is not a member (give their email or name)", s)
 	case id == "":
 		return "", fmt.Errorf("several members are called %q; give the email", s)
 	}
@@ -251,6 +251,14 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 			}
 			in.Ref = nil
 			ch := in.apply(a)
+			for _, f := range []struct {
+				name string
+				id   *string
+			}{{"owner_id", a.OwnerID}, {"custodian_id", a.CustodianID}} {
+				if _, changed := ch[f.name]; changed && f.id != nil && !ppl.active[*f.id] && !hasField(rowErrs, f.name) {
+					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.name, Message: "names someone who is no longer an active member"})
+				}
+			}
 			a.Classification = matchClassification(scheme, a.Classification)
 			if err := a.Validate(scheme); err != nil {
 				for _, f := range err.(*bulwark.Error).Fields {

@@ -99,16 +99,22 @@ func matchClassification(scheme []string, c string) string {
 	return c
 }
 
-// validateAsset checks a against the rules, the scheme and the membership of its people.
-func validateAsset(ctx context.Context, tx *sqlstore.Tx, orgID string, a *bulwark.Asset, scheme []string) error {
+// validateAsset checks a against the rules and the scheme; an owner or custodian
+// must be an active member when it changes (before is nil for a new asset).
+func validateAsset(ctx context.Context, tx *sqlstore.Tx, orgID string, a, before *bulwark.Asset, scheme []string) error {
 	a.Classification = matchClassification(scheme, a.Classification)
 	if err := a.Validate(scheme); err != nil {
 		return err
 	}
-	if err := checkMember(ctx, tx, orgID, "owner_id", a.OwnerID); err != nil {
-		return err
+	if before == nil || !eqPtr(a.OwnerID, before.OwnerID) {
+		if err := checkMember(ctx, tx, orgID, "owner_id", a.OwnerID); err != nil {
+			return err
+		}
 	}
-	return checkMember(ctx, tx, orgID, "custodian_id", a.CustodianID)
+	if before == nil || !eqPtr(a.CustodianID, before.CustodianID) {
+		return checkMember(ctx, tx, orgID, "custodian_id", a.CustodianID)
+	}
+	return nil
 }
 
 // Classifications returns the organisation's classification scheme, lowest first.
@@ -143,7 +149,7 @@ func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in Asse
 		if err != nil {
 			return err
 		}
-		if err := validateAsset(ctx, tx, p.Org.ID, a, scheme); err != nil {
+		if err := validateAsset(ctx, tx, p.Org.ID, a, nil, scheme); err != nil {
 			return err
 		}
 		if err := tx.InsertAsset(ctx, p.Org.ID, a); err != nil {
@@ -207,12 +213,13 @@ func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id stri
 		if in.Ref != nil && !strings.EqualFold(strings.TrimSpace(*in.Ref), a.Ref) {
 			return bulwark.Invalid("ref", "cannot be changed")
 		}
+		before := *a
 		ch := in.apply(a)
 		scheme, err := tx.Classifications(ctx, p.Org.ID)
 		if err != nil {
 			return err
 		}
-		if err := validateAsset(ctx, tx, p.Org.ID, a, scheme); err != nil {
+		if err := validateAsset(ctx, tx, p.Org.ID, a, &before, scheme); err != nil {
 			return err
 		}
 		action := "asset.update"

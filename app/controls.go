@@ -166,12 +166,15 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		if expect != nil && *expect != c.Version {
 			return bulwark.Errorf(bulwark.ECONFLICT, "The control was changed by someone else (version %d, not %d); reload and try again.", c.Version, *expect)
 		}
+		oldOwner := c.OwnerID
 		ch := in.apply(c)
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if err := checkMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
-			return err
+		if !eqPtr(oldOwner, c.OwnerID) {
+			if err := checkMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
+				return err
+			}
 		}
 		action := "control.update"
 		if archive != nil && *archive != (c.ArchivedAt != nil) {
@@ -193,7 +196,7 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 			ch["requirement_ids"] = bulwark.Change{After: *in.RequirementIDs}
 		}
 		if in.RiskIDs != nil {
-			return bulwark.Invalid("risk_ids", "risks are linked from the risk register, which is not available yet")
+			return bulwark.Invalid("risk_ids", "is read-only here: link controls from the risk (its control_ids)")
 		}
 		if len(ch) == 0 {
 			out = c

@@ -173,14 +173,17 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		}
 		versions := map[int]*bulwark.Methodology{current.Version: current}
 		assets, controls := map[string]string{}, map[string]string{}
-		err = tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error {
-			assets[strings.ToLower(a.Ref)], assets[strings.ToLower(a.Name)] = a.ID, a.ID
-			return nil
-		})
+		all, err := tx.AssetsByRef(ctx, p.Org.ID) // archived ones too: links to them survive a round trip
 		if err != nil {
 			return err
 		}
-		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{})
+		for _, a := range all {
+			assets[strings.ToLower(a.Ref)] = a.ID
+			if _, taken := assets[strings.ToLower(a.Name)]; !taken || a.ArchivedAt == nil {
+				assets[strings.ToLower(a.Name)] = a.ID
+			}
+		}
+		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
 		if err != nil {
 			return err
 		}
@@ -243,6 +246,20 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 				versions[m.Version] = m
 			}
 			rescore := scoreChanged(ch)
+			if _, changed := ch["owner_id"]; changed && r.OwnerID != nil && !ppl.active[*r.OwnerID] && !hasField(rowErrs, "owner_id") {
+				rowErrs = append(rowErrs, RowError{row.Number, "owner_id", "names someone who is no longer an active member"})
+			}
+			if rescore && r.MethodologyVersion != current.Version && found && ref != "" {
+				// As through the API: rescoring on a new methodology takes all four values.
+				for _, f := range []struct {
+					name string
+					v    **int
+				}{{"inherent_likelihood", in.InherentLikelihood}, {"inherent_impact", in.InherentImpact}, {"residual_likelihood", in.ResidualLikelihood}, {"residual_impact", in.ResidualImpact}} {
+					if f.v == nil {
+						rowErrs = append(rowErrs, RowError{row.Number, f.name, "must be given: this risk was scored with methodology version " + strconv.Itoa(r.MethodologyVersion) + " and rescoring needs all four values"})
+					}
+				}
+			}
 			if rescore && r.MethodologyVersion != current.Version {
 				ch["methodology_version"] = bulwark.Change{Before: r.MethodologyVersion, After: current.Version}
 				r.MethodologyVersion, m = current.Version, current
@@ -254,11 +271,12 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 				if r.Status == "accepted" {
 					rowErrs = append(rowErrs, RowError{row.Number, "status", "a new risk cannot be imported as accepted: its owner signs it off first"})
 				}
-			} else if rescore {
+			} else if _, ownerChanged := ch["owner_id"]; rescore || (ownerChanged && cur.Status == "accepted") {
 				if r.Status == "accepted" || r.Status == "in_treatment" || r.Status == "draft" {
 					ch["status"] = bulwark.Change{Before: cur.Status, After: "assessed"}
 					r.Status = "assessed"
 				}
+				rescore = true // sign-offs are voided below and the change joins the timeline
 			} else if r.Status == "accepted" && cur.Status != "accepted" {
 				signs, err := tx.SignOffs(ctx, p.Org.ID, r.ID)
 				if err != nil {
@@ -387,8 +405,12 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 			return err
 		}
 		assetRef, controlRef := map[string]string{}, map[string]string{}
-		if err := tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error { assetRef[a.ID] = a.Ref; return nil }); err != nil {
+		all, err := tx.AssetsByRef(ctx, p.Org.ID)
+		if err != nil {
 			return err
+		}
+		for _, a := range all {
+			assetRef[a.ID] = a.Ref
 		}
 		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
 		if err != nil {

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
@@ -68,7 +70,7 @@ func (s *Service) ApproveMethodology(ctx context.Context, p *bulwark.Principal, 
 		if err != nil {
 			return err
 		}
-		if p.Org.Settings.SegregationOfDuties && draft.CreatedBy == p.ActorID {
+		if p.Org.Settings.SegregationOfDuties && (draft.CreatedBy == p.ActorID || slices.Contains(draft.Contributors, p.ActorID)) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "Segregation of duties: someone other than the author of version %d must approve it.", v)
 		}
 		if err := tx.ApproveMethodology(ctx, p.Org.ID, v, p.ActorID); err != nil {
@@ -131,7 +133,7 @@ func (in RiskInput) apply(r *bulwark.Risk) bulwark.Changes {
 		}
 	}
 	list := func(field string, dst *[]string, v *[]string) {
-		if v != nil && strings.Join(*dst, ",") != strings.Join(*v, ",") {
+		if v != nil && !sameSet(*dst, *v) {
 			ch[field] = bulwark.Change{Before: *dst, After: *v}
 			*dst = append([]string{}, *v...)
 		}
@@ -158,6 +160,17 @@ func (in RiskInput) apply(r *bulwark.Risk) bulwark.Changes {
 	iptr("residual_impact", &r.ResidualImpact, in.ResidualImpact)
 	str("status", &r.Status, in.Status)
 	return ch
+}
+
+// sameSet reports whether two id lists hold the same ids, in any order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(x)
+	sort.Strings(y)
+	return strings.Join(x, ",") == strings.Join(y, ",")
 }
 
 // scoreChanged reports whether a change touches a likelihood or an impact.
@@ -206,7 +219,7 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 			return err
 		}
 		r.MethodologyVersion = m.Version
-		if err := s.checkRisk(ctx, tx, p, r, m); err != nil {
+		if err := s.checkRisk(ctx, tx, p, r, m, nil); err != nil {
 			return err
 		}
 		if err := tx.InsertRisk(ctx, p.Org.ID, r); err != nil {
@@ -220,10 +233,16 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 	return r, nil
 }
 
-// checkRisk validates a risk, derives its scores and checks its links.
-func (s *Service) checkRisk(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principal, r *bulwark.Risk, m *bulwark.Methodology) error {
+// checkRisk validates a risk, derives its scores and checks its links; the owner
+// must be an active member when it changes from oldOwner (a former member stays
+// recorded on the risks they owned until someone reassigns them).
+func (s *Service) checkRisk(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principal, r *bulwark.Risk, m *bulwark.Methodology, oldOwner *string) error {
 	var all bulwark.Validation
-	errs := []error{r.Validate(), r.Derive(m), checkMember(ctx, tx, p.Org.ID, "owner_id", r.OwnerID), tx.CheckRiskLinks(ctx, p.Org.ID, r.AssetIDs, r.ControlIDs)}
+	var ownerErr error
+	if !eqPtr(r.OwnerID, oldOwner) {
+		ownerErr = checkMember(ctx, tx, p.Org.ID, "owner_id", r.OwnerID)
+	}
+	errs := []error{r.Validate(), r.Derive(m), ownerErr, tx.CheckRiskLinks(ctx, p.Org.ID, r.AssetIDs, r.ControlIDs)}
 	for _, id := range []struct {
 		field, kind string
 		v           *string
@@ -333,6 +352,16 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 			r.MethodologyVersion = m.Version
 		}
 		rescored := scoreChanged(ch)
+		if _, newOwner := ch["owner_id"]; newOwner && before.Status == "accepted" && !rescored {
+			// The acceptance was the previous owner's: the new owner must sign off again.
+			n, err := tx.VoidSignOffs(ctx, p.Org.ID, r.ID)
+			if err != nil {
+				return err
+			}
+			ch["status"] = bulwark.Change{Before: before.Status, After: "assessed"}
+			r.Status = "assessed"
+			out.Notice = "The risk owner changed: " + itoa(int(n)) + " sign-off(s) were voided and the risk is assessed again."
+		}
 		if rescored {
 			n, err := tx.VoidSignOffs(ctx, p.Org.ID, r.ID)
 			if err != nil {
@@ -351,7 +380,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 				ch["sign_offs_voided"] = bulwark.Added(n)
 			}
 		}
-		if err := s.checkRisk(ctx, tx, p, r, m); err != nil {
+		if err := s.checkRisk(ctx, tx, p, r, m, before.OwnerID); err != nil {
 			return err
 		}
 		if r.Status == "accepted" && before.Status != "accepted" {
@@ -650,8 +679,10 @@ func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, er
 				t.OpenActions = append(t.OpenActions, a)
 			}
 		}
-		if t.PendingSignOffs, err = tx.PendingSignOffs(ctx, p.Org.ID, p.MemberID); err != nil {
-			return err
+		if p.Can(bulwark.PermRiskSignOffOwn) { // CONTRACT: managers do not sign off
+			if t.PendingSignOffs, err = tx.PendingSignOffs(ctx, p.Org.ID, p.MemberID); err != nil {
+				return err
+			}
 		}
 		t.ReviewsDue, _, err = tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{OwnerID: p.MemberID, ReviewBefore: today, Limit: 200})
 		return err

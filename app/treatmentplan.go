@@ -45,7 +45,7 @@ func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]Pl
 		for _, c := range cs {
 			controlRef[c.ID] = c.Ref
 		}
-		actions, err := tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{})
+		actions, err := tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{All: true})
 		if err != nil {
 			return err
 		}

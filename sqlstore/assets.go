@@ -231,6 +231,9 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 		var v any = c.V
 		switch field {
 		case "ref":
+			if c.N < 0 || c.N > 1<<31-1 {
+				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+			}
 			v = c.N
 		case "created_at", "updated_at":
 			t, err := parseCursorTime(c.V)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
@@ -170,9 +171,25 @@ func (tx *Tx) SaveDraftMethodology(ctx context.Context, orgID string, m *bulwark
 		return err
 	}
 	if status == "draft" {
-		m.Version = latest
-		_, err = tx.exec(ctx, `UPDATE risk_methodologies SET body = ?, created_by = ?, created_at = ? WHERE org_id = ? AND version = ?`, string(body), createdBy, tx.now, orgID, latest)
+		// Everyone who shaped the draft is recorded; none of them may approve it.
+		prev, perr := tx.Methodology(ctx, orgID, latest)
+		if perr != nil {
+			return perr
+		}
+		m.Version, m.CreatedBy = latest, prev.CreatedBy
+		m.Contributors = prev.Contributors
+		if !slices.Contains(m.Contributors, createdBy) {
+			m.Contributors = append(m.Contributors, createdBy)
+		}
+		if body, err = json.Marshal(m); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE risk_methodologies SET body = ? WHERE org_id = ? AND version = ?`, string(body), orgID, latest)
 	} else {
+		m.Contributors = []string{createdBy}
+		if body, err = json.Marshal(m); err != nil {
+			return err
+		}
 		m.Version = latest + 1
 		_, err = tx.exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at) VALUES (?, ?, ?, 'draft', ?, ?)`, orgID, m.Version, string(body), createdBy, tx.now)
 	}
@@ -428,6 +445,7 @@ type RiskFilter struct {
 	Q, Status, OwnerID, Treatment, Level, Category string
 	Kind                                           string // inherent (default) or residual, for Level, Likelihood and Impact
 	Likelihood, Impact                             int    // a heat-map cell
+	MethodologyVersion                             int    // only risks scored with this version
 	ReviewBefore                                   string // review_date < (YYYY-MM-DD): overdue reviews
 	IncludeArchived                                bool
 	Sort, Cursor                                   string
@@ -460,6 +478,9 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		if c.v != "" {
 			add(c.col+" = ?", c.v)
 		}
+	}
+	if f.MethodologyVersion > 0 {
+		add("r.methodology_version = ?", f.MethodologyVersion)
 	}
 	if f.Likelihood > 0 {
 		add("r."+prefix+"_likelihood = ?", f.Likelihood)
@@ -495,6 +516,9 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		var v any = c.V
 		switch field {
 		case "ref", "inherent_score", "residual_score":
+			if c.N < 0 || c.N > 1<<31-1 {
+				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+			}
 			v = c.N
 		case "updated_at":
 			t, err := parseCursorTime(c.V)
@@ -740,6 +764,7 @@ type ActionFilter struct {
 	RiskID, OwnerID string
 	OpenOnly        bool
 	DueBefore       string // due_date < (YYYY-MM-DD)
+	All             bool   // no page limit (the treatment plan lists every action)
 }
 
 // Actions lists orgID's treatment actions matching f, by due date.
@@ -761,7 +786,11 @@ func (tx *Tx) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*bul
 		q += ` AND a.due_date < ?`
 		args = append(args, f.DueBefore)
 	}
-	rows, err := tx.query(ctx, q+` ORDER BY COALESCE(a.due_date, '9999'), a.created_at LIMIT 1000`, args...)
+	q += ` ORDER BY COALESCE(a.due_date, '9999'), a.created_at`
+	if !f.All {
+		q += ` LIMIT 1000`
+	}
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list actions: %w", err)
 	}

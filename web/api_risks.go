@@ -57,7 +57,7 @@ func (s *Server) apiMethodologyPut(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiMethodologyApprove(w http.ResponseWriter, r *http.Request) {
 	v, err := strconv.Atoi(r.PathValue("version"))
-	if err != nil {
+	if err != nil || v < 1 || v > 1<<31-1 {
 		s.problem(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "Methodology version not found."))
 		return
 	}
@@ -100,7 +100,7 @@ func riskFilter(r *http.Request) (sqlstore.RiskFilter, error) {
 	for _, n := range []struct {
 		name string
 		dst  *int
-	}{{"limit", &f.Limit}, {"likelihood", &f.Likelihood}, {"impact", &f.Impact}} {
+	}{{"limit", &f.Limit}, {"likelihood", &f.Likelihood}, {"impact", &f.Impact}, {"methodology_version", &f.MethodologyVersion}} {
 		if s := q.Get(n.name); s != "" {
 			x, err := strconv.Atoi(s)
 			if err != nil || x < 1 || x > 500 {

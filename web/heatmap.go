@@ -36,7 +36,8 @@ func heatmapSVG(h *app.Heatmap, slug string) template.HTML {
 				color = "#9e9e9e"
 			}
 			n := counts[[2]int{li, ii}]
-			href := fmt.Sprintf("/o/%s/risks?%s", url.PathEscape(slug), url.Values{"kind": {h.Kind}, "likelihood": {fmt.Sprint(li)}, "impact": {fmt.Sprint(ii)}}.Encode())
+			href := fmt.Sprintf("/o/%s/risks?%s", url.PathEscape(slug), url.Values{"kind": {h.Kind}, "likelihood": {fmt.Sprint(li)}, "impact": {fmt.Sprint(ii)},
+				"methodology_version": {fmt.Sprint(m.Version)}}.Encode())
 			fmt.Fprintf(&b, `<a href="%s"><title>Likelihood %d, impact %d: %s, %d risk(s)</title><rect x="%d" y="%d" width="%d" height="%d" fill="%s" fill-opacity="%s" stroke="#ffffff" stroke-width="2"/>`,
 				template.HTMLEscapeString(href), li, ii, template.HTMLEscapeString(band.Label), n, x, y, cell, cell, color, opacity(n))
 			if n > 0 {

@@ -313,3 +313,52 @@ func TestLibraryPage(t *testing.T) {
 		}
 	})
 }
+
+func TestReviewFixes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		mgr, admin, owner := f.accounts[bulwark.RoleManager].Token, f.accounts[bulwark.RoleAdmin].Token, f.accounts[bulwark.RoleOwner].Token
+		contrib := f.accounts[bulwark.RoleContributor]
+		// An accepted risk whose owner changes is assessed again.
+		rk := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: contrib.Token, json: `{"title":"r","inherent_likelihood":1,"inherent_impact":2}`}))
+		f.do("POST", "/api/v1/risks/"+rk.ID+"/sign-offs", req{token: contrib.Token, json: `{}`})
+		if res := f.do("PATCH", "/api/v1/risks/"+rk.ID, req{token: contrib.Token, json: `{"status":"accepted"}`}); res.StatusCode != 200 {
+			t.Fatal(res.body)
+		}
+		res := f.do("PATCH", "/api/v1/risks/"+rk.ID, req{token: mgr, json: fmt.Sprintf(`{"owner_id":%q}`, f.accounts[bulwark.RoleAdmin].MemberID)})
+		if !strings.Contains(res.body, `"status":"assessed"`) || res.Header.Get("Bulwark-Notice") == "" {
+			t.Errorf("owner change on an accepted risk: %s", res.body)
+		}
+		// Control lists compare as sets: re-sending them in another order changes nothing.
+		cs := decode[list](t, f.do("GET", "/api/v1/controls", req{token: mgr}))
+		a, b := cs.Items[0]["id"].(string), cs.Items[1]["id"].(string)
+		v1 := decode[bulwark.Risk](t, f.do("PATCH", "/api/v1/risks/"+rk.ID, req{token: mgr, json: `{"control_ids":["` + a + `","` + b + `"]}`})).Version
+		v2 := decode[bulwark.Risk](t, f.do("PATCH", "/api/v1/risks/"+rk.ID, req{token: mgr, json: `{"control_ids":["` + b + `","` + a + `"]}`})).Version
+		if v1 != v2 {
+			t.Errorf("reordering control_ids made a change: version %d → %d", v1, v2)
+		}
+		// A former member stays the owner until reassigned; the risk can still be archived.
+		f.do("PATCH", "/api/v1/members/"+f.accounts[bulwark.RoleAdmin].MemberID, req{token: owner, json: `{"active":false}`})
+		if res := f.do("DELETE", "/api/v1/risks/"+rk.ID, req{token: mgr}); res.StatusCode != 204 {
+			t.Errorf("archiving a risk of a former member: %d %s", res.StatusCode, res.body)
+		}
+		// Huge numbers in cursors or versions are 422/404, never 500.
+		big := "eyJuIjo5OTk5OTk5OTk5OSwiaWQiOiJ4In0" // {"n":99999999999,"id":"x"}
+		for path, want := range map[string]int{"/api/v1/risks?cursor=" + big: 422, "/api/v1/assets?cursor=" + big: 422} {
+			if res := f.do("GET", path, req{token: mgr}); res.StatusCode != want {
+				t.Errorf("%s: %d", path, res.StatusCode)
+			}
+		}
+		if res := f.do("POST", "/api/v1/risk-methodology/versions/99999999999/approve", req{token: owner, json: `{}`}); res.StatusCode != 404 {
+			t.Errorf("huge version: %d", res.StatusCode)
+		}
+		// Whoever re-saves a draft may not approve it either.
+		m := `{"likelihood":[{"value":1,"label":"a"},{"value":2,"label":"b"},{"value":3,"label":"c"}],"impact":[{"value":1,"label":"a"},{"value":2,"label":"b"},{"value":3,"label":"c"}],"score_rule":"product","levels":[{"label":"Low","min":1,"max":4},{"label":"High","min":5,"max":9}],"acceptable_up_to":"Low"}`
+		f.do("PUT", "/api/v1/risk-methodology", req{token: mgr, json: m})
+		f.do("PUT", "/api/v1/risk-methodology", req{token: owner, json: m})
+		if res := f.do("POST", "/api/v1/risk-methodology/versions/2/approve", req{token: owner, json: `{}`}); res.StatusCode != 403 {
+			t.Errorf("a contributor to the draft approved it: %d", res.StatusCode)
+		}
+		_ = admin
+	})
+}

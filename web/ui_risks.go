@@ -44,7 +44,7 @@ func heatViewOf(h *app.Heatmap, slug, title string) heatView {
 			score, _ := m.Score(li, ii)
 			b, _ := m.Level(score)
 			row.Cells = append(row.Cells, heatCell{Count: counts[[2]int{li, ii}], Level: b.Label,
-				URL: "/o/" + url.PathEscape(slug) + "/risks?" + url.Values{"kind": {h.Kind}, "likelihood": {strconv.Itoa(li)}, "impact": {strconv.Itoa(ii)}}.Encode()})
+				URL: "/o/" + url.PathEscape(slug) + "/risks?" + url.Values{"kind": {h.Kind}, "likelihood": {strconv.Itoa(li)}, "impact": {strconv.Itoa(ii)}, "methodology_version": {strconv.Itoa(m.Version)}}.Encode()})
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -437,7 +437,7 @@ func (s *Server) methodologySubmit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) methodologyApprove(w http.ResponseWriter, r *http.Request) {
 	v, err := strconv.Atoi(r.PathValue("version"))
-	if err == nil {
+	if err == nil && v > 0 && v <= 1<<31-1 {
 		_, err = s.svc.ApproveMethodology(r.Context(), principalFrom(r), v)
 	} else {
 		err = bulwark.Errorf(bulwark.ENOTFOUND, "Methodology version not found.")
