@@ -696,6 +696,7 @@ type RiskSummary struct {
 	ByOwner        map[string]int
 	OverdueActions []*bulwark.Action
 	ReviewsDue     int
+	Today          string // in the organisation's time zone
 	Levels         []bulwark.Band
 }
 
@@ -716,6 +717,7 @@ func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskS
 		}
 		sum.Levels = m.Levels
 		today := bulwark.Today(tx.Now(), p.Org.Settings.TimeZone)
+		sum.Today = today
 		if sum.OverdueActions, err = tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{OpenOnly: true, DueBefore: today}); err != nil {
 			return err
 		}
