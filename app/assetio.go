@@ -87,6 +87,25 @@ func loadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*people, er
 	return p, nil
 }
 
+// cell is the export cell of a member: their email (the id of someone unknown).
+func (p *people) cell(id *string) any {
+	if id == nil {
+		return nil
+	}
+	if e, ok := p.email[*id]; ok {
+		return e
+	}
+	return *id
+}
+
+// cell is the export cell of an optional value: empty when nil.
+func cell[T any](v *T) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
 func (p *people) resolve(s string) (string, error) {
 	id, ok := p.byKey[strings.ToLower(strings.TrimSpace(s))]
 	switch {
@@ -364,30 +383,9 @@ func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format
 		if err := tw.Write(tabular.Header(AssetFields)); err != nil {
 			return err
 		}
-		person := func(id *string) any {
-			if id == nil {
-				return nil
-			}
-			if e, ok := ppl.email[*id]; ok {
-				return e
-			}
-			return *id
-		}
-		num := func(v *int) any {
-			if v == nil {
-				return nil
-			}
-			return *v
-		}
-		str := func(v *string) any {
-			if v == nil {
-				return nil
-			}
-			return *v
-		}
 		return tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error {
-			return tw.Write([]any{a.Ref, a.Name, a.Type, a.Description, person(a.OwnerID), person(a.CustodianID), a.Location, a.Classification,
-				num(a.Confidentiality), num(a.Integrity), num(a.Availability), a.PersonalData, a.Status, str(a.ReviewDate), a.Tags})
+			return tw.Write([]any{a.Ref, a.Name, a.Type, a.Description, ppl.cell(a.OwnerID), ppl.cell(a.CustodianID), a.Location, a.Classification,
+				cell(a.Confidentiality), cell(a.Integrity), cell(a.Availability), a.PersonalData, a.Status, cell(a.ReviewDate), a.Tags})
 		})
 	})
 	if err != nil {

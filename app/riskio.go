@@ -431,24 +431,6 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 			}
 			return out
 		}
-		num := func(v *int) any {
-			if v == nil {
-				return nil
-			}
-			return *v
-		}
-		str := func(v *string) any {
-			if v == nil {
-				return nil
-			}
-			return *v
-		}
-		person := func(id *string) any {
-			if id == nil {
-				return nil
-			}
-			return ppl.email[*id]
-		}
 		cursor := ""
 		for {
 			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
@@ -456,10 +438,10 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 				return err
 			}
 			for _, r := range page {
-				if err := tw.Write([]any{r.Ref, r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, refs(r.AssetIDs, assetRef), person(r.OwnerID),
-					r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, num(r.InherentLikelihood), num(r.InherentImpact), num(r.InherentScore), str(r.InherentLevel),
-					str(r.Treatment), refs(r.ControlIDs, controlRef), num(r.ResidualLikelihood), num(r.ResidualImpact), num(r.ResidualScore), str(r.ResidualLevel),
-					str(r.TargetDate), r.Status, str(r.ReviewDate), r.MethodologyVersion}); err != nil {
+				if err := tw.Write([]any{r.Ref, r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, refs(r.AssetIDs, assetRef), ppl.cell(r.OwnerID),
+					r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, cell(r.InherentLikelihood), cell(r.InherentImpact), cell(r.InherentScore), cell(r.InherentLevel),
+					cell(r.Treatment), refs(r.ControlIDs, controlRef), cell(r.ResidualLikelihood), cell(r.ResidualImpact), cell(r.ResidualScore), cell(r.ResidualLevel),
+					cell(r.TargetDate), r.Status, cell(r.ReviewDate), r.MethodologyVersion}); err != nil {
 					return err
 				}
 			}

@@ -212,6 +212,24 @@ func migrateCmd(e *env, o *options) *cobra.Command {
 	}
 }
 
+// session opens the database and resolves the organisation and the principal a
+// command acts as: the common start of every command that works in one organisation.
+func (o *options) session(ctx context.Context, e *env, orgSlug string) (*app.Service, *bulwark.Organisation, *bulwark.Principal, func(), error) {
+	svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	org, err := resolveOrg(ctx, svc, orgSlug)
+	if err == nil {
+		var p *bulwark.Principal
+		if p, err = o.principal(ctx, e, svc, org); err == nil {
+			return svc, org, p, closeDB, nil
+		}
+	}
+	closeDB()
+	return nil, nil, nil, nil, err
+}
+
 func readPassword(e *env, file string) (string, error) {
 	var r io.Reader
 	if file == "-" {
@@ -301,20 +319,12 @@ Example:
 				return usagef(`--scope must be "agent" or left out`)
 			}
 			ctx := cmd.Context()
-			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			svc, org, p, closeDB, err := o.session(ctx, e, orgSlug)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			org, err := resolveOrg(ctx, svc, orgSlug)
-			if err != nil {
-				return err
-			}
 			m, _, err := svc.MemberByEmail(ctx, org.ID, email)
-			if err != nil {
-				return err
-			}
-			p, err := o.principal(ctx, e, svc, org)
 			if err != nil {
 				return err
 			}
@@ -337,19 +347,11 @@ Example:
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			svc, _, p, closeDB, err := o.session(ctx, e, orgSlug)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			org, err := resolveOrg(ctx, svc, orgSlug)
-			if err != nil {
-				return err
-			}
-			p, err := o.principal(ctx, e, svc, org)
-			if err != nil {
-				return err
-			}
 			ts, err := svc.Tokens(ctx, p, true)
 			if err != nil {
 				return err
@@ -375,19 +377,11 @@ Example:
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			svc, _, p, closeDB, err := o.session(ctx, e, orgSlug)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			org, err := resolveOrg(ctx, svc, orgSlug)
-			if err != nil {
-				return err
-			}
-			p, err := o.principal(ctx, e, svc, org)
-			if err != nil {
-				return err
-			}
 			if err := svc.RevokeToken(ctx, p, args[0]); err != nil {
 				return err
 			}
@@ -496,19 +490,11 @@ func exportCmd(e *env, o *options) *cobra.Command {
 				return usagef("give -o FILE, or -o - for standard output")
 			}
 			ctx := cmd.Context()
-			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			svc, _, p, closeDB, err := o.session(ctx, e, orgSlug)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			org, err := resolveOrg(ctx, svc, orgSlug)
-			if err != nil {
-				return err
-			}
-			p, err := o.principal(ctx, e, svc, org)
-			if err != nil {
-				return err
-			}
 			var w io.Writer = e.stdout
 			var f *os.File
 			if out != "-" {
@@ -654,19 +640,11 @@ Example:
 				return err
 			}
 			ctx := cmd.Context()
-			svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
+			svc, _, p, closeDB, err := o.session(ctx, e, orgSlug)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			org, err := resolveOrg(ctx, svc, orgSlug)
-			if err != nil {
-				return err
-			}
-			p, err := o.principal(ctx, e, svc, org)
-			if err != nil {
-				return err
-			}
 			if tty {
 				fmt.Fprintf(e.stderr, "checking %d row(s)…\n", len(t.Rows))
 			}

@@ -170,10 +170,26 @@ var AssetSortFields = map[string]string{
 	"review_date": "COALESCE(a.review_date, '')", "created_at": "a.created_at", "updated_at": "a.updated_at",
 }
 
+// cursor is a keyset position in a list: the sort value of the last row seen
+// (text V or number N) and its id, as an opaque URL-safe string.
 type cursor struct {
 	V  string `json:"v"`
 	N  int64  `json:"n,omitempty"`
 	ID string `json:"id"`
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+		return c, bulwark.Invalid("cursor", "is not a cursor returned by this list")
+	}
+	return c, nil
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // Assets lists one page of orgID's assets and the cursor of the next page ("" when last).
@@ -223,10 +239,9 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 		dir, cmp = "DESC", "<"
 	}
 	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		var c cursor
-		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-			return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
 		}
 		var v any = c.V
 		switch field {
@@ -295,8 +310,7 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 		case "updated_at":
 			c.V = last.UpdatedAt.Format(sqliteTimeLayout)
 		}
-		b, _ := json.Marshal(c)
-		next = base64.RawURLEncoding.EncodeToString(b)
+		next = c.encode()
 	}
 	return out, next, nil
 }

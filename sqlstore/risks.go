@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -508,10 +507,9 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		dir, cmp = "DESC", "<"
 	}
 	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		var c cursor
-		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-			return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
 		}
 		var v any = c.V
 		switch field {
@@ -577,8 +575,7 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		case "updated_at":
 			c.V = last.UpdatedAt.Format(sqliteTimeLayout)
 		}
-		b, _ := json.Marshal(c)
-		next = base64.RawURLEncoding.EncodeToString(b)
+		next = c.encode()
 	}
 	return out, next, tx.loadRiskLinks(ctx, orgID, out)
 }
