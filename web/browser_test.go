@@ -60,7 +60,7 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 		// A query that starts while a form submission navigates can lose its
 		// execution context; the page is fine, so ask again.
 		for attempt := 0; attempt < 5; attempt++ {
-			if err = chromedp.Do(ctx, step); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			if err = chromedp.Do(ctx, step); err == nil || !transient(err) {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -174,6 +174,13 @@ func TestBrowserFirstRunInviteAndRoleChange(t *testing.T) {
 	})
 }
 
+// transient reports errors of a query that raced a page load: the node or the
+// execution context it looked at was replaced by the new page.
+func transient(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "Cannot find context") || strings.Contains(m, "Could not find node") || strings.Contains(m, "No node with given id")
+}
+
 // waitURL waits until the page's address contains part: the way to know that a
 // form submission's redirect has landed, rather than matching the old page.
 func waitURL(t *testing.T, ctx context.Context, part string) {
@@ -221,18 +228,22 @@ func TestBrowserAssetImport(t *testing.T) {
 			chromedp.Navigate(base+"/o/acme-ltd/import/assets"),
 			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}),
 			chromedp.Click(chromedp.CSS("#upload")),
-			chromedp.WaitVisible(chromedp.CSS("#mapping-form")),
 		)
+		waitURL(t, ctx, "/import/assets/")
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#mapping-form")))
 		// Column D is not recognised yet: map it to Owner and check again.
 		do(t, ctx,
 			chromedp.SetValue(chromedp.CSS("#map-3"), "Asset owner (email)=owner_id"),
 			chromedp.Click(chromedp.CSS("#recheck")),
-			chromedp.WaitVisible(chromedp.CSS("#summary")),
 		)
+		waitURL(t, ctx, "map=")
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#summary")))
 		if s := must(t, ctx, chromedp.Text(chromedp.CSS("#summary"))); !strings.Contains(s, "2 to create") {
 			t.Fatalf("preview summary: %q", s)
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		do(t, ctx, chromedp.Click(chromedp.CSS("#confirm")))
+		waitURL(t, ctx, "/confirm")
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".notice")))
 		if s := must(t, ctx, chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(s, "2 created") {
 			t.Fatalf("after confirm: %q", s)
 		}
