@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -164,32 +162,11 @@ type AssetFilter struct {
 	Limit           int
 }
 
-// AssetSortFields are the fields assets can be sorted by.
-var AssetSortFields = map[string]string{
-	"ref": "a.ref_number", "name": "a.name", "type": "a.type", "status": "a.status", "classification": "a.classification",
-	"review_date": "COALESCE(a.review_date, '')", "created_at": "a.created_at", "updated_at": "a.updated_at",
-}
-
-// cursor is a keyset position in a list: the sort value of the last row seen
-// (text V or number N) and its id, as an opaque URL-safe string.
-type cursor struct {
-	V  string `json:"v"`
-	N  int64  `json:"n,omitempty"`
-	ID string `json:"id"`
-}
-
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-		return c, bulwark.Invalid("cursor", "is not a cursor returned by this list")
-	}
-	return c, nil
-}
-
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
+// assetSortFields are the fields assets can be sorted by.
+var assetSortFields = map[string]sortField{
+	"ref": {"a.ref_number", 'n'}, "name": {"a.name", 's'}, "type": {"a.type", 's'}, "status": {"a.status", 's'},
+	"classification": {"a.classification", 's'}, "review_date": {"COALESCE(a.review_date, '')", 's'},
+	"created_at": {"a.created_at", 't'}, "updated_at": {"a.updated_at", 't'},
 }
 
 // Assets lists one page of orgID's assets and the cursor of the next page ("" when last).
@@ -226,47 +203,14 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 	} else if strings.TrimSpace(f.Q) != "" {
 		add("1 = 0") // nothing searchable in the query: no match rather than everything
 	}
-	field, desc := strings.TrimPrefix(f.Sort, "-"), strings.HasPrefix(f.Sort, "-")
-	if field == "" {
-		field = "ref"
+	k, err := newKeyset(f.Sort, f.Cursor, f.Limit, assetSortFields, "ref", "a.id")
+	if err != nil {
+		return nil, "", err
 	}
-	expr, ok := AssetSortFields[field]
-	if !ok {
-		return nil, "", bulwark.Invalid("sort", "must be one of ref, name, type, status, classification, review_date, created_at, updated_at, optionally with a leading -")
+	if k.cond != "" {
+		add(k.cond, k.args...)
 	}
-	dir, cmp := "ASC", ">"
-	if desc {
-		dir, cmp = "DESC", "<"
-	}
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		var v any = c.V
-		switch field {
-		case "ref":
-			if c.N < 0 || c.N > 1<<31-1 {
-				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
-			}
-			v = c.N
-		case "created_at", "updated_at":
-			t, err := parseCursorTime(c.V)
-			if err != nil {
-				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
-			}
-			v = t
-		}
-		add(fmt.Sprintf("(%s %s ? OR (%s = ? AND a.id %s ?))", expr, cmp, expr, cmp), v, v, c.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	q := `SELECT ` + assetColumns + ` FROM assets a` + where.String() + fmt.Sprintf(` ORDER BY %s %s, a.id %s LIMIT %d`, expr, dir, dir, limit+1)
+	q := `SELECT ` + assetColumns + ` FROM assets a` + where.String() + k.orderLimit("a.id")
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list assets: %w", err)
@@ -286,31 +230,11 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 		return nil, "", err
 	}
 	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		c := cursor{ID: last.ID}
-		switch field {
-		case "ref":
-			c.N = int64(nums[limit-1])
-		case "name":
-			c.V = last.Name
-		case "type":
-			c.V = last.Type
-		case "status":
-			c.V = last.Status
-		case "classification":
-			c.V = last.Classification
-		case "review_date":
-			if last.ReviewDate != nil {
-				c.V = *last.ReviewDate
-			}
-		case "created_at":
-			c.V = last.CreatedAt.Format(sqliteTimeLayout)
-		case "updated_at":
-			c.V = last.UpdatedAt.Format(sqliteTimeLayout)
-		}
-		next = c.encode()
+	if len(out) > k.limit {
+		out = out[:k.limit]
+		last := out[k.limit-1]
+		next = k.next(last.ID, map[string]any{"ref": nums[k.limit-1], "name": last.Name, "type": last.Type, "status": last.Status,
+			"classification": last.Classification, "review_date": last.ReviewDate, "created_at": last.CreatedAt, "updated_at": last.UpdatedAt}[k.field])
 	}
 	return out, next, nil
 }

@@ -367,5 +367,3 @@ func timePtr(t sql.NullTime) *time.Time {
 	u := t.Time.UTC()
 	return &u
 }
-
-func parseCursorTime(s string) (time.Time, error) { return time.Parse(sqliteTimeLayout, s) }

@@ -451,10 +451,10 @@ type RiskFilter struct {
 	Limit                                          int
 }
 
-// RiskSortFields are the fields risks can be sorted by.
-var RiskSortFields = map[string]string{
-	"ref": "r.ref_number", "title": "r.title", "status": "r.status", "review_date": "COALESCE(r.review_date, '')",
-	"inherent_score": "COALESCE(r.inherent_score, 0)", "residual_score": "COALESCE(r.residual_score, 0)", "updated_at": "r.updated_at",
+// riskSortFields are the fields risks can be sorted by; the expressions match the indexes.
+var riskSortFields = map[string]sortField{
+	"ref": {"r.ref_number", 'n'}, "title": {"r.title", 's'}, "status": {"r.status", 's'}, "review_date": {"COALESCE(r.review_date, '')", 's'},
+	"inherent_score": {"COALESCE(r.inherent_score, 0)", 'n'}, "residual_score": {"COALESCE(r.residual_score, 0)", 'n'}, "updated_at": {"r.updated_at", 't'},
 }
 
 // Risks lists one page of orgID's risks and the next cursor ("" on the last page).
@@ -494,47 +494,14 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		like := "%" + escapeLike(w) + "%"
 		add(`(LOWER(r.title) LIKE ? ESCAPE '\' OR LOWER(r.ref) LIKE ? ESCAPE '\' OR LOWER(r.threat) LIKE ? ESCAPE '\' OR LOWER(r.category) LIKE ? ESCAPE '\')`, like, like, like, like)
 	}
-	field, desc := strings.TrimPrefix(f.Sort, "-"), strings.HasPrefix(f.Sort, "-")
-	if field == "" {
-		field = "ref"
+	k, err := newKeyset(f.Sort, f.Cursor, f.Limit, riskSortFields, "ref", "r.id")
+	if err != nil {
+		return nil, "", err
 	}
-	expr, ok := RiskSortFields[field]
-	if !ok {
-		return nil, "", bulwark.Invalid("sort", "must be one of ref, title, status, review_date, inherent_score, residual_score, updated_at, optionally with a leading -")
+	if k.cond != "" {
+		add(k.cond, k.args...)
 	}
-	dir, cmp := "ASC", ">"
-	if desc {
-		dir, cmp = "DESC", "<"
-	}
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		var v any = c.V
-		switch field {
-		case "ref", "inherent_score", "residual_score":
-			if c.N < 0 || c.N > 1<<31-1 {
-				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
-			}
-			v = c.N
-		case "updated_at":
-			t, err := parseCursorTime(c.V)
-			if err != nil {
-				return nil, "", bulwark.Invalid("cursor", "is not a cursor returned by this list")
-			}
-			v = t
-		}
-		add(fmt.Sprintf("(%s %s ? OR (%s = ? AND r.id %s ?))", expr, cmp, expr, cmp), v, v, c.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	rows, err := tx.query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+fmt.Sprintf(` ORDER BY %s %s, r.id %s LIMIT %d`, expr, dir, dir, limit+1), args...)
+	rows, err := tx.query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+k.orderLimit("r.id"), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list risks: %w", err)
 	}
@@ -553,29 +520,11 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		return nil, "", err
 	}
 	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		c := cursor{ID: last.ID}
-		switch field {
-		case "ref":
-			c.N = int64(nums[limit-1])
-		case "inherent_score":
-			c.N = int64(deref(last.InherentScore))
-		case "residual_score":
-			c.N = int64(deref(last.ResidualScore))
-		case "title":
-			c.V = last.Title
-		case "status":
-			c.V = last.Status
-		case "review_date":
-			if last.ReviewDate != nil {
-				c.V = *last.ReviewDate
-			}
-		case "updated_at":
-			c.V = last.UpdatedAt.Format(sqliteTimeLayout)
-		}
-		next = c.encode()
+	if len(out) > k.limit {
+		out = out[:k.limit]
+		last := out[k.limit-1]
+		next = k.next(last.ID, map[string]any{"ref": nums[k.limit-1], "title": last.Title, "status": last.Status, "review_date": last.ReviewDate,
+			"inherent_score": deref(last.InherentScore), "residual_score": deref(last.ResidualScore), "updated_at": last.UpdatedAt}[k.field])
 	}
 	return out, next, tx.loadRiskLinks(ctx, orgID, out)
 }
