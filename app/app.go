@@ -120,3 +120,26 @@ func HashSecret(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// set copies v onto *dst when given and different, recording the change of field.
+func set[T comparable](ch bulwark.Changes, field string, dst *T, v *T) {
+	if v != nil && *v != *dst {
+		ch[field] = bulwark.Change{Before: *dst, After: *v}
+		*dst = *v
+	}
+}
+
+// setOpt is set for an optional value, where a given nil clears it.
+func setOpt[T comparable](ch bulwark.Changes, field string, dst **T, v **T) {
+	if v != nil && !eqPtr(*dst, *v) {
+		ch[field] = bulwark.Change{Before: *dst, After: *v}
+		*dst = *v
+	}
+}
+
+func eqPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}

@@ -30,55 +30,34 @@ type AssetInput struct {
 // apply copies the given fields onto a and returns what changed.
 func (in AssetInput) apply(a *bulwark.Asset) bulwark.Changes {
 	ch := bulwark.Changes{}
-	str := func(field string, dst *string, v *string) {
-		if v != nil && *v != *dst {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
-	sptr := func(field string, dst **string, v **string) {
-		if v != nil && !eqPtr(*dst, *v) {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
-	iptr := func(field string, dst **int, v **int) {
-		if v != nil && !eqPtr(*dst, *v) {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
-		str("name", &a.Name, &n)
+		set(ch, "name", &a.Name, &n)
 	}
 	if in.Type != nil {
 		t := strings.ToLower(strings.TrimSpace(*in.Type))
-		str("type", &a.Type, &t)
+		set(ch, "type", &a.Type, &t)
 	}
-	str("description", &a.Description, in.Description)
-	sptr("owner_id", &a.OwnerID, in.OwnerID)
-	sptr("custodian_id", &a.CustodianID, in.CustodianID)
+	set(ch, "description", &a.Description, in.Description)
+	setOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
+	setOpt(ch, "custodian_id", &a.CustodianID, in.CustodianID)
 	if in.Location != nil {
 		l := strings.TrimSpace(*in.Location)
-		str("location", &a.Location, &l)
+		set(ch, "location", &a.Location, &l)
 	}
 	if in.Classification != nil {
 		c := strings.TrimSpace(*in.Classification)
-		str("classification", &a.Classification, &c)
+		set(ch, "classification", &a.Classification, &c)
 	}
-	iptr("confidentiality", &a.Confidentiality, in.Confidentiality)
-	iptr("integrity", &a.Integrity, in.Integrity)
-	iptr("availability", &a.Availability, in.Availability)
-	if in.PersonalData != nil && *in.PersonalData != a.PersonalData {
-		ch["personal_data"] = bulwark.Change{Before: a.PersonalData, After: *in.PersonalData}
-		a.PersonalData = *in.PersonalData
-	}
+	setOpt(ch, "confidentiality", &a.Confidentiality, in.Confidentiality)
+	setOpt(ch, "integrity", &a.Integrity, in.Integrity)
+	setOpt(ch, "availability", &a.Availability, in.Availability)
+	set(ch, "personal_data", &a.PersonalData, in.PersonalData)
 	if in.Status != nil {
 		st := strings.ToLower(strings.TrimSpace(*in.Status))
-		str("status", &a.Status, &st)
+		set(ch, "status", &a.Status, &st)
 	}
-	sptr("review_date", &a.ReviewDate, in.ReviewDate)
+	setOpt(ch, "review_date", &a.ReviewDate, in.ReviewDate)
 	if in.Tags != nil {
 		tags := bulwark.NormalizeTags(*in.Tags)
 		if strings.Join(tags, "|") != strings.Join(a.Tags, "|") {

@@ -62,35 +62,16 @@ func checkMember(ctx context.Context, tx *sqlstore.Tx, orgID, field string, memb
 
 func (in ControlInput) apply(c *bulwark.Control) bulwark.Changes {
 	ch := bulwark.Changes{}
-	str := func(field string, dst *string, v *string) {
-		if v != nil && *v != *dst {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
-	ptr := func(field string, dst **string, v **string) {
-		if v != nil && !eqPtr(*dst, *v) {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
 	if in.Title != nil {
 		t := strings.TrimSpace(*in.Title)
-		str("title", &c.Title, &t)
+		set(ch, "title", &c.Title, &t)
 	}
-	str("description", &c.Description, in.Description)
-	ptr("owner_id", &c.OwnerID, in.OwnerID)
-	str("status", &c.Status, in.Status)
-	str("implementation_description", &c.Implementation, in.Implementation)
-	ptr("review_date", &c.ReviewDate, in.ReviewDate)
+	set(ch, "description", &c.Description, in.Description)
+	setOpt(ch, "owner_id", &c.OwnerID, in.OwnerID)
+	set(ch, "status", &c.Status, in.Status)
+	set(ch, "implementation_description", &c.Implementation, in.Implementation)
+	setOpt(ch, "review_date", &c.ReviewDate, in.ReviewDate)
 	return ch
-}
-
-func eqPtr[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
 }
 
 // CreateControl adds a custom control (ref C-001 …).

@@ -108,57 +108,33 @@ func (in RiskInput) touchesScores() bool {
 
 func (in RiskInput) apply(r *bulwark.Risk) bulwark.Changes {
 	ch := bulwark.Changes{}
-	str := func(field string, dst *string, v *string) {
-		if v != nil && *v != *dst {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
-	sptr := func(field string, dst **string, v **string) {
-		if v != nil && !eqPtr(*dst, *v) {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
-	iptr := func(field string, dst **int, v **int) {
-		if v != nil && !eqPtr(*dst, *v) {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
-	flag := func(field string, dst *bool, v *bool) {
-		if v != nil && *v != *dst {
-			ch[field] = bulwark.Change{Before: *dst, After: *v}
-			*dst = *v
-		}
-	}
 	list := func(field string, dst *[]string, v *[]string) {
 		if v != nil && !sameSet(*dst, *v) {
 			ch[field] = bulwark.Change{Before: *dst, After: *v}
 			*dst = append([]string{}, *v...)
 		}
 	}
-	str("title", &r.Title, in.Title)
-	str("description", &r.Description, in.Description)
-	str("category", &r.Category, in.Category)
-	str("threat", &r.Threat, in.Threat)
-	str("vulnerability", &r.Vulnerability, in.Vulnerability)
-	sptr("threat_id", &r.ThreatID, in.ThreatID)
-	sptr("vulnerability_id", &r.VulnerabilityID, in.VulnerabilityID)
-	sptr("owner_id", &r.OwnerID, in.OwnerID)
-	sptr("treatment", &r.Treatment, in.Treatment)
-	sptr("target_date", &r.TargetDate, in.TargetDate)
-	sptr("review_date", &r.ReviewDate, in.ReviewDate)
+	set(ch, "title", &r.Title, in.Title)
+	set(ch, "description", &r.Description, in.Description)
+	set(ch, "category", &r.Category, in.Category)
+	set(ch, "threat", &r.Threat, in.Threat)
+	set(ch, "vulnerability", &r.Vulnerability, in.Vulnerability)
+	setOpt(ch, "threat_id", &r.ThreatID, in.ThreatID)
+	setOpt(ch, "vulnerability_id", &r.VulnerabilityID, in.VulnerabilityID)
+	setOpt(ch, "owner_id", &r.OwnerID, in.OwnerID)
+	setOpt(ch, "treatment", &r.Treatment, in.Treatment)
+	setOpt(ch, "target_date", &r.TargetDate, in.TargetDate)
+	setOpt(ch, "review_date", &r.ReviewDate, in.ReviewDate)
 	list("asset_ids", &r.AssetIDs, in.AssetIDs)
 	list("control_ids", &r.ControlIDs, in.ControlIDs)
-	flag("affects_confidentiality", &r.AffectsConfidentiality, in.AffectsConfidentiality)
-	flag("affects_integrity", &r.AffectsIntegrity, in.AffectsIntegrity)
-	flag("affects_availability", &r.AffectsAvailability, in.AffectsAvailability)
-	iptr("inherent_likelihood", &r.InherentLikelihood, in.InherentLikelihood)
-	iptr("inherent_impact", &r.InherentImpact, in.InherentImpact)
-	iptr("residual_likelihood", &r.ResidualLikelihood, in.ResidualLikelihood)
-	iptr("residual_impact", &r.ResidualImpact, in.ResidualImpact)
-	str("status", &r.Status, in.Status)
+	set(ch, "affects_confidentiality", &r.AffectsConfidentiality, in.AffectsConfidentiality)
+	set(ch, "affects_integrity", &r.AffectsIntegrity, in.AffectsIntegrity)
+	set(ch, "affects_availability", &r.AffectsAvailability, in.AffectsAvailability)
+	setOpt(ch, "inherent_likelihood", &r.InherentLikelihood, in.InherentLikelihood)
+	setOpt(ch, "inherent_impact", &r.InherentImpact, in.InherentImpact)
+	setOpt(ch, "residual_likelihood", &r.ResidualLikelihood, in.ResidualLikelihood)
+	setOpt(ch, "residual_impact", &r.ResidualImpact, in.ResidualImpact)
+	set(ch, "status", &r.Status, in.Status)
 	return ch
 }
 
@@ -611,22 +587,10 @@ func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, 
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "Only the risk's owner, the action's owner or a manager can change this action.")
 		}
 		ch := bulwark.Changes{}
-		if in.Title != nil && *in.Title != a.Title {
-			ch["title"] = bulwark.Change{Before: a.Title, After: *in.Title}
-			a.Title = *in.Title
-		}
-		if in.OwnerID != nil && !eqPtr(a.OwnerID, *in.OwnerID) {
-			ch["owner_id"] = bulwark.Change{Before: a.OwnerID, After: *in.OwnerID}
-			a.OwnerID = *in.OwnerID
-		}
-		if in.DueDate != nil && !eqPtr(a.DueDate, *in.DueDate) {
-			ch["due_date"] = bulwark.Change{Before: a.DueDate, After: *in.DueDate}
-			a.DueDate = *in.DueDate
-		}
-		if in.Status != nil && *in.Status != a.Status {
-			ch["status"] = bulwark.Change{Before: a.Status, After: *in.Status}
-			a.Status = *in.Status
-		}
+		set(ch, "title", &a.Title, in.Title)
+		setOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
+		setOpt(ch, "due_date", &a.DueDate, in.DueDate)
+		set(ch, "status", &a.Status, in.Status)
 		if err := a.Validate(); err != nil {
 			return err
 		}
