@@ -361,21 +361,11 @@ func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format
 	if err := require(p, bulwark.PermISMSRead); err != nil {
 		return err
 	}
-	var tw tabular.Writer
-	switch format {
-	case "csv":
-		tw = tabular.NewCSVWriter(w)
-	case "xlsx":
-		tw = tabular.NewXLSXWriter(w, "Assets")
-	default:
-		return bulwark.Invalid("format", "must be csv or xlsx")
-	}
-	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "asset.export", "asset", "", "", bulwark.Changes{"format": bulwark.Added(format)})
-	}); err != nil {
+	tw, err := s.beginExport(ctx, p, format, w, "Assets", "asset")
+	if err != nil {
 		return err
 	}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		ppl, err := loadPeople(ctx, tx, p.Org.ID)
 		if err != nil {
 			return err
@@ -392,6 +382,24 @@ func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format
 		return err
 	}
 	return tw.Close()
+}
+
+// beginExport checks the format, audits the export of a register (entity) and
+// returns the writer: CSV, or XLSX with one sheet.
+func (s *Service) beginExport(ctx context.Context, p *bulwark.Principal, format string, w io.Writer, sheet, entity string) (tabular.Writer, error) {
+	var tw tabular.Writer
+	switch format {
+	case "csv":
+		tw = tabular.NewCSVWriter(w)
+	case "xlsx":
+		tw = tabular.NewXLSXWriter(w, sheet)
+	default:
+		return nil, bulwark.Invalid("format", "must be csv or xlsx")
+	}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		return audit(ctx, tx, p.Org.ID, MetaOf(p), entity+".export", entity, "", "", bulwark.Changes{"format": bulwark.Added(format)})
+	})
+	return tw, err
 }
 
 // SaveUpload keeps an uploaded spreadsheet for the preview/confirm steps.

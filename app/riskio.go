@@ -385,21 +385,11 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 	if err := require(p, bulwark.PermISMSRead); err != nil {
 		return err
 	}
-	var tw tabular.Writer
-	switch format {
-	case "csv":
-		tw = tabular.NewCSVWriter(w)
-	case "xlsx":
-		tw = tabular.NewXLSXWriter(w, "Risks")
-	default:
-		return bulwark.Invalid("format", "must be csv or xlsx")
-	}
-	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk.export", "risk", "", "", bulwark.Changes{"format": bulwark.Added(format)})
-	}); err != nil {
+	tw, err := s.beginExport(ctx, p, format, w, "Risks", "risk")
+	if err != nil {
 		return err
 	}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		ppl, err := loadPeople(ctx, tx, p.Org.ID)
 		if err != nil {
 			return err
