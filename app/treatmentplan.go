@@ -49,6 +49,10 @@ func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]Pl
 		if err != nil {
 			return err
 		}
+		latest, err := tx.LatestSignOffs(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
 		byRisk := map[string][]*bulwark.Action{}
 		for _, a := range actions {
 			byRisk[a.RiskID] = append(byRisk[a.RiskID], a)
@@ -70,15 +74,8 @@ func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]Pl
 				for _, c := range r.ControlIDs {
 					it.Controls = append(it.Controls, controlRef[c])
 				}
-				signs, err := tx.SignOffs(ctx, p.Org.ID, r.ID)
-				if err != nil {
-					return err
-				}
-				for i := range signs {
-					if signs[i].VoidedAt == nil {
-						it.LastSignOff, it.SignerName = &signs[i], names[signs[i].SignerID]
-						break
-					}
+				if so, ok := latest[r.ID]; ok {
+					it.LastSignOff, it.SignerName = &so, names[so.SignerID]
 				}
 				out = append(out, it)
 			}

@@ -932,3 +932,27 @@ func (tx *Tx) SaveLibraryItem(ctx context.Context, orgID string, it *LibraryItem
 	}
 	return nil
 }
+
+// LatestSignOffs returns the newest unvoided sign-off of each of orgID's risks in
+// one query (the treatment plan shows one per risk).
+func (tx *Tx) LatestSignOffs(ctx context.Context, orgID string) (map[string]bulwark.SignOff, error) {
+	rows, err := tx.query(ctx, `SELECT id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at FROM risk_signoffs
+		WHERE org_id = ? AND voided_at IS NULL ORDER BY at DESC, id DESC`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("sign-offs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bulwark.SignOff{}
+	for rows.Next() {
+		var s bulwark.SignOff
+		var level sql.NullString
+		if err := rows.Scan(&s.ID, &s.RiskID, &s.SignerID, &s.AsOwner, &s.AsApprover, &s.Comment, &level, &s.At); err != nil {
+			return nil, err
+		}
+		if _, seen := out[s.RiskID]; !seen {
+			s.Residual, s.At = strPtr(level), s.At.UTC()
+			out[s.RiskID] = s
+		}
+	}
+	return out, rows.Err()
+}
