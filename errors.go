@@ -75,6 +75,15 @@ func ErrorMessage(err error) string {
 	return "Internal error."
 }
 
+// FieldErrors returns the field errors of the first *Error in err's chain, or nil.
+func FieldErrors(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
 // Validation collects field errors and returns them as one EINVALID error.
 type Validation struct{ fields []FieldError }
 

@@ -130,17 +130,22 @@ type SignOff struct {
 
 // CanAccept says whether r may become accepted with the current (unvoided)
 // sign-offs: always the risk owner's, and, when the residual level is above the
-// acceptance criteria, also an owner's or admin's (one person may be both).
-func CanAccept(r *Risk, m *Methodology, signOffs []SignOff) error {
+// acceptance criteria, also an owner's or admin's. With segregation of duties
+// (A.5.3) that approval must come from someone other than the risk owner;
+// without it, one person may be both.
+func CanAccept(r *Risk, m *Methodology, signOffs []SignOff, segregated bool) error {
 	owner, approver := false, false
 	for _, s := range signOffs {
 		if s.VoidedAt != nil {
 			continue
 		}
-		if s.AsOwner && r.OwnerID != nil && s.SignerID == *r.OwnerID {
+		isOwner := r.OwnerID != nil && s.SignerID == *r.OwnerID
+		if s.AsOwner && isOwner {
 			owner = true
 		}
-		approver = approver || s.AsApprover
+		if s.AsApprover && (!segregated || !isOwner) {
+			approver = true
+		}
 	}
 	if r.OwnerID == nil {
 		return Invalid("status", "a risk needs an owner before it can be accepted")
@@ -156,7 +161,11 @@ func CanAccept(r *Risk, m *Methodology, signOffs []SignOff) error {
 		return Invalid("status", "needs a likelihood and an impact before it can be accepted")
 	}
 	if !m.Acceptable(*level) && !approver {
-		return Invalid("status", "the residual level "+*level+" is above the acceptance criteria ("+m.AcceptableUpTo+"): an owner or admin of the organisation must sign off too")
+		who := "an owner or admin of the organisation"
+		if segregated {
+			who = "an owner or admin of the organisation other than the risk owner (segregation of duties)"
+		}
+		return Invalid("status", "the residual level "+*level+" is above the acceptance criteria ("+m.AcceptableUpTo+"): "+who+" must sign off too")
 	}
 	return nil
 }

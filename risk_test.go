@@ -113,21 +113,24 @@ func TestCanAccept(t *testing.T) {
 	bossSign := bulwark.SignOff{SignerID: boss, AsApprover: true}
 	both := bulwark.SignOff{SignerID: owner, AsOwner: true, AsApprover: true}
 	tests := []struct {
-		name string
-		r    bulwark.Risk
-		s    []bulwark.SignOff
-		ok   bool
+		name       string
+		r          bulwark.Risk
+		s          []bulwark.SignOff
+		segregated bool
+		ok         bool
 	}{
-		{"within criteria, owner signed", medium, []bulwark.SignOff{ownerSign}, true},
-		{"within criteria, nobody signed", medium, nil, false},
-		{"within criteria, only an admin signed", medium, []bulwark.SignOff{bossSign}, false},
-		{"above criteria, owner only", high, []bulwark.SignOff{ownerSign}, false},
-		{"above criteria, owner and admin", high, []bulwark.SignOff{ownerSign, bossSign}, true},
-		{"above criteria, one person who is both", high, []bulwark.SignOff{both}, true},
-		{"voided sign-off", medium, []bulwark.SignOff{{SignerID: owner, AsOwner: true, VoidedAt: timeNow()}}, false},
+		{"within criteria, owner signed", medium, []bulwark.SignOff{ownerSign}, true, true},
+		{"within criteria, nobody signed", medium, nil, true, false},
+		{"within criteria, only an admin signed", medium, []bulwark.SignOff{bossSign}, true, false},
+		{"above criteria, owner only", high, []bulwark.SignOff{ownerSign}, true, false},
+		{"above criteria, owner and admin", high, []bulwark.SignOff{ownerSign, bossSign}, true, true},
+		{"above criteria, one person who is both, segregation off", high, []bulwark.SignOff{both}, false, true},
+		{"above criteria, one person who is both, segregation on", high, []bulwark.SignOff{both}, true, false},
+		{"above criteria, owner who is admin and another admin, segregation on", high, []bulwark.SignOff{both, bossSign}, true, true},
+		{"voided sign-off", medium, []bulwark.SignOff{{SignerID: owner, AsOwner: true, VoidedAt: timeNow()}}, true, false},
 	}
 	for _, tt := range tests {
-		if err := bulwark.CanAccept(&tt.r, &m, tt.s); (err == nil) != tt.ok {
+		if err := bulwark.CanAccept(&tt.r, &m, tt.s, tt.segregated); (err == nil) != tt.ok {
 			t.Errorf("%s: %v", tt.name, err)
 		}
 	}

@@ -91,7 +91,7 @@ func DefaultRolePermissions() RolePermissions {
 	return RolePermissions{
 		RoleOwner:       set(append(all, PermOrgSettings, PermMembersManage, PermApprove, PermRiskSignOffAny, PermRiskSignOffOwn)...),
 		RoleAdmin:       set(append(all, PermMembersManage, PermApprove, PermRiskSignOffAny, PermRiskSignOffOwn)...),
-		RoleManager:     set(all...),
+		RoleManager:     set(append(all, PermRiskSignOffOwn)...),
 		RoleContributor: set(PermSelfService, PermISMSRead, PermISMSCreateOwn, PermISMSEditOwn, PermRiskSignOffOwn),
 		RoleAuditor:     set(PermSelfService, PermISMSRead, PermAuditLogRead),
 		RoleEmployee:    set(PermSelfService),

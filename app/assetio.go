@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -280,7 +281,11 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 			}
 			a.Classification = matchClassification(scheme, a.Classification)
 			if err := a.Validate(scheme); err != nil {
-				for _, f := range err.(*bulwark.Error).Fields {
+				var verr *bulwark.Error
+				if !errors.As(err, &verr) {
+					return fmt.Errorf("validate row %d: %w", row.Number, err)
+				}
+				for _, f := range verr.Fields {
 					if !hasField(rowErrs, f.Field) {
 						rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
 					}

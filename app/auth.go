@@ -132,9 +132,13 @@ func auditEachOrg(ctx context.Context, tx *sqlstore.Tx, userID string, m Meta, a
 	return nil
 }
 
+// truncate keeps at most n runes of s, so a multi-byte character is never cut.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
 	}
 	return s
 }

@@ -283,17 +283,15 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 					return err
 				}
 				if err := r.Derive(m); err == nil {
-					if err := bulwark.CanAccept(r, m, signs); err != nil {
+					if err := bulwark.CanAccept(r, m, signs, p.Org.Settings.SegregationOfDuties); err != nil {
 						rowErrs = append(rowErrs, RowError{row.Number, "status", bulwark.ErrorMessage(err) + ": " + fieldsMessage(err)})
 					}
 				}
 			}
 			for _, e := range []error{r.Validate(), r.Derive(m)} {
-				if be, ok := e.(*bulwark.Error); ok {
-					for _, f := range be.Fields {
-						if !hasField(rowErrs, f.Field) {
-							rowErrs = append(rowErrs, RowError{row.Number, f.Field, f.Field + " " + f.Message})
-						}
+				for _, f := range bulwark.FieldErrors(e) {
+					if !hasField(rowErrs, f.Field) {
+						rowErrs = append(rowErrs, RowError{row.Number, f.Field, f.Field + " " + f.Message})
 					}
 				}
 			}
@@ -373,8 +371,8 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 }
 
 func fieldsMessage(err error) string {
-	if be, ok := err.(*bulwark.Error); ok && len(be.Fields) > 0 {
-		return be.Fields[0].Message
+	if fs := bulwark.FieldErrors(err); len(fs) > 0 {
+		return fs[0].Message
 	}
 	return ""
 }

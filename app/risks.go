@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -234,8 +235,8 @@ func (s *Service) checkRisk(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Pri
 		if err == nil {
 			continue
 		}
-		be, ok := err.(*bulwark.Error)
-		if !ok || be.Code != bulwark.EINVALID {
+		var be *bulwark.Error
+		if !errors.As(err, &be) || be.Code != bulwark.EINVALID {
 			return err
 		}
 		for _, f := range be.Fields {
@@ -364,7 +365,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 			if err != nil {
 				return err
 			}
-			if err := bulwark.CanAccept(r, m, signs); err != nil {
+			if err := bulwark.CanAccept(r, m, signs, p.Org.Settings.SegregationOfDuties); err != nil {
 				return err
 			}
 		}
@@ -643,7 +644,7 @@ func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, er
 				t.OpenActions = append(t.OpenActions, a)
 			}
 		}
-		if p.Can(bulwark.PermRiskSignOffOwn) { // CONTRACT: managers do not sign off
+		if p.Can(bulwark.PermRiskSignOffOwn) {
 			if t.PendingSignOffs, err = tx.PendingSignOffs(ctx, p.Org.ID, p.MemberID); err != nil {
 				return err
 			}

@@ -193,6 +193,10 @@ func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, or
 	if err != nil {
 		return err
 	}
+	cfo, err := principalOf(People[1].Email) // the admin
+	if err != nil {
+		return err
+	}
 	byMember := map[string]string{}
 	for email, id := range members {
 		byMember[id] = email
@@ -241,14 +245,18 @@ func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, or
 			if err != nil {
 				return err
 			}
-			if !op.Can(bulwark.PermRiskSignOffOwn) { // managers do not sign off (CONTRACT's role table)
+			if !op.Can(bulwark.PermRiskSignOffOwn) {
 				continue
 			}
 			if _, err := svc.SignOff(ctx, op, r.ID, "Treatment plan approved; residual risk accepted."); err != nil {
 				return err
 			}
 			if r.ResidualLevel != nil && (*r.ResidualLevel == "High" || *r.ResidualLevel == "Critical") {
-				if _, err := svc.SignOff(ctx, ceo, r.ID, "Accepted by management above the criteria for this year."); err != nil {
+				approver := ceo
+				if op.MemberID == ceo.MemberID { // segregation of duties: someone else approves the CEO's own risk
+					approver = cfo
+				}
+				if _, err := svc.SignOff(ctx, approver, r.ID, "Accepted by management above the criteria for this year."); err != nil {
 					return err
 				}
 			}

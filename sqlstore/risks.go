@@ -84,8 +84,12 @@ func (tx *Tx) Library(ctx context.Context, orgID, kind string) ([]LibraryItem, e
 		if err := rows.Scan(&it.ID, &it.Kind, &it.Ref, &it.Name, &it.Category, &it.Description, &controls, &affects); err != nil {
 			return nil, err
 		}
-		_ = json.Unmarshal([]byte(controls), &it.Controls)
-		_ = json.Unmarshal([]byte(affects), &it.Affects)
+		if err := json.Unmarshal([]byte(controls), &it.Controls); err != nil {
+			return nil, fmt.Errorf("library entry %s: controls: %w", it.Ref, err)
+		}
+		if err := json.Unmarshal([]byte(affects), &it.Affects); err != nil {
+			return nil, fmt.Errorf("library entry %s: affects: %w", it.Ref, err)
+		}
 		out = append(out, it)
 	}
 	return out, rows.Err()

@@ -16,6 +16,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user":         map[string]string{"id": p.User.ID, "email": p.User.Email, "name": p.User.Name},
+		"member":       map[string]string{"id": p.MemberID},
 		"organisation": map[string]string{"id": p.Org.ID, "slug": p.Org.Slug, "name": p.Org.Name},
 		"role":         p.Role,
 	})

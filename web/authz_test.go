@@ -28,7 +28,7 @@ var contractRoles = map[bulwark.Permission][]bulwark.Role{
 	bulwark.PermISMSEditOwn:    {"owner", "admin", "manager", "contributor"},
 	bulwark.PermApprove:        {"owner", "admin"},
 	bulwark.PermRiskSignOffAny: {"owner", "admin"},
-	bulwark.PermRiskSignOffOwn: {"owner", "admin", "contributor"},
+	bulwark.PermRiskSignOffOwn: {"owner", "admin", "manager", "contributor"},
 	bulwark.PermAuditLogRead:   {"owner", "admin", "manager", "auditor"},
 }
 

@@ -186,7 +186,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	pg.Sections = Sections
 	if pg.User != nil && pg.Orgs == nil {
-		pg.Orgs, _ = s.svc.Memberships(r.Context(), pg.User.ID)
+		var err error
+		if pg.Orgs, err = s.svc.Memberships(r.Context(), pg.User.ID); err != nil {
+			// The organisation switcher is a convenience: the page still renders without it.
+			s.log.Warn("read memberships for the switcher", "err", err, "request_id", requestID(r))
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {

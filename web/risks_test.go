@@ -91,12 +91,31 @@ func TestRiskRegisterAPI(t *testing.T) {
 		if len(reviews.Items) != 2 || reviews.Items[0]["reason"] != "new exploit kit seen" {
 			t.Errorf("timeline: %+v", reviews.Items)
 		}
-		// A person who is both the risk owner and an admin signs once for both.
+		// A manager signs off a risk they own (CONTRACT, 2026-12-01).
+		f.do("PATCH", "/api/v1/risks/"+other.ID, req{token: mgr, json: fmt.Sprintf(`{"owner_id":%q}`, f.accounts[bulwark.RoleManager].MemberID)})
+		if res := f.do("POST", "/api/v1/risks/"+other.ID+"/sign-offs", req{token: mgr, json: `{}`}); res.StatusCode != 201 || !strings.Contains(res.body, `"as_risk_owner":true`) {
+			t.Errorf("manager signs off own risk: %d %s", res.StatusCode, res.body)
+		}
+		// With segregation of duties on (the default), a risk owner who is also an
+		// admin cannot be the approval above the criteria as well.
 		mine := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: admin, json: fmt.Sprintf(`{"title":"Admin's own","owner_id":%q,"inherent_likelihood":5,"inherent_impact":5}`, f.accounts[bulwark.RoleAdmin].MemberID)}))
 		f.do("POST", "/api/v1/risks/"+mine.ID+"/sign-offs", req{token: admin, json: `{}`})
-		if res := f.do("PATCH", "/api/v1/risks/"+mine.ID, req{token: admin, json: `{"status":"accepted"}`}); res.StatusCode != 200 {
-			t.Errorf("one person as both: %d %s", res.StatusCode, res.body)
+		if res := f.do("PATCH", "/api/v1/risks/"+mine.ID, req{token: admin, json: `{"status":"accepted"}`}); res.StatusCode != 422 || !strings.Contains(res.body, "segregation of duties") {
+			t.Errorf("one person as both, segregation on: %d %s", res.StatusCode, res.body)
 		}
+		f.do("POST", "/api/v1/risks/"+mine.ID+"/sign-offs", req{token: owner, json: `{}`})
+		if res := f.do("PATCH", "/api/v1/risks/"+mine.ID, req{token: admin, json: `{"status":"accepted"}`}); res.StatusCode != 200 {
+			t.Errorf("risk owner and another approver: %d %s", res.StatusCode, res.body)
+		}
+		// Without segregation of duties, one person may sign for both.
+		f.do("PATCH", "/api/v1/organisation", req{token: owner, json: `{"segregation_of_duties":false}`})
+		solo := decode[bulwark.Risk](t, f.do("POST", "/api/v1/risks", req{token: admin, json: fmt.Sprintf(`{"title":"Admin's other","owner_id":%q,"inherent_likelihood":5,"inherent_impact":5}`, f.accounts[bulwark.RoleAdmin].MemberID)}))
+		f.do("POST", "/api/v1/risks/"+solo.ID+"/sign-offs", req{token: admin, json: `{}`})
+		if res := f.do("PATCH", "/api/v1/risks/"+solo.ID, req{token: admin, json: `{"status":"accepted"}`}); res.StatusCode != 200 {
+			t.Errorf("one person as both, segregation off: %d %s", res.StatusCode, res.body)
+		}
+		f.do("PATCH", "/api/v1/organisation", req{token: owner, json: `{"segregation_of_duties":true}`})
+		f.do("DELETE", "/api/v1/risks/"+solo.ID, req{token: admin}) // out of the heat map below
 
 		// A new methodology version: 3×3. Its author cannot approve it (segregation of duties).
 		body := `{"likelihood":[{"value":1,"label":"Low"},{"value":2,"label":"Medium"},{"value":3,"label":"High"}],

@@ -214,13 +214,13 @@ func (s *Server) authorize(rt Route) http.Handler {
 				ctx = context.WithValue(ctx, userKey, u)
 			}
 		case rt.API():
-			token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			token, ok := bearerToken(r)
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark"`)
 				s.problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
 				return
 			}
-			p, err := s.svc.TokenPrincipal(ctx, strings.TrimSpace(token), m)
+			p, err := s.svc.TokenPrincipal(ctx, token, m)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark", error="invalid_token"`)
 				s.problem(w, r, err)
@@ -266,17 +266,28 @@ func (s *Server) authorize(rt Route) http.Handler {
 	})
 }
 
+// bearerToken returns the credentials of an "Authorization: Bearer" header. The
+// scheme name is case-insensitive (RFC 9110, section 11.1).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
 // notFound answers unknown paths; only to someone signed in, so that anonymous
 // callers learn nothing about which paths exist (401 or the sign-in page instead).
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if isAPI(r) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := bearerToken(r)
 		if !ok {
 			s.problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
 			return
 		}
-		if _, err := s.svc.TokenPrincipal(ctx, strings.TrimSpace(token), app.Meta{}); err != nil {
+		if _, err := s.svc.TokenPrincipal(ctx, token, app.Meta{}); err != nil {
 			s.problem(w, r, err)
 			return
 		}

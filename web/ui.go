@@ -363,12 +363,7 @@ func (s *Server) memberAction(w http.ResponseWriter, r *http.Request, done strin
 	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/members?done="+done, http.StatusSeeOther)
 }
 
-func fieldsOf(err error) []bulwark.FieldError {
-	if e, ok := err.(*bulwark.Error); ok {
-		return e.Fields
-	}
-	return nil
-}
+func fieldsOf(err error) []bulwark.FieldError { return bulwark.FieldErrors(err) }
 
 func (s *Server) memberRole(w http.ResponseWriter, r *http.Request) {
 	s.memberAction(w, r, "role", func(p *bulwark.Principal) error {

@@ -237,7 +237,11 @@ func (s *Server) controlSubmit(w http.ResponseWriter, r *http.Request) {
 
 // controlPageFor prepares the control page's data for re-display with an error.
 func (s *Server) controlPageFor(r *http.Request, c *bulwark.Control) *page {
-	members, _, _ := s.directory(r)
+	members, _, err := s.directory(r)
+	if err != nil {
+		// The owner pick-list is empty then; the error being re-displayed matters more.
+		s.log.Warn("read the member directory", "err", err, "request_id", requestID(r))
+	}
 	p := principalFrom(r)
 	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
 	return &page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": bulwark.ControlStatuses, "CanEdit": canEdit}}

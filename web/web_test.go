@@ -445,3 +445,33 @@ func TestSignInRedirectStaysOnSite(t *testing.T) {
 		}
 	})
 }
+
+func TestMeAndBearerScheme(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		acc := f.accounts[bulwark.RoleContributor]
+		for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+			res := f.do("GET", "/api/v1/me", req{headers: map[string]string{"Authorization": scheme + " " + acc.Token}})
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("scheme %q: %d %s", scheme, res.StatusCode, res.body)
+			}
+			var me struct {
+				User         struct{ ID, Email string }
+				Member       struct{ ID string }
+				Organisation struct{ Slug string }
+				Role         string
+			}
+			if err := json.Unmarshal([]byte(res.body), &me); err != nil {
+				t.Fatal(err)
+			}
+			if me.Member.ID != acc.MemberID || me.User.Email != acc.Email || me.Organisation.Slug != "acme-ltd" || me.Role != "contributor" {
+				t.Errorf("scheme %q: %s", scheme, res.body)
+			}
+		}
+		for _, h := range []string{"Basic " + acc.Token, "Bearer", "Bearer ", acc.Token} {
+			if res := f.do("GET", "/api/v1/me", req{headers: map[string]string{"Authorization": h}}); res.StatusCode != http.StatusUnauthorized {
+				t.Errorf("Authorization %q: %d", h, res.StatusCode)
+			}
+		}
+	})
+}
