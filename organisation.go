@@ -177,3 +177,12 @@ type APIToken struct {
 
 // TokenScopeAgent limits a token to posting host facts.
 const TokenScopeAgent = "agent"
+
+// Today returns the date in the organisation's time zone, which decides what is overdue.
+func Today(now time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return now.In(loc).Format("2006-01-02")
+}

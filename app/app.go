@@ -36,7 +36,17 @@ type Service struct {
 	Hasher *password.Hasher
 	Log    *slog.Logger
 	cfg    Config
+
+	seeders []Seeder
 }
+
+// Seeder gives a new organisation what an area starts it with (a methodology, a
+// library), in the transaction that creates the organisation.
+type Seeder func(ctx context.Context, tx *sqlstore.Tx, orgID string) error
+
+// AddSeeder registers an area's seeder. Areas call it while the program starts,
+// before the service is used.
+func (s *Service) AddSeeder(fn Seeder) { s.seeders = append(s.seeders, fn) }
 
 // New returns a Service over db.
 func New(db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger, cfg Config) *Service {
@@ -90,16 +100,16 @@ func (s *Service) CLIPrincipal(org *bulwark.Organisation, osUser string) *bulwar
 	return &bulwark.Principal{Org: *org, Role: bulwark.RoleOwner, Permissions: s.Permissions(bulwark.RoleOwner), ActorID: "cli:" + osUser, System: true}
 }
 
-// require returns EFORBIDDEN unless p holds perm.
-func require(p *bulwark.Principal, perm bulwark.Permission) error {
+// Require returns EFORBIDDEN unless p holds perm.
+func Require(p *bulwark.Principal, perm bulwark.Permission) error {
 	if p == nil || !p.Can(perm) {
 		return bulwark.Errorf(bulwark.EFORBIDDEN, "Your role does not allow this.")
 	}
 	return nil
 }
 
-// audit appends an entry for an action of m on an entity of organisation orgID.
-func audit(ctx context.Context, tx *sqlstore.Tx, orgID string, m Meta, action, entityType, entityID, entityRef string, changes bulwark.Changes) error {
+// Audit appends an entry for an action of m on an entity of organisation orgID.
+func Audit(ctx context.Context, tx *sqlstore.Tx, orgID string, m Meta, action, entityType, entityID, entityRef string, changes bulwark.Changes) error {
 	return tx.AppendAudit(ctx, &bulwark.AuditEntry{
 		OrgID: orgID, ActorID: m.ActorID, IP: m.IP, RequestID: m.RequestID,
 		Action: action, EntityType: entityType, EntityID: entityID, EntityRef: entityRef, Changes: changes.JSON(),
@@ -121,23 +131,23 @@ func HashSecret(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// set copies v onto *dst when given and different, recording the change of field.
-func set[T comparable](ch bulwark.Changes, field string, dst *T, v *T) {
+// Set copies v onto *dst when given and different, recording the change of field.
+func Set[T comparable](ch bulwark.Changes, field string, dst *T, v *T) {
 	if v != nil && *v != *dst {
 		ch[field] = bulwark.Change{Before: *dst, After: *v}
 		*dst = *v
 	}
 }
 
-// setOpt is set for an optional value, where a given nil clears it.
-func setOpt[T comparable](ch bulwark.Changes, field string, dst **T, v **T) {
-	if v != nil && !eqPtr(*dst, *v) {
+// SetOpt is set for an optional value, where a given nil clears it.
+func SetOpt[T comparable](ch bulwark.Changes, field string, dst **T, v **T) {
+	if v != nil && !EqPtr(*dst, *v) {
 		ch[field] = bulwark.Change{Before: *dst, After: *v}
 		*dst = *v
 	}
 }
 
-func eqPtr[T comparable](a, b *T) bool {
+func EqPtr[T comparable](a, b *T) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}

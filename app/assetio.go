@@ -59,19 +59,23 @@ type ImportResult struct {
 	Warnings  []RowError  `json:"warnings"`
 }
 
-// people resolves owners written by member id, email or name.
-type people struct {
+// People resolves owners written by member id, email or name.
+type People struct {
 	byKey  map[string]string // lowercased id/email/name → member id ("" when a name is ambiguous)
 	email  map[string]string // member id → email, for exports
 	active map[string]bool   // member id → active now
 }
 
-func loadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*people, error) {
+// Active reports whether member id is an active member now.
+func (p *People) Active(id string) bool { return p.active[id] }
+
+// LoadPeople reads orgID's members, former ones included, for resolving owners.
+func LoadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*People, error) {
 	ms, err := tx.Members(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	p := &people{byKey: map[string]string{}, email: map[string]string{}, active: map[string]bool{}}
+	p := &People{byKey: map[string]string{}, email: map[string]string{}, active: map[string]bool{}}
 	for _, m := range ms {
 		// Former members resolve too, so an unchanged export re-imports; a row that
 		// newly names one is refused where the change is checked.
@@ -88,8 +92,8 @@ func loadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*people, er
 	return p, nil
 }
 
-// cell is the export cell of a member: their email (the id of someone unknown).
-func (p *people) cell(id *string) any {
+// Cell is the export Cell of a member: their email (the id of someone unknown).
+func (p *People) Cell(id *string) any {
 	if id == nil {
 		return nil
 	}
@@ -99,15 +103,16 @@ func (p *people) cell(id *string) any {
 	return *id
 }
 
-// cell is the export cell of an optional value: empty when nil.
-func cell[T any](v *T) any {
+// Cell is the export cell of an optional value: empty when nil.
+func Cell[T any](v *T) any {
 	if v == nil {
 		return nil
 	}
 	return *v
 }
 
-func (p *people) resolve(s string) (string, error) {
+// Resolve returns the member id that s names (an id, email or name).
+func (p *People) Resolve(s string) (string, error) {
 	id, ok := p.byKey[strings.ToLower(strings.TrimSpace(s))]
 	switch {
 	case !ok:
@@ -119,7 +124,7 @@ func (p *people) resolve(s string) (string, error) {
 }
 
 // assetRowInput turns one row into an asset input, collecting field errors.
-func assetRowInput(t *tabular.Table, row tabular.Row, ppl *people, dateOrder string, errs *[]RowError) AssetInput {
+func assetRowInput(t *tabular.Table, row tabular.Row, ppl *People, dateOrder string, errs *[]RowError) AssetInput {
 	var in AssetInput
 	fail := func(field, msg string) { *errs = append(*errs, RowError{Row: row.Number, Field: field, Message: msg}) }
 	text := func(field string) *string {
@@ -154,7 +159,7 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *people, dateOrder str
 		if s := text(f.name); s != nil {
 			var v *string
 			if *s != "" {
-				id, err := ppl.resolve(*s)
+				id, err := ppl.Resolve(*s)
 				if err != nil {
 					fail(f.name, err.Error())
 				}
@@ -210,10 +215,10 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *people, dateOrder str
 // known updates that asset, any other row creates one. All or nothing: when any
 // row is invalid, nothing is written and every bad row is reported.
 func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*ImportResult, error) {
-	if err := require(p, bulwark.PermISMSCreate); err != nil {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
-	if err := require(p, bulwark.PermISMSEdit); err != nil {
+	if err := Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
 	res := &ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []ImportRow{}, Errors: []RowError{}, Warnings: []RowError{}}
@@ -228,7 +233,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 	}
 	var plan []planned
 	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+		ppl, err := LoadPeople(ctx, tx, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -275,7 +280,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 				name string
 				id   *string
 			}{{"owner_id", a.OwnerID}, {"custodian_id", a.CustodianID}} {
-				if _, changed := ch[f.name]; changed && f.id != nil && !ppl.active[*f.id] && !hasField(rowErrs, f.name) {
+				if _, changed := ch[f.name]; changed && f.id != nil && !ppl.active[*f.id] && !HasField(rowErrs, f.name) {
 					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.name, Message: "names someone who is no longer an active member"})
 				}
 			}
@@ -286,7 +291,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 					return fmt.Errorf("validate row %d: %w", row.Number, err)
 				}
 				for _, f := range verr.Fields {
-					if !hasField(rowErrs, f.Field) {
+					if !HasField(rowErrs, f.Field) {
 						rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
 					}
 				}
@@ -341,7 +346,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 		if err := tx.AppendAuditBatch(ctx, p.Org.ID, entries); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, m, "asset.import", "asset", "", "", bulwark.Changes{
+		return Audit(ctx, tx, p.Org.ID, m, "asset.import", "asset", "", "", bulwark.Changes{
 			"created": bulwark.Added(res.Created), "updated": bulwark.Added(res.Updated), "unchanged": bulwark.Added(res.Unchanged),
 		})
 	})
@@ -351,7 +356,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 	return res, nil
 }
 
-func hasField(errs []RowError, field string) bool {
+func HasField(errs []RowError, field string) bool {
 	for _, e := range errs {
 		if e.Field == field {
 			return true
@@ -363,15 +368,15 @@ func hasField(errs []RowError, field string) bool {
 // ExportAssets streams the live asset register as CSV or XLSX, owners written as
 // emails, in reference order. The export is audited.
 func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return err
 	}
-	tw, err := s.beginExport(ctx, p, format, w, "Assets", "asset")
+	tw, err := s.BeginExport(ctx, p, format, w, "Assets", "asset")
 	if err != nil {
 		return err
 	}
 	err = s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+		ppl, err := LoadPeople(ctx, tx, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -379,8 +384,8 @@ func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format
 			return err
 		}
 		return tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error {
-			return tw.Write([]any{a.Ref, a.Name, a.Type, a.Description, ppl.cell(a.OwnerID), ppl.cell(a.CustodianID), a.Location, a.Classification,
-				cell(a.Confidentiality), cell(a.Integrity), cell(a.Availability), a.PersonalData, a.Status, cell(a.ReviewDate), a.Tags})
+			return tw.Write([]any{a.Ref, a.Name, a.Type, a.Description, ppl.Cell(a.OwnerID), ppl.Cell(a.CustodianID), a.Location, a.Classification,
+				Cell(a.Confidentiality), Cell(a.Integrity), Cell(a.Availability), a.PersonalData, a.Status, Cell(a.ReviewDate), a.Tags})
 		})
 	})
 	if err != nil {
@@ -389,9 +394,9 @@ func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format
 	return tw.Close()
 }
 
-// beginExport checks the format, audits the export of a register (entity) and
+// BeginExport checks the format, audits the export of a register (entity) and
 // returns the writer: CSV, or XLSX with one sheet.
-func (s *Service) beginExport(ctx context.Context, p *bulwark.Principal, format string, w io.Writer, sheet, entity string) (tabular.Writer, error) {
+func (s *Service) BeginExport(ctx context.Context, p *bulwark.Principal, format string, w io.Writer, sheet, entity string) (tabular.Writer, error) {
 	var tw tabular.Writer
 	switch format {
 	case "csv":
@@ -402,14 +407,14 @@ func (s *Service) beginExport(ctx context.Context, p *bulwark.Principal, format 
 		return nil, bulwark.Invalid("format", "must be csv or xlsx")
 	}
 	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), entity+".export", entity, "", "", bulwark.Changes{"format": bulwark.Added(format)})
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), entity+".export", entity, "", "", bulwark.Changes{"format": bulwark.Added(format)})
 	})
 	return tw, err
 }
 
 // SaveUpload keeps an uploaded spreadsheet for the preview/confirm steps.
 func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, filename string, content []byte) (string, error) {
-	if err := require(p, bulwark.PermISMSCreate); err != nil {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
 		return "", err
 	}
 	u := &sqlstore.Upload{Kind: kind, Filename: filename, Content: content}
@@ -419,7 +424,7 @@ func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, fi
 
 // Upload returns one of the principal's own uploads.
 func (s *Service) Upload(ctx context.Context, p *bulwark.Principal, id string) (*sqlstore.Upload, error) {
-	if err := require(p, bulwark.PermISMSCreate); err != nil {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
 	var u *sqlstore.Upload

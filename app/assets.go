@@ -32,32 +32,32 @@ func (in AssetInput) apply(a *bulwark.Asset) bulwark.Changes {
 	ch := bulwark.Changes{}
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
-		set(ch, "name", &a.Name, &n)
+		Set(ch, "name", &a.Name, &n)
 	}
 	if in.Type != nil {
 		t := strings.ToLower(strings.TrimSpace(*in.Type))
-		set(ch, "type", &a.Type, &t)
+		Set(ch, "type", &a.Type, &t)
 	}
-	set(ch, "description", &a.Description, in.Description)
-	setOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
-	setOpt(ch, "custodian_id", &a.CustodianID, in.CustodianID)
+	Set(ch, "description", &a.Description, in.Description)
+	SetOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
+	SetOpt(ch, "custodian_id", &a.CustodianID, in.CustodianID)
 	if in.Location != nil {
 		l := strings.TrimSpace(*in.Location)
-		set(ch, "location", &a.Location, &l)
+		Set(ch, "location", &a.Location, &l)
 	}
 	if in.Classification != nil {
 		c := strings.TrimSpace(*in.Classification)
-		set(ch, "classification", &a.Classification, &c)
+		Set(ch, "classification", &a.Classification, &c)
 	}
-	setOpt(ch, "confidentiality", &a.Confidentiality, in.Confidentiality)
-	setOpt(ch, "integrity", &a.Integrity, in.Integrity)
-	setOpt(ch, "availability", &a.Availability, in.Availability)
-	set(ch, "personal_data", &a.PersonalData, in.PersonalData)
+	SetOpt(ch, "confidentiality", &a.Confidentiality, in.Confidentiality)
+	SetOpt(ch, "integrity", &a.Integrity, in.Integrity)
+	SetOpt(ch, "availability", &a.Availability, in.Availability)
+	Set(ch, "personal_data", &a.PersonalData, in.PersonalData)
 	if in.Status != nil {
 		st := strings.ToLower(strings.TrimSpace(*in.Status))
-		set(ch, "status", &a.Status, &st)
+		Set(ch, "status", &a.Status, &st)
 	}
-	setOpt(ch, "review_date", &a.ReviewDate, in.ReviewDate)
+	SetOpt(ch, "review_date", &a.ReviewDate, in.ReviewDate)
 	if in.Tags != nil {
 		tags := bulwark.NormalizeTags(*in.Tags)
 		if strings.Join(tags, "|") != strings.Join(a.Tags, "|") {
@@ -85,20 +85,20 @@ func validateAsset(ctx context.Context, tx *sqlstore.Tx, orgID string, a, before
 	if err := a.Validate(scheme); err != nil {
 		return err
 	}
-	if before == nil || !eqPtr(a.OwnerID, before.OwnerID) {
-		if err := checkMember(ctx, tx, orgID, "owner_id", a.OwnerID); err != nil {
+	if before == nil || !EqPtr(a.OwnerID, before.OwnerID) {
+		if err := CheckMember(ctx, tx, orgID, "owner_id", a.OwnerID); err != nil {
 			return err
 		}
 	}
-	if before == nil || !eqPtr(a.CustodianID, before.CustodianID) {
-		return checkMember(ctx, tx, orgID, "custodian_id", a.CustodianID)
+	if before == nil || !EqPtr(a.CustodianID, before.CustodianID) {
+		return CheckMember(ctx, tx, orgID, "custodian_id", a.CustodianID)
 	}
 	return nil
 }
 
 // Classifications returns the organisation's classification scheme, lowest first.
 func (s *Service) Classifications(ctx context.Context, p *bulwark.Principal) ([]string, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -112,7 +112,7 @@ func (s *Service) Classifications(ctx context.Context, p *bulwark.Principal) ([]
 
 // CreateAsset adds an asset; without a ref it gets the next A-NNN.
 func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in AssetInput) (*bulwark.Asset, error) {
-	if err := require(p, bulwark.PermISMSCreate); err != nil {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
 	a := &bulwark.Asset{Status: "in_use", Tags: []string{}}
@@ -134,7 +134,7 @@ func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in Asse
 		if err := tx.InsertAsset(ctx, p.Org.ID, a); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "asset.create", "asset", a.ID, a.Ref, ch)
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "asset.create", "asset", a.ID, a.Ref, ch)
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in Asse
 
 // Asset returns one asset, archived or not.
 func (s *Service) Asset(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Asset, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Asset
@@ -158,7 +158,7 @@ func (s *Service) Asset(ctx context.Context, p *bulwark.Principal, id string) (*
 
 // Assets lists one page of assets.
 func (s *Service) Assets(ctx context.Context, p *bulwark.Principal, f sqlstore.AssetFilter) ([]*bulwark.Asset, string, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, "", err
 	}
 	var out []*bulwark.Asset
@@ -174,7 +174,7 @@ func (s *Service) Assets(ctx context.Context, p *bulwark.Principal, f sqlstore.A
 // UpdateAsset changes an asset. Archiving (archive true) hides it from lists; it
 // stays readable by id. expect is the version the caller saw (optional).
 func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id string, in AssetInput, expect *int, archive *bool) (*bulwark.Asset, error) {
-	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+	if err := Require(p, bulwark.PermISMSEditOwn); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Asset
@@ -183,7 +183,7 @@ func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id stri
 		if err != nil {
 			return err
 		}
-		if !canEdit(p, a.OwnerID, a.CustodianID) {
+		if !CanEdit(p, a.OwnerID, a.CustodianID) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the assets you own or look after.")
 		}
 		if expect != nil && *expect != a.Version {
@@ -218,7 +218,7 @@ func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id stri
 		if err := tx.UpdateAsset(ctx, p.Org.ID, a); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), action, "asset", a.ID, a.Ref, ch)
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), action, "asset", a.ID, a.Ref, ch)
 	})
 	return out, err
 }

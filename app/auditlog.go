@@ -21,7 +21,7 @@ type AuditPage struct {
 
 // AuditLog lists the organisation's audit entries matching f, newest first.
 func (s *Service) AuditLog(ctx context.Context, p *bulwark.Principal, f bulwark.AuditFilter) (*AuditPage, error) {
-	if err := require(p, bulwark.PermAuditLogRead); err != nil {
+	if err := Require(p, bulwark.PermAuditLogRead); err != nil {
 		return nil, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
@@ -50,7 +50,7 @@ func (s *Service) AuditLog(ctx context.Context, p *bulwark.Principal, f bulwark.
 
 // AuditHead returns the head of the organisation's chain.
 func (s *Service) AuditHead(ctx context.Context, p *bulwark.Principal) (bulwark.ChainHead, error) {
-	if err := require(p, bulwark.PermAuditLogRead); err != nil {
+	if err := Require(p, bulwark.PermAuditLogRead); err != nil {
 		return bulwark.ChainHead{}, err
 	}
 	var h bulwark.ChainHead
@@ -140,7 +140,7 @@ func (s *Service) ExportAuditLog(ctx context.Context, p *bulwark.Principal, form
 // PrepareAuditExport checks and audits an export and returns the head it will end at;
 // a caller that must answer errors before writing (HTTP) calls it first.
 func (s *Service) PrepareAuditExport(ctx context.Context, p *bulwark.Principal, format string) (bulwark.ChainHead, error) {
-	if err := require(p, bulwark.PermAuditLogRead); err != nil {
+	if err := Require(p, bulwark.PermAuditLogRead); err != nil {
 		return bulwark.ChainHead{}, err
 	}
 	if format != "csv" && format != "json" {
@@ -148,7 +148,7 @@ func (s *Service) PrepareAuditExport(ctx context.Context, p *bulwark.Principal, 
 	}
 	var head bulwark.ChainHead
 	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), "audit_log.export", "audit_log", p.Org.ID, p.Org.Slug, bulwark.Changes{"format": bulwark.Added(format)}); err != nil {
+		if err := Audit(ctx, tx, p.Org.ID, MetaOf(p), "audit_log.export", "audit_log", p.Org.ID, p.Org.Slug, bulwark.Changes{"format": bulwark.Added(format)}); err != nil {
 			return err
 		}
 		var err error
@@ -162,7 +162,7 @@ func (s *Service) PrepareAuditExport(ctx context.Context, p *bulwark.Principal, 
 
 // StreamAuditExport writes the chain up to head to w, oldest first.
 func (s *Service) StreamAuditExport(ctx context.Context, p *bulwark.Principal, format string, head bulwark.ChainHead, w io.Writer) error {
-	if err := require(p, bulwark.PermAuditLogRead); err != nil {
+	if err := Require(p, bulwark.PermAuditLogRead); err != nil {
 		return err
 	}
 	return s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
@@ -237,7 +237,7 @@ type Dashboard struct {
 
 // Dashboard counts what exists in the organisation.
 func (s *Service) Dashboard(ctx context.Context, p *bulwark.Principal) (*Dashboard, error) {
-	if err := require(p, bulwark.PermSelfService); err != nil {
+	if err := Require(p, bulwark.PermSelfService); err != nil {
 		return nil, err
 	}
 	d := &Dashboard{}

@@ -33,7 +33,7 @@ func (s *Service) SignIn(ctx context.Context, email, pw, ip, userAgent, requestI
 	if verr != nil {
 		err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
 			if user == nil {
-				return audit(ctx, tx, bulwark.InstanceChain, m, "auth.sign_in_failed", "user", "", email, nil)
+				return Audit(ctx, tx, bulwark.InstanceChain, m, "auth.sign_in_failed", "user", "", email, nil)
 			}
 			m.ActorID = user.ID
 			return auditEachOrg(ctx, tx, user.ID, m, "auth.sign_in_failed", "user", user.ID, user.Email, nil)
@@ -122,10 +122,10 @@ func auditEachOrg(ctx context.Context, tx *sqlstore.Tx, userID string, m Meta, a
 		return err
 	}
 	if len(orgs) == 0 {
-		return audit(ctx, tx, bulwark.InstanceChain, m, action, entityType, entityID, ref, ch)
+		return Audit(ctx, tx, bulwark.InstanceChain, m, action, entityType, entityID, ref, ch)
 	}
 	for _, o := range orgs {
-		if err := audit(ctx, tx, o, m, action, entityType, entityID, ref, ch); err != nil {
+		if err := Audit(ctx, tx, o, m, action, entityType, entityID, ref, ch); err != nil {
 			return err
 		}
 	}
@@ -294,7 +294,7 @@ const PasswordResetTTL = 24 * time.Hour
 // password. It refuses for a person who also belongs to another organisation: an
 // admin of one tenant must not take over an account that reaches others.
 func (s *Service) IssuePasswordReset(ctx context.Context, p *bulwark.Principal, memberID string) (string, error) {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return "", err
 	}
 	secret, hash := newSecret(32)
@@ -316,7 +316,7 @@ func (s *Service) IssuePasswordReset(ctx context.Context, p *bulwark.Principal, 
 		if err := tx.InsertPasswordReset(ctx, hash, mem.UserID, p.Org.ID, p.ActorID, tx.Now().Add(PasswordResetTTL)); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "member.password_reset_issued", "member", mem.ID, mem.Email, nil)
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "member.password_reset_issued", "member", mem.ID, mem.Email, nil)
 	})
 	if err != nil {
 		return "", err
@@ -379,6 +379,6 @@ func (s *Service) ResetPassword(ctx context.Context, secret, next string, m Meta
 			return err
 		}
 		m.ActorID = r.UserID
-		return audit(ctx, tx, r.OrgID, m, "user.password_reset", "user", r.UserID, "", nil)
+		return Audit(ctx, tx, r.OrgID, m, "user.password_reset", "user", r.UserID, "", nil)
 	})
 }

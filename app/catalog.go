@@ -9,7 +9,7 @@ import (
 
 // Frameworks lists the catalog's frameworks.
 func (s *Service) Frameworks(ctx context.Context, p *bulwark.Principal) ([]*bulwark.Framework, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []*bulwark.Framework
@@ -23,7 +23,7 @@ func (s *Service) Frameworks(ctx context.Context, p *bulwark.Principal) ([]*bulw
 
 // Framework returns a framework by id or slug.
 func (s *Service) Framework(ctx context.Context, p *bulwark.Principal, key string) (*bulwark.Framework, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Framework
@@ -37,7 +37,7 @@ func (s *Service) Framework(ctx context.Context, p *bulwark.Principal, key strin
 
 // Requirements lists a framework's requirements matching f; next is -1 on the last page.
 func (s *Service) Requirements(ctx context.Context, p *bulwark.Principal, key string, f bulwark.RequirementFilter) (fw *bulwark.Framework, rs []*bulwark.Requirement, next int, err error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, nil, -1, err
 	}
 	err = s.DB.View(ctx, func(tx *sqlstore.Tx) error {
@@ -52,7 +52,7 @@ func (s *Service) Requirements(ctx context.Context, p *bulwark.Principal, key st
 
 // AttributeValues lists the values of an attribute within a framework, for filters.
 func (s *Service) AttributeValues(ctx context.Context, p *bulwark.Principal, fw, name string) ([]string, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -66,7 +66,7 @@ func (s *Service) AttributeValues(ctx context.Context, p *bulwark.Principal, fw,
 
 // Requirement returns a requirement with its mappings both ways.
 func (s *Service) Requirement(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Requirement, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Requirement

@@ -22,7 +22,7 @@ type ControlInput struct {
 
 // Controls lists the organisation's control set.
 func (s *Service) Controls(ctx context.Context, p *bulwark.Principal, f sqlstore.ControlFilter) ([]*bulwark.Control, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []*bulwark.Control
@@ -36,7 +36,7 @@ func (s *Service) Controls(ctx context.Context, p *bulwark.Principal, f sqlstore
 
 // Control returns one control with its requirement links.
 func (s *Service) Control(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Control, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Control
@@ -48,8 +48,8 @@ func (s *Service) Control(ctx context.Context, p *bulwark.Principal, id string) 
 	return out, err
 }
 
-// checkMember returns EINVALID unless memberID is an active member of the organisation.
-func checkMember(ctx context.Context, tx *sqlstore.Tx, orgID, field string, memberID *string) error {
+// CheckMember returns EINVALID unless memberID is an active member of the organisation.
+func CheckMember(ctx context.Context, tx *sqlstore.Tx, orgID, field string, memberID *string) error {
 	if memberID == nil {
 		return nil
 	}
@@ -64,19 +64,19 @@ func (in ControlInput) apply(c *bulwark.Control) bulwark.Changes {
 	ch := bulwark.Changes{}
 	if in.Title != nil {
 		t := strings.TrimSpace(*in.Title)
-		set(ch, "title", &c.Title, &t)
+		Set(ch, "title", &c.Title, &t)
 	}
-	set(ch, "description", &c.Description, in.Description)
-	setOpt(ch, "owner_id", &c.OwnerID, in.OwnerID)
-	set(ch, "status", &c.Status, in.Status)
-	set(ch, "implementation_description", &c.Implementation, in.Implementation)
-	setOpt(ch, "review_date", &c.ReviewDate, in.ReviewDate)
+	Set(ch, "description", &c.Description, in.Description)
+	SetOpt(ch, "owner_id", &c.OwnerID, in.OwnerID)
+	Set(ch, "status", &c.Status, in.Status)
+	Set(ch, "implementation_description", &c.Implementation, in.Implementation)
+	SetOpt(ch, "review_date", &c.ReviewDate, in.ReviewDate)
 	return ch
 }
 
 // CreateControl adds a custom control (ref C-001 …).
 func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in ControlInput) (*bulwark.Control, error) {
-	if err := require(p, bulwark.PermISMSCreate); err != nil {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
 	c := &bulwark.Control{Status: "not_started"}
@@ -86,7 +86,7 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 	}
 	var out *bulwark.Control
 	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := checkMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
+		if err := CheckMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
 			return err
 		}
 		n, err := tx.NextRef(ctx, p.Org.ID, "C")
@@ -102,7 +102,7 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 				return err
 			}
 		}
-		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
+		if err := Audit(ctx, tx, p.Org.ID, MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
 			"title": bulwark.Added(c.Title), "status": bulwark.Added(c.Status), "owner_id": bulwark.Added(c.OwnerID),
 		}); err != nil {
 			return err
@@ -113,9 +113,9 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 	return out, err
 }
 
-// canEdit says whether p may change a record owned by ownerIDs: with PermISMSEdit
+// CanEdit says whether p may change a record owned by ownerIDs: with PermISMSEdit
 // anything, with PermISMSEditOwn only what they own or are assigned.
-func canEdit(p *bulwark.Principal, ownerIDs ...*string) bool {
+func CanEdit(p *bulwark.Principal, ownerIDs ...*string) bool {
 	if p.Can(bulwark.PermISMSEdit) {
 		return true
 	}
@@ -132,7 +132,7 @@ func canEdit(p *bulwark.Principal, ownerIDs ...*string) bool {
 
 // UpdateControl changes a control; archive sets or clears archived_at (custom controls only).
 func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id string, in ControlInput, expect *int, archive *bool) (*bulwark.Control, error) {
-	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+	if err := Require(p, bulwark.PermISMSEditOwn); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Control
@@ -141,7 +141,7 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		if err != nil {
 			return err
 		}
-		if !canEdit(p, c.OwnerID) {
+		if !CanEdit(p, c.OwnerID) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the controls you own.")
 		}
 		if expect != nil && *expect != c.Version {
@@ -152,8 +152,8 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if !eqPtr(oldOwner, c.OwnerID) {
-			if err := checkMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
+		if !EqPtr(oldOwner, c.OwnerID) {
+			if err := CheckMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
 				return err
 			}
 		}
@@ -186,7 +186,7 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		if err := tx.UpdateControl(ctx, p.Org.ID, c); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), action, "control", c.ID, c.Ref, ch); err != nil {
+		if err := Audit(ctx, tx, p.Org.ID, MetaOf(p), action, "control", c.ID, c.Ref, ch); err != nil {
 			return err
 		}
 		out, err = tx.Control(ctx, p.Org.ID, c.ID)

@@ -12,7 +12,7 @@ import (
 
 // Members lists the organisation's members.
 func (s *Service) Members(ctx context.Context, p *bulwark.Principal) ([]*bulwark.Member, error) {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return nil, err
 	}
 	var out []*bulwark.Member
@@ -36,7 +36,7 @@ type MemberUpdate struct {
 // person's sessions and revokes their tokens in the same transaction. The last
 // active owner cannot be demoted, expired or deactivated.
 func (s *Service) UpdateMember(ctx context.Context, p *bulwark.Principal, memberID string, u MemberUpdate) (*bulwark.Member, error) {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Member
@@ -127,7 +127,7 @@ func (s *Service) UpdateMember(ctx context.Context, p *bulwark.Principal, member
 				}
 			}
 		}
-		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), action, "member", m.ID, m.Email, ch); err != nil {
+		if err := Audit(ctx, tx, p.Org.ID, MetaOf(p), action, "member", m.ID, m.Email, ch); err != nil {
 			return err
 		}
 		out = m
@@ -142,7 +142,7 @@ const InvitationTTL = 7 * 24 * time.Hour
 // Invite creates an invitation for email with role and returns it with its link,
 // which is shown on screen while no mail is configured.
 func (s *Service) Invite(ctx context.Context, p *bulwark.Principal, email string, role bulwark.Role) (*bulwark.Invitation, error) {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return nil, err
 	}
 	email = bulwark.NormalizeEmail(email)
@@ -172,7 +172,7 @@ func (s *Service) Invite(ctx context.Context, p *bulwark.Principal, email string
 		if err := tx.InsertInvitation(ctx, p.Org.ID, inv, hash); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "invitation.create", "invitation", inv.ID, email, bulwark.Changes{
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "invitation.create", "invitation", inv.ID, email, bulwark.Changes{
 			"email": bulwark.Added(email), "role": bulwark.Added(string(role)), "expires_at": bulwark.Added(inv.ExpiresAt),
 		})
 	})
@@ -185,7 +185,7 @@ func (s *Service) Invite(ctx context.Context, p *bulwark.Principal, email string
 
 // Invitations lists the organisation's invitations.
 func (s *Service) Invitations(ctx context.Context, p *bulwark.Principal) ([]*bulwark.Invitation, error) {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return nil, err
 	}
 	var out []*bulwark.Invitation
@@ -199,7 +199,7 @@ func (s *Service) Invitations(ctx context.Context, p *bulwark.Principal) ([]*bul
 
 // Invitation returns one of the organisation's invitations.
 func (s *Service) Invitation(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Invitation, error) {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return nil, err
 	}
 	var inv *bulwark.Invitation
@@ -213,7 +213,7 @@ func (s *Service) Invitation(ctx context.Context, p *bulwark.Principal, id strin
 
 // Token returns a token: one's own, or anyone's with PermMembersManage.
 func (s *Service) Token(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.APIToken, error) {
-	if err := require(p, bulwark.PermSelfService); err != nil {
+	if err := Require(p, bulwark.PermSelfService); err != nil {
 		return nil, err
 	}
 	var t *bulwark.APIToken
@@ -230,7 +230,7 @@ func (s *Service) Token(ctx context.Context, p *bulwark.Principal, id string) (*
 
 // RevokeInvitation withdraws a pending invitation.
 func (s *Service) RevokeInvitation(ctx context.Context, p *bulwark.Principal, id string) error {
-	if err := require(p, bulwark.PermMembersManage); err != nil {
+	if err := Require(p, bulwark.PermMembersManage); err != nil {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
@@ -241,7 +241,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, p *bulwark.Principal, id
 		if err := tx.MarkInvitation(ctx, p.Org.ID, id, false); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "invitation.revoke", "invitation", id, inv.Email, nil)
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "invitation.revoke", "invitation", id, inv.Email, nil)
 	})
 }
 
@@ -321,7 +321,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret string, signedIn 
 			return err
 		}
 		m.ActorID = user.ID
-		if err := audit(ctx, tx, org.ID, m, "invitation.accept", "member", mem.ID, mem.Email, bulwark.Changes{
+		if err := Audit(ctx, tx, org.ID, m, "invitation.accept", "member", mem.ID, mem.Email, bulwark.Changes{
 			"user_id": bulwark.Added(user.ID), "role": bulwark.Added(string(inv.Role)), "invitation_id": bulwark.Added(inv.ID),
 		}); err != nil {
 			return err
@@ -342,7 +342,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret string, signedIn 
 // CreateToken issues an API token acting as member memberID ("" for oneself);
 // creating one for someone else needs PermMembersManage. The secret is returned once.
 func (s *Service) CreateToken(ctx context.Context, p *bulwark.Principal, memberID, name, scope string) (*bulwark.APIToken, error) {
-	if err := require(p, bulwark.PermSelfService); err != nil {
+	if err := Require(p, bulwark.PermSelfService); err != nil {
 		return nil, err
 	}
 	if memberID == "" {
@@ -381,7 +381,7 @@ func (s *Service) CreateToken(ctx context.Context, p *bulwark.Principal, memberI
 		if err := tx.InsertToken(ctx, p.Org.ID, t, HashSecret(secret)); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "token.create", "api_token", t.ID, t.Prefix, bulwark.Changes{
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "token.create", "api_token", t.ID, t.Prefix, bulwark.Changes{
 			"name": bulwark.Added(name), "scope": bulwark.Added(scope), "member_id": bulwark.Added(memberID),
 		})
 	})
@@ -395,12 +395,12 @@ func (s *Service) CreateToken(ctx context.Context, p *bulwark.Principal, memberI
 // Tokens lists the principal's own tokens, or every token of the organisation when
 // all is set (PermMembersManage).
 func (s *Service) Tokens(ctx context.Context, p *bulwark.Principal, all bool) ([]*bulwark.APIToken, error) {
-	if err := require(p, bulwark.PermSelfService); err != nil {
+	if err := Require(p, bulwark.PermSelfService); err != nil {
 		return nil, err
 	}
 	memberID := p.MemberID
 	if all {
-		if err := require(p, bulwark.PermMembersManage); err != nil {
+		if err := Require(p, bulwark.PermMembersManage); err != nil {
 			return nil, err
 		}
 		memberID = ""
@@ -416,7 +416,7 @@ func (s *Service) Tokens(ctx context.Context, p *bulwark.Principal, all bool) ([
 
 // RevokeToken revokes a token: one's own, or anyone's with PermMembersManage.
 func (s *Service) RevokeToken(ctx context.Context, p *bulwark.Principal, id string) error {
-	if err := require(p, bulwark.PermSelfService); err != nil {
+	if err := Require(p, bulwark.PermSelfService); err != nil {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
@@ -433,7 +433,7 @@ func (s *Service) RevokeToken(ctx context.Context, p *bulwark.Principal, id stri
 		if err := tx.RevokeToken(ctx, p.Org.ID, id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "token.revoke", "api_token", t.ID, t.Prefix, nil)
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "token.revoke", "api_token", t.ID, t.Prefix, nil)
 	})
 }
 
@@ -476,7 +476,7 @@ type MemberRef struct {
 // Directory lists the organisation's active members for owner pick-lists; any
 // reader of the ISMS may see who owns what.
 func (s *Service) Directory(ctx context.Context, p *bulwark.Principal) ([]MemberRef, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []MemberRef

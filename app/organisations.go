@@ -25,7 +25,7 @@ type NewOrganisation struct {
 // settings and makes ownerID its owner. Later modules add their seeds here (the
 // classification scheme, risk methodology, control set, threat library, checks),
 // and a migration backfills organisations created before a seed existed.
-func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, ownerID string) (*bulwark.Organisation, error) {
+func (s *Service) seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, ownerID string) (*bulwark.Organisation, error) {
 	if err := bulwark.ValidateOrgName(name); err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, 
 	if err := tx.InsertOrganisation(ctx, o); err != nil {
 		return nil, err
 	}
-	if err := audit(ctx, tx, o.ID, m, "organisation.create", "organisation", o.ID, o.Slug, bulwark.Changes{
+	if err := Audit(ctx, tx, o.ID, m, "organisation.create", "organisation", o.ID, o.Slug, bulwark.Changes{
 		"name": bulwark.Added(o.Name), "slug": bulwark.Added(o.Slug), "time_zone": bulwark.Added(o.Settings.TimeZone),
 		"segregation_of_duties": bulwark.Added(o.Settings.SegregationOfDuties),
 	}); err != nil {
@@ -58,17 +58,16 @@ func seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta, name, slug, 
 	if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
 		return nil, err
 	}
-	if err := tx.SeedRiskMethodology(ctx, o.ID); err != nil {
-		return nil, err
-	}
-	if err := tx.SeedRiskLibrary(ctx, o.ID); err != nil {
-		return nil, err
+	for _, seed := range s.seeders {
+		if err := seed(ctx, tx, o.ID); err != nil {
+			return nil, err
+		}
 	}
 	mem, err := tx.InsertMember(ctx, o.ID, ownerID, bulwark.RoleOwner, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := audit(ctx, tx, o.ID, m, "member.create", "member", mem.ID, mem.Email, bulwark.Changes{
+	if err := Audit(ctx, tx, o.ID, m, "member.create", "member", mem.ID, mem.Email, bulwark.Changes{
 		"user_id": bulwark.Added(ownerID), "role": bulwark.Added(string(bulwark.RoleOwner)),
 	}); err != nil {
 		return nil, err
@@ -131,7 +130,7 @@ func (s *Service) CreateOrganisation(ctx context.Context, in NewOrganisation, m 
 			}
 		}
 		var err error
-		org, err = seedOrganisation(ctx, tx, m, in.Name, in.Slug, user.ID)
+		org, err = s.seedOrganisation(ctx, tx, m, in.Name, in.Slug, user.ID)
 		return err
 	})
 	if err != nil {
@@ -145,7 +144,7 @@ func (s *Service) CreateOrganisationFor(ctx context.Context, user *bulwark.User,
 	var org *bulwark.Organisation
 	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
 		var err error
-		org, err = seedOrganisation(ctx, tx, m, name, slug, user.ID)
+		org, err = s.seedOrganisation(ctx, tx, m, name, slug, user.ID)
 		return err
 	})
 	return org, err
@@ -234,7 +233,7 @@ type SettingsUpdate struct {
 
 // UpdateSettings changes the organisation's name and settings (owner only).
 func (s *Service) UpdateSettings(ctx context.Context, p *bulwark.Principal, u SettingsUpdate) (*bulwark.Organisation, error) {
-	if err := require(p, bulwark.PermOrgSettings); err != nil {
+	if err := Require(p, bulwark.PermOrgSettings); err != nil {
 		return nil, err
 	}
 	var out *bulwark.Organisation
@@ -285,7 +284,7 @@ func (s *Service) UpdateSettings(ctx context.Context, p *bulwark.Principal, u Se
 		if err := tx.UpdateOrganisation(ctx, o); err != nil {
 			return err
 		}
-		return audit(ctx, tx, o.ID, MetaOf(p), "organisation.update", "organisation", o.ID, o.Slug, ch)
+		return Audit(ctx, tx, o.ID, MetaOf(p), "organisation.update", "organisation", o.ID, o.Slug, ch)
 	})
 	return out, err
 }
@@ -304,7 +303,7 @@ func (s *Service) Memberships(ctx context.Context, userID string) ([]sqlstore.Me
 // SetClassificationScheme replaces the organisation's classification levels
 // (lowest first): 2 to 10 distinct names of at most 40 characters.
 func (s *Service) SetClassificationScheme(ctx context.Context, p *bulwark.Principal, names []string) ([]string, error) {
-	if err := require(p, bulwark.PermOrgSettings); err != nil {
+	if err := Require(p, bulwark.PermOrgSettings); err != nil {
 		return nil, err
 	}
 	var clean []string
@@ -334,7 +333,7 @@ func (s *Service) SetClassificationScheme(ctx context.Context, p *bulwark.Princi
 		if err := tx.SetClassificationScheme(ctx, p.Org.ID, clean); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "organisation.classification_scheme", "organisation", p.Org.ID, p.Org.Slug,
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "organisation.classification_scheme", "organisation", p.Org.ID, p.Org.Slug,
 			bulwark.Changes{"classification_scheme": {Before: before, After: clean}})
 	})
 	return clean, err

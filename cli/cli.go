@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
@@ -168,7 +169,7 @@ func (o *options) logger(w io.Writer) *slog.Logger {
 }
 
 // open opens and migrates the database and builds the service.
-func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*app.Service, func(), error) {
+func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*areas.ISMS, func(), error) {
 	db, err := sqlstore.Open(ctx, o.db)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
@@ -179,7 +180,7 @@ func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*
 	} else if len(applied) > 0 {
 		log.Info("database migrated", "applied", len(applied), "dialect", db.Dialect)
 	}
-	svc := app.New(db, password.NewHasher(password.DefaultParams, 0), log, cfg)
+	svc := areas.New(app.New(db, password.NewHasher(password.DefaultParams, 0), log, cfg))
 	return svc, func() { db.Close() }, nil
 }
 
@@ -205,7 +206,7 @@ func osUser(e *env) string {
 }
 
 // resolveOrg returns the organisation named by slug, or the only one.
-func resolveOrg(ctx context.Context, svc *app.Service, slug string) (*bulwark.Organisation, error) {
+func resolveOrg(ctx context.Context, svc *areas.ISMS, slug string) (*bulwark.Organisation, error) {
 	if slug != "" {
 		o, err := svc.OrganisationBySlug(ctx, slug)
 		if err != nil {
@@ -231,7 +232,7 @@ func resolveOrg(ctx context.Context, svc *app.Service, slug string) (*bulwark.Or
 }
 
 // principal is who a CLI write acts as: the member named by --as, else "cli:OS-USER".
-func (o *options) principal(ctx context.Context, e *env, svc *app.Service, org *bulwark.Organisation) (*bulwark.Principal, error) {
+func (o *options) principal(ctx context.Context, e *env, svc *areas.ISMS, org *bulwark.Organisation) (*bulwark.Principal, error) {
 	if o.as == "" {
 		return svc.CLIPrincipal(org, osUser(e)), nil
 	}

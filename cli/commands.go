@@ -21,6 +21,8 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/tabular"
@@ -84,7 +86,7 @@ the audit chain live in the database.`,
 				return err
 			}
 			defer closeDB()
-			srv, err := web.New(svc, web.Config{BaseURL: cfg.BaseURL, TrustedProxies: trusted, MaxUpload: upload, Version: Version}, log)
+			srv, err := svc.NewServer(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: trusted, MaxUpload: upload, Version: Version}, log)
 			if err != nil {
 				return err
 			}
@@ -133,7 +135,7 @@ the audit chain live in the database.`,
 }
 
 // sweepSessions deletes expired sessions every ten minutes.
-func sweepSessions(ctx context.Context, svc *app.Service) {
+func sweepSessions(ctx context.Context, svc *areas.ISMS) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -214,7 +216,7 @@ func migrateCmd(e *env, o *options) *cobra.Command {
 
 // session opens the database and resolves the organisation and the principal a
 // command acts as: the common start of every command that works in one organisation.
-func (o *options) session(ctx context.Context, e *env, orgSlug string) (*app.Service, *bulwark.Organisation, *bulwark.Principal, func(), error) {
+func (o *options) session(ctx context.Context, e *env, orgSlug string) (*areas.ISMS, *bulwark.Organisation, *bulwark.Principal, func(), error) {
 	svc, closeDB, err := o.open(ctx, o.logger(e.stderr), app.Config{})
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -519,12 +521,12 @@ func exportCmd(e *env, o *options) *cobra.Command {
 				}
 				summary = "exported the asset register"
 			case "risks":
-				if err := svc.ExportRisks(ctx, p, format, bw); err != nil {
+				if err := svc.Risks.ExportRisks(ctx, p, format, bw); err != nil {
 					return err
 				}
 				summary = "exported the risk register"
 			case "risk-treatment-plan":
-				if err := svc.ExportTreatmentPlan(ctx, p, format, bw); err != nil {
+				if err := svc.Risks.ExportTreatmentPlan(ctx, p, format, bw); err != nil {
 					return err
 				}
 				summary = "exported the risk treatment plan"
@@ -629,7 +631,7 @@ Example:
 			}
 			fields := app.AssetFields
 			if args[0] == "risks" {
-				fields = app.RiskFields
+				fields = risks.RiskFields
 			}
 			t, err := tabular.Read(file, filepath.Base(args[1]), fields, opts)
 			if err != nil {
@@ -650,7 +652,7 @@ Example:
 			}
 			importer := svc.ImportAssets
 			if args[0] == "risks" {
-				importer = svc.ImportRisks
+				importer = svc.Risks.ImportRisks
 			}
 			res, err := importer(ctx, p, t, dryRun)
 			if err != nil {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
@@ -65,7 +67,7 @@ var assetKinds = []struct {
 }
 
 // Seed creates the demo organisation. The database must hold no organisation.
-func Seed(ctx context.Context, svc *app.Service) (*Result, error) {
+func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	need, err := svc.NeedsSetup(ctx)
 	if err != nil {
 		return nil, err
@@ -165,8 +167,8 @@ func Seed(ctx context.Context, svc *app.Service) (*Result, error) {
 // seedRisks writes about 60 risks over the demo assets: most assessed and in
 // treatment, a few above the acceptance criteria and signed off by their owner
 // and the CEO, a few with overdue treatment actions.
-func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, org *bulwark.Organisation, members map[string]string, owners []string, rng *mrand.Rand) error {
-	threats, err := svc.Library(ctx, sys, "threat")
+func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org *bulwark.Organisation, members map[string]string, owners []string, rng *mrand.Rand) error {
+	threats, err := svc.Risks.Library(ctx, sys, "threat")
 	if err != nil {
 		return err
 	}
@@ -222,10 +224,10 @@ func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, or
 		yes := true
 		tid, ownerP, treatP, reviewP := &th.ID, &owner, &treatment, &review
 		lp, ip, rlp, rip := &l, &im, &rl, &ri
-		in := app.RiskInput{Title: &title, Category: &th.Category, Threat: &th.Name, ThreatID: &tid, OwnerID: &ownerP,
+		in := risks.RiskInput{Title: &title, Category: &th.Category, Threat: &th.Name, ThreatID: &tid, OwnerID: &ownerP,
 			AssetIDs: &[]string{a.ID}, ControlIDs: &ctrl, InherentLikelihood: &lp, InherentImpact: &ip, Treatment: &treatP,
 			ResidualLikelihood: &rlp, ResidualImpact: &rip, ReviewDate: &reviewP, AffectsConfidentiality: &yes}
-		r, err := svc.CreateRisk(ctx, sys, in)
+		r, err := svc.Risks.CreateRisk(ctx, sys, in)
 		if err != nil {
 			return fmt.Errorf("demo risk %d: %w", i+1, err)
 		}
@@ -236,7 +238,7 @@ func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, or
 				due = "2026-09-30"
 			}
 			dp, op := &due, &owner
-			if _, err := svc.SaveAction(ctx, sys, r.ID, "", app.ActionInput{Title: &title, DueDate: &dp, OwnerID: &op}, nil); err != nil {
+			if _, err := svc.Risks.SaveAction(ctx, sys, r.ID, "", risks.ActionInput{Title: &title, DueDate: &dp, OwnerID: &op}, nil); err != nil {
 				return err
 			}
 		}
@@ -248,7 +250,7 @@ func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, or
 			if !op.Can(bulwark.PermRiskSignOffOwn) {
 				continue
 			}
-			if _, err := svc.SignOff(ctx, op, r.ID, "Treatment plan approved; residual risk accepted."); err != nil {
+			if _, err := svc.Risks.SignOff(ctx, op, r.ID, "Treatment plan approved; residual risk accepted."); err != nil {
 				return err
 			}
 			if r.ResidualLevel != nil && (*r.ResidualLevel == "High" || *r.ResidualLevel == "Critical") {
@@ -256,12 +258,12 @@ func seedRisks(ctx context.Context, svc *app.Service, sys *bulwark.Principal, or
 				if op.MemberID == ceo.MemberID { // segregation of duties: someone else approves the CEO's own risk
 					approver = cfo
 				}
-				if _, err := svc.SignOff(ctx, approver, r.ID, "Accepted by management above the criteria for this year."); err != nil {
+				if _, err := svc.Risks.SignOff(ctx, approver, r.ID, "Accepted by management above the criteria for this year."); err != nil {
 					return err
 				}
 			}
 			accepted := "accepted"
-			if _, err := svc.UpdateRisk(ctx, sys, r.ID, app.RiskInput{Status: &accepted}, nil, nil); err != nil {
+			if _, err := svc.Risks.UpdateRisk(ctx, sys, r.ID, risks.RiskInput{Status: &accepted}, nil, nil); err != nil {
 				return fmt.Errorf("accept demo risk %s: %w", r.Ref, err)
 			}
 		}

@@ -28,15 +28,15 @@ func scanAsset(row interface{ Scan(...any) error }) (*bulwark.Asset, int, error)
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("scan asset: %w", err)
 	}
-	a.OwnerID, a.CustodianID, a.ReviewDate = strPtr(owner), strPtr(custodian), strPtr(review)
-	a.Confidentiality, a.Integrity, a.Availability = intPtr(c), intPtr(i), intPtr(av)
-	a.ArchivedAt = timePtr(archived)
+	a.OwnerID, a.CustodianID, a.ReviewDate = StrPtr(owner), StrPtr(custodian), StrPtr(review)
+	a.Confidentiality, a.Integrity, a.Availability = IntPtr(c), IntPtr(i), IntPtr(av)
+	a.ArchivedAt = TimePtr(archived)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	a.Tags = splitTags(tags)
 	return &a, num, nil
 }
 
-func intPtr(n sql.NullInt64) *int {
+func IntPtr(n sql.NullInt64) *int {
 	if !n.Valid {
 		return nil
 	}
@@ -73,7 +73,7 @@ func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 	}
 	a.ID = NewID()
 	a.CreatedAt, a.UpdatedAt, a.Version = tx.now, tx.now, 1
-	_, err := tx.exec(ctx, `INSERT INTO assets (id, org_id, ref, ref_number, name, type, description, owner_id, custodian_id, location, classification,
+	_, err := tx.Exec(ctx, `INSERT INTO assets (id, org_id, ref, ref_number, name, type, description, owner_id, custodian_id, location, classification,
 		confidentiality, integrity, availability, personal_data, status, review_date, tags, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		a.ID, orgID, a.Ref, num, a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification,
@@ -90,12 +90,12 @@ func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 // setAssetTags replaces the tag rows of an asset (fresh: it has none yet).
 func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []string, fresh bool) error {
 	if !fresh {
-		if _, err := tx.exec(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND asset_id = ?`, orgID, assetID); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND asset_id = ?`, orgID, assetID); err != nil {
 			return fmt.Errorf("asset tags: %w", err)
 		}
 	}
 	for _, t := range tags {
-		if _, err := tx.exec(ctx, `INSERT INTO asset_tags (org_id, asset_id, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, orgID, assetID, strings.ToLower(t)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO asset_tags (org_id, asset_id, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, orgID, assetID, strings.ToLower(t)); err != nil {
 			return fmt.Errorf("asset tags: %w", err)
 		}
 	}
@@ -104,11 +104,11 @@ func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []st
 
 // UpdateAsset writes every editable field of a if its version is still a.Version.
 func (tx *Tx) UpdateAsset(ctx context.Context, orgID string, a *bulwark.Asset) error {
-	res, err := tx.exec(ctx, `UPDATE assets SET name = ?, type = ?, description = ?, owner_id = ?, custodian_id = ?, location = ?, classification = ?,
+	res, err := tx.Exec(ctx, `UPDATE assets SET name = ?, type = ?, description = ?, owner_id = ?, custodian_id = ?, location = ?, classification = ?,
 		confidentiality = ?, integrity = ?, availability = ?, personal_data = ?, status = ?, review_date = ?, tags = ?, archived_at = ?,
 		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
 		a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification, a.Confidentiality, a.Integrity, a.Availability,
-		a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), nullTime(a.ArchivedAt), tx.now, orgID, a.ID, a.Version)
+		a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), NullTime(a.ArchivedAt), tx.now, orgID, a.ID, a.Version)
 	if err != nil {
 		return fmt.Errorf("update asset: %w", err)
 	}
@@ -122,13 +122,13 @@ func (tx *Tx) UpdateAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 
 // Asset returns asset id of orgID (archived ones too), or ENOTFOUND.
 func (tx *Tx) Asset(ctx context.Context, orgID, id string) (*bulwark.Asset, error) {
-	a, _, err := scanAsset(tx.queryRow(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.id = ?`, orgID, id))
+	a, _, err := scanAsset(tx.QueryRow(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.id = ?`, orgID, id))
 	return a, err
 }
 
 // AssetsByRef returns orgID's assets whose refs are in refs, keyed by ref (for imports).
 func (tx *Tx) AssetsByRef(ctx context.Context, orgID string) (map[string]*bulwark.Asset, error) {
-	rows, err := tx.query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ?`, orgID)
+	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ?`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("assets by ref: %w", err)
 	}
@@ -163,7 +163,7 @@ type AssetFilter struct {
 }
 
 // assetSortFields are the fields assets can be sorted by.
-var assetSortFields = map[string]sortField{
+var assetSortFields = map[string]SortField{
 	"ref": {"a.ref_number", 'n'}, "name": {"a.name", 's'}, "type": {"a.type", 's'}, "status": {"a.status", 's'},
 	"classification": {"a.classification", 's'}, "review_date": {"COALESCE(a.review_date, '')", 's'},
 	"created_at": {"a.created_at", 't'}, "updated_at": {"a.updated_at", 't'},
@@ -203,15 +203,15 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 	} else if strings.TrimSpace(f.Q) != "" {
 		add("1 = 0") // nothing searchable in the query: no match rather than everything
 	}
-	k, err := newKeyset(f.Sort, f.Cursor, f.Limit, assetSortFields, "ref", "a.id")
+	k, err := NewKeyset(f.Sort, f.Cursor, f.Limit, assetSortFields, "ref", "a.id")
 	if err != nil {
 		return nil, "", err
 	}
-	if k.cond != "" {
-		add(k.cond, k.args...)
+	if k.Cond != "" {
+		add(k.Cond, k.Args...)
 	}
-	q := `SELECT ` + assetColumns + ` FROM assets a` + where.String() + k.orderLimit("a.id")
-	rows, err := tx.query(ctx, q, args...)
+	q := `SELECT ` + assetColumns + ` FROM assets a` + where.String() + k.OrderLimit("a.id")
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list assets: %w", err)
 	}
@@ -230,11 +230,11 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 		return nil, "", err
 	}
 	next := ""
-	if len(out) > k.limit {
-		out = out[:k.limit]
-		last := out[k.limit-1]
-		next = k.next(last.ID, map[string]any{"ref": nums[k.limit-1], "name": last.Name, "type": last.Type, "status": last.Status,
-			"classification": last.Classification, "review_date": last.ReviewDate, "created_at": last.CreatedAt, "updated_at": last.UpdatedAt}[k.field])
+	if len(out) > k.Limit {
+		out = out[:k.Limit]
+		last := out[k.Limit-1]
+		next = k.Next(last.ID, map[string]any{"ref": nums[k.Limit-1], "name": last.Name, "type": last.Type, "status": last.Status,
+			"classification": last.Classification, "review_date": last.ReviewDate, "created_at": last.CreatedAt, "updated_at": last.UpdatedAt}[k.Field])
 	}
 	return out, next, nil
 }
@@ -242,7 +242,7 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 // CountAssets counts orgID's live assets.
 func (tx *Tx) CountAssets(ctx context.Context, orgID string) (int, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND archived_at IS NULL`, orgID).Scan(&n)
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND archived_at IS NULL`, orgID).Scan(&n)
 	return n, err
 }
 
@@ -272,7 +272,7 @@ func (tx *Tx) fullText(q string) (cond string, arg any, ok bool) {
 
 // EachAsset calls fn for every live asset of orgID in reference order, streaming.
 func (tx *Tx) EachAsset(ctx context.Context, orgID string, fn func(*bulwark.Asset) error) error {
-	rows, err := tx.query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.archived_at IS NULL ORDER BY a.ref_number, a.ref`, orgID)
+	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.archived_at IS NULL ORDER BY a.ref_number, a.ref`, orgID)
 	if err != nil {
 		return fmt.Errorf("export assets: %w", err)
 	}
@@ -346,14 +346,14 @@ func (tx *Tx) InsertAssets(ctx context.Context, orgID string, assets []*bulwark.
 				targs = append(targs, orgID, a.ID, t)
 			}
 		}
-		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
+		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
 			if IsUniqueViolation(err) {
 				return bulwark.Errorf(bulwark.ECONFLICT, "An asset reference in the file already exists.")
 			}
 			return fmt.Errorf("insert assets: %w", err)
 		}
 		if len(targs) > 0 {
-			if _, err := tx.execDynamic(ctx, tq.String(), targs...); err != nil {
+			if _, err := tx.ExecDynamic(ctx, tq.String(), targs...); err != nil {
 				return fmt.Errorf("insert asset tags: %w", err)
 			}
 		}

@@ -13,11 +13,11 @@ import (
 // locked, so concurrent writers (even on several instances) queue instead of forking
 // the chain. It fills Seq, At, PrevHash and Hash.
 func (tx *Tx) AppendAudit(ctx context.Context, e *bulwark.AuditEntry) error {
-	if _, err := tx.exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING`, e.OrgID, bulwark.GenesisHash); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING`, e.OrgID, bulwark.GenesisHash); err != nil {
 		return fmt.Errorf("audit: create chain head: %w", err)
 	}
 	var head bulwark.ChainHead
-	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`+tx.forUpdate(), e.OrgID).Scan(&head.Seq, &head.Hash); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`+tx.ForUpdate(), e.OrgID).Scan(&head.Seq, &head.Hash); err != nil {
 		return fmt.Errorf("audit: lock chain head: %w", err)
 	}
 	e.Seq = head.Seq + 1
@@ -27,12 +27,12 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *bulwark.AuditEntry) error {
 		e.Changes = []byte(`{}`)
 	}
 	e.Hash = e.ComputeHash()
-	if _, err := tx.exec(ctx, `INSERT INTO audit_log (org_id, seq, at, actor_id, ip, request_id, action, entity_type, entity_id, entity_ref, changes, prev_hash, hash)
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (org_id, seq, at, actor_id, ip, request_id, action, entity_type, entity_id, entity_ref, changes, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.OrgID, e.Seq, e.At, e.ActorID, e.IP, e.RequestID, e.Action, e.EntityType, e.EntityID, e.EntityRef, string(e.Changes), e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("audit: append entry: %w", err)
 	}
-	if _, err := tx.exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, e.Seq, e.Hash, e.OrgID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, e.Seq, e.Hash, e.OrgID); err != nil {
 		return fmt.Errorf("audit: move chain head: %w", err)
 	}
 	return nil
@@ -41,7 +41,7 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *bulwark.AuditEntry) error {
 // AuditHead returns the head of orgID's chain (seq 0 and the genesis hash when empty).
 func (tx *Tx) AuditHead(ctx context.Context, orgID string) (bulwark.ChainHead, error) {
 	h := bulwark.ChainHead{OrgID: orgID, Hash: bulwark.GenesisHash}
-	rows, err := tx.query(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`, orgID)
+	rows, err := tx.Query(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`, orgID)
 	if err != nil {
 		return h, fmt.Errorf("audit head: %w", err)
 	}
@@ -101,7 +101,7 @@ func (tx *Tx) AuditEntries(ctx context.Context, orgID string, f bulwark.AuditFil
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := tx.query(ctx, `SELECT `+auditColumns+` FROM audit_log`+where.String()+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit), args...)
+	rows, err := tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_log`+where.String()+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
 	}
@@ -120,7 +120,7 @@ func (tx *Tx) AuditEntries(ctx context.Context, orgID string, f bulwark.AuditFil
 // EachAuditEntry calls fn for every entry of orgID's chain in sequence order,
 // streaming: a million entries never sit in memory at once.
 func (tx *Tx) EachAuditEntry(ctx context.Context, orgID string, fn func(*bulwark.AuditEntry) error) error {
-	rows, err := tx.query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE org_id = ? ORDER BY seq`, orgID)
+	rows, err := tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE org_id = ? ORDER BY seq`, orgID)
 	if err != nil {
 		return fmt.Errorf("read audit chain: %w", err)
 	}
@@ -140,7 +140,7 @@ func (tx *Tx) EachAuditEntry(ctx context.Context, orgID string, fn func(*bulwark
 // CountAuditEntries counts the entries of orgID's chain.
 func (tx *Tx) CountAuditEntries(ctx context.Context, orgID string) (int64, error) {
 	var n int64
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE org_id = ?`, orgID).Scan(&n)
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE org_id = ?`, orgID).Scan(&n)
 	return n, err
 }
 
@@ -150,11 +150,11 @@ func (tx *Tx) AppendAuditBatch(ctx context.Context, orgID string, entries []*bul
 	if len(entries) == 0 {
 		return nil
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING`, orgID, bulwark.GenesisHash); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING`, orgID, bulwark.GenesisHash); err != nil {
 		return fmt.Errorf("audit: create chain head: %w", err)
 	}
 	var head bulwark.ChainHead
-	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`+tx.forUpdate(), orgID).Scan(&head.Seq, &head.Hash); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`+tx.ForUpdate(), orgID).Scan(&head.Seq, &head.Hash); err != nil {
 		return fmt.Errorf("audit: lock chain head: %w", err)
 	}
 	for _, e := range entries {
@@ -178,11 +178,11 @@ func (tx *Tx) AppendAuditBatch(ctx context.Context, orgID string, entries []*bul
 			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			args = append(args, e.OrgID, e.Seq, e.At, e.ActorID, e.IP, e.RequestID, e.Action, e.EntityType, e.EntityID, e.EntityRef, string(e.Changes), e.PrevHash, e.Hash)
 		}
-		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
+		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("audit: append entries: %w", err)
 		}
 	}
-	if _, err := tx.exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, head.Seq, head.Hash, orgID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, head.Seq, head.Hash, orgID); err != nil {
 		return fmt.Errorf("audit: move chain head: %w", err)
 	}
 	return nil

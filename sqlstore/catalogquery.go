@@ -15,7 +15,7 @@ import (
 
 // Frameworks lists the catalog's frameworks with their requirement counts.
 func (tx *Tx) Frameworks(ctx context.Context) ([]*bulwark.Framework, error) {
-	rows, err := tx.query(ctx, `SELECT f.id, f.slug, f.name, f.version, f.publisher, f.description, (SELECT COUNT(*) FROM requirements r WHERE r.framework_id = f.id)
+	rows, err := tx.Query(ctx, `SELECT f.id, f.slug, f.name, f.version, f.publisher, f.description, (SELECT COUNT(*) FROM requirements r WHERE r.framework_id = f.id)
 		FROM frameworks f ORDER BY f.sort_order`)
 	if err != nil {
 		return nil, fmt.Errorf("list frameworks: %w", err)
@@ -83,13 +83,13 @@ func (tx *Tx) Requirements(ctx context.Context, fw string, f bulwark.Requirement
 	}
 	for _, word := range strings.Fields(strings.ToLower(f.Q)) {
 		q += ` AND r.search_text LIKE ? ESCAPE '\'`
-		args = append(args, "%"+escapeLike(word)+"%")
+		args = append(args, "%"+EscapeLike(word)+"%")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := tx.query(ctx, q+fmt.Sprintf(` ORDER BY r.sort_order LIMIT %d`, limit+1), args...)
+	rows, err := tx.Query(ctx, q+fmt.Sprintf(` ORDER BY r.sort_order LIMIT %d`, limit+1), args...)
 	if err != nil {
 		return nil, -1, fmt.Errorf("list requirements: %w", err)
 	}
@@ -128,7 +128,7 @@ func (tx *Tx) loadAttributes(ctx context.Context, rs []*bulwark.Requirement) err
 		ph[i] = "?"
 		args[i] = r.ID
 	}
-	rows, err := tx.query(ctx, `SELECT requirement_id, name, value FROM requirement_attributes WHERE requirement_id IN (`+strings.Join(ph, ",")+`) ORDER BY requirement_id, name, value`, args...)
+	rows, err := tx.Query(ctx, `SELECT requirement_id, name, value FROM requirement_attributes WHERE requirement_id IN (`+strings.Join(ph, ",")+`) ORDER BY requirement_id, name, value`, args...)
 	if err != nil {
 		return fmt.Errorf("requirement attributes: %w", err)
 	}
@@ -145,7 +145,7 @@ func (tx *Tx) loadAttributes(ctx context.Context, rs []*bulwark.Requirement) err
 
 // AttributeValues lists the values of attribute name among framework fw's requirements.
 func (tx *Tx) AttributeValues(ctx context.Context, fw, name string) ([]string, error) {
-	rows, err := tx.query(ctx, `SELECT DISTINCT a.value FROM requirement_attributes a JOIN requirements r ON r.id = a.requirement_id
+	rows, err := tx.Query(ctx, `SELECT DISTINCT a.value FROM requirement_attributes a JOIN requirements r ON r.id = a.requirement_id
 		WHERE r.framework_id = ? AND a.name = ? ORDER BY a.value`, fw, name)
 	if err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func (tx *Tx) AttributeValues(ctx context.Context, fw, name string) ([]string, e
 // Requirement returns one requirement with its attributes and its mappings both
 // ways; for ISO/IEC 27001 it adds HIPAA links derived through CSF 2.0.
 func (tx *Tx) Requirement(ctx context.Context, id string) (*bulwark.Requirement, error) {
-	r, _, err := scanRequirement(tx.queryRow(ctx, `SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ?`, id))
+	r, _, err := scanRequirement(tx.QueryRow(ctx, `SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ?`, id))
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (tx *Tx) Requirement(ctx context.Context, id string) (*bulwark.Requirement,
 	}
 	r.Links = []bulwark.RequirementLink{}
 	add := func(q, dir string, derived bool, args ...any) error {
-		rows, err := tx.query(ctx, q, args...)
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("requirement mappings: %w", err)
 		}

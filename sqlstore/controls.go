@@ -15,7 +15,7 @@ import (
 // to the requirements of every framework that published mappings reach, and to
 // HIPAA through CSF 2.0 (derived). Existing controls are left alone.
 func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
-	rows, err := tx.query(ctx, `SELECT r.id, r.ref, r.title, r.sort_order FROM requirements r
+	rows, err := tx.Query(ctx, `SELECT r.id, r.ref, r.title, r.sort_order FROM requirements r
 		WHERE r.framework_id = ? AND r.kind = 'control' AND NOT EXISTS (SELECT 1 FROM controls c WHERE c.org_id = ? AND c.requirement_id = r.id)
 		ORDER BY r.sort_order`, catalog.ISO27001, orgID)
 	if err != nil {
@@ -51,17 +51,17 @@ func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
 			q.WriteString(`(?, ?, ?, ?, ?, 'not_started', ?, 1, ?, ?)`)
 			args = append(args, NewID(), orgID, r.ref, r.id, r.title, r.order, tx.now, tx.now)
 		}
-		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
+		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("seed controls: %w", err)
 		}
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
-		SELECT DISTINCT c.org_id, c.id, m.to_id, 'mapping', `+tx.timeParam()+` FROM controls c JOIN requirement_mappings m ON m.from_id = c.requirement_id
+	if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
+		SELECT DISTINCT c.org_id, c.id, m.to_id, 'mapping', `+tx.TimeParam()+` FROM controls c JOIN requirement_mappings m ON m.from_id = c.requirement_id
 		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.now, orgID); err != nil {
 		return fmt.Errorf("link controls to mapped requirements: %w", err)
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
-		SELECT DISTINCT c.org_id, c.id, h.from_id, 'derived', `+tx.timeParam()+` FROM controls c
+	if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
+		SELECT DISTINCT c.org_id, c.id, h.from_id, 'derived', `+tx.TimeParam()+` FROM controls c
 		JOIN requirement_mappings m ON m.from_id = c.requirement_id
 		JOIN requirement_mappings h ON h.to_id = m.to_id
 		JOIN requirements hr ON hr.id = h.from_id AND hr.framework_id = ?
@@ -74,7 +74,7 @@ func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
 // SeedClassificationScheme gives orgID the default classification scheme unless it has one.
 func (tx *Tx) SeedClassificationScheme(ctx context.Context, orgID string) error {
 	for i, c := range bulwark.DefaultClassification {
-		if _, err := tx.exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		if _, err := tx.Exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			orgID, i+1, c.Name, c.Description); err != nil {
 			return fmt.Errorf("seed classification: %w", err)
 		}
@@ -84,7 +84,7 @@ func (tx *Tx) SeedClassificationScheme(ctx context.Context, orgID string) error 
 
 // Classifications lists the names of orgID's classification scheme, lowest first.
 func (tx *Tx) Classifications(ctx context.Context, orgID string) ([]string, error) {
-	rows, err := tx.query(ctx, `SELECT name FROM classification_levels WHERE org_id = ? ORDER BY position`, orgID)
+	rows, err := tx.Query(ctx, `SELECT name FROM classification_levels WHERE org_id = ? ORDER BY position`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list classifications: %w", err)
 	}
@@ -103,11 +103,11 @@ func (tx *Tx) Classifications(ctx context.Context, orgID string) ([]string, erro
 // NextRef allocates the next number of a reference kind ("A" for assets) in orgID.
 // The counter row is locked for the rest of the transaction.
 func (tx *Tx) NextRef(ctx context.Context, orgID, kind string) (int, error) {
-	if _, err := tx.exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, 1) ON CONFLICT DO NOTHING`, orgID, kind); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, 1) ON CONFLICT DO NOTHING`, orgID, kind); err != nil {
 		return 0, err
 	}
 	var n int
-	if err := tx.queryRow(ctx, `UPDATE ref_counters SET next_number = next_number + 1 WHERE org_id = ? AND kind = ? RETURNING next_number - 1`, orgID, kind).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `UPDATE ref_counters SET next_number = next_number + 1 WHERE org_id = ? AND kind = ? RETURNING next_number - 1`, orgID, kind).Scan(&n); err != nil {
 		return 0, fmt.Errorf("allocate reference: %w", err)
 	}
 	return n, nil
@@ -115,7 +115,7 @@ func (tx *Tx) NextRef(ctx context.Context, orgID, kind string) (int, error) {
 
 // BumpRef makes sure the counter of kind will not hand out n again.
 func (tx *Tx) BumpRef(ctx context.Context, orgID, kind string, n int) error {
-	if _, err := tx.exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, ?) ON CONFLICT (org_id, kind) DO UPDATE SET next_number = CASE WHEN ref_counters.next_number > excluded.next_number THEN ref_counters.next_number ELSE excluded.next_number END`, orgID, kind, n+1); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, ?) ON CONFLICT (org_id, kind) DO UPDATE SET next_number = CASE WHEN ref_counters.next_number > excluded.next_number THEN ref_counters.next_number ELSE excluded.next_number END`, orgID, kind, n+1); err != nil {
 		return fmt.Errorf("bump reference counter: %w", err)
 	}
 	return nil
@@ -133,14 +133,14 @@ func scanControl(row interface{ Scan(...any) error }) (*bulwark.Control, error) 
 	} else if err != nil {
 		return nil, fmt.Errorf("scan control: %w", err)
 	}
-	c.RequirementID, c.OwnerID, c.ReviewDate = strPtr(req), strPtr(owner), strPtr(review)
-	c.ArchivedAt = timePtr(archived)
+	c.RequirementID, c.OwnerID, c.ReviewDate = StrPtr(req), StrPtr(owner), StrPtr(review)
+	c.ArchivedAt = TimePtr(archived)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	c.RiskIDs = []string{}
 	return &c, nil
 }
 
-func strPtr(s sql.NullString) *string {
+func StrPtr(s sql.NullString) *string {
 	if !s.Valid {
 		return nil
 	}
@@ -179,11 +179,11 @@ func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*b
 	}
 	if s := strings.TrimSpace(strings.ToLower(f.Q)); s != "" {
 		q += ` AND (LOWER(c.ref) LIKE ? OR LOWER(c.title) LIKE ? OR LOWER(c.implementation) LIKE ?)`
-		like := "%" + escapeLike(s) + "%"
+		like := "%" + EscapeLike(s) + "%"
 		q = strings.ReplaceAll(q, "LIKE ?", "LIKE ? ESCAPE '\\'")
 		args = append(args, like, like, like)
 	}
-	rows, err := tx.query(ctx, q+` ORDER BY CASE WHEN c.requirement_id IS NULL THEN 1 ELSE 0 END, c.sort_order, c.ref`, args...)
+	rows, err := tx.Query(ctx, q+` ORDER BY CASE WHEN c.requirement_id IS NULL THEN 1 ELSE 0 END, c.sort_order, c.ref`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list controls: %w", err)
 	}
@@ -199,17 +199,17 @@ func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*b
 	return out, rows.Err()
 }
 
-func escapeLike(s string) string {
+func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Control returns control id of orgID with its requirement links and risks.
 func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, error) {
-	c, err := scanControl(tx.queryRow(ctx, `SELECT `+controlColumns+` FROM controls c WHERE c.org_id = ? AND c.id = ?`, orgID, id))
+	c, err := scanControl(tx.QueryRow(ctx, `SELECT `+controlColumns+` FROM controls c WHERE c.org_id = ? AND c.id = ?`, orgID, id))
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(ctx, `SELECT cr.requirement_id, r.framework_id, r.ref, r.display_title, cr.origin FROM control_requirements cr
+	rows, err := tx.Query(ctx, `SELECT cr.requirement_id, r.framework_id, r.ref, r.display_title, cr.origin FROM control_requirements cr
 		JOIN requirements r ON r.id = cr.requirement_id JOIN frameworks f ON f.id = r.framework_id
 		WHERE cr.org_id = ? AND cr.control_id = ? ORDER BY f.sort_order, r.sort_order`, orgID, id)
 	if err != nil {
@@ -227,7 +227,7 @@ func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	risks, err := tx.query(ctx, `SELECT risk_id FROM control_risks WHERE org_id = ? AND control_id = ? ORDER BY risk_id`, orgID, id)
+	risks, err := tx.Query(ctx, `SELECT risk_id FROM control_risks WHERE org_id = ? AND control_id = ? ORDER BY risk_id`, orgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, 
 func (tx *Tx) InsertControl(ctx context.Context, orgID string, c *bulwark.Control) error {
 	c.ID = NewID()
 	c.CreatedAt, c.UpdatedAt, c.Version = tx.now, tx.now, 1
-	_, err := tx.exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, description, owner_id, status, implementation, review_date, sort_order, version, created_at, updated_at)
+	_, err := tx.Exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, description, owner_id, status, implementation, review_date, sort_order, version, created_at, updated_at)
 		VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 100000, 1, ?, ?)`,
 		c.ID, orgID, c.Ref, c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, tx.now, tx.now)
 	if IsUniqueViolation(err) {
@@ -260,9 +260,9 @@ func (tx *Tx) InsertControl(ctx context.Context, orgID string, c *bulwark.Contro
 
 // UpdateControl writes a control's editable fields if its version is still expected.
 func (tx *Tx) UpdateControl(ctx context.Context, orgID string, c *bulwark.Control) error {
-	res, err := tx.exec(ctx, `UPDATE controls SET title = ?, description = ?, owner_id = ?, status = ?, implementation = ?, review_date = ?, archived_at = ?,
+	res, err := tx.Exec(ctx, `UPDATE controls SET title = ?, description = ?, owner_id = ?, status = ?, implementation = ?, review_date = ?, archived_at = ?,
 		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
-		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, nullTime(c.ArchivedAt), tx.now, orgID, c.ID, c.Version)
+		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, NullTime(c.ArchivedAt), tx.now, orgID, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update control: %w", err)
 	}
@@ -276,18 +276,18 @@ func (tx *Tx) UpdateControl(ctx context.Context, orgID string, c *bulwark.Contro
 
 // SetControlRequirements replaces the manual requirement links of a control.
 func (tx *Tx) SetControlRequirements(ctx context.Context, orgID, controlID string, requirementIDs []string) error {
-	if _, err := tx.exec(ctx, `DELETE FROM control_requirements WHERE org_id = ? AND control_id = ? AND origin = 'manual'`, orgID, controlID); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM control_requirements WHERE org_id = ? AND control_id = ? AND origin = 'manual'`, orgID, controlID); err != nil {
 		return err
 	}
 	for _, rid := range requirementIDs {
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM requirements WHERE id = ?`, rid).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM requirements WHERE id = ?`, rid).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
 			return bulwark.Invalid("requirement_ids", fmt.Sprintf("%q is not a requirement of the catalog", rid))
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
+		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
 			orgID, controlID, rid, tx.now); err != nil {
 			return err
 		}
@@ -297,7 +297,7 @@ func (tx *Tx) SetControlRequirements(ctx context.Context, orgID, controlID strin
 
 // CountControls counts orgID's live controls by status.
 func (tx *Tx) CountControls(ctx context.Context, orgID string) (map[string]int, error) {
-	rows, err := tx.query(ctx, `SELECT status, COUNT(*) FROM controls WHERE org_id = ? AND archived_at IS NULL GROUP BY status`, orgID)
+	rows, err := tx.Query(ctx, `SELECT status, COUNT(*) FROM controls WHERE org_id = ? AND archived_at IS NULL GROUP BY status`, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -330,18 +330,18 @@ func (tx *Tx) SetClassificationScheme(ctx context.Context, orgID string, names [
 			continue
 		}
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND classification = ?`, orgID, c).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND classification = ?`, orgID, c).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return bulwark.Errorf(bulwark.ECONFLICT, "%d asset(s) are classified %s; reclassify them before removing the level.", n, c)
 		}
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM classification_levels WHERE org_id = ?`, orgID); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM classification_levels WHERE org_id = ?`, orgID); err != nil {
 		return err
 	}
 	for i, n := range names {
-		if _, err := tx.exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, '')`, orgID, i+1, n); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, '')`, orgID, i+1, n); err != nil {
 			return fmt.Errorf("save classification: %w", err)
 		}
 	}

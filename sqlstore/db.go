@@ -259,18 +259,18 @@ func (db *DB) rebind(q string) string {
 	return r
 }
 
-// exec runs a statement in the transaction. (pgx already caches prepared
+// Exec runs a statement in the transaction. (pgx already caches prepared
 // statements per connection; SQLite's one writer connection is this transaction's.)
-func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if tx.tx == nil {
 		return nil, fmt.Errorf("write outside a transaction: %s", q)
 	}
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
-// execDynamic runs a statement built at run time (batched inserts) without
+// ExecDynamic runs a statement built at run time (batched inserts) without
 // caching its rebound form.
-func (tx *Tx) execDynamic(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (tx *Tx) ExecDynamic(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if tx.tx == nil {
 		return nil, fmt.Errorf("write outside a transaction")
 	}
@@ -290,7 +290,8 @@ func (tx *Tx) execDynamic(ctx context.Context, q string, args ...any) (sql.Resul
 	return tx.tx.ExecContext(ctx, q, args...)
 }
 
-func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// Query runs a query in the transaction (or, from View, a cached statement on the read pool).
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if tx.tx == nil {
 		st, err := tx.db.stmt(ctx, tx.db.rebind(q))
 		if err != nil {
@@ -301,7 +302,8 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
-func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+// QueryRow runs a query that returns at most one row.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if tx.tx == nil {
 		st, err := tx.db.stmt(ctx, tx.db.rebind(q))
 		if err != nil {
@@ -313,18 +315,18 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
-// forUpdate is the row-lock suffix: PostgreSQL locks the row; SQLite already holds
+// ForUpdate is the row-lock suffix: PostgreSQL locks the row; SQLite already holds
 // the database write lock for the whole (immediate) transaction.
-func (tx *Tx) forUpdate() string {
+func (tx *Tx) ForUpdate() string {
 	if tx.db.Dialect == Postgres {
 		return " FOR UPDATE"
 	}
 	return ""
 }
 
-// timeParam is a placeholder for a time in a SELECT list, where PostgreSQL cannot
+// TimeParam is a placeholder for a time in a SELECT list, where PostgreSQL cannot
 // infer the parameter's type.
-func (tx *Tx) timeParam() string {
+func (tx *Tx) TimeParam() string {
 	if tx.db.Dialect == Postgres {
 		return "?::timestamptz"
 	}
@@ -351,16 +353,16 @@ func NewID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// nullTime converts a *time.Time to a value for a nullable column.
-func nullTime(t *time.Time) any {
+// NullTime converts a *time.Time to a value for a nullable column.
+func NullTime(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
 	return t.UTC().Truncate(time.Microsecond)
 }
 
-// timePtr converts a scanned sql.NullTime to *time.Time in UTC.
-func timePtr(t sql.NullTime) *time.Time {
+// TimePtr converts a scanned sql.NullTime to *time.Time in UTC.
+func TimePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
 	}

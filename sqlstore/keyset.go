@@ -11,32 +11,32 @@ import (
 	"github.com/bulwark-isms/bulwark"
 )
 
-// sortField is a column a list can be ordered by: its SQL expression and the
+// SortField is a column a list can be ordered by: its SQL expression and the
 // kind of value a cursor carries for it.
-type sortField struct {
+type SortField struct {
 	Expr string
 	Kind byte // 'n' number, 's' text, 't' time
 }
 
-// keyset is one page request of a list ordered by a sort field then by id: the
+// Keyset is one page request of a list ordered by a sort field then by id: the
 // condition that continues after the cursor, and the ORDER BY and LIMIT.
-type keyset struct {
-	field string
-	sf    sortField
+type Keyset struct {
+	Field string // the sort field's name
+	Limit int    // page size
+	Cond  string // the condition that continues after the cursor; "" on the first page
+	Args  []any  // Cond's arguments
+	sf    SortField
 	desc  bool
-	limit int
-	cond  string // "" on the first page
-	args  []any
 }
 
-// newKeyset parses sort ("field" or "-field"; def when empty), the opaque cursor
+// NewKeyset parses sort ("field" or "-field"; def when empty), the opaque cursor
 // and the page size (50 by default, at most 500). idCol breaks ties.
-func newKeyset(sortParam, cursorParam string, limit int, fields map[string]sortField, def, idCol string) (*keyset, error) {
-	k := &keyset{field: strings.TrimPrefix(sortParam, "-"), desc: strings.HasPrefix(sortParam, "-"), limit: limit}
-	if k.field == "" {
-		k.field = def
+func NewKeyset(sortParam, cursorParam string, limit int, fields map[string]SortField, def, idCol string) (*Keyset, error) {
+	k := &Keyset{Field: strings.TrimPrefix(sortParam, "-"), desc: strings.HasPrefix(sortParam, "-"), Limit: limit}
+	if k.Field == "" {
+		k.Field = def
 	}
-	sf, ok := fields[k.field]
+	sf, ok := fields[k.Field]
 	if !ok {
 		names := make([]string, 0, len(fields))
 		for n := range fields {
@@ -46,10 +46,10 @@ func newKeyset(sortParam, cursorParam string, limit int, fields map[string]sortF
 		return nil, bulwark.Invalid("sort", "must be one of "+strings.Join(names, ", ")+", optionally with a leading -")
 	}
 	k.sf = sf
-	if k.limit <= 0 {
-		k.limit = 50
+	if k.Limit <= 0 {
+		k.Limit = 50
 	}
-	k.limit = min(k.limit, 500)
+	k.Limit = min(k.Limit, 500)
 	if cursorParam == "" {
 		return k, nil
 	}
@@ -76,24 +76,24 @@ func newKeyset(sortParam, cursorParam string, limit int, fields map[string]sortF
 	if k.desc {
 		cmp = "<"
 	}
-	k.cond = fmt.Sprintf("(%s %s ? OR (%s = ? AND %s %s ?))", sf.Expr, cmp, sf.Expr, idCol, cmp)
-	k.args = []any{v, v, c.ID}
+	k.Cond = fmt.Sprintf("(%s %s ? OR (%s = ? AND %s %s ?))", sf.Expr, cmp, sf.Expr, idCol, cmp)
+	k.Args = []any{v, v, c.ID}
 	return k, nil
 }
 
-// orderLimit is the ORDER BY and LIMIT clause; one row more than the page tells
+// OrderLimit is the ORDER BY and LIMIT clause; one row more than the page tells
 // whether another page follows.
-func (k *keyset) orderLimit(idCol string) string {
+func (k *Keyset) OrderLimit(idCol string) string {
 	dir := "ASC"
 	if k.desc {
 		dir = "DESC"
 	}
-	return fmt.Sprintf(` ORDER BY %s %s, %s %s LIMIT %d`, k.sf.Expr, dir, idCol, dir, k.limit+1)
+	return fmt.Sprintf(` ORDER BY %s %s, %s %s LIMIT %d`, k.sf.Expr, dir, idCol, dir, k.Limit+1)
 }
 
-// next returns the cursor after a row with id whose sort value is v (an int, a
+// Next returns the cursor after a row with id whose sort value is v (an int, a
 // string, a *string or a time.Time).
-func (k *keyset) next(id string, v any) string {
+func (k *Keyset) Next(id string, v any) string {
 	c := cursor{ID: id}
 	switch x := v.(type) {
 	case int:

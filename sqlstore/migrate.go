@@ -97,15 +97,15 @@ func (db *DB) MigrateWith(ctx context.Context, ms []Migration) (applied []int64,
 	err = db.Write(ctx, func(tx *Tx) error {
 		applied = nil
 		if db.Dialect == Postgres {
-			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, migrationLockKey); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, migrationLockKey); err != nil {
 				return fmt.Errorf("take migration lock: %w", err)
 			}
 		}
-		if _, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 		done := map[int64]bool{}
-		rows, err := tx.query(ctx, `SELECT version FROM schema_migrations`)
+		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
 		if err != nil {
 			return fmt.Errorf("read schema_migrations: %w", err)
 		}
@@ -132,7 +132,7 @@ func (db *DB) MigrateWith(ctx context.Context, ms []Migration) (applied []int64,
 			} else if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil { // no arguments: both drivers run a multi-statement script
 				return fmt.Errorf("migration %d_%s failed: %w", m.Version, m.Name, err)
 			}
-			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, tx.now); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, tx.now); err != nil {
 				return fmt.Errorf("record migration %d: %w", m.Version, err)
 			}
 			applied = append(applied, m.Version)

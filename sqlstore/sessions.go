@@ -24,7 +24,7 @@ type Session struct {
 // InsertSession stores a new session.
 func (tx *Tx) InsertSession(ctx context.Context, s *Session) error {
 	s.CreatedAt, s.LastSeenAt = tx.now, tx.now
-	_, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.TokenHash, s.UserID, s.CreatedAt, s.LastSeenAt, s.IP, s.UserAgent)
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
@@ -36,7 +36,7 @@ func (tx *Tx) InsertSession(ctx context.Context, s *Session) error {
 func (tx *Tx) SessionUser(ctx context.Context, tokenHash string) (*Session, *bulwark.User, error) {
 	var s Session
 	var u bulwark.User
-	err := tx.queryRow(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, u.id, u.email, u.name
+	err := tx.QueryRow(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, u.id, u.email, u.name
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash).
 		Scan(&s.TokenHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &u.ID, &u.Email, &u.Name)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -49,19 +49,19 @@ func (tx *Tx) SessionUser(ctx context.Context, tokenHash string) (*Session, *bul
 
 // TouchSession records activity on a session.
 func (tx *Tx) TouchSession(ctx context.Context, tokenHash string) error {
-	_, err := tx.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, tx.now, tokenHash)
+	_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, tx.now, tokenHash)
 	return err
 }
 
 // DeleteSession ends one session.
 func (tx *Tx) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return err
 }
 
 // DeleteUserSessions ends every session of userID and returns how many there were.
 func (tx *Tx) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
-	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 	if err != nil {
 		return 0, fmt.Errorf("delete sessions: %w", err)
 	}
@@ -70,14 +70,14 @@ func (tx *Tx) DeleteUserSessions(ctx context.Context, userID string) (int64, err
 
 // DeleteExpiredSessions removes sessions idle since idleBefore or created before createdBefore.
 func (tx *Tx) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) error {
-	_, err := tx.exec(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?`, idleBefore, createdBefore)
+	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?`, idleBefore, createdBefore)
 	return err
 }
 
 // MemberPrincipal loads the active membership of userID in the organisation with
 // slug, or ENOTFOUND when there is none (absent, expired or deactivated).
 func (tx *Tx) MemberPrincipal(ctx context.Context, slug, userID string) (*bulwark.Organisation, *bulwark.Member, error) {
-	row := tx.queryRow(ctx, `SELECT o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, o.version, m.id, m.role
+	row := tx.QueryRow(ctx, `SELECT o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, o.version, m.id, m.role
 		FROM organisations o JOIN members m ON m.org_id = o.id
 		WHERE o.slug = ? AND m.user_id = ? AND m.deactivated_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > ?)`, slug, userID, tx.now)
 	var o bulwark.Organisation
@@ -108,7 +108,7 @@ type TokenPrincipal struct {
 func (tx *Tx) TokenByHash(ctx context.Context, tokenHash string) (*TokenPrincipal, error) {
 	var p TokenPrincipal
 	var last sql.NullTime
-	err := tx.queryRow(ctx, `SELECT t.id, t.scope, t.last_used_at, u.id, u.email, u.name,
+	err := tx.QueryRow(ctx, `SELECT t.id, t.scope, t.last_used_at, u.id, u.email, u.name,
 		o.id, o.slug, o.name, o.time_zone, o.date_order, o.segregation_of_duties, o.created_at, o.version, m.id, m.role
 		FROM api_tokens t JOIN members m ON m.id = t.member_id AND m.org_id = t.org_id
 		JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = t.org_id
@@ -121,13 +121,13 @@ func (tx *Tx) TokenByHash(ctx context.Context, tokenHash string) (*TokenPrincipa
 	} else if err != nil {
 		return nil, fmt.Errorf("find token: %w", err)
 	}
-	p.LastUsedAt = timePtr(last)
+	p.LastUsedAt = TimePtr(last)
 	return &p, nil
 }
 
 // TouchToken sets last_used_at of a token.
 func (tx *Tx) TouchToken(ctx context.Context, orgID, tokenID string) error {
-	_, err := tx.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, tx.now, orgID, tokenID)
+	_, err := tx.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, tx.now, orgID, tokenID)
 	return err
 }
 
@@ -135,7 +135,7 @@ func (tx *Tx) TouchToken(ctx context.Context, orgID, tokenID string) error {
 func (tx *Tx) InsertToken(ctx context.Context, orgID string, t *bulwark.APIToken, tokenHash string) error {
 	t.ID = NewID()
 	t.CreatedAt = tx.now
-	_, err := tx.exec(ctx, `INSERT INTO api_tokens (id, org_id, member_id, name, scope, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, org_id, member_id, name, scope, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, orgID, t.MemberID, t.Name, t.Scope, tokenHash, t.Prefix, t.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("insert token: %w", err)
@@ -154,7 +154,7 @@ func scanToken(row interface{ Scan(...any) error }) (*bulwark.APIToken, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("scan token: %w", err)
 	}
-	t.LastUsedAt, t.RevokedAt = timePtr(last), timePtr(rev)
+	t.LastUsedAt, t.RevokedAt = TimePtr(last), TimePtr(rev)
 	return &t, nil
 }
 
@@ -166,7 +166,7 @@ func (tx *Tx) Tokens(ctx context.Context, orgID, memberID string) ([]*bulwark.AP
 		q += ` AND t.member_id = ?`
 		args = append(args, memberID)
 	}
-	rows, err := tx.query(ctx, q+` ORDER BY t.created_at DESC`, args...)
+	rows, err := tx.Query(ctx, q+` ORDER BY t.created_at DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -184,18 +184,18 @@ func (tx *Tx) Tokens(ctx context.Context, orgID, memberID string) ([]*bulwark.AP
 
 // Token returns token id of orgID, or ENOTFOUND.
 func (tx *Tx) Token(ctx context.Context, orgID, id string) (*bulwark.APIToken, error) {
-	return scanToken(tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t JOIN members m ON m.id = t.member_id JOIN users u ON u.id = m.user_id WHERE t.org_id = ? AND t.id = ?`, orgID, id))
+	return scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t JOIN members m ON m.id = t.member_id JOIN users u ON u.id = m.user_id WHERE t.org_id = ? AND t.id = ?`, orgID, id))
 }
 
 // RevokeToken revokes token id of orgID.
 func (tx *Tx) RevokeToken(ctx context.Context, orgID, id string) error {
-	_, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL`, tx.now, orgID, id)
+	_, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE org_id = ? AND id = ? AND revoked_at IS NULL`, tx.now, orgID, id)
 	return err
 }
 
 // RevokeMemberTokens revokes every live token of a member and returns how many.
 func (tx *Tx) RevokeMemberTokens(ctx context.Context, orgID, memberID string) (int64, error) {
-	res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE org_id = ? AND member_id = ? AND revoked_at IS NULL`, tx.now, orgID, memberID)
+	res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE org_id = ? AND member_id = ? AND revoked_at IS NULL`, tx.now, orgID, memberID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens: %w", err)
 	}
@@ -205,7 +205,7 @@ func (tx *Tx) RevokeMemberTokens(ctx context.Context, orgID, memberID string) (i
 // RecordSignInFailure notes a failed sign-in under each key (account and IP).
 func (tx *Tx) RecordSignInFailure(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
-		if _, err := tx.exec(ctx, `INSERT INTO sign_in_failures (key, at) VALUES (?, ?)`, k, tx.now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO sign_in_failures (key, at) VALUES (?, ?)`, k, tx.now); err != nil {
 			return fmt.Errorf("record sign-in failure: %w", err)
 		}
 	}
@@ -215,7 +215,7 @@ func (tx *Tx) RecordSignInFailure(ctx context.Context, keys ...string) error {
 // SignInFailures returns how many failures key had since since, and the oldest one.
 func (tx *Tx) SignInFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
 	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sign_in_failures WHERE key = ? AND at > ?`, key, since).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM sign_in_failures WHERE key = ? AND at > ?`, key, since).Scan(&n); err != nil {
 		return 0, time.Time{}, fmt.Errorf("count sign-in failures: %w", err)
 	}
 	if n == 0 {
@@ -223,7 +223,7 @@ func (tx *Tx) SignInFailures(ctx context.Context, key string, since time.Time) (
 	}
 	var oldest time.Time
 	// MIN() would lose the column type on SQLite; ORDER BY keeps it.
-	if err := tx.queryRow(ctx, `SELECT at FROM sign_in_failures WHERE key = ? AND at > ? ORDER BY at LIMIT 1`, key, since).Scan(&oldest); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT at FROM sign_in_failures WHERE key = ? AND at > ? ORDER BY at LIMIT 1`, key, since).Scan(&oldest); err != nil {
 		return 0, time.Time{}, fmt.Errorf("find oldest sign-in failure: %w", err)
 	}
 	return n, oldest, nil
@@ -231,13 +231,13 @@ func (tx *Tx) SignInFailures(ctx context.Context, key string, since time.Time) (
 
 // ClearSignInFailures forgets failures of key and prunes everything before before.
 func (tx *Tx) ClearSignInFailures(ctx context.Context, key string, before time.Time) error {
-	_, err := tx.exec(ctx, `DELETE FROM sign_in_failures WHERE key = ? OR at < ?`, key, before)
+	_, err := tx.Exec(ctx, `DELETE FROM sign_in_failures WHERE key = ? OR at < ?`, key, before)
 	return err
 }
 
 // DeleteSignInFailure removes the failure mark of key made at at.
 func (tx *Tx) DeleteSignInFailure(ctx context.Context, key string, at time.Time) error {
-	_, err := tx.exec(ctx, `DELETE FROM sign_in_failures WHERE key = ? AND at = ?`, key, at)
+	_, err := tx.Exec(ctx, `DELETE FROM sign_in_failures WHERE key = ? AND at = ?`, key, at)
 	return err
 }
 
@@ -250,7 +250,7 @@ func (tx *Tx) LockKeys(ctx context.Context, keys ...string) error {
 	sorted := append([]string(nil), keys...)
 	sort.Strings(sorted) // a fixed order, so two transactions cannot deadlock
 	for _, k := range sorted {
-		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, k); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, k); err != nil {
 			return fmt.Errorf("lock %s: %w", k, err)
 		}
 	}

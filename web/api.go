@@ -13,8 +13,8 @@ import (
 )
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	writeJSON(w, http.StatusOK, map[string]any{
+	p := PrincipalFrom(r)
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"user":         map[string]string{"id": p.User.ID, "email": p.User.Email, "name": p.User.Name},
 		"member":       map[string]string{"id": p.MemberID},
 		"organisation": map[string]string{"id": p.Org.ID, "slug": p.Org.Slug, "name": p.Org.Name},
@@ -29,70 +29,70 @@ type organisationJSON struct {
 }
 
 func (s *Server) apiOrganisation(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	scheme, err := s.svc.Classifications(r.Context(), p)
 	if err != nil && bulwark.ErrorCode(err) != bulwark.EFORBIDDEN {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, p.Org.Version))
-	writeJSON(w, http.StatusOK, organisationJSON{p.Org, scheme})
+	WriteJSON(w, http.StatusOK, organisationJSON{p.Org, scheme})
 }
 
 func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	var u app.SettingsUpdate
 	if u.ExpectVersion, err = ifMatch(r); err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	var version int
-	if fr.get("version", &version) && u.ExpectVersion == nil {
+	if fr.Get("version", &version) && u.ExpectVersion == nil {
 		u.ExpectVersion = &version
 	}
 	var name, tz, order string
 	var sod bool
-	if fr.get("name", &name) {
+	if fr.Get("name", &name) {
 		u.Name = &name
 	}
-	if fr.get("time_zone", &tz) {
+	if fr.Get("time_zone", &tz) {
 		u.TimeZone = &tz
 	}
-	if fr.get("date_order", &order) {
+	if fr.Get("date_order", &order) {
 		u.DateOrder = &order
 	}
-	if fr.get("segregation_of_duties", &sod) {
+	if fr.Get("segregation_of_duties", &sod) {
 		u.SegregationOfDuties = &sod
 	}
-	scheme := fr.strings("classification_scheme")
-	fr.readOnly("id", "slug", "created_at")
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	scheme := fr.Strings("classification_scheme")
+	fr.ReadOnly("id", "slug", "created_at")
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	o, err := s.svc.UpdateSettings(r.Context(), principalFrom(r), u)
+	o, err := s.svc.UpdateSettings(r.Context(), PrincipalFrom(r), u)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	if scheme != nil {
-		if _, err := s.svc.SetClassificationScheme(r.Context(), principalFrom(r), *scheme); err != nil {
-			s.problem(w, r, err)
+		if _, err := s.svc.SetClassificationScheme(r.Context(), PrincipalFrom(r), *scheme); err != nil {
+			s.Problem(w, r, err)
 			return
 		}
 	}
-	current, err := s.svc.Classifications(r.Context(), principalFrom(r))
+	current, err := s.svc.Classifications(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, o.Version))
-	writeJSON(w, http.StatusOK, organisationJSON{*o, current})
+	WriteJSON(w, http.StatusOK, organisationJSON{*o, current})
 }
 
 // memberJSON is a member as the API shows it.
@@ -102,9 +102,9 @@ func memberJSON(m *bulwark.Member, now time.Time) map[string]any {
 }
 
 func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.svc.Members(r.Context(), principalFrom(r))
+	ms, err := s.svc.Members(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	now := time.Now()
@@ -115,11 +115,11 @@ func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, memberJSON(m, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
 }
 
 func (s *Server) findMember(r *http.Request) (*bulwark.Member, error) {
-	ms, err := s.svc.Members(r.Context(), principalFrom(r))
+	ms, err := s.svc.Members(r.Context(), PrincipalFrom(r))
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +134,11 @@ func (s *Server) findMember(r *http.Request) (*bulwark.Member, error) {
 func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) {
 	m, err := s.findMember(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, m.Version))
-	writeJSON(w, http.StatusOK, memberJSON(m, time.Now()))
+	WriteJSON(w, http.StatusOK, memberJSON(m, time.Now()))
 }
 
 // ifMatch reads the expected version from If-Match ("N" or W/"N").
@@ -156,34 +156,34 @@ func ifMatch(r *http.Request) (*int, error) {
 }
 
 func (s *Server) apiMemberPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	expect, err := ifMatch(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	var u app.MemberUpdate
 	u.ExpectVersion = expect
 	var role string
-	if fr.get("role", &role) {
+	if fr.Get("role", &role) {
 		rl, err := bulwark.ParseRole(role)
 		if err != nil {
-			fr.v.Add("role", "must be one of owner, admin, manager, contributor, auditor, employee")
+			fr.Invalid("role", "must be one of owner, admin, manager, contributor, auditor, employee")
 		} else {
 			u.Role = &rl
 		}
 	}
-	if fr.has("expires_at") {
-		fr.used["expires_at"] = true
+	if fr.Has("expires_at") {
+		fr.MarkUsed("expires_at")
 		var exp *time.Time
-		if !fr.isNull("expires_at") {
+		if !fr.IsNull("expires_at") {
 			var t time.Time
-			if fr.get("expires_at", &t) {
+			if fr.Get("expires_at", &t) {
 				t = t.UTC()
 				exp = &t
 			}
@@ -191,34 +191,34 @@ func (s *Server) apiMemberPatch(w http.ResponseWriter, r *http.Request) {
 		u.ExpiresAt = &exp
 	}
 	var active bool
-	if fr.get("active", &active) {
+	if fr.Get("active", &active) {
 		u.Active = &active
 	}
 	var version int
-	if fr.get("version", &version) && u.ExpectVersion == nil {
+	if fr.Get("version", &version) && u.ExpectVersion == nil {
 		u.ExpectVersion = &version
 	}
-	fr.readOnly("id", "user_id", "email", "name", "status", "created_at", "deactivated_at")
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	fr.ReadOnly("id", "user_id", "email", "name", "status", "created_at", "deactivated_at")
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	m, err := s.svc.UpdateMember(r.Context(), principalFrom(r), r.PathValue("id"), u)
+	m, err := s.svc.UpdateMember(r.Context(), PrincipalFrom(r), r.PathValue("id"), u)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, m.Version))
-	writeJSON(w, http.StatusOK, memberJSON(m, time.Now()))
+	WriteJSON(w, http.StatusOK, memberJSON(m, time.Now()))
 }
 
 func (s *Server) apiMemberReset(w http.ResponseWriter, r *http.Request) {
-	link, err := s.svc.IssuePasswordReset(r.Context(), principalFrom(r), r.PathValue("id"))
+	link, err := s.svc.IssuePasswordReset(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"link": link, "expires_in_seconds": int(app.PasswordResetTTL.Seconds())})
+	WriteJSON(w, http.StatusCreated, map[string]any{"link": link, "expires_in_seconds": int(app.PasswordResetTTL.Seconds())})
 }
 
 func invitationJSON(i *bulwark.Invitation, now time.Time) map[string]any {
@@ -231,9 +231,9 @@ func invitationJSON(i *bulwark.Invitation, now time.Time) map[string]any {
 }
 
 func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request) {
-	invs, err := s.svc.Invitations(r.Context(), principalFrom(r))
+	invs, err := s.svc.Invitations(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	now := time.Now()
@@ -241,100 +241,100 @@ func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request) {
 	for _, i := range invs {
 		items = append(items, invitationJSON(i, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
 }
 
 func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	var email, role string
-	if !fr.get("email", &email) {
-		fr.v.Add("email", "is required")
+	if !fr.Get("email", &email) {
+		fr.Invalid("email", "is required")
 	}
-	if !fr.get("role", &role) {
-		fr.v.Add("role", "is required")
+	if !fr.Get("role", &role) {
+		fr.Invalid("role", "is required")
 	}
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	inv, err := s.svc.Invite(r.Context(), principalFrom(r), email, bulwark.Role(strings.ToLower(role)))
+	inv, err := s.svc.Invite(r.Context(), PrincipalFrom(r), email, bulwark.Role(strings.ToLower(role)))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/invitations/"+inv.ID)
-	writeJSON(w, http.StatusCreated, invitationJSON(inv, time.Now()))
+	WriteJSON(w, http.StatusCreated, invitationJSON(inv, time.Now()))
 }
 
 func (s *Server) apiInvitation(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.svc.Invitation(r.Context(), principalFrom(r), r.PathValue("id"))
+	inv, err := s.svc.Invitation(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, invitationJSON(inv, time.Now()))
+	WriteJSON(w, http.StatusOK, invitationJSON(inv, time.Now()))
 }
 
 func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) {
-	t, err := s.svc.Token(r.Context(), principalFrom(r), r.PathValue("id"))
+	t, err := s.svc.Token(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	WriteJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) apiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.RevokeInvitation(r.Context(), principalFrom(r), r.PathValue("id")); err != nil {
-		s.problem(w, r, err)
+	if err := s.svc.RevokeInvitation(r.Context(), PrincipalFrom(r), r.PathValue("id")); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.svc.Tokens(r.Context(), principalFrom(r), r.URL.Query().Get("all") == "true")
+	ts, err := s.svc.Tokens(r.Context(), PrincipalFrom(r), r.URL.Query().Get("all") == "true")
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	if ts == nil {
 		ts = []*bulwark.APIToken{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": ts, "next_cursor": nil})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": ts, "next_cursor": nil})
 }
 
 func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	var name, scope string
-	fr.get("name", &name)
-	fr.get("scope", &scope)
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	fr.Get("name", &name)
+	fr.Get("scope", &scope)
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	t, err := s.svc.CreateToken(r.Context(), principalFrom(r), "", name, scope)
+	t, err := s.svc.CreateToken(r.Context(), PrincipalFrom(r), "", name, scope)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/tokens/"+t.ID)
-	writeJSON(w, http.StatusCreated, t)
+	WriteJSON(w, http.StatusCreated, t)
 }
 
 func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.RevokeToken(r.Context(), principalFrom(r), r.PathValue("id")); err != nil {
-		s.problem(w, r, err)
+	if err := s.svc.RevokeToken(r.Context(), PrincipalFrom(r), r.PathValue("id")); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -396,28 +396,28 @@ func cursorFor(seq int64) any {
 func (s *Server) apiAuditLog(w http.ResponseWriter, r *http.Request) {
 	f, err := auditFilter(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	page, err := s.svc.AuditLog(r.Context(), principalFrom(r), f)
+	page, err := s.svc.AuditLog(r.Context(), PrincipalFrom(r), f)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	items := page.Entries
 	if items == nil {
 		items = []*bulwark.AuditEntry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursorFor(page.Next), "head": page.Head})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursorFor(page.Next), "head": page.Head})
 }
 
 func (s *Server) apiAuditHead(w http.ResponseWriter, r *http.Request) {
-	h, err := s.svc.AuditHead(r.Context(), principalFrom(r))
+	h, err := s.svc.AuditHead(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h)
+	WriteJSON(w, http.StatusOK, h)
 }
 
 func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) {
@@ -426,18 +426,18 @@ func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) {
 
 // exportAudit streams the audit log as CSV or JSON to the response.
 func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	format := r.FormValue("format")
 	if format == "" {
 		format = "csv"
 	}
 	if format != "csv" && format != "json" {
-		s.problemOrPage(w, r, bulwark.Invalid("format", "must be csv or json"))
+		s.ProblemOrPage(w, r, bulwark.Invalid("format", "must be csv or json"))
 		return
 	}
 	head, err := s.svc.PrepareAuditExport(r.Context(), p, format)
 	if err != nil {
-		s.problemOrPage(w, r, err)
+		s.ProblemOrPage(w, r, err)
 		return
 	}
 	ct := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json"}[format]

@@ -12,21 +12,21 @@ import (
 )
 
 func (s *Server) apiFrameworks(w http.ResponseWriter, r *http.Request) {
-	fs, err := s.svc.Frameworks(r.Context(), principalFrom(r))
+	fs, err := s.svc.Frameworks(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": fs, "next_cursor": nil})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": fs, "next_cursor": nil})
 }
 
 func (s *Server) apiFramework(w http.ResponseWriter, r *http.Request) {
-	f, err := s.svc.Framework(r.Context(), principalFrom(r), r.PathValue("key"))
+	f, err := s.svc.Framework(r.Context(), PrincipalFrom(r), r.PathValue("key"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, f)
+	WriteJSON(w, http.StatusOK, f)
 }
 
 // requirementFilter reads search, kind and attribute filters from the query.
@@ -59,12 +59,12 @@ func requirementFilter(r *http.Request) (bulwark.RequirementFilter, error) {
 func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) {
 	f, err := requirementFilter(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	_, rs, next, err := s.svc.Requirements(r.Context(), principalFrom(r), r.PathValue("key"), f)
+	_, rs, next, err := s.svc.Requirements(r.Context(), PrincipalFrom(r), r.PathValue("key"), f)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	var nc any
@@ -74,16 +74,16 @@ func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) {
 	if rs == nil {
 		rs = []*bulwark.Requirement{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": nc})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": nc})
 }
 
 func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) {
-	req, err := s.svc.Requirement(r.Context(), principalFrom(r), r.PathValue("id"))
+	req, err := s.svc.Requirement(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, req)
+	WriteJSON(w, http.StatusOK, req)
 }
 
 func controlFilter(r *http.Request) sqlstore.ControlFilter {
@@ -92,92 +92,92 @@ func controlFilter(r *http.Request) sqlstore.ControlFilter {
 }
 
 func (s *Server) apiControls(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.svc.Controls(r.Context(), principalFrom(r), controlFilter(r))
+	cs, err := s.svc.Controls(r.Context(), PrincipalFrom(r), controlFilter(r))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	if cs == nil {
 		cs = []*bulwark.Control{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
 }
 
 func (s *Server) apiControl(w http.ResponseWriter, r *http.Request) {
-	c, err := s.svc.Control(r.Context(), principalFrom(r), r.PathValue("id"))
+	c, err := s.svc.Control(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
-	writeJSON(w, http.StatusOK, c)
+	WriteJSON(w, http.StatusOK, c)
 }
 
-func controlInput(fr *fieldReader, create bool) app.ControlInput {
+func controlInput(fr *FieldReader, create bool) app.ControlInput {
 	in := app.ControlInput{
-		Title: fr.str("title", true), Description: fr.str("description", false), OwnerID: fr.nullableStr("owner_id"),
-		Status: fr.str("status", true), Implementation: fr.str("implementation_description", false), ReviewDate: fr.nullableStr("review_date"),
-		RequirementIDs: fr.strings("requirement_ids"), RiskIDs: fr.strings("risk_ids"),
+		Title: fr.Str("title", true), Description: fr.Str("description", false), OwnerID: fr.NullableStr("owner_id"),
+		Status: fr.Str("status", true), Implementation: fr.Str("implementation_description", false), ReviewDate: fr.NullableStr("review_date"),
+		RequirementIDs: fr.Strings("requirement_ids"), RiskIDs: fr.Strings("risk_ids"),
 	}
 	if create && in.Title == nil {
-		fr.v.Add("title", "is required")
+		fr.Invalid("title", "is required")
 	}
-	fr.readOnly("id", "ref", "requirement_id", "requirements", "created_at", "updated_at", "archived_at")
+	fr.ReadOnly("id", "ref", "requirement_id", "requirements", "created_at", "updated_at", "archived_at")
 	return in
 }
 
 func (s *Server) apiControlCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	in := controlInput(fr, true)
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	c, err := s.svc.CreateControl(r.Context(), principalFrom(r), in)
+	c, err := s.svc.CreateControl(r.Context(), PrincipalFrom(r), in)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/controls/"+c.ID)
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
-	writeJSON(w, http.StatusCreated, c)
+	WriteJSON(w, http.StatusCreated, c)
 }
 
 func (s *Server) apiControlPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	in := controlInput(fr, false)
-	expect, err := fr.version(r)
+	expect, err := fr.Version(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	c, err := s.svc.UpdateControl(r.Context(), principalFrom(r), r.PathValue("id"), in, expect, nil)
+	c, err := s.svc.UpdateControl(r.Context(), PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
-	writeJSON(w, http.StatusOK, c)
+	WriteJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) apiControlArchive(w http.ResponseWriter, r *http.Request) {
 	yes := true
-	if _, err := s.svc.UpdateControl(r.Context(), principalFrom(r), r.PathValue("id"), app.ControlInput{}, nil, &yes); err != nil {
-		s.problem(w, r, err)
+	if _, err := s.svc.UpdateControl(r.Context(), PrincipalFrom(r), r.PathValue("id"), app.ControlInput{}, nil, &yes); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -215,12 +215,12 @@ func assetFilter(r *http.Request) (sqlstore.AssetFilter, error) {
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
 	f, err := assetFilter(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	as, next, err := s.svc.Assets(r.Context(), principalFrom(r), f)
+	as, next, err := s.svc.Assets(r.Context(), PrincipalFrom(r), f)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	if as == nil {
@@ -230,97 +230,97 @@ func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
 	if next != "" {
 		nc = next
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nc})
+	WriteJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nc})
 }
 
 func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request) {
-	a, err := s.svc.Asset(r.Context(), principalFrom(r), r.PathValue("id"))
+	a, err := s.svc.Asset(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
-	writeJSON(w, http.StatusOK, a)
+	WriteJSON(w, http.StatusOK, a)
 }
 
-func assetInput(fr *fieldReader, create bool) app.AssetInput {
+func assetInput(fr *FieldReader, create bool) app.AssetInput {
 	in := app.AssetInput{
-		Ref: fr.str("ref", false), Name: fr.str("name", true), Type: fr.str("type", true), Description: fr.str("description", false),
-		OwnerID: fr.nullableStr("owner_id"), CustodianID: fr.nullableStr("custodian_id"), Location: fr.str("location", false),
-		Classification: fr.str("classification", false), Confidentiality: fr.nullableInt("confidentiality"), Integrity: fr.nullableInt("integrity"),
-		Availability: fr.nullableInt("availability"), PersonalData: fr.boolean("personal_data"), Status: fr.str("status", true),
-		ReviewDate: fr.nullableStr("review_date"), Tags: fr.strings("tags"),
+		Ref: fr.Str("ref", false), Name: fr.Str("name", true), Type: fr.Str("type", true), Description: fr.Str("description", false),
+		OwnerID: fr.NullableStr("owner_id"), CustodianID: fr.NullableStr("custodian_id"), Location: fr.Str("location", false),
+		Classification: fr.Str("classification", false), Confidentiality: fr.NullableInt("confidentiality"), Integrity: fr.NullableInt("integrity"),
+		Availability: fr.NullableInt("availability"), PersonalData: fr.Bool("personal_data"), Status: fr.Str("status", true),
+		ReviewDate: fr.NullableStr("review_date"), Tags: fr.Strings("tags"),
 	}
 	if create {
-		if in.Name == nil && !fr.has("name") {
-			fr.v.Add("name", "is required")
+		if in.Name == nil && !fr.Has("name") {
+			fr.Invalid("name", "is required")
 		}
-		if in.Type == nil && !fr.has("type") {
-			fr.v.Add("type", "is required: one of "+strings.Join(bulwark.AssetTypes, ", "))
+		if in.Type == nil && !fr.Has("type") {
+			fr.Invalid("type", "is required: one of "+strings.Join(bulwark.AssetTypes, ", "))
 		}
 	}
-	fr.readOnly("id", "created_at", "updated_at", "archived_at")
+	fr.ReadOnly("id", "created_at", "updated_at", "archived_at")
 	return in
 }
 
 func (s *Server) apiAssetCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	in := assetInput(fr, true)
-	fr.used["version"] = true
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	fr.MarkUsed("version")
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	a, err := s.svc.CreateAsset(r.Context(), principalFrom(r), in)
+	a, err := s.svc.CreateAsset(r.Context(), PrincipalFrom(r), in)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/assets/"+a.ID)
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
-	writeJSON(w, http.StatusCreated, a)
+	WriteJSON(w, http.StatusCreated, a)
 }
 
 func (s *Server) apiAssetPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.decodeJSON(w, r)
+	fields, err := s.DecodeJSON(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	fr := newFieldReader(fields)
+	fr := NewFieldReader(fields)
 	in := assetInput(fr, false)
-	expect, err := fr.version(r)
+	expect, err := fr.Version(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	if err := fr.err(); err != nil {
-		s.problem(w, r, err)
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
-	a, err := s.svc.UpdateAsset(r.Context(), principalFrom(r), r.PathValue("id"), in, expect, nil)
+	a, err := s.svc.UpdateAsset(r.Context(), PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
-	writeJSON(w, http.StatusOK, a)
+	WriteJSON(w, http.StatusOK, a)
 }
 
 func (s *Server) apiAssetArchive(w http.ResponseWriter, r *http.Request) {
 	yes := true
 	expect, err := ifMatch(r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	if _, err := s.svc.UpdateAsset(r.Context(), principalFrom(r), r.PathValue("id"), app.AssetInput{}, expect, &yes); err != nil {
-		s.problem(w, r, err)
+	if _, err := s.svc.UpdateAsset(r.Context(), PrincipalFrom(r), r.PathValue("id"), app.AssetInput{}, expect, &yes); err != nil {
+		s.Problem(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 	"github.com/bulwark-isms/bulwark/web"
@@ -58,41 +59,39 @@ func TestRoleTableMatchesContract(t *testing.T) {
 	}
 }
 
-const missingID = "00000000-0000-7000-8000-000000000000"
-
 // fill replaces path parameters with values that exist as far as authorization
 // goes (the organisation) and not beyond (ids), so allowed requests reach the handler.
 func fill(pattern, slug string) string {
-	p := strings.NewReplacer("{slug}", slug, "{id}", missingID, "{token}", "no-such-link", "{key}", "no-such-framework", "{$}", "").Replace(pattern)
+	p := strings.NewReplacer("{slug}", slug, "{id}", areastest.MissingID, "{token}", "no-such-link", "{key}", "no-such-framework", "{$}", "").Replace(pattern)
 	return p
 }
 
 // call sends the route's request as one principal kind: "" anonymous, else a role.
-func call(f *fixture, rt web.Route, slug string, acc *account) *resp {
+func call(f *areastest.Fixture, rt web.Route, slug string, acc *areastest.Account) *areastest.Resp {
 	path := fill(rt.Pattern, slug)
-	r := req{}
+	r := areastest.Req{}
 	if rt.Method != "GET" {
 		if rt.API() {
-			r.json = "{}"
+			r.JSON = "{}"
 		} else {
-			r.form = map[string][]string{}
+			r.Form = map[string][]string{}
 		}
 	}
 	if acc != nil {
 		if rt.API() {
-			r.token = acc.Token
+			r.Token = acc.Token
 		} else {
-			r.cookie = f.signIn(acc.Email)
+			r.Cookie = f.SignIn(acc.Email)
 		}
 	}
-	return f.do(rt.Method, path, r)
+	return f.Do(rt.Method, path, r)
 }
 
-func denied(res *resp) bool {
+func denied(res *areastest.Resp) bool {
 	return res.StatusCode == http.StatusForbidden
 }
 
-func unauthenticated(rt web.Route, res *resp) bool {
+func unauthenticated(rt web.Route, res *areastest.Resp) bool {
 	if rt.API() {
 		return res.StatusCode == http.StatusUnauthorized
 	}
@@ -101,10 +100,10 @@ func unauthenticated(rt web.Route, res *resp) bool {
 
 func TestEveryRouteForEveryRole(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
-		for _, rt := range f.srv.Routes() {
+		f := areastest.New(t, db)
+		for _, rt := range f.Srv.Routes() {
 			t.Run(rt.Method+" "+rt.Pattern, func(t *testing.T) {
-				anon := call(f, rt, f.org.Slug, nil)
+				anon := call(f, rt, f.Org.Slug, nil)
 				if rt.Perm == bulwark.PermPublic {
 					if denied(anon) || unauthenticated(rt, anon) {
 						t.Errorf("anonymous: public route answered %d", anon.StatusCode)
@@ -116,14 +115,14 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 					return
 				}
 				for _, role := range bulwark.Roles {
-					res := call(f, rt, f.org.Slug, f.accounts[role])
+					res := call(f, rt, f.Org.Slug, f.Accounts[role])
 					want := roleHolds(role, rt.Perm)
 					got := !denied(res) && !unauthenticated(rt, res) && res.StatusCode != http.StatusUnauthorized
 					if got != want {
 						t.Errorf("%s: status %d, allowed=%v, contract says %v", role, res.StatusCode, got, want)
 					}
 					if res.StatusCode >= 500 {
-						t.Errorf("%s: server error %d: %s", role, res.StatusCode, res.body)
+						t.Errorf("%s: server error %d: %s", role, res.StatusCode, res.Text)
 					}
 				}
 			})
@@ -136,7 +135,7 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 // permission.
 func TestEveryRouteNeedsItsOwnPermission(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+		f := areastest.New(t, db)
 		for _, missing := range bulwark.OrgPermissions {
 			table := bulwark.RolePermissions{}
 			for _, role := range bulwark.Roles {
@@ -146,13 +145,13 @@ func TestEveryRouteNeedsItsOwnPermission(t *testing.T) {
 				}
 				table[role] = set
 			}
-			g := &fixture{t: t, db: db, org: f.org, accounts: f.accounts}
-			g.start(app.Config{BaseURL: f.ts.URL, RolePermissions: table}, web.Config{Version: "test"})
-			for _, rt := range g.srv.Routes() {
+			g := areastest.Start(t, db, app.Config{BaseURL: f.TS.URL, RolePermissions: table}, web.Config{Version: "test"})
+			g.Org, g.Accounts = f.Org, f.Accounts
+			for _, rt := range g.Srv.Routes() {
 				if rt.Perm != missing {
 					continue
 				}
-				res := call(g, rt, g.org.Slug, g.accounts[bulwark.RoleOwner])
+				res := call(g, rt, g.Org.Slug, g.Accounts[bulwark.RoleOwner])
 				if res.StatusCode != http.StatusForbidden {
 					t.Errorf("%s %s without %s: status %d, want 403", rt.Method, rt.Pattern, missing, res.StatusCode)
 				}
@@ -163,9 +162,9 @@ func TestEveryRouteNeedsItsOwnPermission(t *testing.T) {
 
 func TestRouteTableDeclaresPermissions(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+		f := areastest.New(t, db)
 		seen := map[string]bool{}
-		for _, rt := range f.srv.Routes() {
+		for _, rt := range f.Srv.Routes() {
 			if rt.Perm == "" {
 				t.Errorf("%s %s declares no permission", rt.Method, rt.Pattern)
 			}
@@ -188,43 +187,43 @@ func TestRouteTableDeclaresPermissions(t *testing.T) {
 // read, changed, revoked or searched from organisation A, through the API or the UI.
 func TestTwoOrganisationsNeverMix(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+		f := areastest.New(t, db)
 		ctx := context.Background()
-		orgB, _, err := f.svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Beta Corp", OwnerEmail: "owner@beta.test", Password: pw}, app.Meta{})
+		orgB, _, err := f.Svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Beta Corp", OwnerEmail: "owner@beta.test", Password: areastest.Password}, app.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := f.addMembers(orgB, "beta.test")
-		bOwner := f.ownerPrincipal(orgB, "owner@beta.test")
-		invB, err := f.svc.Invite(ctx, bOwner, "pending@beta.test", bulwark.RoleEmployee)
+		b := f.AddMembers(orgB, "beta.test")
+		bOwner := f.OwnerPrincipal(orgB, "owner@beta.test")
+		invB, err := f.Svc.Invite(ctx, bOwner, "pending@beta.test", bulwark.RoleEmployee)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokB, err := f.svc.Tokens(ctx, bOwner, true)
+		tokB, err := f.Svc.Tokens(ctx, bOwner, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := f.accounts[bulwark.RoleOwner]
+		a := f.Accounts[bulwark.RoleOwner]
 		secretsOfB := []string{orgB.ID, b[bulwark.RoleEmployee].MemberID, invB.ID, tokB[0].ID, "beta.test"}
 
 		// Lists and searches from A show nothing of B.
 		for _, path := range []string{"/api/v1/members", "/api/v1/invitations", "/api/v1/tokens?all=true", "/api/v1/audit-log?limit=500",
 			"/api/v1/audit-log?entity_id=" + b[bulwark.RoleEmployee].MemberID, "/api/v1/audit-log/export?format=json", "/api/v1/organisation", "/api/v1/me"} {
-			res := f.do("GET", path, req{token: a.Token})
+			res := f.Do("GET", path, areastest.Req{Token: a.Token})
 			if res.StatusCode != http.StatusOK {
 				t.Errorf("GET %s: %d", path, res.StatusCode)
 			}
 			for _, s := range secretsOfB {
-				if strings.Contains(res.body, s) {
+				if strings.Contains(res.Text, s) {
 					t.Errorf("GET %s from A shows %q of B", path, s)
 				}
 			}
 		}
-		cookie := f.signIn(a.Email)
+		cookie := f.SignIn(a.Email)
 		for _, path := range []string{"/o/acme-ltd/members", "/o/acme-ltd/tokens", "/o/acme-ltd/audit-log", "/o/acme-ltd/"} {
-			res := f.do("GET", path, req{cookie: cookie})
+			res := f.Do("GET", path, areastest.Req{Cookie: cookie})
 			for _, s := range secretsOfB {
-				if strings.Contains(res.body, s) {
+				if strings.Contains(res.Text, s) {
 					t.Errorf("GET %s from A shows %q of B", path, s)
 				}
 			}
@@ -240,29 +239,29 @@ func TestTwoOrganisationsNeverMix(t *testing.T) {
 			{"DELETE", "/api/v1/tokens/" + tokB[0].ID, ""},
 		}
 		for _, at := range attempts {
-			res := f.do(at.method, at.path, req{token: a.Token, json: at.json})
+			res := f.Do(at.method, at.path, areastest.Req{Token: a.Token, JSON: at.json})
 			if res.StatusCode != http.StatusNotFound {
 				t.Errorf("%s %s from A: %d, want 404", at.method, at.path, res.StatusCode)
 			}
 		}
 		for _, path := range []string{"/o/acme-ltd/members/" + bm + "/deactivate", "/o/acme-ltd/members/" + bm + "/role",
 			"/o/acme-ltd/invitations/" + invB.ID + "/revoke", "/o/acme-ltd/tokens/" + tokB[0].ID + "/revoke", "/o/beta-corp/members/" + bm + "/deactivate"} {
-			res := f.do("POST", path, req{cookie: cookie, form: map[string][]string{"role": {"owner"}}})
+			res := f.Do("POST", path, areastest.Req{Cookie: cookie, Form: map[string][]string{"role": {"owner"}}})
 			if res.StatusCode != http.StatusNotFound {
 				t.Errorf("POST %s from A: %d, want 404", path, res.StatusCode)
 			}
 		}
-		if res := f.do("GET", "/o/beta-corp/", req{cookie: cookie}); res.StatusCode != http.StatusNotFound {
+		if res := f.Do("GET", "/o/beta-corp/", areastest.Req{Cookie: cookie}); res.StatusCode != http.StatusNotFound {
 			t.Errorf("A's owner opened B's dashboard: %d", res.StatusCode)
 		}
 		// B is untouched.
 		for role, acc := range b {
-			res := f.do("GET", "/api/v1/me", req{token: acc.Token})
-			if res.StatusCode != http.StatusOK || !strings.Contains(res.body, fmt.Sprintf(`"role":"%s"`, role)) {
-				t.Errorf("B's %s after A's attempts: %d %s", role, res.StatusCode, res.body)
+			res := f.Do("GET", "/api/v1/me", areastest.Req{Token: acc.Token})
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Text, fmt.Sprintf(`"role":"%s"`, role)) {
+				t.Errorf("B's %s after A's attempts: %d %s", role, res.StatusCode, res.Text)
 			}
 		}
-		invs, _ := f.svc.Invitations(ctx, bOwner)
+		invs, _ := f.Svc.Invitations(ctx, bOwner)
 		if invs[0].Status(invs[0].ExpiresAt.Add(-1)) != "pending" {
 			t.Errorf("B's invitation changed: %+v", invs[0])
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
 	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
@@ -24,15 +25,15 @@ import (
 // lookup in the database, permission check and JSON. Target: under 100 µs on SQLite.
 func BenchmarkMe(b *testing.B) {
 	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		f := newFixture(b, db)
-		token := f.accounts[bulwark.RoleEmployee].Token
+		f := areastest.New(b, db)
+		token := f.Accounts[bulwark.RoleEmployee].Token
 		req := httptest.NewRequest("GET", "/api/v1/me", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for b.Loop() {
 			w := httptest.NewRecorder()
-			f.srv.ServeHTTP(w, req)
+			f.Srv.ServeHTTP(w, req)
 			if w.Code != http.StatusOK {
 				b.Fatalf("status %d: %s", w.Code, w.Body)
 			}
@@ -43,12 +44,12 @@ func BenchmarkMe(b *testing.B) {
 // BenchmarkSignIn measures POST /signin with the production argon2id cost.
 func BenchmarkSignIn(b *testing.B) {
 	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		f := newFixture(b, db)
+		f := areastest.New(b, db)
 		prod := app.New(db, password.NewHasher(password.DefaultParams, 0), slog.New(slog.NewTextHandler(io.Discard, nil)), app.Config{})
 		ctx := context.Background()
-		user := f.ownerPrincipal(f.org, "owner@acme.test").User
+		user := f.OwnerPrincipal(f.Org, "owner@acme.test").User
 		const strong = "a production-cost password"
-		if _, err := prod.ChangePassword(ctx, &user, pw, strong, app.Meta{}); err != nil {
+		if _, err := prod.ChangePassword(ctx, &user, areastest.Password, strong, app.Meta{}); err != nil {
 			b.Fatal(err)
 		}
 		form := url.Values{"email": {"owner@acme.test"}, "password": {strong}}.Encode()
@@ -58,7 +59,7 @@ func BenchmarkSignIn(b *testing.B) {
 			req := httptest.NewRequest("POST", "/signin", strings.NewReader(form))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			w := httptest.NewRecorder()
-			f.srv.ServeHTTP(w, req)
+			f.Srv.ServeHTTP(w, req)
 			if w.Code != http.StatusSeeOther {
 				b.Fatalf("status %d", w.Code)
 			}
@@ -67,7 +68,7 @@ func BenchmarkSignIn(b *testing.B) {
 }
 
 // seedAssets imports n assets into the fixture organisation.
-func seedAssets(b *testing.B, f *fixture, n int) {
+func seedAssets(b *testing.B, f *areastest.Fixture, n int) {
 	var sb strings.Builder
 	sb.WriteString("ref,name,type,owner_id,classification,confidentiality,integrity,availability,status,review_date,tags,description\n")
 	for i := 1; i <= n; i++ {
@@ -78,12 +79,12 @@ func seedAssets(b *testing.B, f *fixture, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := f.svc.ImportAssets(context.Background(), f.svc.CLIPrincipal(f.org, "bench"), tbl, false)
+	res, err := f.Svc.ImportAssets(context.Background(), f.Svc.CLIPrincipal(f.Org, "bench"), tbl, false)
 	if err != nil || res.Created != n {
 		b.Fatalf("seed: %v %v", res, err)
 	}
 	// What autovacuum (PostgreSQL) and the optimiser's statistics would know in production.
-	if _, err := f.db.SQL().Exec(`ANALYZE`); err != nil {
+	if _, err := f.DB.SQL().Exec(`ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -93,21 +94,21 @@ func seedAssets(b *testing.B, f *fixture, n int) {
 func BenchmarkAssetList(b *testing.B) {
 	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
 		b.Run("n=10000", func(b *testing.B) {
-			f := newFixture(b, db)
+			f := areastest.New(b, db)
 			seedAssets(b, f, 10000)
-			cookie := f.signIn("manager@acme.test")
+			cookie := f.SignIn("manager@acme.test")
 			for _, c := range []struct {
 				name string
 				req  func() *http.Request
 			}{
 				{"api", func() *http.Request {
 					r := httptest.NewRequest("GET", "/api/v1/assets?limit=50", nil)
-					r.Header.Set("Authorization", "Bearer "+f.accounts[bulwark.RoleManager].Token)
+					r.Header.Set("Authorization", "Bearer "+f.Accounts[bulwark.RoleManager].Token)
 					return r
 				}},
 				{"api-search", func() *http.Request {
 					r := httptest.NewRequest("GET", "/api/v1/assets?q=number%2042&sort=-name", nil)
-					r.Header.Set("Authorization", "Bearer "+f.accounts[bulwark.RoleManager].Token)
+					r.Header.Set("Authorization", "Bearer "+f.Accounts[bulwark.RoleManager].Token)
 					return r
 				}},
 				{"html", func() *http.Request {
@@ -120,106 +121,9 @@ func BenchmarkAssetList(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
 						w := httptest.NewRecorder()
-						f.srv.ServeHTTP(w, c.req())
+						f.Srv.ServeHTTP(w, c.req())
 						if w.Code != http.StatusOK {
 							b.Fatalf("status %d: %.300s", w.Code, w.Body)
-						}
-					}
-				})
-			}
-		})
-	})
-}
-
-// seedRisks stores n scored risks in the fixture organisation in one transaction.
-func seedRisks(b *testing.B, f *fixture, n int) {
-	m := bulwark.DefaultMethodology()
-	owner := f.accounts[bulwark.RoleManager].MemberID
-	err := f.db.Write(context.Background(), func(tx *sqlstore.Tx) error {
-		for i := 1; i <= n; i++ {
-			l, im, rl, ri := 1+i%5, 1+(i/5)%5, 1+i%3, 1+(i/3)%3
-			r := &bulwark.Risk{Ref: fmt.Sprintf("R-%03d", i), Title: fmt.Sprintf("Risk number %d", i), Status: "assessed", OwnerID: &owner,
-				InherentLikelihood: &l, InherentImpact: &im, ResidualLikelihood: &rl, ResidualImpact: &ri, MethodologyVersion: 1,
-				AssetIDs: []string{}, ControlIDs: []string{}}
-			if err := r.Derive(&m); err != nil {
-				return err
-			}
-			if err := tx.InsertRisk(context.Background(), f.org.ID, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	// What autovacuum (PostgreSQL) and the optimiser's statistics would know in production.
-	if _, err := f.db.SQL().Exec(`ANALYZE`); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// BenchmarkRiskList measures one page of 50 risks out of 20,000: as JSON (target
-// under 5 ms) and as the HTML page with both heat maps (under 20 ms).
-func BenchmarkRiskList(b *testing.B) {
-	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		b.Run("n=20000", func(b *testing.B) {
-			f := newFixture(b, db)
-			seedRisks(b, f, 20000)
-			cookie := f.signIn("manager@acme.test")
-			token := f.accounts[bulwark.RoleManager].Token
-			for _, c := range []struct {
-				name string
-				req  func() *http.Request
-			}{
-				{"api", func() *http.Request {
-					r := httptest.NewRequest("GET", "/api/v1/risks?limit=50", nil)
-					r.Header.Set("Authorization", "Bearer "+token)
-					return r
-				}},
-				{"api-by-score", func() *http.Request {
-					r := httptest.NewRequest("GET", "/api/v1/risks?limit=50&sort=-inherent_score", nil)
-					r.Header.Set("Authorization", "Bearer "+token)
-					return r
-				}},
-				{"html", func() *http.Request {
-					r := httptest.NewRequest("GET", "/o/acme-ltd/risks", nil)
-					r.AddCookie(cookie)
-					return r
-				}},
-			} {
-				b.Run(c.name, func(b *testing.B) {
-					b.ReportAllocs()
-					for b.Loop() {
-						w := httptest.NewRecorder()
-						f.srv.ServeHTTP(w, c.req())
-						if w.Code != http.StatusOK {
-							b.Fatalf("status %d: %.300s", w.Code, w.Body)
-						}
-					}
-				})
-			}
-		})
-	})
-}
-
-// BenchmarkRiskHeatmap measures GET /api/v1/risks/heatmap over 20,000 risks.
-// Target: under 20 ms.
-func BenchmarkRiskHeatmap(b *testing.B) {
-	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		b.Run("n=20000", func(b *testing.B) {
-			f := newFixture(b, db)
-			seedRisks(b, f, 20000)
-			token := f.accounts[bulwark.RoleManager].Token
-			for _, kind := range []string{"inherent", "residual"} {
-				b.Run(kind, func(b *testing.B) {
-					for b.Loop() {
-						r := httptest.NewRequest("GET", "/api/v1/risks/heatmap?kind="+kind, nil)
-						r.Header.Set("Authorization", "Bearer "+token)
-						w := httptest.NewRecorder()
-						f.srv.ServeHTTP(w, r)
-						if w.Code != http.StatusOK {
-							b.Fatalf("status %d", w.Code)
 						}
 					}
 				})

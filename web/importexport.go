@@ -39,8 +39,8 @@ func importOptions(v url.Values) (tabular.Options, error) {
 	return opts, nil
 }
 
-// register describes a register that imports and exports spreadsheets.
-type register struct {
+// Register describes a register that imports and exports spreadsheets.
+type Register struct {
 	Kind   string // URL segment and upload kind: assets, risks
 	Title  string
 	Fields []tabular.Field
@@ -48,12 +48,14 @@ type register struct {
 	Export func(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error
 }
 
-func (s *Server) registers() map[string]register {
-	return map[string]register{
+func (s *Server) registers() map[string]Register {
+	return map[string]Register{
 		"assets": {Kind: "assets", Title: "assets", Fields: app.AssetFields, Import: s.svc.ImportAssets, Export: s.svc.ExportAssets},
-		"risks":  {Kind: "risks", Title: "risks", Fields: app.RiskFields, Import: s.svc.ImportRisks, Export: s.svc.ExportRisks},
 	}
 }
+
+// UploadBody is the request body schema of an import: a spreadsheet file.
+var UploadBody = map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}
 
 // readTable parses an uploaded spreadsheet; a bad file is a 422 naming the file.
 func readTable(content []byte, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
@@ -119,59 +121,59 @@ func importProblem(res *app.ImportResult) error {
 	return e
 }
 
-func (s *Server) apiImport(reg register) http.HandlerFunc {
+func (s *Server) APIImport(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { s.apiImportOf(w, r, reg) }
 }
 
-func (s *Server) apiImportOf(w http.ResponseWriter, r *http.Request, reg register) {
+func (s *Server) apiImportOf(w http.ResponseWriter, r *http.Request, reg Register) {
 	opts, err := importOptions(r.URL.Query())
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	name, content, err := s.uploadedFile(w, r)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	t, err := readTable(content, name, reg.Fields, opts)
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	res, err := reg.Import(r.Context(), principalFrom(r), t, r.URL.Query().Get("dry_run") == "true")
+	res, err := reg.Import(r.Context(), PrincipalFrom(r), t, r.URL.Query().Get("dry_run") == "true")
 	if err != nil {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
 	if len(res.Errors) > 0 {
-		s.problem(w, r, importProblem(res))
+		s.Problem(w, r, importProblem(res))
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	WriteJSON(w, http.StatusOK, res)
 }
 
-func (s *Server) export(reg register) http.HandlerFunc {
+func (s *Server) Export(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { s.exportOf(w, r, reg) }
 }
 
-func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg register) {
-	p := principalFrom(r)
+func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg Register) {
+	p := PrincipalFrom(r)
 	format := r.FormValue("format")
 	if format == "" {
 		format = "xlsx"
 	}
 	ct := map[string]string{"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
 	if ct == "" {
-		s.problemOrPage(w, r, bulwark.Invalid("format", "must be csv or xlsx"))
+		s.ProblemOrPage(w, r, bulwark.Invalid("format", "must be csv or xlsx"))
 		return
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`, reg.Kind, p.Org.Slug, time.Now().UTC().Format("20060102"), format))
-	lw := &lazyWriter{w: w, contentType: ct}
+	lw := NewLazyWriter(w, ct)
 	if err := reg.Export(r.Context(), p, format, lw); err != nil {
 		if !lw.started {
 			w.Header().Del("Content-Disposition")
-			s.problemOrPage(w, r, err)
+			s.ProblemOrPage(w, r, err)
 			return
 		}
 		// Part of the file is sent: abort so the download fails visibly.
@@ -180,15 +182,24 @@ func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg register) 
 	}
 }
 
-// lazyWriter sends the headers with the first byte, so that an export failing
+// LazyWriter sends the headers with the first byte, so that an export failing
 // before it writes anything can still answer with an error.
-type lazyWriter struct {
+type LazyWriter struct {
 	w           http.ResponseWriter
 	contentType string
 	started     bool
 }
 
-func (l *lazyWriter) Write(b []byte) (int, error) {
+// NewLazyWriter returns a writer that sends w's headers, with contentType, on the first byte.
+func NewLazyWriter(w http.ResponseWriter, contentType string) *LazyWriter {
+	return &LazyWriter{w: w, contentType: contentType}
+}
+
+// Started reports whether anything was written: the response can no longer become an error.
+func (l *LazyWriter) Started() bool { return l.started }
+
+// Write implements io.Writer.
+func (l *LazyWriter) Write(b []byte) (int, error) {
 	if !l.started {
 		l.started = true
 		l.w.Header().Set("Content-Type", l.contentType)
@@ -197,18 +208,18 @@ func (l *lazyWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-func (s *Server) importPage(reg register) http.HandlerFunc {
+func (s *Server) ImportPage(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "import", &page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
+		s.Render(w, r, http.StatusOK, "import", &Page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
 	}
 }
 
-func (s *Server) importUpload(reg register) http.HandlerFunc {
+func (s *Server) ImportUpload(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { s.importUploadOf(w, r, reg) }
 }
 
-func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg register) {
-	p := principalFrom(r)
+func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg Register) {
+	p := PrincipalFrom(r)
 	name, content, err := s.uploadedFile(w, r)
 	if err == nil {
 		_, err = readTable(content, name, reg.Fields, tabular.Options{Sheet: r.FormValue("sheet")}) // refuse unreadable files at once
@@ -217,14 +228,14 @@ func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg regi
 		}
 	}
 	if err != nil {
-		retryAfter(w, err)
-		s.render(w, r, s.errorStatus(r, err), "import", &page{Title: "Import " + reg.Title, Nav: reg.Kind, Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err),
+		RetryAfter(w, err)
+		s.Render(w, r, s.ErrorStatus(r, err), "import", &Page{Title: "Import " + reg.Title, Nav: reg.Kind, Error: bulwark.ErrorMessage(err), Fields: FieldsOf(err),
 			Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
 		return
 	}
 	id, err := s.svc.SaveUpload(r.Context(), p, reg.Kind, name, content)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	v := url.Values{}
@@ -241,29 +252,29 @@ type previewColumn struct {
 	Letter, Header, Field string
 }
 
-// importPreview shows the column mapping, adjustable, and what a dry run would do.
-func (s *Server) importPreview(reg register) http.HandlerFunc {
+// ImportPreview shows the column mapping, adjustable, and what a dry run would do.
+func (s *Server) ImportPreview(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { s.importStep(w, r, reg, true) }
 }
 
-func (s *Server) importConfirm(reg register) http.HandlerFunc {
+func (s *Server) ImportConfirm(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := parseForm(w, r); err != nil {
-			s.renderError(w, r, err)
+		if err := ParseForm(w, r); err != nil {
+			s.RenderError(w, r, err)
 			return
 		}
 		s.importStep(w, r, reg, false)
 	}
 }
 
-func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg register, dryRun bool) {
-	p := principalFrom(r)
+func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register, dryRun bool) {
+	p := PrincipalFrom(r)
 	u, err := s.svc.Upload(r.Context(), p, r.PathValue("id"))
 	if err == nil && u.Kind != reg.Kind {
 		err = bulwark.Errorf(bulwark.ENOTFOUND, "This upload belongs to another register.")
 	}
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	values := r.URL.Query()
@@ -271,15 +282,15 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg register
 		values = r.PostForm
 	}
 	data := map[string]any{"Upload": u, "Fields": reg.Fields, "Kind": reg.Kind, "Title": reg.Title, "Sheet": values.Get("sheet"), "HeaderRow": values.Get("header_row")}
-	pg := &page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: data}
+	pg := &Page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: data}
 	opts, err := importOptions(values)
 	var t *tabular.Table
 	if err == nil {
 		t, err = readTable(u.Content, u.Filename, reg.Fields, opts)
 	}
 	if err != nil {
-		pg.Error, pg.Fields = bulwark.ErrorMessage(err), fieldsOf(err)
-		s.render(w, r, s.errorStatus(r, err), "preview", pg)
+		pg.Error, pg.Fields = bulwark.ErrorMessage(err), FieldsOf(err)
+		s.Render(w, r, s.ErrorStatus(r, err), "preview", pg)
 		return
 	}
 	var cols []previewColumn
@@ -289,8 +300,8 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg register
 	data["Columns"], data["Table"] = cols, t
 	res, err := reg.Import(r.Context(), p, t, dryRun)
 	if err != nil {
-		pg.Error, pg.Fields = bulwark.ErrorMessage(err), fieldsOf(err)
-		s.render(w, r, s.errorStatus(r, err), "preview", pg)
+		pg.Error, pg.Fields = bulwark.ErrorMessage(err), FieldsOf(err)
+		s.Render(w, r, s.ErrorStatus(r, err), "preview", pg)
 		return
 	}
 	data["Result"] = res
@@ -304,5 +315,5 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg register
 		status = http.StatusUnprocessableEntity
 		pg.Error = fmt.Sprintf("%d problem(s) in the file; nothing will be imported until they are fixed.", len(res.Errors))
 	}
-	s.render(w, r, status, "preview", pg)
+	s.Render(w, r, status, "preview", pg)
 }

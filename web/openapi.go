@@ -64,5 +64,5 @@ func (s *Server) OpenAPI() map[string]any {
 
 func (s *Server) openapiHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, s.OpenAPI())
+	WriteJSON(w, http.StatusOK, s.OpenAPI())
 }

@@ -25,9 +25,9 @@ var statusOf = map[string]int{
 	"unsupported_media":   http.StatusUnsupportedMediaType,
 }
 
-// errorStatus maps an error to its HTTP status and logs internal errors (whose
+// ErrorStatus maps an error to its HTTP status and logs internal errors (whose
 // text is never shown).
-func (s *Server) errorStatus(r *http.Request, err error) int {
+func (s *Server) ErrorStatus(r *http.Request, err error) int {
 	code := bulwark.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -39,17 +39,17 @@ func (s *Server) errorStatus(r *http.Request, err error) int {
 	return status
 }
 
-func retryAfter(w http.ResponseWriter, err error) {
+func RetryAfter(w http.ResponseWriter, err error) {
 	var e *bulwark.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 }
 
-// problem writes err as RFC 9457 application/problem+json.
-func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
-	status := s.errorStatus(r, err)
-	retryAfter(w, err)
+// Problem writes err as RFC 9457 application/problem+json.
+func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
+	status := s.ErrorStatus(r, err)
+	RetryAfter(w, err)
 	body := map[string]any{"type": "about:blank", "status": status, "title": http.StatusText(status), "detail": bulwark.ErrorMessage(err)}
 	var e *bulwark.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
@@ -63,25 +63,25 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// problemOrPage answers an API request with problem+json and a UI request with a page.
-func (s *Server) problemOrPage(w http.ResponseWriter, r *http.Request, err error) {
+// ProblemOrPage answers an API request with problem+json and a UI request with a page.
+func (s *Server) ProblemOrPage(w http.ResponseWriter, r *http.Request, err error) {
 	if isAPI(r) {
-		s.problem(w, r, err)
+		s.Problem(w, r, err)
 		return
 	}
-	s.renderError(w, r, err)
+	s.RenderError(w, r, err)
 }
 
-// writeJSON writes v with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decodeJSON reads a JSON object body into a map of raw fields, rejecting other
+// DecodeJSON reads a JSON object body into a map of raw fields, rejecting other
 // media types (415), bodies over the limit (413) and malformed JSON (400).
-func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
+func (s *Server) DecodeJSON(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || (mt != "application/json" && mt != "application/merge-patch+json") {
@@ -102,25 +102,33 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request) (map[string]
 	return fields, nil
 }
 
-// fieldReader takes typed values out of a decoded body and remembers which
+// FieldReader takes typed values out of a decoded body and remembers which
 // fields were unknown or of the wrong type, so one 422 names them all.
-type fieldReader struct {
+type FieldReader struct {
 	fields map[string]json.RawMessage
 	v      bulwark.Validation
 	used   map[string]bool
 }
 
-func newFieldReader(f map[string]json.RawMessage) *fieldReader {
-	return &fieldReader{fields: f, used: map[string]bool{}}
+// NewFieldReader reads the fields of a decoded JSON object.
+func NewFieldReader(f map[string]json.RawMessage) *FieldReader {
+	return &FieldReader{fields: f, used: map[string]bool{}}
 }
 
-// has reports whether field was sent (possibly as null).
-func (fr *fieldReader) has(field string) bool { _, ok := fr.fields[field]; return ok }
+// Invalid records that field is invalid; Err returns it with the others.
+func (fr *FieldReader) Invalid(field, message string) { fr.v.Add(field, message) }
 
-func (fr *fieldReader) isNull(field string) bool { return string(fr.fields[field]) == "null" }
+// MarkUsed marks field as read elsewhere (a version read from If-Match), so it is not reported unknown.
+func (fr *FieldReader) MarkUsed(field string) { fr.used[field] = true }
 
-// get unmarshals field into dst when present; it reports presence.
-func (fr *fieldReader) get(field string, dst any) bool {
+// Has reports whether field was sent (possibly as null).
+func (fr *FieldReader) Has(field string) bool { _, ok := fr.fields[field]; return ok }
+
+// IsNull reports whether field was sent as null.
+func (fr *FieldReader) IsNull(field string) bool { return string(fr.fields[field]) == "null" }
+
+// Get unmarshals field into dst when present; it reports presence.
+func (fr *FieldReader) Get(field string, dst any) bool {
 	raw, ok := fr.fields[field]
 	fr.used[field] = true
 	if !ok {
@@ -133,18 +141,18 @@ func (fr *fieldReader) get(field string, dst any) bool {
 	return true
 }
 
-// readOnly marks fields that may be sent back unchanged but are ignored.
-func (fr *fieldReader) readOnly(fields ...string) {
+// ReadOnly marks fields that may be sent back unchanged but are ignored.
+func (fr *FieldReader) ReadOnly(fields ...string) {
 	for _, f := range fields {
-		if fr.has(f) {
+		if fr.Has(f) {
 			fr.v.Add(f, "is read-only")
 		}
 		fr.used[f] = true
 	}
 }
 
-// err reports unknown fields and type errors.
-func (fr *fieldReader) err() error {
+// Err reports unknown fields and type errors.
+func (fr *FieldReader) Err() error {
 	for f := range fr.fields {
 		if !fr.used[f] {
 			fr.v.Add(f, "is not a known field")
@@ -153,13 +161,13 @@ func (fr *fieldReader) err() error {
 	return fr.v.Err()
 }
 
-// str reads an optional string field; null clears it to "" unless required.
-func (fr *fieldReader) str(field string, required bool) *string {
-	if !fr.has(field) {
+// Str reads an optional string field; null clears it to "" unless required.
+func (fr *FieldReader) Str(field string, required bool) *string {
+	if !fr.Has(field) {
 		fr.used[field] = true
 		return nil
 	}
-	if fr.isNull(field) {
+	if fr.IsNull(field) {
 		fr.used[field] = true
 		if required {
 			fr.v.Add(field, "cannot be empty")
@@ -169,25 +177,25 @@ func (fr *fieldReader) str(field string, required bool) *string {
 		return &empty
 	}
 	var s string
-	if fr.get(field, &s) {
+	if fr.Get(field, &s) {
 		return &s
 	}
 	return nil
 }
 
-// nullableStr reads a field that may be null (nil inside means "clear").
-func (fr *fieldReader) nullableStr(field string) **string {
-	if !fr.has(field) {
+// NullableStr reads a field that may be null (nil inside means "clear").
+func (fr *FieldReader) NullableStr(field string) **string {
+	if !fr.Has(field) {
 		fr.used[field] = true
 		return nil
 	}
 	var v *string
-	if fr.isNull(field) {
+	if fr.IsNull(field) {
 		fr.used[field] = true
 		return &v
 	}
 	var s string
-	if fr.get(field, &s) {
+	if fr.Get(field, &s) {
 		if s == "" {
 			return &v
 		}
@@ -197,42 +205,42 @@ func (fr *fieldReader) nullableStr(field string) **string {
 	return nil
 }
 
-// nullableInt reads an integer field that may be null.
-func (fr *fieldReader) nullableInt(field string) **int {
-	if !fr.has(field) {
+// NullableInt reads an integer field that may be null.
+func (fr *FieldReader) NullableInt(field string) **int {
+	if !fr.Has(field) {
 		fr.used[field] = true
 		return nil
 	}
 	var v *int
-	if fr.isNull(field) {
+	if fr.IsNull(field) {
 		fr.used[field] = true
 		return &v
 	}
 	var n int
-	if fr.get(field, &n) {
+	if fr.Get(field, &n) {
 		v = &n
 		return &v
 	}
 	return nil
 }
 
-// boolean reads an optional boolean field.
-func (fr *fieldReader) boolean(field string) *bool {
+// Bool reads an optional boolean field.
+func (fr *FieldReader) Bool(field string) *bool {
 	var b bool
-	if fr.get(field, &b) {
+	if fr.Get(field, &b) {
 		return &b
 	}
 	return nil
 }
 
-// strings reads an optional array of strings; null means empty.
-func (fr *fieldReader) strings(field string) *[]string {
-	if fr.has(field) && fr.isNull(field) {
+// Strings reads an optional array of strings; null means empty.
+func (fr *FieldReader) Strings(field string) *[]string {
+	if fr.Has(field) && fr.IsNull(field) {
 		fr.used[field] = true
 		return &[]string{}
 	}
 	var v []string
-	if fr.get(field, &v) {
+	if fr.Get(field, &v) {
 		if v == nil {
 			v = []string{}
 		}
@@ -241,14 +249,14 @@ func (fr *fieldReader) strings(field string) *[]string {
 	return nil
 }
 
-// version reads the optimistic-lock version from If-Match or the body.
-func (fr *fieldReader) version(r *http.Request) (*int, error) {
+// Version reads the optimistic-lock version from If-Match or the body.
+func (fr *FieldReader) Version(r *http.Request) (*int, error) {
 	expect, err := ifMatch(r)
 	if err != nil {
 		return nil, err
 	}
 	var v int
-	if fr.get("version", &v) && expect == nil {
+	if fr.Get("version", &v) && expect == nil {
 		expect = &v
 	}
 	return expect, nil

@@ -9,29 +9,16 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 )
 
-type list struct {
-	Items      []map[string]any `json:"items"`
-	NextCursor *string          `json:"next_cursor"`
-}
-
-func decode[T any](t *testing.T, res *resp) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(res.body), &v); err != nil {
-		t.Fatalf("decode %q: %v", res.body, err)
-	}
-	return v
-}
-
 func TestCatalogAPI(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
-		tok := f.accounts[bulwark.RoleAuditor].Token
-		fws := decode[list](t, f.do("GET", "/api/v1/frameworks", req{token: tok}))
+		f := areastest.New(t, db)
+		tok := f.Accounts[bulwark.RoleAuditor].Token
+		fws := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/frameworks", areastest.Req{Token: tok}))
 		if len(fws.Items) != 5 {
 			t.Fatalf("%d frameworks", len(fws.Items))
 		}
@@ -44,20 +31,20 @@ func TestCatalogAPI(t *testing.T) {
 			"/api/v1/frameworks/gdpr/requirements?q=security%20processing":                                       1,
 			"/api/v1/frameworks/iso27001-2022/requirements?theme=Physical&security_domains=Protection&limit=500": 14,
 		} {
-			res := f.do("GET", path, req{token: tok})
-			if got := len(decode[list](t, res).Items); res.StatusCode != 200 || got != want {
+			res := f.Do("GET", path, areastest.Req{Token: tok})
+			if got := len(areastest.Decode[areastest.List](t, res).Items); res.StatusCode != 200 || got != want {
 				t.Errorf("%s: %d items (status %d), want %d", path, got, res.StatusCode, want)
 			}
 		}
-		page1 := decode[list](t, f.do("GET", "/api/v1/frameworks/iso27001-2022/requirements?limit=100", req{token: tok}))
-		page2 := decode[list](t, f.do("GET", "/api/v1/frameworks/iso27001-2022/requirements?limit=100&cursor="+*page1.NextCursor, req{token: tok}))
+		page1 := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/frameworks/iso27001-2022/requirements?limit=100", areastest.Req{Token: tok}))
+		page2 := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/frameworks/iso27001-2022/requirements?limit=100&cursor="+*page1.NextCursor, areastest.Req{Token: tok}))
 		if len(page1.Items)+len(page2.Items) != 134 || page2.NextCursor != nil {
 			t.Errorf("pages: %d + %d", len(page1.Items), len(page2.Items))
 		}
-		res := f.do("GET", "/api/v1/requirements/iso27001-2022:A.8.13", req{token: tok})
+		res := f.Do("GET", "/api/v1/requirements/iso27001-2022:A.8.13", areastest.Req{Token: tok})
 		var r bulwark.Requirement
-		if err := json.Unmarshal([]byte(res.body), &r); err != nil || r.Title != "Information backup" || len(strings.Fields(r.Guidance)) < 60 || len(r.Evidence) < 3 {
-			t.Fatalf("A.8.13: %d %s", res.StatusCode, res.body)
+		if err := json.Unmarshal([]byte(res.Text), &r); err != nil || r.Title != "Information backup" || len(strings.Fields(r.Guidance)) < 60 || len(r.Evidence) < 3 {
+			t.Fatalf("A.8.13: %d %s", res.StatusCode, res.Text)
 		}
 		seen := map[string]bool{}
 		for _, l := range r.Links {
@@ -69,7 +56,7 @@ func TestCatalogAPI(t *testing.T) {
 		if !seen["nist-csf-2.0"] || !seen["soc2-2017"] || !seen["hipaa-security/derived"] {
 			t.Errorf("A.8.13 mappings: %v", seen)
 		}
-		hipaa := decode[bulwark.Requirement](t, f.do("GET", "/api/v1/requirements/hipaa-security:164.308(a)(7)(ii)(A)", req{token: tok}))
+		hipaa := areastest.Decode[bulwark.Requirement](t, f.Do("GET", "/api/v1/requirements/hipaa-security:164.308(a)(7)(ii)(A)", areastest.Req{Token: tok}))
 		derivedISO := false
 		for _, l := range hipaa.Links {
 			derivedISO = derivedISO || (l.Framework == "iso27001-2022" && l.Derived)
@@ -77,20 +64,20 @@ func TestCatalogAPI(t *testing.T) {
 		if !derivedISO {
 			t.Errorf("HIPAA requirement shows no derived ISO link: %+v", hipaa.Links)
 		}
-		if res := f.do("GET", "/api/v1/frameworks/nope", req{token: tok}); res.StatusCode != 404 {
+		if res := f.Do("GET", "/api/v1/frameworks/nope", areastest.Req{Token: tok}); res.StatusCode != 404 {
 			t.Errorf("unknown framework: %d", res.StatusCode)
 		}
-		if res := f.do("GET", "/api/v1/frameworks/gdpr", req{token: tok}); !strings.Contains(res.body, `"requirement_count":99`) {
-			t.Errorf("gdpr by slug: %s", res.body)
+		if res := f.Do("GET", "/api/v1/frameworks/gdpr", areastest.Req{Token: tok}); !strings.Contains(res.Text, `"requirement_count":99`) {
+			t.Errorf("gdpr by slug: %s", res.Text)
 		}
 		// The UI pages render.
-		cookie := f.signIn("auditor@acme.test")
+		cookie := f.SignIn("auditor@acme.test")
 		for _, p := range []string{"/o/acme-ltd/frameworks", "/o/acme-ltd/frameworks/iso27001-2022?theme=People", "/o/acme-ltd/requirements/iso27001-2022:A.8.13"} {
-			if res := f.do("GET", p, req{cookie: cookie}); res.StatusCode != 200 {
+			if res := f.Do("GET", p, areastest.Req{Cookie: cookie}); res.StatusCode != 200 {
 				t.Errorf("%s: %d", p, res.StatusCode)
 			}
 		}
-		if res := f.do("GET", "/o/acme-ltd/requirements/iso27001-2022:A.8.13", req{cookie: cookie}); !strings.Contains(res.body, "derived, not published") {
+		if res := f.Do("GET", "/o/acme-ltd/requirements/iso27001-2022:A.8.13", areastest.Req{Cookie: cookie}); !strings.Contains(res.Text, "derived, not published") {
 			t.Error("the requirement page does not label derived links")
 		}
 	})
@@ -98,13 +85,13 @@ func TestCatalogAPI(t *testing.T) {
 
 func TestControlsAPI(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
-		mgr := f.accounts[bulwark.RoleManager].Token
-		all := decode[list](t, f.do("GET", "/api/v1/controls", req{token: mgr}))
+		f := areastest.New(t, db)
+		mgr := f.Accounts[bulwark.RoleManager].Token
+		all := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/controls", areastest.Req{Token: mgr}))
 		if len(all.Items) != 93 || all.Items[0]["ref"] != "A.5.1" {
 			t.Fatalf("control set: %d, first %v", len(all.Items), all.Items[0]["ref"])
 		}
-		people := decode[list](t, f.do("GET", "/api/v1/controls?theme=People", req{token: mgr}))
+		people := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/controls?theme=People", areastest.Req{Token: mgr}))
 		if len(people.Items) != 8 {
 			t.Errorf("people controls: %d", len(people.Items))
 		}
@@ -114,7 +101,7 @@ func TestControlsAPI(t *testing.T) {
 				a515 = it["id"].(string)
 			}
 		}
-		c := decode[bulwark.Control](t, f.do("GET", "/api/v1/controls/"+a515, req{token: mgr}))
+		c := areastest.Decode[bulwark.Control](t, f.Do("GET", "/api/v1/controls/"+a515, areastest.Req{Token: mgr}))
 		id := all.Items[0]["id"].(string)
 		frameworks := map[string]int{}
 		for _, l := range c.Requirements {
@@ -123,7 +110,7 @@ func TestControlsAPI(t *testing.T) {
 		if frameworks["nist-csf-2.0/mapping"] == 0 || frameworks["soc2-2017/mapping"] == 0 || frameworks["gdpr/mapping"] == 0 || frameworks["hipaa-security/derived"] == 0 {
 			t.Errorf("A.5.15 links: %v", frameworks)
 		}
-		contributor := f.accounts[bulwark.RoleContributor]
+		contributor := f.Accounts[bulwark.RoleContributor]
 		tests := []struct {
 			name, method, path, body, token string
 			status                          int
@@ -131,7 +118,7 @@ func TestControlsAPI(t *testing.T) {
 		}{
 			{"set owner and status", "PATCH", "/api/v1/controls/" + id, `{"owner_id":"` + contributor.MemberID + `","status":"partial","implementation_description":"Policy approved 2026-01"}`, mgr, 200, `"status":"partial"`},
 			{"bad status", "PATCH", "/api/v1/controls/" + id, `{"status":"done"}`, mgr, 422, `"field":"status"`},
-			{"owner outside the organisation", "PATCH", "/api/v1/controls/" + id, `{"owner_id":"` + missingID + `"}`, mgr, 422, `"field":"owner_id"`},
+			{"owner outside the organisation", "PATCH", "/api/v1/controls/" + id, `{"owner_id":"` + areastest.MissingID + `"}`, mgr, 422, `"field":"owner_id"`},
 			{"stale version", "PATCH", "/api/v1/controls/" + id, `{"status":"planned","version":1}`, mgr, 409, "changed by someone else"},
 			{"read-only ref", "PATCH", "/api/v1/controls/" + id, `{"ref":"X"}`, mgr, 422, `"field":"ref"`},
 			{"contributor edits the control they own", "PATCH", "/api/v1/controls/" + id, `{"status":"implemented"}`, contributor.Token, 200, `"status":"implemented"`},
@@ -139,29 +126,29 @@ func TestControlsAPI(t *testing.T) {
 			{"annex A controls are not archived", "DELETE", "/api/v1/controls/" + id, "", mgr, 409, "not applicable"},
 			{"custom control needs a title", "POST", "/api/v1/controls", `{"status":"planned"}`, mgr, 422, `"field":"title"`},
 			{"contributor cannot create controls", "POST", "/api/v1/controls", `{"title":"x"}`, contributor.Token, 403, ""},
-			{"absent control", "GET", "/api/v1/controls/" + missingID, "", mgr, 404, ""},
+			{"absent control", "GET", "/api/v1/controls/" + areastest.MissingID, "", mgr, 404, ""},
 		}
 		for _, tt := range tests {
-			res := f.do(tt.method, tt.path, req{token: tt.token, json: tt.body})
-			if res.StatusCode != tt.status || !strings.Contains(res.body, tt.contains) {
-				t.Errorf("%s: %d %s", tt.name, res.StatusCode, res.body)
+			res := f.Do(tt.method, tt.path, areastest.Req{Token: tt.token, JSON: tt.body})
+			if res.StatusCode != tt.status || !strings.Contains(res.Text, tt.contains) {
+				t.Errorf("%s: %d %s", tt.name, res.StatusCode, res.Text)
 			}
 		}
-		res := f.do("POST", "/api/v1/controls", req{token: mgr, json: `{"title":"Quarterly phishing simulation","requirement_ids":["nist-csf-2.0:PR.AT-01"]}`})
-		if res.StatusCode != 201 || !strings.Contains(res.body, `"ref":"C-001"`) || !strings.Contains(res.body, `"origin":"manual"`) {
-			t.Fatalf("custom control: %d %s", res.StatusCode, res.body)
+		res := f.Do("POST", "/api/v1/controls", areastest.Req{Token: mgr, JSON: `{"title":"Quarterly phishing simulation","requirement_ids":["nist-csf-2.0:PR.AT-01"]}`})
+		if res.StatusCode != 201 || !strings.Contains(res.Text, `"ref":"C-001"`) || !strings.Contains(res.Text, `"origin":"manual"`) {
+			t.Fatalf("custom control: %d %s", res.StatusCode, res.Text)
 		}
-		custom := decode[bulwark.Control](t, res)
-		if res := f.do("DELETE", "/api/v1/controls/"+custom.ID, req{token: mgr}); res.StatusCode != 204 {
+		custom := areastest.Decode[bulwark.Control](t, res)
+		if res := f.Do("DELETE", "/api/v1/controls/"+custom.ID, areastest.Req{Token: mgr}); res.StatusCode != 204 {
 			t.Fatalf("archive custom: %d", res.StatusCode)
 		}
-		if len(decode[list](t, f.do("GET", "/api/v1/controls", req{token: mgr})).Items) != 93 {
+		if len(areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/controls", areastest.Req{Token: mgr})).Items) != 93 {
 			t.Error("an archived control is still listed")
 		}
-		if res := f.do("GET", "/api/v1/controls/"+custom.ID, req{token: mgr}); res.StatusCode != 200 || !strings.Contains(res.body, `"archived_at":"`) {
+		if res := f.Do("GET", "/api/v1/controls/"+custom.ID, areastest.Req{Token: mgr}); res.StatusCode != 200 || !strings.Contains(res.Text, `"archived_at":"`) {
 			t.Errorf("archived control by id: %d", res.StatusCode)
 		}
-		if len(decode[list](t, f.do("GET", "/api/v1/controls?include_archived=true", req{token: mgr})).Items) != 94 {
+		if len(areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/controls?include_archived=true", areastest.Req{Token: mgr})).Items) != 94 {
 			t.Error("include_archived does not show the archived control")
 		}
 	})
@@ -169,15 +156,15 @@ func TestControlsAPI(t *testing.T) {
 
 func TestAssetsAPI(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
-		mgr := f.accounts[bulwark.RoleManager].Token
-		owner := f.accounts[bulwark.RoleContributor].MemberID
+		f := areastest.New(t, db)
+		mgr := f.Accounts[bulwark.RoleManager].Token
+		owner := f.Accounts[bulwark.RoleContributor].MemberID
 		body := fmt.Sprintf(`{"name":"CRM database","type":"information","owner_id":%q,"classification":"confidential","confidentiality":4,"integrity":3,"availability":2,"personal_data":true,"review_date":"2027-01-31","tags":["crm","Customers","crm"],"description":"<script>alert(1)</script>"}`, owner)
-		res := f.do("POST", "/api/v1/assets", req{token: mgr, json: body})
+		res := f.Do("POST", "/api/v1/assets", areastest.Req{Token: mgr, JSON: body})
 		if res.StatusCode != 201 || res.Header.Get("Location") == "" || res.Header.Get("ETag") != `"1"` {
-			t.Fatalf("create: %d %s", res.StatusCode, res.body)
+			t.Fatalf("create: %d %s", res.StatusCode, res.Text)
 		}
-		a := decode[bulwark.Asset](t, res)
+		a := areastest.Decode[bulwark.Asset](t, res)
 		if a.Ref != "A-001" || a.Classification != "Confidential" || len(a.Tags) != 2 || a.Description != "<script>alert(1)</script>" {
 			t.Fatalf("created asset: %+v", a)
 		}
@@ -192,28 +179,28 @@ func TestAssetsAPI(t *testing.T) {
 			{"bad type", "POST", "/api/v1/assets", `{"name":"x","type":"car"}`, nil, mgr, 422, `"field":"type"`},
 			{"CIA out of range", "POST", "/api/v1/assets", `{"name":"x","type":"site","confidentiality":5}`, nil, mgr, 422, `"field":"confidentiality"`},
 			{"unknown classification", "POST", "/api/v1/assets", `{"name":"x","type":"site","classification":"Top secret"}`, nil, mgr, 422, `"field":"classification"`},
-			{"owner not a member", "POST", "/api/v1/assets", `{"name":"x","type":"site","owner_id":"` + missingID + `"}`, nil, mgr, 422, `"field":"owner_id"`},
+			{"owner not a member", "POST", "/api/v1/assets", `{"name":"x","type":"site","owner_id":"` + areastest.MissingID + `"}`, nil, mgr, 422, `"field":"owner_id"`},
 			{"bad date", "POST", "/api/v1/assets", `{"name":"x","type":"site","review_date":"31/01/2027"}`, nil, mgr, 422, `"field":"review_date"`},
 			{"duplicate ref", "POST", "/api/v1/assets", `{"ref":"A-001","name":"x","type":"site"}`, nil, mgr, 409, "already exists"},
 			{"stale If-Match", "PATCH", "/api/v1/assets/" + a.ID, `{"location":"Paris"}`, map[string]string{"If-Match": `"9"`}, mgr, 409, "changed by someone else"},
 			{"clear a required field", "PATCH", "/api/v1/assets/" + a.ID, `{"name":null}`, nil, mgr, 422, `"field":"name"`},
 			{"change the ref", "PATCH", "/api/v1/assets/" + a.ID, `{"ref":"A-999"}`, nil, mgr, 422, `"field":"ref"`},
 			{"merge patch", "PATCH", "/api/v1/assets/" + a.ID, `{"location":"Paris DC","review_date":null,"tags":["crm"]}`, map[string]string{"If-Match": `"1"`, "Content-Type": "application/merge-patch+json"}, mgr, 200, `"review_date":null`},
-			{"owner edits own asset", "PATCH", "/api/v1/assets/" + a.ID, `{"status":"retired"}`, nil, f.accounts[bulwark.RoleContributor].Token, 200, `"status":"retired"`},
-			{"auditor cannot edit", "PATCH", "/api/v1/assets/" + a.ID, `{"status":"in_use"}`, nil, f.accounts[bulwark.RoleAuditor].Token, 403, ""},
-			{"employee cannot read", "GET", "/api/v1/assets", "", nil, f.accounts[bulwark.RoleEmployee].Token, 403, ""},
-			{"absent asset", "GET", "/api/v1/assets/" + missingID, "", nil, mgr, 404, ""},
+			{"owner edits own asset", "PATCH", "/api/v1/assets/" + a.ID, `{"status":"retired"}`, nil, f.Accounts[bulwark.RoleContributor].Token, 200, `"status":"retired"`},
+			{"auditor cannot edit", "PATCH", "/api/v1/assets/" + a.ID, `{"status":"in_use"}`, nil, f.Accounts[bulwark.RoleAuditor].Token, 403, ""},
+			{"employee cannot read", "GET", "/api/v1/assets", "", nil, f.Accounts[bulwark.RoleEmployee].Token, 403, ""},
+			{"absent asset", "GET", "/api/v1/assets/" + areastest.MissingID, "", nil, mgr, 404, ""},
 			{"bad sort", "GET", "/api/v1/assets?sort=colour", "", nil, mgr, 422, `"field":"sort"`},
 		}
 		for _, tt := range tests {
-			r := req{token: tt.token, json: tt.body, headers: tt.headers}
-			res := f.do(tt.method, tt.path, r)
-			if res.StatusCode != tt.status || !strings.Contains(res.body, tt.contains) {
-				t.Errorf("%s: %d %s", tt.name, res.StatusCode, res.body)
+			r := areastest.Req{Token: tt.token, JSON: tt.body, Headers: tt.headers}
+			res := f.Do(tt.method, tt.path, r)
+			if res.StatusCode != tt.status || !strings.Contains(res.Text, tt.contains) {
+				t.Errorf("%s: %d %s", tt.name, res.StatusCode, res.Text)
 			}
 		}
 		// Many assets: filters, search, sort and cursor pages.
-		p := f.svc.CLIPrincipal(f.org, "test")
+		p := f.Svc.CLIPrincipal(f.Org, "test")
 		for i := range 120 {
 			typ := bulwark.AssetTypes[i%len(bulwark.AssetTypes)]
 			name := fmt.Sprintf("Server %03d", i)
@@ -221,7 +208,7 @@ func TestAssetsAPI(t *testing.T) {
 				name = fmt.Sprintf("Laptop fleet %d", i)
 			}
 			tags := []string{"batch"}
-			if _, err := f.svc.CreateAsset(context.Background(), p, app.AssetInput{Name: &name, Type: &typ, Tags: &tags}); err != nil {
+			if _, err := f.Svc.CreateAsset(context.Background(), p, app.AssetInput{Name: &name, Type: &typ, Tags: &tags}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -229,8 +216,8 @@ func TestAssetsAPI(t *testing.T) {
 		cursor := ""
 		pages := 0
 		for {
-			res := f.do("GET", "/api/v1/assets?limit=50&sort=-name&cursor="+cursor, req{token: mgr})
-			l := decode[list](t, res)
+			res := f.Do("GET", "/api/v1/assets?limit=50&sort=-name&cursor="+cursor, areastest.Req{Token: mgr})
+			l := areastest.Decode[areastest.List](t, res)
 			pages++
 			for _, it := range l.Items {
 				seen[it["id"].(string)] = true
@@ -252,28 +239,28 @@ func TestAssetsAPI(t *testing.T) {
 			"/api/v1/assets?q=%22%3B%20DROP%20TABLE": 0,
 			"/api/v1/assets?owner_id=" + owner:       1,
 		} {
-			if got := len(decode[list](t, f.do("GET", path, req{token: mgr})).Items); got != want {
+			if got := len(areastest.Decode[areastest.List](t, f.Do("GET", path, areastest.Req{Token: mgr})).Items); got != want {
 				t.Errorf("%s: %d, want %d", path, got, want)
 			}
 		}
-		if res := f.do("DELETE", "/api/v1/assets/"+a.ID, req{token: mgr}); res.StatusCode != 204 {
+		if res := f.Do("DELETE", "/api/v1/assets/"+a.ID, areastest.Req{Token: mgr}); res.StatusCode != 204 {
 			t.Fatalf("archive: %d", res.StatusCode)
 		}
-		if got := len(decode[list](t, f.do("GET", "/api/v1/assets?personal_data=true", req{token: mgr})).Items); got != 0 {
+		if got := len(areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/assets?personal_data=true", areastest.Req{Token: mgr})).Items); got != 0 {
 			t.Error("archived asset still listed")
 		}
-		if res := f.do("GET", "/api/v1/assets/"+a.ID, req{token: mgr}); res.StatusCode != 200 {
+		if res := f.Do("GET", "/api/v1/assets/"+a.ID, areastest.Req{Token: mgr}); res.StatusCode != 200 {
 			t.Error("archived asset not readable by id")
 		}
-		if got := len(decode[list](t, f.do("GET", "/api/v1/assets?personal_data=true&include_archived=true", req{token: mgr})).Items); got != 1 {
+		if got := len(areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/assets?personal_data=true&include_archived=true", areastest.Req{Token: mgr})).Items); got != 1 {
 			t.Error("include_archived does not show it")
 		}
 		// The UI renders the list, the form and escapes hostile text.
-		cookie := f.signIn("manager@acme.test")
-		if res := f.do("GET", "/o/acme-ltd/assets?q=laptop&sort=-name", req{cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.body, "Laptop fleet 90") {
+		cookie := f.SignIn("manager@acme.test")
+		if res := f.Do("GET", "/o/acme-ltd/assets?q=laptop&sort=-name", areastest.Req{Cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.Text, "Laptop fleet 90") {
 			t.Errorf("assets page: %d", res.StatusCode)
 		}
-		if res := f.do("GET", "/o/acme-ltd/assets/"+a.ID, req{cookie: cookie}); strings.Contains(res.body, "<script>alert(1)</script>") {
+		if res := f.Do("GET", "/o/acme-ltd/assets/"+a.ID, areastest.Req{Cookie: cookie}); strings.Contains(res.Text, "<script>alert(1)</script>") {
 			t.Error("hostile description rendered as HTML")
 		}
 	})
@@ -281,23 +268,23 @@ func TestAssetsAPI(t *testing.T) {
 
 func TestRegistersNeverMix(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
+		f := areastest.New(t, db)
 		ctx := context.Background()
-		orgB, _, err := f.svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Beta", OwnerEmail: "owner@beta.test", Password: pw}, app.Meta{})
+		orgB, _, err := f.Svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Beta", OwnerEmail: "owner@beta.test", Password: areastest.Password}, app.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pb := f.svc.CLIPrincipal(orgB, "test")
+		pb := f.Svc.CLIPrincipal(orgB, "test")
 		name, typ := "Beta secret asset", "information"
-		assetB, err := f.svc.CreateAsset(ctx, pb, app.AssetInput{Name: &name, Type: &typ})
+		assetB, err := f.Svc.CreateAsset(ctx, pb, app.AssetInput{Name: &name, Type: &typ})
 		if err != nil {
 			t.Fatal(err)
 		}
-		controlsB, _ := f.svc.Controls(ctx, pb, sqlstore.ControlFilter{})
-		tok := f.accounts[bulwark.RoleOwner].Token
+		controlsB, _ := f.Svc.Controls(ctx, pb, sqlstore.ControlFilter{})
+		tok := f.Accounts[bulwark.RoleOwner].Token
 		for _, path := range []string{"/api/v1/assets?q=beta", "/api/v1/assets?include_archived=true&limit=500", "/api/v1/controls?include_archived=true"} {
-			res := f.do("GET", path, req{token: tok})
-			if strings.Contains(res.body, assetB.ID) || strings.Contains(res.body, controlsB[0].ID) || strings.Contains(res.body, "Beta secret") {
+			res := f.Do("GET", path, areastest.Req{Token: tok})
+			if strings.Contains(res.Text, assetB.ID) || strings.Contains(res.Text, controlsB[0].ID) || strings.Contains(res.Text, "Beta secret") {
 				t.Errorf("%s shows B's data", path)
 			}
 		}
@@ -305,15 +292,15 @@ func TestRegistersNeverMix(t *testing.T) {
 			{"GET", "/api/v1/assets/" + assetB.ID, ""}, {"PATCH", "/api/v1/assets/" + assetB.ID, `{"name":"mine"}`}, {"DELETE", "/api/v1/assets/" + assetB.ID, ""},
 			{"GET", "/api/v1/controls/" + controlsB[0].ID, ""}, {"PATCH", "/api/v1/controls/" + controlsB[0].ID, `{"status":"implemented"}`},
 		} {
-			if res := f.do(at.method, at.path, req{token: tok, json: at.body}); res.StatusCode != 404 {
+			if res := f.Do(at.method, at.path, areastest.Req{Token: tok, JSON: at.body}); res.StatusCode != 404 {
 				t.Errorf("%s %s from A: %d", at.method, at.path, res.StatusCode)
 			}
 		}
-		cookie := f.signIn("owner@acme.test")
-		if res := f.do("POST", "/o/acme-ltd/assets/"+assetB.ID+"/archive", req{cookie: cookie}); res.StatusCode != 404 {
+		cookie := f.SignIn("owner@acme.test")
+		if res := f.Do("POST", "/o/acme-ltd/assets/"+assetB.ID+"/archive", areastest.Req{Cookie: cookie}); res.StatusCode != 404 {
 			t.Errorf("UI archive of B's asset: %d", res.StatusCode)
 		}
-		if got, _ := f.svc.Asset(ctx, pb, assetB.ID); got.Name != name || got.ArchivedAt != nil {
+		if got, _ := f.Svc.Asset(ctx, pb, assetB.ID); got.Name != name || got.ArchivedAt != nil {
 			t.Errorf("B's asset changed: %+v", got)
 		}
 	})
@@ -321,14 +308,14 @@ func TestRegistersNeverMix(t *testing.T) {
 
 func TestClassificationSchemeAndAssetExport(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		f := newFixture(t, db)
-		owner := f.accounts[bulwark.RoleOwner].Token
-		res := f.do("GET", "/api/v1/organisation", req{token: owner})
-		if !strings.Contains(res.body, `"classification_scheme":["Public","Internal","Confidential","Restricted"]`) {
-			t.Fatalf("default scheme: %s", res.body)
+		f := areastest.New(t, db)
+		owner := f.Accounts[bulwark.RoleOwner].Token
+		res := f.Do("GET", "/api/v1/organisation", areastest.Req{Token: owner})
+		if !strings.Contains(res.Text, `"classification_scheme":["Public","Internal","Confidential","Restricted"]`) {
+			t.Fatalf("default scheme: %s", res.Text)
 		}
-		if res := f.do("POST", "/api/v1/assets", req{token: owner, json: `{"name":"Vault","type":"site","classification":"Confidential"}`}); res.StatusCode != 201 {
-			t.Fatal(res.body)
+		if res := f.Do("POST", "/api/v1/assets", areastest.Req{Token: owner, JSON: `{"name":"Vault","type":"site","classification":"Confidential"}`}); res.StatusCode != 201 {
+			t.Fatal(res.Text)
 		}
 		for _, tt := range []struct {
 			body     string
@@ -339,23 +326,23 @@ func TestClassificationSchemeAndAssetExport(t *testing.T) {
 			{`{"classification_scheme":["Open","Secret"]}`, 409, "classified Confidential"},
 			{`{"classification_scheme":["Open","Confidential","Secret"]}`, 200, `"classification_scheme":["Open","Confidential","Secret"]`},
 		} {
-			res := f.do("PATCH", "/api/v1/organisation", req{token: owner, json: tt.body})
-			if res.StatusCode != tt.status || !strings.Contains(res.body, tt.contains) {
-				t.Errorf("%s: %d %s", tt.body, res.StatusCode, res.body)
+			res := f.Do("PATCH", "/api/v1/organisation", areastest.Req{Token: owner, JSON: tt.body})
+			if res.StatusCode != tt.status || !strings.Contains(res.Text, tt.contains) {
+				t.Errorf("%s: %d %s", tt.body, res.StatusCode, res.Text)
 			}
 		}
-		if res := f.do("POST", "/api/v1/assets", req{token: owner, json: `{"name":"Doc","type":"information","classification":"secret"}`}); res.StatusCode != 201 || !strings.Contains(res.body, `"classification":"Secret"`) {
-			t.Errorf("new scheme not used: %d %s", res.StatusCode, res.body)
+		if res := f.Do("POST", "/api/v1/assets", areastest.Req{Token: owner, JSON: `{"name":"Doc","type":"information","classification":"secret"}`}); res.StatusCode != 201 || !strings.Contains(res.Text, `"classification":"Secret"`) {
+			t.Errorf("new scheme not used: %d %s", res.StatusCode, res.Text)
 		}
-		res = f.do("GET", "/api/v1/assets/export?format=xlsx", req{token: f.accounts[bulwark.RoleAuditor].Token})
-		if res.StatusCode != 200 || !strings.HasPrefix(res.body, "PK") || !strings.Contains(res.Header.Get("Content-Disposition"), "assets-acme-ltd") {
+		res = f.Do("GET", "/api/v1/assets/export?format=xlsx", areastest.Req{Token: f.Accounts[bulwark.RoleAuditor].Token})
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Text, "PK") || !strings.Contains(res.Header.Get("Content-Disposition"), "assets-acme-ltd") {
 			t.Fatalf("xlsx export: %d %q", res.StatusCode, res.Header)
 		}
-		if res := f.do("GET", "/api/v1/assets/export?format=pdf", req{token: owner}); res.StatusCode != 422 {
+		if res := f.Do("GET", "/api/v1/assets/export?format=pdf", areastest.Req{Token: owner}); res.StatusCode != 422 {
 			t.Errorf("bad format: %d", res.StatusCode)
 		}
-		if res := f.do("GET", "/api/v1/audit-log?action=asset.export", req{token: owner}); !strings.Contains(res.body, `"format":{"before":null,"after":"xlsx"}`) {
-			t.Errorf("export not audited: %s", res.body)
+		if res := f.Do("GET", "/api/v1/audit-log?action=asset.export", areastest.Req{Token: owner}); !strings.Contains(res.Text, `"format":{"before":null,"after":"xlsx"}`) {
+			t.Errorf("export not audited: %s", res.Text)
 		}
 	})
 }

@@ -16,14 +16,14 @@ import (
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
-// page is what every template receives.
-type page struct {
+// Page is what every template receives.
+type Page struct {
 	Title    string
 	Nav      string
 	User     *bulwark.User
 	P        *bulwark.Principal
 	Orgs     []sqlstore.Membership
-	Sections any
+	Sections []Section
 	Notice   string
 	Error    string
 	Fields   []bulwark.FieldError
@@ -34,7 +34,7 @@ type page struct {
 type fieldErr struct{ ID, Msg string }
 
 // FieldErr returns the error of one form field, for the "ferr" template.
-func (p *page) FieldErr(name string) *fieldErr {
+func (p *Page) FieldErr(name string) *fieldErr {
 	for _, f := range p.Fields {
 		if f.Field == name {
 			return &fieldErr{ID: name, Msg: f.Message}
@@ -44,7 +44,7 @@ func (p *page) FieldErr(name string) *fieldErr {
 }
 
 // FieldList lists field errors not shown next to a field.
-func (p *page) FieldList() []bulwark.FieldError { return p.Fields }
+func (p *Page) FieldList() []bulwark.FieldError { return p.Fields }
 
 var funcs = template.FuncMap{
 	"date": func(t any) string {
@@ -167,8 +167,8 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// render writes a page with status. Signed-in pages get the organisation switcher.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg *page) {
+// Render writes a page with status. Signed-in pages get the organisation switcher.
+func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, pg *Page) {
 	t, ok := s.pages[name]
 	if !ok {
 		s.log.Error("no such template", "name", name)
@@ -179,12 +179,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		pg.User = userFrom(r)
 	}
 	if pg.P == nil {
-		pg.P = principalFrom(r)
+		pg.P = PrincipalFrom(r)
 	}
 	if pg.Form == nil {
 		pg.Form = map[string]string{}
 	}
-	pg.Sections = Sections
+	pg.Sections = s.sections
 	if pg.User != nil && pg.Orgs == nil {
 		var err error
 		if pg.Orgs, err = s.svc.Memberships(r.Context(), pg.User.ID); err != nil {
@@ -203,29 +203,29 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	_, _ = buf.WriteTo(w)
 }
 
-// renderError shows err as a page with the matching status.
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	status := s.errorStatus(r, err)
-	retryAfter(w, err)
+// RenderError shows err as a page with the matching status.
+func (s *Server) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	status := s.ErrorStatus(r, err)
+	RetryAfter(w, err)
 	title := map[int]string{401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Conflict", 429: "Too many attempts"}[status]
 	if title == "" {
 		title = http.StatusText(status)
 	}
-	s.render(w, r, status, "error", &page{Title: title, Data: bulwark.ErrorMessage(err)})
+	s.Render(w, r, status, "error", &Page{Title: title, Data: bulwark.ErrorMessage(err)})
 }
 
-// formError re-renders a form page with the error of err; internal errors become
+// FormError re-renders a form page with the error of err; internal errors become
 // an error page.
-func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, pg *page, err error) {
+func (s *Server) FormError(w http.ResponseWriter, r *http.Request, name string, pg *Page, err error) {
 	var e *bulwark.Error
 	if !errors.As(err, &e) || e.Code == bulwark.EINTERNAL {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	retryAfter(w, err)
+	RetryAfter(w, err)
 	pg.Error = e.Message
 	pg.Fields = e.Fields
-	s.render(w, r, s.errorStatus(r, err), name, pg)
+	s.Render(w, r, s.ErrorStatus(r, err), name, pg)
 }
 
 // formValues copies the named form fields (never passwords) for re-display.

@@ -6,25 +6,29 @@ import (
 	"github.com/bulwark-isms/bulwark"
 )
 
-// Sections are the parts of the ISMS the navigation shows; those without a
-// handler yet render a page that says so plainly.
-var Sections = []struct {
+// Section is a part of the ISMS the navigation shows.
+type Section struct {
 	Slug, Title, What string
-	Built             bool
-}{
-	{"context", "Context and scope", "interested parties, internal and external issues, and the ISMS scope (clauses 4.1–4.3)", false},
-	{"assets", "Assets", "the asset register with owners, classification and CIA values (A.5.9, A.5.12)", true},
-	{"risks", "Risks", "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)", true},
-	{"controls", "Controls and SoA", "the organisation's control set and the Statement of Applicability (6.1.3 d)", true},
-	{"frameworks", "Frameworks", "ISO/IEC 27001:2022, NIST CSF 2.0, SOC 2, GDPR and HIPAA with their mappings", true},
-	{"policies", "Policies", "policies with approval, versions and staff acknowledgement (5.2, 7.5)", false},
-	{"people", "People and training", "awareness, training and competence records (7.2, 7.3)", false},
-	{"evidence", "Evidence", "evidence files and links per control and period (9.1)", false},
-	{"incidents", "Incidents", "reporting and handling of information security incidents (A.5.24–A.5.28)", false},
-	{"suppliers", "Suppliers", "supplier register, assessments and certificates (A.5.19–A.5.23)", false},
-	{"audits", "Audits", "the internal audit programme, audits and findings (9.2)", false},
-	{"improvement", "Improvement", "nonconformities, corrective actions and management review (9.3, 10)", false},
-	{"reports", "Reports", "exports and reports for auditors and management", false},
+	Built             bool // an area serves its page; otherwise the page says it is still to come
+}
+
+// Sections are the parts of the ISMS the navigation shows, in its order. An area
+// builds one by routing GET /o/{slug}/SLUG; the others render a page that says
+// plainly what they will hold.
+var Sections = []Section{
+	{Slug: "context", Title: "Context and scope", What: "interested parties, internal and external issues, and the ISMS scope (clauses 4.1–4.3)"},
+	{Slug: "assets", Title: "Assets", What: "the asset register with owners, classification and CIA values (A.5.9, A.5.12)"},
+	{Slug: "risks", Title: "Risks", What: "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)"},
+	{Slug: "controls", Title: "Controls and SoA", What: "the organisation's control set and the Statement of Applicability (6.1.3 d)"},
+	{Slug: "frameworks", Title: "Frameworks", What: "ISO/IEC 27001:2022, NIST CSF 2.0, SOC 2, GDPR and HIPAA with their mappings"},
+	{Slug: "policies", Title: "Policies", What: "policies with approval, versions and staff acknowledgement (5.2, 7.5)"},
+	{Slug: "people", Title: "People and training", What: "awareness, training and competence records (7.2, 7.3)"},
+	{Slug: "evidence", Title: "Evidence", What: "evidence files and links per control and period (9.1)"},
+	{Slug: "incidents", Title: "Incidents", What: "reporting and handling of information security incidents (A.5.24–A.5.28)"},
+	{Slug: "suppliers", Title: "Suppliers", What: "supplier register, assessments and certificates (A.5.19–A.5.23)"},
+	{Slug: "audits", Title: "Audits", What: "the internal audit programme, audits and findings (9.2)"},
+	{Slug: "improvement", Title: "Improvement", What: "nonconformities, corrective actions and management review (9.3, 10)"},
+	{Slug: "reports", Title: "Reports", What: "exports and reports for auditors and management"},
 }
 
 // routeTable is the one place where routes are declared, each with the
@@ -80,21 +84,21 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/me", Perm: bulwark.PermSelfService, Summary: "Who the token acts as", Handler: s.apiMe},
 		{Method: "GET", Pattern: "/api/v1/organisation", Perm: bulwark.PermSelfService, Summary: "The token's organisation and its settings", Handler: s.apiOrganisation},
 		{Method: "PATCH", Pattern: "/api/v1/organisation", Perm: bulwark.PermOrgSettings, Summary: "Change the organisation's name and settings", Handler: s.apiOrganisationPatch,
-			Body: props("name", "string", "time_zone", "string", "date_order", "string", "segregation_of_duties", "boolean", "classification_scheme", "array", "version", "integer")},
+			Body: Props("name", "string", "time_zone", "string", "date_order", "string", "segregation_of_duties", "boolean", "classification_scheme", "array", "version", "integer")},
 		{Method: "GET", Pattern: "/api/v1/members", Perm: bulwark.PermMembersManage, Summary: "List members", Handler: s.apiMembers},
 		{Method: "GET", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Read a member", Handler: s.apiMember},
 		{Method: "PATCH", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Change a member's role, expiry or activity", Handler: s.apiMemberPatch,
-			Body: props("role", "string", "expires_at", "string", "active", "boolean", "version", "integer")},
+			Body: Props("role", "string", "expires_at", "string", "active", "boolean", "version", "integer")},
 		{Method: "POST", Pattern: "/api/v1/members/{id}/password-reset", Perm: bulwark.PermMembersManage, Summary: "Issue a one-time password reset link", Handler: s.apiMemberReset,
-			Body: props()},
+			Body: Props()},
 		{Method: "GET", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "List invitations", Handler: s.apiInvitations},
 		{Method: "POST", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "Invite someone by email; the link is returned", Handler: s.apiInvite,
-			Body: props("email", "string", "role", "string")},
+			Body: Props("email", "string", "role", "string")},
 		{Method: "GET", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Read an invitation", Handler: s.apiInvitation},
 		{Method: "DELETE", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Revoke an invitation", Handler: s.apiInvitationRevoke},
 		{Method: "GET", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "List your tokens (?all=true: everyone's, for admins)", Handler: s.apiTokens},
 		{Method: "POST", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "Create a token; the secret is returned once", Handler: s.apiTokenCreate,
-			Body: props("name", "string", "scope", "string")},
+			Body: Props("name", "string", "scope", "string")},
 		{Method: "GET", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Read a token (never its secret)", Handler: s.apiToken},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Revoke a token", Handler: s.apiTokenRevoke},
 		{Method: "GET", Pattern: "/api/v1/audit-log", Perm: bulwark.PermAuditLogRead, Summary: "List audit entries (filters: actor, entity_type, entity_id, action, from, to)", Handler: s.apiAuditLog},
@@ -112,40 +116,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: s.apiControlArchive},
 		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets (q, type, status, classification, owner_id, custodian_id, tag, personal_data, from, to, sort, include_archived)", Handler: s.apiAssets},
 		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: s.apiAssetCreate, Body: assetBody},
-		{Method: "POST", Pattern: "/api/v1/assets/import", Perm: bulwark.PermISMSCreate, Summary: "Import assets from XLSX or CSV (multipart field file, or the raw body with ?filename=); ?dry_run=true previews; ?sheet, ?header_row, ?map=Header%3Dfield", Handler: s.apiImport(regs["assets"]), Body: map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}, BodyType: "multipart/form-data"},
-		{Method: "GET", Pattern: "/api/v1/assets/export", Perm: bulwark.PermISMSRead, Summary: "Export the asset register (?format=csv|xlsx)", Handler: s.export(regs["assets"])},
+		{Method: "POST", Pattern: "/api/v1/assets/import", Perm: bulwark.PermISMSCreate, Summary: "Import assets from XLSX or CSV (multipart field file, or the raw body with ?filename=); ?dry_run=true previews; ?sheet, ?header_row, ?map=Header%3Dfield", Handler: s.APIImport(regs["assets"]), Body: UploadBody, BodyType: "multipart/form-data"},
+		{Method: "GET", Pattern: "/api/v1/assets/export", Perm: bulwark.PermISMSRead, Summary: "Export the asset register (?format=csv|xlsx)", Handler: s.Export(regs["assets"])},
 		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: s.apiAsset},
 		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: s.apiAssetPatch, Body: assetBody},
 		{Method: "DELETE", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive an asset", Handler: s.apiAssetArchive},
 
-		{Method: "GET", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSRead, Summary: "The current (approved) risk methodology", Handler: s.apiMethodology},
-		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: s.apiMethodologyPut, Body: methodologySchema},
-		{Method: "GET", Pattern: "/api/v1/risk-methodology/versions", Perm: bulwark.PermISMSRead, Summary: "Every methodology version", Handler: s.apiMethodologies},
-		{Method: "POST", Pattern: "/api/v1/risk-methodology/versions/{version}/approve", Perm: bulwark.PermApprove, Summary: "Approve a draft methodology version", Handler: s.apiMethodologyApprove, Body: props()},
-		{Method: "GET", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSRead, Summary: "List risks (q, status, owner_id, treatment, level, kind, likelihood, impact, review_before, sort, include_archived)", Handler: s.apiRisks},
-		{Method: "POST", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSCreateOwn, Summary: "Create a risk", Handler: s.apiRiskCreate, Body: riskBody},
-		{Method: "POST", Pattern: "/api/v1/risks/import", Perm: bulwark.PermISMSEdit, Summary: "Import risks from XLSX or CSV (as for assets)", Handler: s.apiImport(regs["risks"]), Body: map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}, BodyType: "multipart/form-data"},
-		{Method: "GET", Pattern: "/api/v1/risks/export", Perm: bulwark.PermISMSRead, Summary: "Export the risk register (?format=csv|xlsx)", Handler: s.export(regs["risks"])},
-		{Method: "GET", Pattern: "/api/v1/risks/treatment-plan", Perm: bulwark.PermISMSRead, Summary: "Export the risk treatment plan (?format=xlsx|pdf)", Handler: s.treatmentPlanExport},
-		{Method: "GET", Pattern: "/api/v1/risks/heatmap", Perm: bulwark.PermISMSRead, Summary: "Risks per likelihood and impact (?kind=inherent|residual)", Handler: s.apiHeatmap},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a risk", Handler: s.apiRisk},
-		{Method: "PATCH", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a risk; changing a likelihood or impact voids its sign-offs", Handler: s.apiRiskPatch, Body: riskBody},
-		{Method: "DELETE", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a risk", Handler: s.apiRiskArchive},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermISMSRead, Summary: "A risk's sign-offs", Handler: s.apiSignOffs},
-		{Method: "POST", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermRiskSignOffOwn, Summary: "Sign off a risk's treatment plan and residual risk", Handler: s.apiSignOff, Body: props("comment", "string")},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/reviews", Perm: bulwark.PermISMSRead, Summary: "A risk's reassessment timeline", Handler: s.apiRiskReviews},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSRead, Summary: "A risk's treatment actions", Handler: s.apiActions},
-		{Method: "POST", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Summary: "Add a treatment action", Handler: s.apiActionSave, Body: actionBody},
-		{Method: "PATCH", Pattern: "/api/v1/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a treatment action", Handler: s.apiActionSave, Body: actionBody},
 		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks},
-		{Method: "GET", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSRead, Summary: "The organisation's threat library", Handler: s.apiLibrary("threat")},
-		{Method: "POST", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSEdit, Summary: "Add a threat to the library", Handler: s.apiLibrarySave("threat"), Body: libraryBody},
-		{Method: "PATCH", Pattern: "/api/v1/threats/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a threat of the library", Handler: s.apiLibrarySave("threat"), Body: libraryBody},
-		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSRead, Summary: "The organisation's vulnerability library", Handler: s.apiLibrary("vulnerability")},
-		{Method: "POST", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSEdit, Summary: "Add a vulnerability to the library", Handler: s.apiLibrarySave("vulnerability"), Body: libraryBody},
-		{Method: "PATCH", Pattern: "/api/v1/vulnerabilities/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a vulnerability of the library", Handler: s.apiLibrarySave("vulnerability"), Body: libraryBody},
-		{Method: "GET", Pattern: "/api/v1/risk-methodology/rescore-preview", Perm: bulwark.PermISMSRead, Summary: "Risks on older methodology versions and where their values would land", Handler: s.apiRescorePreview},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/suggested-controls", Perm: bulwark.PermISMSRead, Summary: "Controls the library suggests for the risk's threat and vulnerability", Handler: s.apiSuggestedControls},
 	}
 	routes = append(routes,
 		Route{Method: "GET", Pattern: "/o/{slug}/frameworks", Perm: bulwark.PermISMSRead, Handler: s.frameworksPage},
@@ -159,58 +136,47 @@ func (s *Server) routeTable() []Route {
 		Route{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: s.assetsPage},
 		Route{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: s.assetPage},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: s.assetSubmit},
-		Route{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.importPage(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.importUpload(regs["assets"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: bulwark.PermISMSCreate, Handler: s.importPreview(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.importConfirm(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/export", Perm: bulwark.PermISMSRead, Handler: s.export(regs["assets"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.importPage(regs["risks"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.importUpload(regs["risks"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/import/risks/{id}", Perm: bulwark.PermISMSEdit, Handler: s.importPreview(regs["risks"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/import/risks/{id}/confirm", Perm: bulwark.PermISMSEdit, Handler: s.importConfirm(regs["risks"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/export", Perm: bulwark.PermISMSRead, Handler: s.export(regs["risks"])},
+		Route{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportPage(regs["assets"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportUpload(regs["assets"])},
+		Route{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: bulwark.PermISMSCreate, Handler: s.ImportPreview(regs["assets"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.ImportConfirm(regs["assets"])},
+		Route{Method: "POST", Pattern: "/o/{slug}/assets/export", Perm: bulwark.PermISMSRead, Handler: s.Export(regs["assets"])},
 		Route{Method: "GET", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSRead, Handler: s.assetPage},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.assetSubmit},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/archive", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(true)},
 		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(false)},
-		Route{Method: "GET", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSRead, Handler: s.risksPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/risks/new", Perm: bulwark.PermISMSCreateOwn, Handler: s.riskPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/risks/treatment-plan", Perm: bulwark.PermISMSRead, Handler: s.treatmentPlanPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/risk-methodology", Perm: bulwark.PermISMSRead, Handler: s.methodologyPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/risk-library", Perm: bulwark.PermISMSRead, Handler: s.libraryPage},
-		Route{Method: "POST", Pattern: "/o/{slug}/risk-library/{kind}", Perm: bulwark.PermISMSEdit, Handler: s.librarySubmit},
-		Route{Method: "POST", Pattern: "/o/{slug}/risk-library/{kind}/{id}", Perm: bulwark.PermISMSEdit, Handler: s.librarySubmit},
-		Route{Method: "POST", Pattern: "/o/{slug}/risk-methodology", Perm: bulwark.PermISMSEdit, Handler: s.methodologySubmit},
-		Route{Method: "POST", Pattern: "/o/{slug}/risk-methodology/{version}/approve", Perm: bulwark.PermApprove, Handler: s.methodologyApprove},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/treatment-plan/export", Perm: bulwark.PermISMSRead, Handler: s.treatmentPlanExport},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSCreateOwn, Handler: s.riskSubmit},
-		Route{Method: "GET", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSRead, Handler: s.riskPage},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.riskSubmit},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/sign-off", Perm: bulwark.PermRiskSignOffOwn, Handler: s.riskSignOff},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Handler: s.riskActionSubmit},
-		Route{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Handler: s.riskActionSubmit},
 	)
-	for _, sec := range Sections {
-		if sec.Built {
-			continue
-		}
-		routes = append(routes, Route{Method: "GET", Pattern: "/o/{slug}/" + sec.Slug, Perm: bulwark.PermISMSRead, Handler: s.sectionPage(sec.Slug)})
-	}
 	return routes
 }
 
-var controlBody = props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
+// addSections marks the sections an area serves as built and routes the others
+// to a page that says what they will hold.
+func (s *Server) addSections() {
+	served := map[string]bool{}
+	for _, rt := range s.routes {
+		served[rt.Method+" "+rt.Pattern] = true
+	}
+	s.sections = make([]Section, len(Sections))
+	for i, sec := range Sections {
+		sec.Built = served["GET /o/{slug}/"+sec.Slug]
+		s.sections[i] = sec
+		if !sec.Built {
+			s.routes = append(s.routes, Route{Method: "GET", Pattern: "/o/{slug}/" + sec.Slug, Perm: bulwark.PermISMSRead, Handler: s.sectionPage(sec)})
+		}
+	}
+}
+
+// Sections returns the navigation's sections, with those an area serves marked built.
+func (s *Server) Sections() []Section { return s.sections }
+
+var controlBody = Props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
 	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
 
-var libraryBody = props("name", "string", "category", "string", "description", "string", "controls", "array")
-
-var actionBody = props("title", "string", "owner_id", "string", "due_date", "string", "status", "string", "version", "integer")
-
-var assetBody = props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
+var assetBody = Props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
 	"location", "string", "classification", "string", "confidentiality", "integer", "integrity", "integer", "availability", "integer",
 	"personal_data", "boolean", "status", "string", "review_date", "string", "tags", "array", "version", "integer")
 
-func props(nameType ...string) map[string]any {
+func Props(nameType ...string) map[string]any {
 	m := map[string]any{}
 	for i := 0; i+1 < len(nameType); i += 2 {
 		m[nameType[i]] = map[string]any{"type": nameType[i+1]}
@@ -219,16 +185,16 @@ func props(nameType ...string) map[string]any {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.DB.Ping(r.Context()); err != nil {
 		s.log.Warn("not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {

@@ -44,10 +44,15 @@ type Server struct {
 	pages   map[string]*template.Template
 	metrics *metrics
 	secure  bool
+
+	sections   []Section                                      // the navigation, with Built set
+	dashboards []func(r *http.Request) (template.HTML, error) // the areas' parts of the dashboard
+	tasks      []func(r *http.Request) (Tasks, error)         // what the areas have waiting for someone
 }
 
-// New builds the server and its route table.
-func New(svc *app.Service, cfg Config, log *slog.Logger) (*Server, error) {
+// New builds the server and its route table: the kernel's routes, then each
+// area's in the order given (lower areas first).
+func New(svc *app.Service, cfg Config, log *slog.Logger, areas ...Area) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -60,6 +65,10 @@ func New(svc *app.Service, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
+	if err := s.mount(areas); err != nil {
+		return nil, err
+	}
+	s.addSections()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		if rt.Perm == "" {
@@ -76,7 +85,7 @@ func New(svc *app.Service, cfg Config, log *slog.Logger) (*Server, error) {
 	mux.Handle("/", http.HandlerFunc(s.notFound))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.problemOrPage(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "Cross-site request refused."))
+		s.ProblemOrPage(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "Cross-site request refused."))
 	}))
 	s.handler = s.observe(s.securityHeaders(cop.Handler(mux)))
 	return s, nil
@@ -111,13 +120,13 @@ const (
 	sessionKey
 )
 
-func principalFrom(r *http.Request) *bulwark.Principal {
+func PrincipalFrom(r *http.Request) *bulwark.Principal {
 	p, _ := r.Context().Value(principalKey).(*bulwark.Principal)
 	return p
 }
 
 func userFrom(r *http.Request) *bulwark.User {
-	if p := principalFrom(r); p != nil {
+	if p := PrincipalFrom(r); p != nil {
 		return &p.User
 	}
 	u, _ := r.Context().Value(userKey).(*bulwark.User)
@@ -217,17 +226,17 @@ func (s *Server) authorize(rt Route) http.Handler {
 			token, ok := bearerToken(r)
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark"`)
-				s.problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
+				s.Problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
 				return
 			}
 			p, err := s.svc.TokenPrincipal(ctx, token, m)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="bulwark", error="invalid_token"`)
-				s.problem(w, r, err)
+				s.Problem(w, r, err)
 				return
 			}
 			if rt.Perm != bulwark.PermSignedIn && !p.Can(rt.Perm) {
-				s.problem(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "Your role (%s) does not allow this.", p.Role))
+				s.Problem(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "Your role (%s) does not allow this.", p.Role))
 				return
 			}
 			ctx = context.WithValue(ctx, principalKey, p)
@@ -240,7 +249,7 @@ func (s *Server) authorize(rt Route) http.Handler {
 					s.redirectToSignIn(w, r)
 					return
 				}
-				s.renderError(w, r, err)
+				s.RenderError(w, r, err)
 				return
 			}
 			ctx = context.WithValue(ctx, userKey, u)
@@ -248,17 +257,17 @@ func (s *Server) authorize(rt Route) http.Handler {
 			if slug := r.PathValue("slug"); slug != "" {
 				p, err := s.svc.OrgPrincipal(ctx, u, slug, m)
 				if err != nil {
-					s.renderError(w, r.WithContext(ctx), err)
+					s.RenderError(w, r.WithContext(ctx), err)
 					return
 				}
 				if !p.Can(rt.Perm) {
-					s.renderError(w, r.WithContext(context.WithValue(ctx, principalKey, p)),
+					s.RenderError(w, r.WithContext(context.WithValue(ctx, principalKey, p)),
 						bulwark.Errorf(bulwark.EFORBIDDEN, "Your role (%s) does not allow this page.", p.Role))
 					return
 				}
 				ctx = context.WithValue(ctx, principalKey, p)
 			} else if rt.Perm != bulwark.PermSignedIn {
-				s.renderError(w, r, bulwark.Errorf(bulwark.EINTERNAL, "route without organisation"))
+				s.RenderError(w, r, bulwark.Errorf(bulwark.EINTERNAL, "route without organisation"))
 				return
 			}
 		}
@@ -284,14 +293,14 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if isAPI(r) {
 		token, ok := bearerToken(r)
 		if !ok {
-			s.problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
+			s.Problem(w, r, bulwark.Errorf(bulwark.EUNAUTHORIZED, "Send an API token: Authorization: Bearer bwk_…"))
 			return
 		}
 		if _, err := s.svc.TokenPrincipal(ctx, token, app.Meta{}); err != nil {
-			s.problem(w, r, err)
+			s.Problem(w, r, err)
 			return
 		}
-		s.problem(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such endpoint."))
+		s.Problem(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such endpoint."))
 		return
 	}
 	u, err := s.svc.SessionUser(ctx, sessionSecret(r, s.cookieName()))
@@ -299,7 +308,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		s.redirectToSignIn(w, r)
 		return
 	}
-	s.renderError(w, r.WithContext(context.WithValue(ctx, userKey, u)), bulwark.Errorf(bulwark.ENOTFOUND, "This page does not exist."))
+	s.RenderError(w, r.WithContext(context.WithValue(ctx, userKey, u)), bulwark.Errorf(bulwark.ENOTFOUND, "This page does not exist."))
 }
 
 func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
@@ -372,7 +381,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.Error("panic serving request", "request_id", id, "panic", p, "route", r.Pattern)
 				if sw.status == 0 {
-					s.problemOrPage(sw, r, errors.New("panic"))
+					s.ProblemOrPage(sw, r, errors.New("panic"))
 				}
 			}
 			d := time.Since(start)

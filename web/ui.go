@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,8 +13,8 @@ import (
 	"github.com/bulwark-isms/bulwark/app"
 )
 
-// parseForm reads a form body of at most 1 MB.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
+// ParseForm reads a form body of at most 1 MB.
+func ParseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
@@ -54,13 +55,13 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "signin", &page{Title: "Sign in", Form: map[string]string{"next": r.URL.Query().Get("next")}})
+	s.Render(w, r, http.StatusOK, "signin", &Page{Title: "Sign in", Form: map[string]string{"next": r.URL.Query().Get("next")}})
 }
 
 func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Sign in"}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "signin", pg, err)
+	pg := &Page{Title: "Sign in"}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "signin", pg, err)
 		return
 	}
 	pg.Form = formValues(r, "email", "next")
@@ -72,12 +73,12 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		v.Add("password", "is required")
 	}
 	if err := v.Err(); err != nil {
-		s.formError(w, r, "signin", pg, err)
+		s.FormError(w, r, "signin", pg, err)
 		return
 	}
 	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), requestID(r))
 	if err != nil {
-		s.formError(w, r, "signin", pg, err)
+		s.FormError(w, r, "signin", pg, err)
 		return
 	}
 	if old := sessionSecret(r, s.cookieName()); old != "" { // never keep a session id across sign-ins
@@ -92,20 +93,20 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 	need, err := s.svc.NeedsSetup(r.Context())
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	if !need {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "setup", &page{Title: "Set up Bulwark"})
+	s.Render(w, r, http.StatusOK, "setup", &Page{Title: "Set up Bulwark"})
 }
 
 func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Set up Bulwark"}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "setup", pg, err)
+	pg := &Page{Title: "Set up Bulwark"}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "setup", pg, err)
 		return
 	}
 	pg.Form = formValues(r, "code", "org", "name", "email")
@@ -113,12 +114,12 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		Name: r.FormValue("org"), OwnerEmail: r.FormValue("email"), OwnerName: r.FormValue("name"), Password: r.FormValue("password"),
 	}, s.meta(r))
 	if err != nil {
-		s.formError(w, r, "setup", pg, err)
+		s.FormError(w, r, "setup", pg, err)
 		return
 	}
 	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), requestID(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	s.setSessionCookie(w, secret)
@@ -128,27 +129,27 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) {
 	inv, err := s.svc.InvitationByLink(r.Context(), r.PathValue("token"))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "invitation", &page{Title: "Join " + inv.Org.Name, Data: inv, Form: map[string]string{"next": r.URL.Path}})
+	s.Render(w, r, http.StatusOK, "invitation", &Page{Title: "Join " + inv.Org.Name, Data: inv, Form: map[string]string{"next": r.URL.Path}})
 }
 
 func (s *Server) invitationSubmit(w http.ResponseWriter, r *http.Request) {
 	inv, err := s.svc.InvitationByLink(r.Context(), r.PathValue("token"))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	pg := &page{Title: "Join " + inv.Org.Name, Data: inv, Form: map[string]string{"next": r.URL.Path}}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "invitation", pg, err)
+	pg := &Page{Title: "Join " + inv.Org.Name, Data: inv, Form: map[string]string{"next": r.URL.Path}}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "invitation", pg, err)
 		return
 	}
 	pg.Form["name"] = r.FormValue("name")
 	secret, org, err := s.svc.AcceptInvitation(r.Context(), r.PathValue("token"), userFrom(r), r.FormValue("name"), r.FormValue("password"), s.meta(r))
 	if err != nil {
-		s.formError(w, r, "invitation", pg, err)
+		s.FormError(w, r, "invitation", pg, err)
 		return
 	}
 	if secret != "" {
@@ -159,43 +160,43 @@ func (s *Server) invitationSubmit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.CheckPasswordReset(r.Context(), r.PathValue("token")); err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "reset", &page{Title: "Choose a new password"})
+	s.Render(w, r, http.StatusOK, "reset", &Page{Title: "Choose a new password"})
 }
 
 func (s *Server) resetSubmit(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Choose a new password"}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "reset", pg, err)
+	pg := &Page{Title: "Choose a new password"}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "reset", pg, err)
 		return
 	}
 	if err := s.svc.ResetPassword(r.Context(), r.PathValue("token"), r.FormValue("password"), s.meta(r)); err != nil {
-		s.formError(w, r, "reset", pg, err)
+		s.FormError(w, r, "reset", pg, err)
 		return
 	}
 	s.clearSessionCookie(w)
-	s.render(w, r, http.StatusOK, "signin", &page{Title: "Sign in", User: nil, Notice: "Your password was changed. Sign in with the new one."})
+	s.Render(w, r, http.StatusOK, "signin", &Page{Title: "Sign in", User: nil, Notice: "Your password was changed. Sign in with the new one."})
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	orgs, err := s.svc.Memberships(r.Context(), userFrom(r).ID)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	if len(orgs) == 1 {
 		http.Redirect(w, r, "/o/"+orgs[0].Org.Slug+"/", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "orgs", &page{Title: "Your organisations", Orgs: orgs})
+	s.Render(w, r, http.StatusOK, "orgs", &Page{Title: "Your organisations", Orgs: orgs})
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 	secret, _ := r.Context().Value(sessionKey).(string)
 	if err := s.svc.SignOut(r.Context(), secret, userFrom(r), s.meta(r)); err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	s.clearSessionCookie(w)
@@ -203,22 +204,22 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Your account"}
+	pg := &Page{Title: "Your account"}
 	if r.URL.Query().Get("changed") == "1" {
 		pg.Notice = "Your password was changed; other sessions were signed out."
 	}
-	s.render(w, r, http.StatusOK, "account", pg)
+	s.Render(w, r, http.StatusOK, "account", pg)
 }
 
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Your account"}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "account", pg, err)
+	pg := &Page{Title: "Your account"}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "account", pg, err)
 		return
 	}
 	secret, err := s.svc.ChangePassword(r.Context(), userFrom(r), r.FormValue("current_password"), r.FormValue("new_password"), s.meta(r))
 	if err != nil {
-		s.formError(w, r, "account", pg, err)
+		s.FormError(w, r, "account", pg, err)
 		return
 	}
 	s.setSessionCookie(w, secret)
@@ -227,7 +228,7 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.SignOutEverywhere(r.Context(), userFrom(r), s.meta(r)); err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	s.clearSessionCookie(w)
@@ -235,19 +236,19 @@ func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) newOrgPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "neworg", &page{Title: "Create an organisation"})
+	s.Render(w, r, http.StatusOK, "neworg", &Page{Title: "Create an organisation"})
 }
 
 func (s *Server) newOrgSubmit(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Create an organisation"}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "neworg", pg, err)
+	pg := &Page{Title: "Create an organisation"}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "neworg", pg, err)
 		return
 	}
 	pg.Form = formValues(r, "org", "slug")
 	org, err := s.svc.CreateOrganisationFor(r.Context(), userFrom(r), r.FormValue("org"), strings.TrimSpace(r.FormValue("slug")), s.meta(r))
 	if err != nil {
-		s.formError(w, r, "neworg", pg, err)
+		s.FormError(w, r, "neworg", pg, err)
 		return
 	}
 	http.Redirect(w, r, "/o/"+org.Slug+"/", http.StatusSeeOther)
@@ -263,45 +264,27 @@ func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
-	d, err := s.svc.Dashboard(r.Context(), principalFrom(r))
+	d, err := s.svc.Dashboard(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	data := map[string]any{"Counts": d}
-	if p := principalFrom(r); p.Can(bulwark.PermISMSRead) {
-		sum, err := s.svc.RiskSummary(r.Context(), p)
+	var parts []template.HTML
+	for _, part := range s.dashboards {
+		h, err := part(r)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		_, names, err := s.directory(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		data["Risks"], data["Names"] = sum, names
+		parts = append(parts, h)
 	}
-	s.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Data: data})
+	data := map[string]any{"Counts": d, "Parts": parts}
+	s.Render(w, r, http.StatusOK, "dashboard", &Page{Title: "Dashboard", Nav: "dashboard", Data: data})
 }
 
-func (s *Server) tasksPage(w http.ResponseWriter, r *http.Request) {
-	t, err := s.svc.MyTasks(r.Context(), principalFrom(r))
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "tasks", &page{Title: "My tasks", Nav: "tasks", Data: t})
-}
-
-func (s *Server) sectionPage(slug string) http.HandlerFunc {
+func (s *Server) sectionPage(sec Section) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		for _, sec := range Sections {
-			if sec.Slug == slug {
-				s.render(w, r, http.StatusOK, "section", &page{Title: sec.Title, Nav: slug, Data: sec})
-				return
-			}
-		}
+		s.Render(w, r, http.StatusOK, "section", &Page{Title: sec.Title, Nav: sec.Slug, Data: sec})
 	}
 }
 
@@ -314,16 +297,16 @@ type membersData struct {
 }
 
 // membersPageWith renders the members page with an optional notice, link or error.
-func (s *Server) membersPageWith(w http.ResponseWriter, r *http.Request, status int, pg *page) {
-	p := principalFrom(r)
+func (s *Server) membersPageWith(w http.ResponseWriter, r *http.Request, status int, pg *Page) {
+	p := PrincipalFrom(r)
 	ms, err := s.svc.Members(r.Context(), p)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	invs, err := s.svc.Invitations(r.Context(), p)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	d, _ := pg.Data.(*membersData)
@@ -332,11 +315,11 @@ func (s *Server) membersPageWith(w http.ResponseWriter, r *http.Request, status 
 	}
 	d.Members, d.Invitations, d.Roles = ms, invs, bulwark.Roles
 	pg.Title, pg.Nav, pg.Data = "Members", "members", d
-	s.render(w, r, status, "members", pg)
+	s.Render(w, r, status, "members", pg)
 }
 
 func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
-	pg := &page{}
+	pg := &Page{}
 	if n := r.URL.Query().Get("done"); n != "" {
 		pg.Notice = map[string]string{"role": "The role was changed.", "expiry": "The membership expiry was saved.",
 			"deactivated": "The member was deactivated; their sessions and tokens ended.", "reactivated": "The member was reactivated.",
@@ -347,23 +330,23 @@ func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
 
 // memberAction runs a change from the members page and reports its outcome there.
 func (s *Server) memberAction(w http.ResponseWriter, r *http.Request, done string, fn func(p *bulwark.Principal) error) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+	if err := ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
-	if err := fn(principalFrom(r)); err != nil {
+	if err := fn(PrincipalFrom(r)); err != nil {
 		if bulwark.ErrorCode(err) == bulwark.EINTERNAL {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		retryAfter(w, err)
-		s.membersPageWith(w, r, s.errorStatus(r, err), &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+		RetryAfter(w, err)
+		s.membersPageWith(w, r, s.ErrorStatus(r, err), &Page{Error: bulwark.ErrorMessage(err), Fields: FieldsOf(err)})
 		return
 	}
-	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/members?done="+done, http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+PrincipalFrom(r).Org.Slug+"/members?done="+done, http.StatusSeeOther)
 }
 
-func fieldsOf(err error) []bulwark.FieldError { return bulwark.FieldErrors(err) }
+func FieldsOf(err error) []bulwark.FieldError { return bulwark.FieldErrors(err) }
 
 func (s *Server) memberRole(w http.ResponseWriter, r *http.Request) {
 	s.memberAction(w, r, "role", func(p *bulwark.Principal) error {
@@ -409,33 +392,33 @@ func (s *Server) memberActive(active bool) http.HandlerFunc {
 }
 
 func (s *Server) memberResetLink(w http.ResponseWriter, r *http.Request) {
-	link, err := s.svc.IssuePasswordReset(r.Context(), principalFrom(r), r.PathValue("id"))
+	link, err := s.svc.IssuePasswordReset(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
 		if bulwark.ErrorCode(err) == bulwark.EINTERNAL {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		s.membersPageWith(w, r, s.errorStatus(r, err), &page{Error: bulwark.ErrorMessage(err)})
+		s.membersPageWith(w, r, s.ErrorStatus(r, err), &Page{Error: bulwark.ErrorMessage(err)})
 		return
 	}
-	s.membersPageWith(w, r, http.StatusOK, &page{Data: &membersData{NewLink: link, NewLinkLabel: "Password reset link created (valid 24 hours)."}})
+	s.membersPageWith(w, r, http.StatusOK, &Page{Data: &membersData{NewLink: link, NewLinkLabel: "Password reset link created (valid 24 hours)."}})
 }
 
 func (s *Server) inviteSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+	if err := ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
-	inv, err := s.svc.Invite(r.Context(), principalFrom(r), r.FormValue("email"), bulwark.Role(r.FormValue("role")))
+	inv, err := s.svc.Invite(r.Context(), PrincipalFrom(r), r.FormValue("email"), bulwark.Role(r.FormValue("role")))
 	if err != nil {
 		if bulwark.ErrorCode(err) == bulwark.EINTERNAL {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		s.membersPageWith(w, r, s.errorStatus(r, err), &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err), Form: formValues(r, "email")})
+		s.membersPageWith(w, r, s.ErrorStatus(r, err), &Page{Error: bulwark.ErrorMessage(err), Fields: FieldsOf(err), Form: formValues(r, "email")})
 		return
 	}
-	s.membersPageWith(w, r, http.StatusCreated, &page{Data: &membersData{NewLink: inv.Link,
+	s.membersPageWith(w, r, http.StatusCreated, &Page{Data: &membersData{NewLink: inv.Link,
 		NewLinkLabel: "Invitation for " + inv.Email + " as " + inv.Role.Label() + " created (valid 7 days)."}})
 }
 
@@ -451,20 +434,20 @@ type tokensData struct {
 	All    bool
 }
 
-func (s *Server) tokensPageWith(w http.ResponseWriter, r *http.Request, status int, pg *page, created *bulwark.APIToken) {
-	p := principalFrom(r)
+func (s *Server) tokensPageWith(w http.ResponseWriter, r *http.Request, status int, pg *Page, created *bulwark.APIToken) {
+	p := PrincipalFrom(r)
 	all := p.Can(bulwark.PermMembersManage)
 	ts, err := s.svc.Tokens(r.Context(), p, all)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	pg.Title, pg.Nav, pg.Data = "API tokens", "tokens", &tokensData{Tokens: ts, New: created, All: all}
-	s.render(w, r, status, "tokens", pg)
+	s.Render(w, r, status, "tokens", pg)
 }
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
-	pg := &page{}
+	pg := &Page{}
 	if r.URL.Query().Get("done") == "revoked" {
 		pg.Notice = "The token was revoked."
 	}
@@ -472,28 +455,28 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+	if err := ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
-	t, err := s.svc.CreateToken(r.Context(), principalFrom(r), "", r.FormValue("name"), "")
+	t, err := s.svc.CreateToken(r.Context(), PrincipalFrom(r), "", r.FormValue("name"), "")
 	if err != nil {
 		if bulwark.ErrorCode(err) == bulwark.EINTERNAL {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		s.tokensPageWith(w, r, s.errorStatus(r, err), &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err), Form: formValues(r, "name")}, nil)
+		s.tokensPageWith(w, r, s.ErrorStatus(r, err), &Page{Error: bulwark.ErrorMessage(err), Fields: FieldsOf(err), Form: formValues(r, "name")}, nil)
 		return
 	}
-	s.tokensPageWith(w, r, http.StatusCreated, &page{}, t)
+	s.tokensPageWith(w, r, http.StatusCreated, &Page{}, t)
 }
 
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.RevokeToken(r.Context(), principalFrom(r), r.PathValue("id")); err != nil {
-		s.renderError(w, r, err)
+	if err := s.svc.RevokeToken(r.Context(), PrincipalFrom(r), r.PathValue("id")); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/tokens?done=revoked", http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+PrincipalFrom(r).Org.Slug+"/tokens?done=revoked", http.StatusSeeOther)
 }
 
 type auditData struct {
@@ -506,13 +489,13 @@ type auditData struct {
 func (s *Server) auditLogPage(w http.ResponseWriter, r *http.Request) {
 	f, err := auditFilter(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	pg, err := s.svc.AuditLog(r.Context(), p, f)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	q := map[string]string{}
@@ -535,7 +518,7 @@ func (s *Server) auditLogPage(w http.ResponseWriter, r *http.Request) {
 		v.Set("cursor", cursorFor(pg.Next).(string))
 		d.NextURL = "?" + v.Encode()
 	}
-	s.render(w, r, http.StatusOK, "auditlog", &page{Title: "Audit log", Nav: "audit-log", Data: d})
+	s.Render(w, r, http.StatusOK, "auditlog", &Page{Title: "Audit log", Nav: "audit-log", Data: d})
 }
 
 func (s *Server) auditLogExportUI(w http.ResponseWriter, r *http.Request) { s.exportAudit(w, r) }
@@ -549,35 +532,35 @@ func (s *Server) settingsForm(o bulwark.Organisation) map[string]string {
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Settings", Nav: "settings", Form: s.settingsForm(principalFrom(r).Org)}
-	scheme, err := s.svc.Classifications(r.Context(), principalFrom(r))
+	pg := &Page{Title: "Settings", Nav: "settings", Form: s.settingsForm(PrincipalFrom(r).Org)}
+	scheme, err := s.svc.Classifications(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	pg.Form["classification_scheme"] = strings.Join(scheme, "\n")
 	if r.URL.Query().Get("done") == "1" {
 		pg.Notice = "Settings saved."
 	}
-	s.render(w, r, http.StatusOK, "settings", pg)
+	s.Render(w, r, http.StatusOK, "settings", pg)
 }
 
 func (s *Server) settingsSubmit(w http.ResponseWriter, r *http.Request) {
-	pg := &page{Title: "Settings", Nav: "settings"}
-	if err := parseForm(w, r); err != nil {
-		s.formError(w, r, "settings", pg, err)
+	pg := &Page{Title: "Settings", Nav: "settings"}
+	if err := ParseForm(w, r); err != nil {
+		s.FormError(w, r, "settings", pg, err)
 		return
 	}
 	pg.Form = formValues(r, "name", "time_zone", "date_order", "segregation_of_duties", "classification_scheme")
 	name, tz, order := r.FormValue("name"), r.FormValue("time_zone"), r.FormValue("date_order")
 	sod := r.FormValue("segregation_of_duties") == "on"
-	_, err := s.svc.UpdateSettings(r.Context(), principalFrom(r), app.SettingsUpdate{Name: &name, TimeZone: &tz, DateOrder: &order, SegregationOfDuties: &sod})
+	_, err := s.svc.UpdateSettings(r.Context(), PrincipalFrom(r), app.SettingsUpdate{Name: &name, TimeZone: &tz, DateOrder: &order, SegregationOfDuties: &sod})
 	if err == nil && r.Form.Has("classification_scheme") {
-		_, err = s.svc.SetClassificationScheme(r.Context(), principalFrom(r), strings.Split(strings.ReplaceAll(r.FormValue("classification_scheme"), "\r", ""), "\n"))
+		_, err = s.svc.SetClassificationScheme(r.Context(), PrincipalFrom(r), strings.Split(strings.ReplaceAll(r.FormValue("classification_scheme"), "\r", ""), "\n"))
 	}
 	if err != nil {
-		s.formError(w, r, "settings", pg, err)
+		s.FormError(w, r, "settings", pg, err)
 		return
 	}
-	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/settings?done=1", http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+PrincipalFrom(r).Org.Slug+"/settings?done=1", http.StatusSeeOther)
 }

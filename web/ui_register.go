@@ -15,12 +15,12 @@ import (
 )
 
 func (s *Server) frameworksPage(w http.ResponseWriter, r *http.Request) {
-	fs, err := s.svc.Frameworks(r.Context(), principalFrom(r))
+	fs, err := s.svc.Frameworks(r.Context(), PrincipalFrom(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "frameworks", &page{Title: "Frameworks", Nav: "frameworks", Data: fs})
+	s.Render(w, r, http.StatusOK, "frameworks", &Page{Title: "Frameworks", Nav: "frameworks", Data: fs})
 }
 
 type facet struct {
@@ -36,15 +36,15 @@ var facetsOf = map[string][]string{
 }
 
 func (s *Server) requirementsPage(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	f, err := requirementFilter(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	fw, items, next, err := s.svc.Requirements(r.Context(), p, r.PathValue("key"), f)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	q := map[string]string{"q": r.URL.Query().Get("q")}
@@ -52,7 +52,7 @@ func (s *Server) requirementsPage(w http.ResponseWriter, r *http.Request) {
 	for _, name := range facetsOf[fw.Slug] {
 		vals, err := s.svc.AttributeValues(r.Context(), p, fw.ID, name)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 		facets = append(facets, facet{Name: name, Label: strings.ReplaceAll(strings.ToUpper(name[:1])+name[1:], "_", " "), Values: vals})
@@ -64,21 +64,21 @@ func (s *Server) requirementsPage(w http.ResponseWriter, r *http.Request) {
 		v.Set("cursor", strconv.Itoa(next))
 		data["NextURL"] = "?" + v.Encode()
 	}
-	s.render(w, r, http.StatusOK, "requirements", &page{Title: fw.Name, Nav: "frameworks", Data: data})
+	s.Render(w, r, http.StatusOK, "requirements", &Page{Title: fw.Name, Nav: "frameworks", Data: data})
 }
 
 func (s *Server) requirementPage(w http.ResponseWriter, r *http.Request) {
-	req, err := s.svc.Requirement(r.Context(), principalFrom(r), r.PathValue("id"))
+	req, err := s.svc.Requirement(r.Context(), PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "requirement", &page{Title: req.Ref + " " + req.DisplayTitle, Nav: "frameworks", Data: req})
+	s.Render(w, r, http.StatusOK, "requirement", &Page{Title: req.Ref + " " + req.DisplayTitle, Nav: "frameworks", Data: req})
 }
 
-// directory returns active members and a name lookup for owner columns.
-func (s *Server) directory(r *http.Request) ([]app.MemberRef, map[string]string, error) {
-	ms, err := s.svc.Directory(r.Context(), principalFrom(r))
+// Directory returns active members and a name lookup for owner columns.
+func (s *Server) Directory(r *http.Request) ([]app.MemberRef, map[string]string, error) {
+	ms, err := s.svc.Directory(r.Context(), PrincipalFrom(r))
 	names := map[string]string{}
 	for _, m := range ms {
 		names[m.ID], names[m.UserID] = m.Name, m.Name
@@ -109,16 +109,16 @@ func statusChart(counts map[string]int) template.HTML {
 }
 
 func (s *Server) controlsPage(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	f := controlFilter(r)
 	items, err := s.svc.Controls(r.Context(), p, f)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	all, err := s.svc.Controls(r.Context(), p, sqlstore.ControlFilter{})
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	counts := map[string]int{}
@@ -133,39 +133,39 @@ func (s *Server) controlsPage(w http.ResponseWriter, r *http.Request) {
 	for _, name := range bulwark.ControlStatuses {
 		statuses = append(statuses, st{name, strings.ReplaceAll(name, "_", " "), counts[name]})
 	}
-	members, names, err := s.directory(r)
+	members, names, err := s.Directory(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	q := map[string]string{}
 	for _, k := range []string{"q", "theme", "status", "owner_id"} {
 		q[k] = r.URL.Query().Get(k)
 	}
-	s.render(w, r, http.StatusOK, "controls", &page{Title: "Controls", Nav: "controls", Data: map[string]any{
+	s.Render(w, r, http.StatusOK, "controls", &Page{Title: "Controls", Nav: "controls", Data: map[string]any{
 		"Items": items, "Chart": statusChart(counts), "Statuses": statuses, "StatusNames": bulwark.ControlStatuses, "Members": members, "Names": names,
 		"Themes": []string{"Organizational", "People", "Physical", "Technological", "custom"}, "Q": q,
 	}})
 }
 
 func (s *Server) controlPage(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	c := &bulwark.Control{Status: "not_started"}
 	if id := r.PathValue("id"); id != "" {
 		var err error
 		if c, err = s.svc.Control(r.Context(), p, id); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 	}
-	s.renderControl(w, r, http.StatusOK, c, &page{})
+	s.renderControl(w, r, http.StatusOK, c, &Page{})
 }
 
-func (s *Server) renderControl(w http.ResponseWriter, r *http.Request, status int, c *bulwark.Control, pg *page) {
-	p := principalFrom(r)
-	members, _, err := s.directory(r)
+func (s *Server) renderControl(w http.ResponseWriter, r *http.Request, status int, c *bulwark.Control, pg *Page) {
+	p := PrincipalFrom(r)
+	members, _, err := s.Directory(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	var req *bulwark.Requirement
@@ -180,11 +180,11 @@ func (s *Server) renderControl(w http.ResponseWriter, r *http.Request, status in
 	}
 	pg.Title, pg.Nav = title, "controls"
 	pg.Data = map[string]any{"Control": c, "Members": members, "StatusNames": bulwark.ControlStatuses, "Requirement": req, "CanEdit": canEdit}
-	s.render(w, r, status, "control", pg)
+	s.Render(w, r, status, "control", pg)
 }
 
-// formPtr returns nil for an empty form value, else a pointer to it.
-func formPtr(r *http.Request, name string) *string {
+// FormPtr returns nil for an empty form value, else a pointer to it.
+func FormPtr(r *http.Request, name string) *string {
 	v := strings.TrimSpace(r.FormValue(name))
 	if v == "" {
 		return nil
@@ -193,12 +193,12 @@ func formPtr(r *http.Request, name string) *string {
 }
 
 func (s *Server) controlSubmit(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+	p := PrincipalFrom(r)
+	if err := ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
-	owner, review := formPtr(r, "owner_id"), formPtr(r, "review_date")
+	owner, review := FormPtr(r, "owner_id"), FormPtr(r, "review_date")
 	status, impl := r.FormValue("status"), r.FormValue("implementation_description")
 	in := app.ControlInput{OwnerID: &owner, ReviewDate: &review, Status: &status, Implementation: &impl}
 	if r.Form.Has("title") {
@@ -215,10 +215,10 @@ func (s *Server) controlSubmit(w http.ResponseWriter, r *http.Request) {
 		c, err = s.svc.UpdateControl(r.Context(), p, id, in, expect, nil)
 		if err != nil {
 			if cur, cerr := s.svc.Control(r.Context(), p, id); cerr == nil && bulwark.ErrorCode(err) != bulwark.EINTERNAL {
-				s.formError(w, r, "control", s.controlPageFor(r, cur), err)
+				s.FormError(w, r, "control", s.controlPageFor(r, cur), err)
 				return
 			}
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 	} else {
@@ -228,7 +228,7 @@ func (s *Server) controlSubmit(w http.ResponseWriter, r *http.Request) {
 			if in.Title != nil {
 				draft.Title, draft.Description = *in.Title, *in.Description
 			}
-			s.formError(w, r, "control", s.controlPageFor(r, draft), err)
+			s.FormError(w, r, "control", s.controlPageFor(r, draft), err)
 			return
 		}
 	}
@@ -236,15 +236,15 @@ func (s *Server) controlSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 // controlPageFor prepares the control page's data for re-display with an error.
-func (s *Server) controlPageFor(r *http.Request, c *bulwark.Control) *page {
-	members, _, err := s.directory(r)
+func (s *Server) controlPageFor(r *http.Request, c *bulwark.Control) *Page {
+	members, _, err := s.Directory(r)
 	if err != nil {
 		// The owner pick-list is empty then; the error being re-displayed matters more.
 		s.log.Warn("read the member directory", "err", err, "request_id", requestID(r))
 	}
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
-	return &page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": bulwark.ControlStatuses, "CanEdit": canEdit}}
+	return &Page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": bulwark.ControlStatuses, "CanEdit": canEdit}}
 }
 
 type sortColumn struct {
@@ -253,25 +253,25 @@ type sortColumn struct {
 }
 
 func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+	p := PrincipalFrom(r)
 	f, err := assetFilter(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	items, next, err := s.svc.Assets(r.Context(), p, f)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	members, names, err := s.directory(r)
+	members, names, err := s.Directory(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	classes, err := s.svc.Classifications(r.Context(), p)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	q := map[string]string{}
@@ -313,35 +313,35 @@ func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
 		v.Set("cursor", next)
 		data["NextURL"] = "?" + v.Encode()
 	}
-	s.render(w, r, http.StatusOK, "assets", &page{Title: "Assets", Nav: "assets", Data: data})
+	s.Render(w, r, http.StatusOK, "assets", &Page{Title: "Assets", Nav: "assets", Data: data})
 }
 
 func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
 	a := &bulwark.Asset{Type: "information", Status: "in_use", Tags: []string{}}
 	if id := r.PathValue("id"); id != "" {
 		var err error
-		if a, err = s.svc.Asset(r.Context(), principalFrom(r), id); err != nil {
-			s.renderError(w, r, err)
+		if a, err = s.svc.Asset(r.Context(), PrincipalFrom(r), id); err != nil {
+			s.RenderError(w, r, err)
 			return
 		}
 	}
-	pg := &page{}
+	pg := &Page{}
 	if r.URL.Query().Get("saved") == "1" {
 		pg.Notice = "Saved."
 	}
 	s.renderAsset(w, r, http.StatusOK, a, pg)
 }
 
-func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, a *bulwark.Asset, pg *page) {
-	p := principalFrom(r)
-	members, _, err := s.directory(r)
+func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, a *bulwark.Asset, pg *Page) {
+	p := PrincipalFrom(r)
+	members, _, err := s.Directory(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	classes, err := s.svc.Classifications(r.Context(), p)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	own := func(id *string) bool { return id != nil && *id == p.MemberID }
@@ -360,14 +360,14 @@ func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int,
 	}
 	pg.Data = map[string]any{"Asset": a, "Members": members, "Classes": classes, "Types": bulwark.AssetTypes, "Statuses": bulwark.AssetStatuses,
 		"CIA": cia, "Levels": []string{"1", "2", "3", "4"}, "CanEdit": canEdit}
-	s.render(w, r, status, "asset", pg)
+	s.Render(w, r, status, "asset", pg)
 }
 
 // assetFromForm reads the asset form into an input, collecting field errors.
 func assetFromForm(r *http.Request) (app.AssetInput, error) {
 	var v bulwark.Validation
 	name, typ, status, desc, loc, class := r.FormValue("name"), r.FormValue("type"), r.FormValue("status"), r.FormValue("description"), r.FormValue("location"), r.FormValue("classification")
-	owner, custodian, review := formPtr(r, "owner_id"), formPtr(r, "custodian_id"), formPtr(r, "review_date")
+	owner, custodian, review := FormPtr(r, "owner_id"), FormPtr(r, "custodian_id"), FormPtr(r, "review_date")
 	pd := r.FormValue("personal_data") == "on"
 	tags := strings.Split(r.FormValue("tags"), "|")
 	in := app.AssetInput{Name: &name, Type: &typ, Status: &status, Description: &desc, Location: &loc, Classification: &class,
@@ -390,9 +390,9 @@ func assetFromForm(r *http.Request) (app.AssetInput, error) {
 }
 
 func (s *Server) assetSubmit(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+	p := PrincipalFrom(r)
+	if err := ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
 	in, err := assetFromForm(r)
@@ -400,7 +400,7 @@ func (s *Server) assetSubmit(w http.ResponseWriter, r *http.Request) {
 	if id := r.PathValue("id"); id != "" {
 		cur, cerr := s.svc.Asset(r.Context(), p, id)
 		if cerr != nil {
-			s.renderError(w, r, cerr)
+			s.RenderError(w, r, cerr)
 			return
 		}
 		draft = cur
@@ -429,20 +429,20 @@ func (s *Server) assetSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if bulwark.ErrorCode(err) == bulwark.EINTERNAL || bulwark.ErrorCode(err) == bulwark.EFORBIDDEN || bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	fillDraft()
-	pg := &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)}
-	retryAfter(w, err)
-	s.renderAsset(w, r, s.errorStatus(r, err), draft, pg)
+	pg := &Page{Error: bulwark.ErrorMessage(err), Fields: FieldsOf(err)}
+	RetryAfter(w, err)
+	s.renderAsset(w, r, s.ErrorStatus(r, err), draft, pg)
 }
 
 func (s *Server) assetArchive(archive bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := principalFrom(r)
+		p := PrincipalFrom(r)
 		if _, err := s.svc.UpdateAsset(r.Context(), p, r.PathValue("id"), app.AssetInput{}, nil, &archive); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 		http.Redirect(w, r, "/o/"+p.Org.Slug+"/assets/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)

@@ -1,4 +1,4 @@
-package app
+package risks
 
 import (
 	"context"
@@ -9,16 +9,17 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // Methodology returns version v of the risk methodology (0: the current one).
-func (s *Service) Methodology(ctx context.Context, p *bulwark.Principal, v int) (*bulwark.Methodology, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Methodology(ctx context.Context, p *bulwark.Principal, v int) (*Methodology, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var m *bulwark.Methodology
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+	var m *Methodology
+	err := s.view(ctx, func(tx store) error {
 		var err error
 		m, err = tx.Methodology(ctx, p.Org.ID, v)
 		return err
@@ -27,12 +28,12 @@ func (s *Service) Methodology(ctx context.Context, p *bulwark.Principal, v int) 
 }
 
 // Methodologies lists every version, newest first.
-func (s *Service) Methodologies(ctx context.Context, p *bulwark.Principal) ([]*bulwark.Methodology, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Methodologies(ctx context.Context, p *bulwark.Principal) ([]*Methodology, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []*bulwark.Methodology
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out []*Methodology
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		out, err = tx.Methodologies(ctx, p.Org.ID)
 		return err
@@ -42,31 +43,31 @@ func (s *Service) Methodologies(ctx context.Context, p *bulwark.Principal) ([]*b
 
 // SaveMethodology validates m and stores it as the draft of the next version; it
 // applies once an owner or admin approves it.
-func (s *Service) SaveMethodology(ctx context.Context, p *bulwark.Principal, m *bulwark.Methodology) (*bulwark.Methodology, error) {
-	if err := require(p, bulwark.PermISMSEdit); err != nil {
+func (s *Service) SaveMethodology(ctx context.Context, p *bulwark.Principal, m *Methodology) (*Methodology, error) {
+	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(tx store) error {
 		if err := tx.SaveDraftMethodology(ctx, p.Org.ID, m, p.ActorID); err != nil {
 			return err
 		}
 		body, _ := json.Marshal(m)
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_methodology.draft", "risk_methodology", "", "v"+itoa(m.Version), bulwark.Changes{"methodology": bulwark.Added(json.RawMessage(body))})
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_methodology.draft", "risk_methodology", "", "v"+itoa(m.Version), bulwark.Changes{"methodology": bulwark.Added(json.RawMessage(body))})
 	})
 	return m, err
 }
 
 // ApproveMethodology makes draft version v the current methodology. Where the
 // organisation enforces segregation of duties, nobody approves their own draft.
-func (s *Service) ApproveMethodology(ctx context.Context, p *bulwark.Principal, v int) (*bulwark.Methodology, error) {
-	if err := require(p, bulwark.PermApprove); err != nil {
+func (s *Service) ApproveMethodology(ctx context.Context, p *bulwark.Principal, v int) (*Methodology, error) {
+	if err := app.Require(p, bulwark.PermApprove); err != nil {
 		return nil, err
 	}
-	var m *bulwark.Methodology
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	var m *Methodology
+	err := s.write(ctx, func(tx store) error {
 		draft, err := tx.Methodology(ctx, p.Org.ID, v)
 		if err != nil {
 			return err
@@ -77,18 +78,13 @@ func (s *Service) ApproveMethodology(ctx context.Context, p *bulwark.Principal, 
 		if err := tx.ApproveMethodology(ctx, p.Org.ID, v, p.ActorID); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_methodology.approve", "risk_methodology", "", "v"+itoa(v), bulwark.Changes{"status": {Before: "draft", After: "approved"}}); err != nil {
+		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_methodology.approve", "risk_methodology", "", "v"+itoa(v), bulwark.Changes{"status": {Before: "draft", After: "approved"}}); err != nil {
 			return err
 		}
 		m, err = tx.Methodology(ctx, p.Org.ID, v)
 		return err
 	})
 	return m, err
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // RiskInput lists what a person may set on a risk; nil fields stay.
@@ -107,7 +103,7 @@ func (in RiskInput) touchesScores() bool {
 	return in.InherentLikelihood != nil || in.InherentImpact != nil || in.ResidualLikelihood != nil || in.ResidualImpact != nil
 }
 
-func (in RiskInput) apply(r *bulwark.Risk) bulwark.Changes {
+func (in RiskInput) apply(r *Risk) bulwark.Changes {
 	ch := bulwark.Changes{}
 	list := func(field string, dst *[]string, v *[]string) {
 		if v != nil && !sameSet(*dst, *v) {
@@ -115,27 +111,27 @@ func (in RiskInput) apply(r *bulwark.Risk) bulwark.Changes {
 			*dst = append([]string{}, *v...)
 		}
 	}
-	set(ch, "title", &r.Title, in.Title)
-	set(ch, "description", &r.Description, in.Description)
-	set(ch, "category", &r.Category, in.Category)
-	set(ch, "threat", &r.Threat, in.Threat)
-	set(ch, "vulnerability", &r.Vulnerability, in.Vulnerability)
-	setOpt(ch, "threat_id", &r.ThreatID, in.ThreatID)
-	setOpt(ch, "vulnerability_id", &r.VulnerabilityID, in.VulnerabilityID)
-	setOpt(ch, "owner_id", &r.OwnerID, in.OwnerID)
-	setOpt(ch, "treatment", &r.Treatment, in.Treatment)
-	setOpt(ch, "target_date", &r.TargetDate, in.TargetDate)
-	setOpt(ch, "review_date", &r.ReviewDate, in.ReviewDate)
+	app.Set(ch, "title", &r.Title, in.Title)
+	app.Set(ch, "description", &r.Description, in.Description)
+	app.Set(ch, "category", &r.Category, in.Category)
+	app.Set(ch, "threat", &r.Threat, in.Threat)
+	app.Set(ch, "vulnerability", &r.Vulnerability, in.Vulnerability)
+	app.SetOpt(ch, "threat_id", &r.ThreatID, in.ThreatID)
+	app.SetOpt(ch, "vulnerability_id", &r.VulnerabilityID, in.VulnerabilityID)
+	app.SetOpt(ch, "owner_id", &r.OwnerID, in.OwnerID)
+	app.SetOpt(ch, "treatment", &r.Treatment, in.Treatment)
+	app.SetOpt(ch, "target_date", &r.TargetDate, in.TargetDate)
+	app.SetOpt(ch, "review_date", &r.ReviewDate, in.ReviewDate)
 	list("asset_ids", &r.AssetIDs, in.AssetIDs)
 	list("control_ids", &r.ControlIDs, in.ControlIDs)
-	set(ch, "affects_confidentiality", &r.AffectsConfidentiality, in.AffectsConfidentiality)
-	set(ch, "affects_integrity", &r.AffectsIntegrity, in.AffectsIntegrity)
-	set(ch, "affects_availability", &r.AffectsAvailability, in.AffectsAvailability)
-	setOpt(ch, "inherent_likelihood", &r.InherentLikelihood, in.InherentLikelihood)
-	setOpt(ch, "inherent_impact", &r.InherentImpact, in.InherentImpact)
-	setOpt(ch, "residual_likelihood", &r.ResidualLikelihood, in.ResidualLikelihood)
-	setOpt(ch, "residual_impact", &r.ResidualImpact, in.ResidualImpact)
-	set(ch, "status", &r.Status, in.Status)
+	app.Set(ch, "affects_confidentiality", &r.AffectsConfidentiality, in.AffectsConfidentiality)
+	app.Set(ch, "affects_integrity", &r.AffectsIntegrity, in.AffectsIntegrity)
+	app.Set(ch, "affects_availability", &r.AffectsAvailability, in.AffectsAvailability)
+	app.SetOpt(ch, "inherent_likelihood", &r.InherentLikelihood, in.InherentLikelihood)
+	app.SetOpt(ch, "inherent_impact", &r.InherentImpact, in.InherentImpact)
+	app.SetOpt(ch, "residual_likelihood", &r.ResidualLikelihood, in.ResidualLikelihood)
+	app.SetOpt(ch, "residual_impact", &r.ResidualImpact, in.ResidualImpact)
+	app.Set(ch, "status", &r.Status, in.Status)
 	return ch
 }
 
@@ -162,17 +158,17 @@ func scoreChanged(ch bulwark.Changes) bool {
 
 // RiskOutcome is a saved risk with what the save did beyond the fields given.
 type RiskOutcome struct {
-	Risk   *bulwark.Risk
+	Risk   *Risk
 	Notice string // e.g. sign-offs voided
 }
 
 // CreateRisk adds a risk scored with the current methodology. A contributor's
 // risk is theirs unless they name another owner.
-func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskInput) (*bulwark.Risk, error) {
-	if err := require(p, bulwark.PermISMSCreateOwn); err != nil {
+func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskInput) (*Risk, error) {
+	if err := app.Require(p, bulwark.PermISMSCreateOwn); err != nil {
 		return nil, err
 	}
-	r := &bulwark.Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}}
+	r := &Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}}
 	if in.Ref != nil && strings.TrimSpace(*in.Ref) != "" {
 		r.Ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
 		if !bulwark.ValidRef(r.Ref) {
@@ -190,7 +186,7 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 	if r.Status == "accepted" {
 		return nil, bulwark.Invalid("status", "a new risk has no sign-off yet; sign it off, then accept it")
 	}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(tx store) error {
 		m, err := tx.Methodology(ctx, p.Org.ID, 0)
 		if err != nil {
 			return err
@@ -202,7 +198,7 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 		if err := tx.InsertRisk(ctx, p.Org.ID, r); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk.create", "risk", r.ID, r.Ref, ch)
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk.create", "risk", r.ID, r.Ref, ch)
 	})
 	if err != nil {
 		return nil, err
@@ -213,11 +209,11 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 // checkRisk validates a risk, derives its scores and checks its links; the owner
 // must be an active member when it changes from oldOwner (a former member stays
 // recorded on the risks they owned until someone reassigns them).
-func (s *Service) checkRisk(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principal, r *bulwark.Risk, m *bulwark.Methodology, oldOwner *string) error {
+func (s *Service) checkRisk(ctx context.Context, tx store, p *bulwark.Principal, r *Risk, m *Methodology, oldOwner *string) error {
 	var all bulwark.Validation
 	var ownerErr error
-	if !eqPtr(r.OwnerID, oldOwner) {
-		ownerErr = checkMember(ctx, tx, p.Org.ID, "owner_id", r.OwnerID)
+	if !app.EqPtr(r.OwnerID, oldOwner) {
+		ownerErr = app.CheckMember(ctx, tx.Tx, p.Org.ID, "owner_id", r.OwnerID)
 	}
 	errs := []error{r.Validate(), r.Derive(m), ownerErr, tx.CheckRiskLinks(ctx, p.Org.ID, r.AssetIDs, r.ControlIDs)}
 	for _, id := range []struct {
@@ -247,12 +243,12 @@ func (s *Service) checkRisk(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Pri
 }
 
 // Risk returns one risk.
-func (s *Service) Risk(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Risk, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Risk(ctx context.Context, p *bulwark.Principal, id string) (*Risk, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Risk
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out *Risk
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		out, err = tx.Risk(ctx, p.Org.ID, id)
 		return err
@@ -261,13 +257,13 @@ func (s *Service) Risk(ctx context.Context, p *bulwark.Principal, id string) (*b
 }
 
 // Risks lists one page of the register.
-func (s *Service) Risks(ctx context.Context, p *bulwark.Principal, f sqlstore.RiskFilter) ([]*bulwark.Risk, string, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Risks(ctx context.Context, p *bulwark.Principal, f RiskFilter) ([]*Risk, string, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, "", err
 	}
-	var out []*bulwark.Risk
+	var out []*Risk
 	var next string
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		out, next, err = tx.Risks(ctx, p.Org.ID, f)
 		return err
@@ -281,16 +277,16 @@ func (s *Service) Risks(ctx context.Context, p *bulwark.Principal, f sqlstore.Ri
 // the sign-offs, sets the status to assessed and adds to the reassessment timeline.
 // Becoming accepted needs the sign-offs CanAccept asks for.
 func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id string, in RiskInput, expect *int, archive *bool) (*RiskOutcome, error) {
-	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
 		return nil, err
 	}
 	out := &RiskOutcome{}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(tx store) error {
 		r, err := tx.Risk(ctx, p.Org.ID, id)
 		if err != nil {
 			return err
 		}
-		if !canEdit(p, r.OwnerID) {
+		if !app.CanEdit(p, r.OwnerID) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the risks you own.")
 		}
 		if expect != nil && *expect != r.Version {
@@ -365,7 +361,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 			if err != nil {
 				return err
 			}
-			if err := bulwark.CanAccept(r, m, signs, p.Org.Settings.SegregationOfDuties); err != nil {
+			if err := CanAccept(r, m, signs, p.Org.Settings.SegregationOfDuties); err != nil {
 				return err
 			}
 		}
@@ -397,7 +393,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 				return err
 			}
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), action, "risk", r.ID, r.Ref, ch)
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "risk", r.ID, r.Ref, ch)
 	})
 	if err != nil {
 		return nil, err
@@ -408,17 +404,17 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 // SignOff records the principal's sign-off of a risk: as its owner (approving the
 // treatment plan and accepting the residual risk), and/or as an owner or admin of
 // the organisation. Anyone else is refused.
-func (s *Service) SignOff(ctx context.Context, p *bulwark.Principal, riskID, comment string) (*bulwark.SignOff, error) {
-	if err := require(p, bulwark.PermRiskSignOffOwn); err != nil {
+func (s *Service) SignOff(ctx context.Context, p *bulwark.Principal, riskID, comment string) (*SignOff, error) {
+	if err := app.Require(p, bulwark.PermRiskSignOffOwn); err != nil {
 		return nil, err
 	}
-	var out *bulwark.SignOff
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	var out *SignOff
+	err := s.write(ctx, func(tx store) error {
 		r, err := tx.Risk(ctx, p.Org.ID, riskID)
 		if err != nil {
 			return err
 		}
-		so := &bulwark.SignOff{RiskID: r.ID, SignerID: p.MemberID, Comment: strings.TrimSpace(comment),
+		so := &SignOff{RiskID: r.ID, SignerID: p.MemberID, Comment: strings.TrimSpace(comment),
 			AsOwner: r.OwnerID != nil && *r.OwnerID == p.MemberID, AsApprover: p.Can(bulwark.PermRiskSignOffAny)}
 		if !so.AsOwner && !so.AsApprover {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "Only the risk owner, or an owner or admin of the organisation, can sign off this risk.")
@@ -434,7 +430,7 @@ func (s *Service) SignOff(ctx context.Context, p *bulwark.Principal, riskID, com
 			return err
 		}
 		out = so
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk.sign_off", "risk", r.ID, r.Ref, bulwark.Changes{
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk.sign_off", "risk", r.ID, r.Ref, bulwark.Changes{
 			"as_risk_owner": bulwark.Added(so.AsOwner), "as_approver": bulwark.Added(so.AsApprover), "residual_level": bulwark.Added(so.Residual), "comment": bulwark.Added(so.Comment),
 		})
 	})
@@ -442,12 +438,12 @@ func (s *Service) SignOff(ctx context.Context, p *bulwark.Principal, riskID, com
 }
 
 // SignOffs lists a risk's sign-offs.
-func (s *Service) SignOffs(ctx context.Context, p *bulwark.Principal, riskID string) ([]bulwark.SignOff, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) SignOffs(ctx context.Context, p *bulwark.Principal, riskID string) ([]SignOff, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []bulwark.SignOff
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out []SignOff
+	err := s.read(ctx, func(tx store) error {
 		if _, err := tx.Risk(ctx, p.Org.ID, riskID); err != nil {
 			return err
 		}
@@ -459,12 +455,12 @@ func (s *Service) SignOffs(ctx context.Context, p *bulwark.Principal, riskID str
 }
 
 // RiskReviews returns a risk's reassessment timeline.
-func (s *Service) RiskReviews(ctx context.Context, p *bulwark.Principal, riskID string) ([]sqlstore.RiskReview, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) RiskReviews(ctx context.Context, p *bulwark.Principal, riskID string) ([]RiskReview, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []sqlstore.RiskReview
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out []RiskReview
+	err := s.read(ctx, func(tx store) error {
 		if _, err := tx.Risk(ctx, p.Org.ID, riskID); err != nil {
 			return err
 		}
@@ -477,18 +473,18 @@ func (s *Service) RiskReviews(ctx context.Context, p *bulwark.Principal, riskID 
 
 // Heatmap is the count of risks per cell on the current methodology's scales.
 type Heatmap struct {
-	Kind        string               `json:"kind"`
-	Methodology *bulwark.Methodology `json:"methodology"`
-	Cells       []sqlstore.HeatCell  `json:"cells"`
-	Total       int                  `json:"total"`
-	Levels      map[string]int       `json:"levels"`
-	Unscored    int                  `json:"other_versions"` // risks on other methodology versions, not drawn
+	Kind        string         `json:"kind"`
+	Methodology *Methodology   `json:"methodology"`
+	Cells       []HeatCell     `json:"cells"`
+	Total       int            `json:"total"`
+	Levels      map[string]int `json:"levels"`
+	Unscored    int            `json:"other_versions"` // risks on other methodology versions, not drawn
 }
 
 // RiskHeatmap counts the register's risks per likelihood and impact (kind
 // inherent or residual), on the current methodology.
 func (s *Service) RiskHeatmap(ctx context.Context, p *bulwark.Principal, kind string) (*Heatmap, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	if kind == "" {
@@ -498,7 +494,7 @@ func (s *Service) RiskHeatmap(ctx context.Context, p *bulwark.Principal, kind st
 		return nil, bulwark.Invalid("kind", "must be inherent or residual")
 	}
 	h := &Heatmap{Kind: kind, Levels: map[string]int{}}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		if h.Methodology, err = tx.Methodology(ctx, p.Org.ID, 0); err != nil {
 			return err
@@ -519,18 +515,18 @@ func (s *Service) RiskHeatmap(ctx context.Context, p *bulwark.Principal, kind st
 		h.Levels[b.Label] += c.Count
 	}
 	if h.Cells == nil {
-		h.Cells = []sqlstore.HeatCell{}
+		h.Cells = []HeatCell{}
 	}
 	return h, nil
 }
 
 // Library lists the organisation's threats or vulnerabilities.
-func (s *Service) Library(ctx context.Context, p *bulwark.Principal, kind string) ([]sqlstore.LibraryItem, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Library(ctx context.Context, p *bulwark.Principal, kind string) ([]LibraryItem, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []sqlstore.LibraryItem
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+	var out []LibraryItem
+	err := s.view(ctx, func(tx store) error {
 		var err error
 		out, err = tx.Library(ctx, p.Org.ID, kind)
 		return err
@@ -547,17 +543,17 @@ type ActionInput struct {
 }
 
 // Actions lists a risk's treatment actions.
-func (s *Service) Actions(ctx context.Context, p *bulwark.Principal, riskID string) ([]*bulwark.Action, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Actions(ctx context.Context, p *bulwark.Principal, riskID string) ([]*Action, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []*bulwark.Action
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out []*Action
+	err := s.read(ctx, func(tx store) error {
 		if _, err := tx.Risk(ctx, p.Org.ID, riskID); err != nil {
 			return err
 		}
 		var err error
-		out, err = tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{RiskID: riskID})
+		out, err = tx.Actions(ctx, p.Org.ID, ActionFilter{RiskID: riskID})
 		return err
 	})
 	return out, err
@@ -565,17 +561,17 @@ func (s *Service) Actions(ctx context.Context, p *bulwark.Principal, riskID stri
 
 // SaveAction creates (id "") or changes a treatment action of a risk; the risk's
 // owner, the action's owner and managers may.
-func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, id string, in ActionInput, expect *int) (*bulwark.Action, error) {
-	if err := require(p, bulwark.PermISMSEditOwn); err != nil {
+func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, id string, in ActionInput, expect *int) (*Action, error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Action
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	var out *Action
+	err := s.write(ctx, func(tx store) error {
 		r, err := tx.Risk(ctx, p.Org.ID, riskID)
 		if err != nil {
 			return err
 		}
-		a := &bulwark.Action{RiskID: r.ID, RiskRef: r.Ref, Status: "open"}
+		a := &Action{RiskID: r.ID, RiskRef: r.Ref, Status: "open"}
 		if id != "" {
 			if a, err = tx.Action(ctx, p.Org.ID, riskID, id); err != nil {
 				return err
@@ -584,18 +580,18 @@ func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, 
 				return bulwark.Errorf(bulwark.ECONFLICT, "The action was changed by someone else; reload and try again.")
 			}
 		}
-		if !canEdit(p, r.OwnerID, a.OwnerID) {
+		if !app.CanEdit(p, r.OwnerID, a.OwnerID) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "Only the risk's owner, the action's owner or a manager can change this action.")
 		}
 		ch := bulwark.Changes{}
-		set(ch, "title", &a.Title, in.Title)
-		setOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
-		setOpt(ch, "due_date", &a.DueDate, in.DueDate)
-		set(ch, "status", &a.Status, in.Status)
+		app.Set(ch, "title", &a.Title, in.Title)
+		app.SetOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
+		app.SetOpt(ch, "due_date", &a.DueDate, in.DueDate)
+		app.Set(ch, "status", &a.Status, in.Status)
 		if err := a.Validate(); err != nil {
 			return err
 		}
-		if err := checkMember(ctx, tx, p.Org.ID, "owner_id", a.OwnerID); err != nil {
+		if err := app.CheckMember(ctx, tx.Tx, p.Org.ID, "owner_id", a.OwnerID); err != nil {
 			return err
 		}
 		out = a
@@ -603,7 +599,7 @@ func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, 
 			if err := tx.InsertAction(ctx, p.Org.ID, a); err != nil {
 				return err
 			}
-			return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_action.create", "risk_action", a.ID, r.Ref, ch)
+			return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_action.create", "risk_action", a.ID, r.Ref, ch)
 		}
 		if len(ch) == 0 {
 			return nil
@@ -611,29 +607,29 @@ func (s *Service) SaveAction(ctx context.Context, p *bulwark.Principal, riskID, 
 		if err := tx.UpdateAction(ctx, p.Org.ID, a); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_action.update", "risk_action", a.ID, r.Ref, ch)
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_action.update", "risk_action", a.ID, r.Ref, ch)
 	})
 	return out, err
 }
 
 // Tasks is what waits for one member.
 type Tasks struct {
-	OverdueActions  []*bulwark.Action `json:"overdue_actions"`
-	OpenActions     []*bulwark.Action `json:"open_actions"`
-	PendingSignOffs []*bulwark.Risk   `json:"pending_sign_offs"`
-	ReviewsDue      []*bulwark.Risk   `json:"reviews_due"`
+	OverdueActions  []*Action `json:"overdue_actions"`
+	OpenActions     []*Action `json:"open_actions"`
+	PendingSignOffs []*Risk   `json:"pending_sign_offs"`
+	ReviewsDue      []*Risk   `json:"reviews_due"`
 }
 
 // MyTasks gathers the principal's open treatment actions, risks awaiting their
 // sign-off and their risks past the review date (dates in the organisation's time zone).
 func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, error) {
-	if err := require(p, bulwark.PermSelfService); err != nil {
+	if err := app.Require(p, bulwark.PermSelfService); err != nil {
 		return nil, err
 	}
 	t := &Tasks{}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		today := bulwark.Today(tx.Now(), p.Org.Settings.TimeZone)
-		actions, err := tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{OwnerID: p.MemberID, OpenOnly: true})
+		actions, err := tx.Actions(ctx, p.Org.ID, ActionFilter{OwnerID: p.MemberID, OpenOnly: true})
 		if err != nil {
 			return err
 		}
@@ -649,7 +645,7 @@ func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, er
 				return err
 			}
 		}
-		t.ReviewsDue, _, err = tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{OwnerID: p.MemberID, ReviewBefore: today, Limit: 200})
+		t.ReviewsDue, _, err = tx.Risks(ctx, p.Org.ID, RiskFilter{OwnerID: p.MemberID, ReviewBefore: today, Limit: 200})
 		return err
 	})
 	return t, err
@@ -659,19 +655,19 @@ func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, er
 type RiskSummary struct {
 	ByLevel        map[string]int
 	ByOwner        map[string]int
-	OverdueActions []*bulwark.Action
+	OverdueActions []*Action
 	ReviewsDue     int
 	Today          string // in the organisation's time zone
-	Levels         []bulwark.Band
+	Levels         []Band
 }
 
 // RiskSummary counts the register for the dashboard.
 func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskSummary, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	sum := &RiskSummary{}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		if sum.ByLevel, sum.ByOwner, err = tx.RiskCounts(ctx, p.Org.ID); err != nil {
 			return err
@@ -683,10 +679,10 @@ func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskS
 		sum.Levels = m.Levels
 		today := bulwark.Today(tx.Now(), p.Org.Settings.TimeZone)
 		sum.Today = today
-		if sum.OverdueActions, err = tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{OpenOnly: true, DueBefore: today}); err != nil {
+		if sum.OverdueActions, err = tx.Actions(ctx, p.Org.ID, ActionFilter{OpenOnly: true, DueBefore: today}); err != nil {
 			return err
 		}
-		due, _, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{ReviewBefore: today, Limit: 500})
+		due, _, err := tx.Risks(ctx, p.Org.ID, RiskFilter{ReviewBefore: today, Limit: 500})
 		sum.ReviewsDue = len(due)
 		return err
 	})
@@ -711,18 +707,18 @@ type RescoreItem struct {
 // RescorePreview lists the risks not yet on the current methodology and where
 // their values would land on it. Rescoring itself is a PATCH giving all four values.
 func (s *Service) RescorePreview(ctx context.Context, p *bulwark.Principal) ([]RescoreItem, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	out := []RescoreItem{}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		current, err := tx.Methodology(ctx, p.Org.ID, 0)
 		if err != nil {
 			return err
 		}
 		cursor := ""
 		for {
-			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
+			page, next, err := tx.Risks(ctx, p.Org.ID, RiskFilter{Limit: 500, Cursor: cursor})
 			if err != nil {
 				return err
 			}
@@ -750,12 +746,12 @@ func (s *Service) RescorePreview(ctx context.Context, p *bulwark.Principal) ([]R
 
 // SuggestedControls lists the organisation's controls that the library links to
 // the risk's threat and vulnerability and that the risk does not name yet.
-func (s *Service) SuggestedControls(ctx context.Context, p *bulwark.Principal, r *bulwark.Risk) ([]*bulwark.Control, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) SuggestedControls(ctx context.Context, p *bulwark.Principal, r *Risk) ([]*bulwark.Control, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []*bulwark.Control
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		want := map[string]bool{}
 		for _, id := range []*string{r.ThreatID, r.VulnerabilityID} {
 			if id == nil {
@@ -798,13 +794,13 @@ type LibraryInput struct {
 
 // SaveLibraryItem adds (id "") or changes a threat or vulnerability of the
 // organisation's library.
-func (s *Service) SaveLibraryItem(ctx context.Context, p *bulwark.Principal, kind, id string, in LibraryInput) (*sqlstore.LibraryItem, error) {
-	if err := require(p, bulwark.PermISMSEdit); err != nil {
+func (s *Service) SaveLibraryItem(ctx context.Context, p *bulwark.Principal, kind, id string, in LibraryInput) (*LibraryItem, error) {
+	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
-	var out *sqlstore.LibraryItem
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		it := &sqlstore.LibraryItem{Kind: kind, Controls: []string{}, Affects: []string{}}
+	var out *LibraryItem
+	err := s.write(ctx, func(tx store) error {
+		it := &LibraryItem{Kind: kind, Controls: []string{}, Affects: []string{}}
 		if id != "" {
 			cur, err := tx.LibraryItem(ctx, p.Org.ID, id)
 			if err != nil || cur.Kind != kind {
@@ -850,7 +846,7 @@ func (s *Service) SaveLibraryItem(ctx context.Context, p *bulwark.Principal, kin
 			return err
 		}
 		out = it
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_library.save", kind, it.ID, it.Ref, bulwark.Changes{"name": bulwark.Added(it.Name), "controls": bulwark.Added(it.Controls)})
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_library.save", kind, it.ID, it.Ref, bulwark.Changes{"name": bulwark.Added(it.Name), "controls": bulwark.Added(it.Controls)})
 	})
 	return out, err
 }

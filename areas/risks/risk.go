@@ -1,4 +1,4 @@
-package bulwark
+package risks
 
 import (
 	"slices"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/bulwark-isms/bulwark"
 )
 
 // Risk treatments and statuses (6.1.3).
@@ -55,7 +57,7 @@ type Risk struct {
 // Derive fills the scores and levels from the likelihoods and impacts with m; a
 // value outside m's scales is a field error naming it.
 func (r *Risk) Derive(m *Methodology) error {
-	var v Validation
+	var v bulwark.Validation
 	pair := func(prefix string, l, i *int, score **int, level **string) {
 		*score, *level = nil, nil
 		if l == nil && i == nil {
@@ -90,7 +92,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // Validate checks the fields people write.
 func (r *Risk) Validate() error {
-	var v Validation
+	var v bulwark.Validation
 	r.Title = strings.TrimSpace(r.Title)
 	if r.Title == "" {
 		v.Add("title", "is required")
@@ -107,7 +109,7 @@ func (r *Risk) Validate() error {
 		field string
 		v     *string
 	}{{"target_date", r.TargetDate}, {"review_date", r.ReviewDate}} {
-		if d.v != nil && !ValidDate(*d.v) {
+		if d.v != nil && !bulwark.ValidDate(*d.v) {
 			v.Add(d.field, "must be a date such as 2026-12-31")
 		}
 	}
@@ -148,24 +150,24 @@ func CanAccept(r *Risk, m *Methodology, signOffs []SignOff, segregated bool) err
 		}
 	}
 	if r.OwnerID == nil {
-		return Invalid("status", "a risk needs an owner before it can be accepted")
+		return bulwark.Invalid("status", "a risk needs an owner before it can be accepted")
 	}
 	if !owner {
-		return Invalid("status", "can become accepted only after the risk owner signs off the treatment plan and residual risk")
+		return bulwark.Invalid("status", "can become accepted only after the risk owner signs off the treatment plan and residual risk")
 	}
 	level := r.ResidualLevel
 	if level == nil {
 		level = r.InherentLevel
 	}
 	if level == nil {
-		return Invalid("status", "needs a likelihood and an impact before it can be accepted")
+		return bulwark.Invalid("status", "needs a likelihood and an impact before it can be accepted")
 	}
 	if !m.Acceptable(*level) && !approver {
 		who := "an owner or admin of the organisation"
 		if segregated {
 			who = "an owner or admin of the organisation other than the risk owner (segregation of duties)"
 		}
-		return Invalid("status", "the residual level "+*level+" is above the acceptance criteria ("+m.AcceptableUpTo+"): "+who+" must sign off too")
+		return bulwark.Invalid("status", "the residual level "+*level+" is above the acceptance criteria ("+m.AcceptableUpTo+"): "+who+" must sign off too")
 	}
 	return nil
 }
@@ -189,7 +191,7 @@ type Action struct {
 
 // Validate checks an action.
 func (a *Action) Validate() error {
-	var v Validation
+	var v bulwark.Validation
 	a.Title = strings.TrimSpace(a.Title)
 	if a.Title == "" {
 		v.Add("title", "is required")
@@ -199,7 +201,7 @@ func (a *Action) Validate() error {
 	if !slices.Contains(ActionStatuses, a.Status) {
 		v.Add("status", "must be one of "+strings.Join(ActionStatuses, ", "))
 	}
-	if a.DueDate != nil && !ValidDate(*a.DueDate) {
+	if a.DueDate != nil && !bulwark.ValidDate(*a.DueDate) {
 		v.Add("due_date", "must be a date such as 2026-12-31")
 	}
 	return v.Err()
@@ -209,13 +211,4 @@ func (a *Action) Validate() error {
 // in the organisation's time zone).
 func (a *Action) Overdue(today string) bool {
 	return (a.Status == "open" || a.Status == "in_progress") && a.DueDate != nil && *a.DueDate < today
-}
-
-// Today returns the date in the organisation's time zone, which decides what is overdue.
-func Today(now time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return now.In(loc).Format("2006-01-02")
 }

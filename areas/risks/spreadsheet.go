@@ -1,4 +1,4 @@
-package app
+package risks
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
@@ -43,9 +44,11 @@ var RiskFields = []tabular.Field{
 
 // riskRowInput turns a row into a risk input; assets by ref or name, owners by
 // email or name, controls by ref.
-func riskRowInput(t *tabular.Table, row tabular.Row, ppl *people, assets, controls map[string]string, dateOrder string, errs *[]RowError) RiskInput {
+func riskRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, assets, controls map[string]string, dateOrder string, errs *[]app.RowError) RiskInput {
 	var in RiskInput
-	fail := func(field, msg string) { *errs = append(*errs, RowError{Row: row.Number, Field: field, Message: msg}) }
+	fail := func(field, msg string) {
+		*errs = append(*errs, app.RowError{Row: row.Number, Field: field, Message: msg})
+	}
 	text := func(field string) *string {
 		if !t.Has(field) {
 			return nil
@@ -57,7 +60,7 @@ func riskRowInput(t *tabular.Table, row tabular.Row, ppl *people, assets, contro
 	if s := text("owner_id"); s != nil {
 		var v *string
 		if *s != "" {
-			id, err := ppl.resolve(*s)
+			id, err := ppl.Resolve(*s)
 			if err != nil {
 				fail("owner_id", err.Error())
 			}
@@ -114,7 +117,7 @@ func riskRowInput(t *tabular.Table, row tabular.Row, ppl *people, assets, contro
 	if s := text("treatment"); s != nil {
 		var v *string
 		if *s != "" {
-			x, err := tabular.ParseEnum(*s, bulwark.RiskTreatments)
+			x, err := tabular.ParseEnum(*s, RiskTreatments)
 			if err != nil {
 				fail("treatment", err.Error())
 			}
@@ -123,7 +126,7 @@ func riskRowInput(t *tabular.Table, row tabular.Row, ppl *people, assets, contro
 		in.Treatment = &v
 	}
 	if s := text("status"); s != nil && *s != "" {
-		x, err := tabular.ParseEnum(*s, bulwark.RiskStatuses)
+		x, err := tabular.ParseEnum(*s, RiskStatuses)
 		if err != nil {
 			fail("status", err.Error())
 		}
@@ -154,16 +157,16 @@ func riskRowInput(t *tabular.Table, row tabular.Row, ppl *people, assets, contro
 // follow the register's rules: a changed likelihood or impact voids sign-offs and
 // reassesses the risk; a risk on an older methodology is rescored only when its
 // values change; "accepted" needs sign-offs, which an import cannot give.
-func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*ImportResult, error) {
-	if err := require(p, bulwark.PermISMSEdit); err != nil {
+func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*app.ImportResult, error) {
+	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
 	if !t.Has("title") && !t.Has("ref") {
 		return nil, bulwark.Invalid("file", "needs a Title column (and a Ref column to update existing risks)")
 	}
-	res := &ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []ImportRow{}, Errors: []RowError{}, Warnings: []RowError{}}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+	res := &app.ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []app.ImportRow{}, Errors: []app.RowError{}, Warnings: []app.RowError{}}
+	err := s.write(ctx, func(tx store) error {
+		ppl, err := app.LoadPeople(ctx, tx.Tx, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -171,7 +174,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		if err != nil {
 			return err
 		}
-		versions := map[int]*bulwark.Methodology{current.Version: current}
+		versions := map[int]*Methodology{current.Version: current}
 		assets, controls := map[string]string{}, map[string]string{}
 		all, err := tx.AssetsByRef(ctx, p.Org.ID) // archived ones too: links to them survive a round trip
 		if err != nil {
@@ -190,10 +193,10 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		for _, c := range cs {
 			controls[strings.ToLower(c.Ref)] = c.ID
 		}
-		existing := map[string]*bulwark.Risk{}
+		existing := map[string]*Risk{}
 		cursor := ""
 		for {
-			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{IncludeArchived: true, Limit: 500, Cursor: cursor})
+			page, next, err := tx.Risks(ctx, p.Org.ID, RiskFilter{IncludeArchived: true, Limit: 500, Cursor: cursor})
 			if err != nil {
 				return err
 			}
@@ -206,7 +209,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			cursor = next
 		}
 		type planned struct {
-			risk    *bulwark.Risk
+			risk    *Risk
 			changes bulwark.Changes
 			create  bool
 			rescore bool
@@ -214,28 +217,28 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		var plan []planned
 		seen := map[string]int{}
 		for _, row := range t.Rows {
-			var rowErrs []RowError
+			var rowErrs []app.RowError
 			in := riskRowInput(t, row, ppl, assets, controls, p.Org.Settings.DateOrder, &rowErrs)
 			ref := ""
 			if in.Ref != nil {
 				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
 			}
 			if first, dup := seen[ref]; dup && ref != "" {
-				rowErrs = append(rowErrs, RowError{row.Number, "ref", fmt.Sprintf("%s already appears in row %d", ref, first)})
+				rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%s already appears in row %d", ref, first)})
 			}
 			seen[ref] = row.Number
 			in.Ref = nil
 			cur, found := existing[ref]
-			var r *bulwark.Risk
+			var r *Risk
 			if found && ref != "" {
 				cp := *cur
 				cp.AssetIDs, cp.ControlIDs = append([]string{}, cur.AssetIDs...), append([]string{}, cur.ControlIDs...)
 				r = &cp
 			} else {
 				if ref != "" && !bulwark.ValidRef(ref) {
-					rowErrs = append(rowErrs, RowError{row.Number, "ref", fmt.Sprintf("%q does not look like a reference such as R-001", ref)})
+					rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%q does not look like a reference such as R-001", ref)})
 				}
-				r = &bulwark.Risk{Ref: ref, Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}, MethodologyVersion: current.Version}
+				r = &Risk{Ref: ref, Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}, MethodologyVersion: current.Version}
 			}
 			ch := in.apply(r)
 			m := versions[r.MethodologyVersion]
@@ -246,8 +249,8 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 				versions[m.Version] = m
 			}
 			rescore := scoreChanged(ch)
-			if _, changed := ch["owner_id"]; changed && r.OwnerID != nil && !ppl.active[*r.OwnerID] && !hasField(rowErrs, "owner_id") {
-				rowErrs = append(rowErrs, RowError{row.Number, "owner_id", "names someone who is no longer an active member"})
+			if _, changed := ch["owner_id"]; changed && r.OwnerID != nil && !ppl.Active(*r.OwnerID) && !app.HasField(rowErrs, "owner_id") {
+				rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "owner_id", Message: "names someone who is no longer an active member"})
 			}
 			if rescore && r.MethodologyVersion != current.Version && found && ref != "" {
 				// As through the API: rescoring on a new methodology takes all four values.
@@ -256,7 +259,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 					v    **int
 				}{{"inherent_likelihood", in.InherentLikelihood}, {"inherent_impact", in.InherentImpact}, {"residual_likelihood", in.ResidualLikelihood}, {"residual_impact", in.ResidualImpact}} {
 					if f.v == nil {
-						rowErrs = append(rowErrs, RowError{row.Number, f.name, "must be given: this risk was scored with methodology version " + strconv.Itoa(r.MethodologyVersion) + " and rescoring needs all four values"})
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.name, Message: "must be given: this risk was scored with methodology version " + strconv.Itoa(r.MethodologyVersion) + " and rescoring needs all four values"})
 					}
 				}
 			}
@@ -269,7 +272,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 					r.Status = "assessed"
 				}
 				if r.Status == "accepted" {
-					rowErrs = append(rowErrs, RowError{row.Number, "status", "a new risk cannot be imported as accepted: its owner signs it off first"})
+					rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "status", Message: "a new risk cannot be imported as accepted: its owner signs it off first"})
 				}
 			} else if _, ownerChanged := ch["owner_id"]; rescore || (ownerChanged && cur.Status == "accepted") {
 				if r.Status == "accepted" || r.Status == "in_treatment" || r.Status == "draft" {
@@ -283,15 +286,15 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 					return err
 				}
 				if err := r.Derive(m); err == nil {
-					if err := bulwark.CanAccept(r, m, signs, p.Org.Settings.SegregationOfDuties); err != nil {
-						rowErrs = append(rowErrs, RowError{row.Number, "status", bulwark.ErrorMessage(err) + ": " + fieldsMessage(err)})
+					if err := CanAccept(r, m, signs, p.Org.Settings.SegregationOfDuties); err != nil {
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "status", Message: bulwark.ErrorMessage(err) + ": " + fieldsMessage(err)})
 					}
 				}
 			}
 			for _, e := range []error{r.Validate(), r.Derive(m)} {
 				for _, f := range bulwark.FieldErrors(e) {
-					if !hasField(rowErrs, f.Field) {
-						rowErrs = append(rowErrs, RowError{row.Number, f.Field, f.Field + " " + f.Message})
+					if !app.HasField(rowErrs, f.Field) {
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
 					}
 				}
 			}
@@ -300,7 +303,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 				val   *int
 			}{{"inherent_score", r.InherentScore}, {"residual_score", r.ResidualScore}} {
 				if c, ok := row.Cells[d.field]; ok && c.Text != "" && d.val != nil && c.Text != strconv.Itoa(*d.val) {
-					res.Warnings = append(res.Warnings, RowError{row.Number, d.field, fmt.Sprintf("the file says %s, the methodology gives %d; Bulwark keeps %d", c.Text, *d.val, *d.val)})
+					res.Warnings = append(res.Warnings, app.RowError{Row: row.Number, Field: d.field, Message: fmt.Sprintf("the file says %s, the methodology gives %d; Bulwark keeps %d", c.Text, *d.val, *d.val)})
 				}
 			}
 			if len(rowErrs) > 0 {
@@ -318,7 +321,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			default:
 				res.Created++
 			}
-			res.Rows = append(res.Rows, ImportRow{Row: row.Number, Action: action, Ref: r.Ref, Name: r.Title})
+			res.Rows = append(res.Rows, app.ImportRow{Row: row.Number, Action: action, Ref: r.Ref, Name: r.Title})
 			if action != "unchanged" {
 				plan = append(plan, planned{risk: r, changes: ch, create: action == "create", rescore: rescore})
 			}
@@ -326,8 +329,8 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		if len(res.Errors) > 0 || dryRun {
 			return nil
 		}
-		m := MetaOf(p)
-		var fresh []*bulwark.Risk
+		m := app.MetaOf(p)
+		var fresh []*Risk
 		for _, pl := range plan {
 			if pl.create {
 				fresh = append(fresh, pl.risk)
@@ -380,15 +383,15 @@ func fieldsMessage(err error) string {
 // ExportRisks streams the live register as CSV or XLSX in reference order: assets
 // and controls by ref, owners by email. The export is audited.
 func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return err
 	}
-	tw, err := s.beginExport(ctx, p, format, w, "Risks", "risk")
+	tw, err := s.BeginExport(ctx, p, format, w, "Risks", "risk")
 	if err != nil {
 		return err
 	}
-	err = s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		ppl, err := loadPeople(ctx, tx, p.Org.ID)
+	err = s.read(ctx, func(tx store) error {
+		ppl, err := app.LoadPeople(ctx, tx.Tx, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -421,15 +424,15 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 		}
 		cursor := ""
 		for {
-			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
+			page, next, err := tx.Risks(ctx, p.Org.ID, RiskFilter{Limit: 500, Cursor: cursor})
 			if err != nil {
 				return err
 			}
 			for _, r := range page {
-				if err := tw.Write([]any{r.Ref, r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, refs(r.AssetIDs, assetRef), ppl.cell(r.OwnerID),
-					r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, cell(r.InherentLikelihood), cell(r.InherentImpact), cell(r.InherentScore), cell(r.InherentLevel),
-					cell(r.Treatment), refs(r.ControlIDs, controlRef), cell(r.ResidualLikelihood), cell(r.ResidualImpact), cell(r.ResidualScore), cell(r.ResidualLevel),
-					cell(r.TargetDate), r.Status, cell(r.ReviewDate), r.MethodologyVersion}); err != nil {
+				if err := tw.Write([]any{r.Ref, r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, refs(r.AssetIDs, assetRef), ppl.Cell(r.OwnerID),
+					r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, app.Cell(r.InherentLikelihood), app.Cell(r.InherentImpact), app.Cell(r.InherentScore), app.Cell(r.InherentLevel),
+					app.Cell(r.Treatment), refs(r.ControlIDs, controlRef), app.Cell(r.ResidualLikelihood), app.Cell(r.ResidualImpact), app.Cell(r.ResidualScore), app.Cell(r.ResidualLevel),
+					app.Cell(r.TargetDate), r.Status, app.Cell(r.ReviewDate), r.MethodologyVersion}); err != nil {
 					return err
 				}
 			}

@@ -1,4 +1,4 @@
-package app_test
+package risks_test
 
 import (
 	"bytes"
@@ -11,14 +11,51 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
+func newService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
+	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))
+}
+
+// mustOrg creates an organisation owned by email and returns the owner's principal.
+func mustOrg(t testing.TB, svc *areas.ISMS, name, email string) *bulwark.Principal {
+	t.Helper()
+	ctx := context.Background()
+	org, user, err := svc.CreateOrganisation(ctx, app.NewOrganisation{Name: name, OwnerEmail: email, Password: areastest.Password}, app.Meta{ActorID: "cli:test"})
+	if err != nil {
+		t.Fatalf("create organisation: %v", err)
+	}
+	p, err := svc.OrgPrincipal(ctx, user, org.Slug, app.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mustMember invites email with role and accepts the invitation.
+func mustMember(t testing.TB, svc *areas.ISMS, owner *bulwark.Principal, email string, role bulwark.Role) {
+	t.Helper()
+	ctx := context.Background()
+	inv, err := svc.Invite(ctx, owner, email, role)
+	if err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	secret := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+	if _, _, err := svc.AcceptInvitation(ctx, secret, nil, "Person "+string(role), areastest.Password, app.Meta{}); err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+}
+
 func riskTable(t testing.TB, csv string) *tabular.Table {
 	t.Helper()
-	tbl, err := tabular.Read(strings.NewReader(csv), "risks.csv", app.RiskFields, tabular.Options{})
+	tbl, err := tabular.Read(strings.NewReader(csv), "risks.csv", risks.RiskFields, tabular.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,58 +74,58 @@ func TestRiskImportExportRoundTrip(t *testing.T) {
 		csv := "Risk register 2026\nRisk ID,Risk,Assets,Risk owner,Likelihood,Impact,Inherent score,Treatment,Controls,Residual likelihood,Residual impact,Next review\n" +
 			",Database leak,Customer database,owner@acme.test,3,5,99,Mitigate,A.8.24 | A.5.15,2,3,2027-03-31\n" +
 			",Office fire,A-001,owner@acme.test,1,5,,transfer,,,,\n"
-		res, err := svc.ImportRisks(ctx, owner, riskTable(t, csv), false)
+		res, err := svc.Risks.ImportRisks(ctx, owner, riskTable(t, csv), false)
 		if err != nil || len(res.Errors) > 0 || res.Created != 2 {
 			t.Fatalf("import: %+v %v", res, err)
 		}
 		if len(res.Warnings) != 1 || res.Warnings[0].Field != "inherent_score" {
 			t.Errorf("a wrong derived score should warn: %+v", res.Warnings)
 		}
-		risks, _, _ := svc.Risks(ctx, owner, sqlstore.RiskFilter{})
-		if len(risks) != 2 || *risks[0].InherentScore != 15 || len(risks[0].ControlIDs) != 2 || len(risks[0].AssetIDs) != 1 || risks[0].Status != "assessed" {
-			t.Fatalf("imported: %+v", risks[0])
+		rs, _, _ := svc.Risks.Risks(ctx, owner, risks.RiskFilter{})
+		if len(rs) != 2 || *rs[0].InherentScore != 15 || len(rs[0].ControlIDs) != 2 || len(rs[0].AssetIDs) != 1 || rs[0].Status != "assessed" {
+			t.Fatalf("imported: %+v", rs[0])
 		}
 		// Unknown people, assets and controls are row errors; nothing is written.
 		bad := "Title,Owner,Assets,Controls,Likelihood,Impact\nX,ghost@acme.test,Nope,A.99.1,2,2\nY,,,,9,1\n"
-		res, _ = svc.ImportRisks(ctx, owner, riskTable(t, bad), false)
+		res, _ = svc.Risks.ImportRisks(ctx, owner, riskTable(t, bad), false)
 		if len(res.Errors) != 4 {
 			t.Fatalf("errors: %+v", res.Errors)
 		}
 		// Sign off and accept one, export, re-import: nothing changes.
-		if _, err := svc.SignOff(ctx, owner, risks[0].ID, "ok"); err != nil {
+		if _, err := svc.Risks.SignOff(ctx, owner, rs[0].ID, "ok"); err != nil {
 			t.Fatal(err)
 		}
 		accepted := "accepted"
-		if _, err := svc.UpdateRisk(ctx, owner, risks[0].ID, app.RiskInput{Status: &accepted}, nil, nil); err != nil {
+		if _, err := svc.Risks.UpdateRisk(ctx, owner, rs[0].ID, risks.RiskInput{Status: &accepted}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, format := range []string{"xlsx", "csv"} {
 			var buf bytes.Buffer
-			if err := svc.ExportRisks(ctx, owner, format, &buf); err != nil {
+			if err := svc.Risks.ExportRisks(ctx, owner, format, &buf); err != nil {
 				t.Fatal(err)
 			}
-			tbl, err := tabular.Read(bytes.NewReader(buf.Bytes()), "export."+format, app.RiskFields, tabular.Options{})
+			tbl, err := tabular.Read(bytes.NewReader(buf.Bytes()), "export."+format, risks.RiskFields, tabular.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := svc.ImportRisks(ctx, owner, tbl, false)
+			res, err := svc.Risks.ImportRisks(ctx, owner, tbl, false)
 			if err != nil || res.Unchanged != 2 || res.Created+res.Updated != 0 || len(res.Errors)+len(res.Warnings) > 0 {
 				t.Fatalf("%s re-import: %+v %v", format, res, err)
 			}
 		}
 		// Changing a likelihood through an import voids the sign-off.
-		change := "Ref,Likelihood\n" + risks[0].Ref + ",4\n"
-		if res, err := svc.ImportRisks(ctx, owner, riskTable(t, change), false); err != nil || res.Updated != 1 {
+		change := "Ref,Likelihood\n" + rs[0].Ref + ",4\n"
+		if res, err := svc.Risks.ImportRisks(ctx, owner, riskTable(t, change), false); err != nil || res.Updated != 1 {
 			t.Fatalf("rescore import: %+v %v", res, err)
 		}
-		r, _ := svc.Risk(ctx, owner, risks[0].ID)
-		signs, _ := svc.SignOffs(ctx, owner, r.ID)
+		r, _ := svc.Risks.Risk(ctx, owner, rs[0].ID)
+		signs, _ := svc.Risks.SignOffs(ctx, owner, r.ID)
 		if r.Status != "assessed" || signs[0].VoidedAt == nil {
 			t.Fatalf("after rescoring import: %s, %+v", r.Status, signs)
 		}
 		// The treatment plan as a PDF that pdftotext reads.
 		var pdfBuf bytes.Buffer
-		if err := svc.ExportTreatmentPlan(ctx, owner, "pdf", &pdfBuf); err != nil {
+		if err := svc.Risks.ExportTreatmentPlan(ctx, owner, "pdf", &pdfBuf); err != nil {
 			t.Fatal(err)
 		}
 		if bin, err := osexec.LookPath("pdftotext"); err == nil {
@@ -101,10 +138,10 @@ func TestRiskImportExportRoundTrip(t *testing.T) {
 		} else if os.Getenv("CI") != "" {
 			t.Fatal("pdftotext is not installed")
 		}
-		if err := svc.ExportTreatmentPlan(ctx, owner, "xlsx", &pdfBuf); err != nil {
+		if err := svc.Risks.ExportTreatmentPlan(ctx, owner, "xlsx", &pdfBuf); err != nil {
 			t.Fatal(err)
 		}
-		_ = bulwark.RiskStatuses
+		_ = risks.RiskStatuses
 	})
 }
 
@@ -125,20 +162,20 @@ func TestRiskImportLibreOfficeFixture(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tbl, err := tabular.Read(bytes.NewReader(b), "risks-libreoffice.xlsx", app.RiskFields, tabular.Options{})
+		tbl, err := tabular.Read(bytes.NewReader(b), "risks-libreoffice.xlsx", risks.RiskFields, tabular.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tbl.HeaderRow != 3 || tbl.BlankRows != 1 || len(tbl.Rows) != 6 || tbl.Rows[2].Number != 7 {
 			t.Fatalf("read: header %d, blank %d, rows %d", tbl.HeaderRow, tbl.BlankRows, len(tbl.Rows))
 		}
-		res, err := svc.ImportRisks(ctx, owner, tbl, false)
+		res, err := svc.Risks.ImportRisks(ctx, owner, tbl, false)
 		if err != nil || len(res.Errors) > 0 || res.Created != 6 {
 			t.Fatalf("import: %+v %v", res, err)
 		}
-		risks, _, _ := svc.Risks(ctx, owner, sqlstore.RiskFilter{})
+		rs, _, _ := svc.Risks.Risks(ctx, owner, risks.RiskFilter{})
 		reviews := map[string]string{}
-		for _, r := range risks {
+		for _, r := range rs {
 			if r.ReviewDate != nil {
 				reviews[r.Title] = *r.ReviewDate
 			}
@@ -168,11 +205,11 @@ func BenchmarkRiskImport(b *testing.B) {
 					svc := newService(b, db)
 					owner := mustOrg(b, svc, "Acme", "owner@acme.test")
 					b.StartTimer()
-					tbl, err := tabular.Read(bytes.NewReader(file), "risks.xlsx", app.RiskFields, tabular.Options{})
+					tbl, err := tabular.Read(bytes.NewReader(file), "risks.xlsx", risks.RiskFields, tabular.Options{})
 					if err != nil {
 						b.Fatal(err)
 					}
-					res, err := svc.ImportRisks(context.Background(), owner, tbl, false)
+					res, err := svc.Risks.ImportRisks(context.Background(), owner, tbl, false)
 					if err != nil || res.Created != 10000 {
 						b.Fatalf("%v %v", res.Errors, err)
 					}

@@ -1,4 +1,4 @@
-package app
+package risks
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/pdf"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/tabular"
@@ -14,21 +15,21 @@ import (
 
 // PlanItem is one risk of the treatment plan (6.1.3 e) with everything that treats it.
 type PlanItem struct {
-	Risk        *bulwark.Risk
+	Risk        *Risk
 	Owner       string
 	Controls    []string // refs
-	Actions     []*bulwark.Action
-	LastSignOff *bulwark.SignOff
+	Actions     []*Action
+	LastSignOff *SignOff
 	SignerName  string
 }
 
 // TreatmentPlan gathers every live risk with a treatment, in reference order.
 func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]PlanItem, error) {
-	if err := require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
 	var out []PlanItem
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		ppl, err := tx.Members(ctx, p.Org.ID)
 		if err != nil {
 			return err
@@ -45,7 +46,7 @@ func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]Pl
 		for _, c := range cs {
 			controlRef[c.ID] = c.Ref
 		}
-		actions, err := tx.Actions(ctx, p.Org.ID, sqlstore.ActionFilter{All: true})
+		actions, err := tx.Actions(ctx, p.Org.ID, ActionFilter{All: true})
 		if err != nil {
 			return err
 		}
@@ -53,13 +54,13 @@ func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]Pl
 		if err != nil {
 			return err
 		}
-		byRisk := map[string][]*bulwark.Action{}
+		byRisk := map[string][]*Action{}
 		for _, a := range actions {
 			byRisk[a.RiskID] = append(byRisk[a.RiskID], a)
 		}
 		cursor := ""
 		for {
-			page, next, err := tx.Risks(ctx, p.Org.ID, sqlstore.RiskFilter{Limit: 500, Cursor: cursor})
+			page, next, err := tx.Risks(ctx, p.Org.ID, RiskFilter{Limit: 500, Cursor: cursor})
 			if err != nil {
 				return err
 			}
@@ -112,12 +113,12 @@ func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal,
 	if err != nil {
 		return err
 	}
-	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		return audit(ctx, tx, p.Org.ID, MetaOf(p), "risk_treatment_plan.export", "risk", "", "", bulwark.Changes{"format": bulwark.Added(format)})
+	if err := s.write(ctx, func(tx store) error {
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_treatment_plan.export", "risk", "", "", bulwark.Changes{"format": bulwark.Added(format)})
 	}); err != nil {
 		return err
 	}
-	actionText := func(a *bulwark.Action, names func(*string) string) string {
+	actionText := func(a *Action, names func(*string) string) string {
 		t := a.Title + " [" + a.Status + "]"
 		if a.OwnerID != nil {
 			t += " — " + names(a.OwnerID)

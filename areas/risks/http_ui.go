@@ -1,4 +1,4 @@
-package web
+package risks
 
 import (
 	"encoding/json"
@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
 )
 
 type heatRow struct {
@@ -26,12 +26,12 @@ type heatCell struct {
 
 type heatView struct {
 	Title string
-	Map   *app.Heatmap
+	Map   *Heatmap
 	SVG   template.HTML
 	Rows  []heatRow
 }
 
-func heatViewOf(h *app.Heatmap, slug, title string) heatView {
+func heatViewOf(h *Heatmap, slug, title string) heatView {
 	counts := map[[2]int]int{}
 	for _, c := range h.Cells {
 		counts[[2]int{c.Likelihood, c.Impact}] = c.Count
@@ -51,30 +51,30 @@ func heatViewOf(h *app.Heatmap, slug, title string) heatView {
 	return v
 }
 
-func (s *Server) risksPage(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+func (s *handlers) risksPage(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
 	f, err := riskFilter(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	items, next, err := s.svc.Risks(r.Context(), p, f)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	var maps []heatView
 	for _, k := range []struct{ kind, title string }{{"inherent", "Inherent risk"}, {"residual", "Residual risk"}} {
 		h, err := s.svc.RiskHeatmap(r.Context(), p, k.kind)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 		maps = append(maps, heatViewOf(h, p.Org.Slug, k.title))
 	}
-	members, names, err := s.directory(r)
+	members, names, err := s.Directory(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	q := map[string]string{}
@@ -93,26 +93,26 @@ func (s *Server) risksPage(w http.ResponseWriter, r *http.Request) {
 		filtered = true
 	}
 	data := map[string]any{"Items": items, "Maps": maps, "Methodology": maps[0].Map.Methodology, "Members": members, "Names": names,
-		"Statuses": bulwark.RiskStatuses, "Q": q, "Filtered": filtered, "Cell": cell}
+		"Statuses": RiskStatuses, "Q": q, "Filtered": filtered, "Cell": cell}
 	if next != "" {
 		v := r.URL.Query()
 		v.Set("cursor", next)
 		data["NextURL"] = "?" + v.Encode()
 	}
-	s.render(w, r, http.StatusOK, "risks", &page{Title: "Risks", Nav: "risks", Data: data})
+	s.Render(w, r, http.StatusOK, "risks", &web.Page{Title: "Risks", Nav: "risks", Data: data})
 }
 
-func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
-	me := principalFrom(r).MemberID
-	rk := &bulwark.Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}, OwnerID: &me} // the author owns a new risk unless they pick someone
+func (s *handlers) riskPage(w http.ResponseWriter, r *http.Request) {
+	me := web.PrincipalFrom(r).MemberID
+	rk := &Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}, OwnerID: &me} // the author owns a new risk unless they pick someone
 	if id := r.PathValue("id"); id != "" {
 		var err error
-		if rk, err = s.svc.Risk(r.Context(), principalFrom(r), id); err != nil {
-			s.renderError(w, r, err)
+		if rk, err = s.svc.Risk(r.Context(), web.PrincipalFrom(r), id); err != nil {
+			s.RenderError(w, r, err)
 			return
 		}
 	}
-	pg := &page{Notice: map[string]string{
+	pg := &web.Page{Notice: map[string]string{
 		"signed": "Signed off.",
 		"voided": "The likelihood or impact changed: earlier sign-offs were voided and the risk is assessed again.",
 		"saved":  "Saved.",
@@ -120,39 +120,39 @@ func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
 	s.renderRisk(w, r, http.StatusOK, rk, pg)
 }
 
-func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, rk *bulwark.Risk, pg *page) {
-	p := principalFrom(r)
+func (s *handlers) renderRisk(w http.ResponseWriter, r *http.Request, status int, rk *Risk, pg *web.Page) {
+	p := web.PrincipalFrom(r)
 	ctx := r.Context()
-	members, names, err := s.directory(r)
+	members, names, err := s.Directory(r)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	current, err := s.svc.Methodology(ctx, p, 0)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	m := current
 	if rk.ID != "" && rk.MethodologyVersion != current.Version && pg.Error == "" {
 		if m, err = s.svc.Methodology(ctx, p, rk.MethodologyVersion); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 	}
 	threats, err := s.svc.Library(ctx, p, "threat")
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	vulns, err := s.svc.Library(ctx, p, "vulnerability")
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	controls, err := s.svc.Controls(ctx, p, sqlstore.ControlFilter{})
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	linked := map[string]bool{}
@@ -161,25 +161,25 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	own := rk.OwnerID != nil && *rk.OwnerID == p.MemberID
 	data := map[string]any{"Risk": rk, "Members": members, "Names": names, "Methodology": m, "Current": current.Version, "Threats": threats, "Vulns": vulns,
-		"Controls": controls, "Linked": linked, "Treatments": bulwark.RiskTreatments, "Statuses": bulwark.RiskStatuses,
+		"Controls": controls, "Linked": linked, "Treatments": RiskTreatments, "Statuses": RiskStatuses,
 		"CanEdit": p.Can(bulwark.PermISMSEdit) || (rk.ID == "" && p.Can(bulwark.PermISMSCreateOwn)) || (p.Can(bulwark.PermISMSEditOwn) && own),
 		"CanSign": rk.ID != "" && (p.Can(bulwark.PermRiskSignOffAny) || (own && p.Can(bulwark.PermRiskSignOffOwn)))}
 	if rk.ID != "" {
 		if data["SignOffs"], err = s.svc.SignOffs(ctx, p, rk.ID); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 		if data["Reviews"], err = s.svc.RiskReviews(ctx, p, rk.ID); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 		if data["Actions"], err = s.svc.Actions(ctx, p, rk.ID); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		data["ActionStatuses"] = bulwark.ActionStatuses
+		data["ActionStatuses"] = ActionStatuses
 		if data["Suggested"], err = s.svc.SuggestedControls(ctx, p, rk); err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 	}
@@ -187,14 +187,14 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 	if rk.ID != "" {
 		pg.Title = rk.Ref + " " + rk.Title
 	}
-	s.render(w, r, status, "risk", pg)
+	s.Render(w, r, status, "risk", pg)
 }
 
 // riskFromForm reads the risk form into an input.
-func riskFromForm(r *http.Request) (app.RiskInput, error) {
+func riskFromForm(r *http.Request) (RiskInput, error) {
 	var v bulwark.Validation
 	str := func(name string) *string { s := r.FormValue(name); return &s }
-	opt := func(name string) **string { p := formPtr(r, name); return &p }
+	opt := func(name string) **string { p := web.FormPtr(r, name); return &p }
 	num := func(name string) **int {
 		var n *int
 		if s := r.FormValue(name); s != "" {
@@ -211,7 +211,7 @@ func riskFromForm(r *http.Request) (app.RiskInput, error) {
 	if controls == nil {
 		controls = []string{}
 	}
-	in := app.RiskInput{Title: str("title"), Description: str("description"), ThreatID: opt("threat_id"), VulnerabilityID: opt("vulnerability_id"),
+	in := RiskInput{Title: str("title"), Description: str("description"), ThreatID: opt("threat_id"), VulnerabilityID: opt("vulnerability_id"),
 		OwnerID: opt("owner_id"), Treatment: opt("treatment"), TargetDate: opt("target_date"), ReviewDate: opt("review_date"), ControlIDs: &controls,
 		AffectsConfidentiality: flag("affects_confidentiality"), AffectsIntegrity: flag("affects_integrity"), AffectsAvailability: flag("affects_availability"),
 		Status: str("status"), Reason: r.FormValue("review_reason")}
@@ -220,16 +220,16 @@ func riskFromForm(r *http.Request) (app.RiskInput, error) {
 	return in, v.Err()
 }
 
-func (s *Server) riskSubmit(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+func (s *handlers) riskSubmit(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	if err := web.ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
 	in, err := riskFromForm(r)
 	id := r.PathValue("id")
 	notice := ""
-	var saved *bulwark.Risk
+	var saved *Risk
 	if err == nil {
 		if id == "" {
 			saved, err = s.svc.CreateRisk(r.Context(), p, in)
@@ -241,7 +241,7 @@ func (s *Server) riskSubmit(w http.ResponseWriter, r *http.Request) {
 			// The form always sends all four values; unchanged ones must not force a rescore.
 			cur, cerr := s.svc.Risk(r.Context(), p, id)
 			if cerr != nil {
-				s.renderError(w, r, cerr)
+				s.RenderError(w, r, cerr)
 				return
 			}
 			current, merr := s.svc.Methodology(r.Context(), p, 0)
@@ -259,7 +259,7 @@ func (s *Server) riskSubmit(w http.ResponseWriter, r *http.Request) {
 				eqInt(*in.ResidualLikelihood, cur.ResidualLikelihood) && eqInt(*in.ResidualImpact, cur.ResidualImpact) {
 				in.InherentLikelihood, in.InherentImpact, in.ResidualLikelihood, in.ResidualImpact = nil, nil, nil, nil
 			}
-			var out *app.RiskOutcome
+			var out *RiskOutcome
 			if out, err = s.svc.UpdateRisk(r.Context(), p, id, in, expect, nil); err == nil {
 				saved, notice = out.Risk, out.Notice
 			}
@@ -274,18 +274,18 @@ func (s *Server) riskSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c := bulwark.ErrorCode(err); c == bulwark.EINTERNAL || c == bulwark.EFORBIDDEN || c == bulwark.ENOTFOUND {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	draft := &bulwark.Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}}
+	draft := &Risk{Status: "draft", AssetIDs: []string{}, ControlIDs: []string{}}
 	if id != "" {
 		if cur, cerr := s.svc.Risk(r.Context(), p, id); cerr == nil {
 			draft = cur
 		}
 	}
 	draft.Title = *in.Title
-	retryAfter(w, err)
-	s.renderRisk(w, r, s.errorStatus(r, err), draft, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+	web.RetryAfter(w, err)
+	s.renderRisk(w, r, s.ErrorStatus(r, err), draft, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)})
 }
 
 func eqInt(a, b *int) bool {
@@ -295,36 +295,36 @@ func eqInt(a, b *int) bool {
 	return *a == *b
 }
 
-func (s *Server) riskSignOff(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+func (s *handlers) riskSignOff(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	if err := web.ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
 	if _, err := s.svc.SignOff(r.Context(), p, r.PathValue("id"), r.FormValue("comment")); err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risks/"+url.PathEscape(r.PathValue("id"))+"?notice=signed", http.StatusSeeOther)
 }
 
-func (s *Server) riskActionSubmit(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+func (s *handlers) riskActionSubmit(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	if err := web.ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
-	in := app.ActionInput{}
+	in := ActionInput{}
 	if r.Form.Has("title") {
 		t := r.FormValue("title")
 		in.Title = &t
 	}
 	if r.Form.Has("owner_id") {
-		o := formPtr(r, "owner_id")
+		o := web.FormPtr(r, "owner_id")
 		in.OwnerID = &o
 	}
 	if r.Form.Has("due_date") {
-		d := formPtr(r, "due_date")
+		d := web.FormPtr(r, "due_date")
 		in.DueDate = &d
 	}
 	if st := r.FormValue("status"); st != "" {
@@ -334,68 +334,68 @@ func (s *Server) riskActionSubmit(w http.ResponseWriter, r *http.Request) {
 		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID || c == bulwark.ECONFLICT {
 			rk, rerr := s.svc.Risk(r.Context(), p, r.PathValue("id"))
 			if rerr == nil {
-				s.renderRisk(w, r, s.errorStatus(r, err), rk, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+				s.renderRisk(w, r, s.ErrorStatus(r, err), rk, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)})
 				return
 			}
 		}
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risks/"+url.PathEscape(r.PathValue("id"))+"?notice=saved#actions", http.StatusSeeOther)
 }
 
-func (s *Server) treatmentPlanPage(w http.ResponseWriter, r *http.Request) {
-	plan, err := s.svc.TreatmentPlan(r.Context(), principalFrom(r))
+func (s *handlers) treatmentPlanPage(w http.ResponseWriter, r *http.Request) {
+	plan, err := s.svc.TreatmentPlan(r.Context(), web.PrincipalFrom(r))
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "plan", &page{Title: "Risk treatment plan", Nav: "risks", Data: plan})
+	s.Render(w, r, http.StatusOK, "plan", &web.Page{Title: "Risk treatment plan", Nav: "risks", Data: plan})
 }
 
-func (s *Server) treatmentPlanExport(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+func (s *handlers) treatmentPlanExport(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
 	format := r.FormValue("format")
 	if format == "" {
 		format = "pdf"
 	}
 	ct := map[string]string{"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
 	if ct == "" {
-		s.problemOrPage(w, r, bulwark.Invalid("format", "must be pdf or xlsx"))
+		s.ProblemOrPage(w, r, bulwark.Invalid("format", "must be pdf or xlsx"))
 		return
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="risk-treatment-plan-%s.%s"`, p.Org.Slug, format))
-	lw := &lazyWriter{w: w, contentType: ct}
+	lw := web.NewLazyWriter(w, ct)
 	if err := s.svc.ExportTreatmentPlan(r.Context(), p, format, lw); err != nil {
-		if !lw.started {
+		if !lw.Started() {
 			w.Header().Del("Content-Disposition")
-			s.problemOrPage(w, r, err)
+			s.ProblemOrPage(w, r, err)
 			return
 		}
 		panic(http.ErrAbortHandler)
 	}
 }
 
-func (s *Server) methodologyPage(w http.ResponseWriter, r *http.Request) {
-	s.renderMethodology(w, r, http.StatusOK, &page{}, "")
+func (s *handlers) methodologyPage(w http.ResponseWriter, r *http.Request) {
+	s.renderMethodology(w, r, http.StatusOK, &web.Page{}, "")
 }
 
-func (s *Server) renderMethodology(w http.ResponseWriter, r *http.Request, status int, pg *page, draftJSON string) {
-	p := principalFrom(r)
+func (s *handlers) renderMethodology(w http.ResponseWriter, r *http.Request, status int, pg *web.Page, draftJSON string) {
+	p := web.PrincipalFrom(r)
 	ctx := r.Context()
 	current, err := s.svc.Methodology(ctx, p, 0)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	versions, err := s.svc.Methodologies(ctx, p)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	preview, err := s.svc.RescorePreview(ctx, p)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	if draftJSON == "" {
@@ -406,95 +406,95 @@ func (s *Server) renderMethodology(w http.ResponseWriter, r *http.Request, statu
 	}
 	pg.Title, pg.Nav = "Risk methodology", "risks"
 	pg.Data = map[string]any{"Current": current, "Versions": versions, "Preview": preview, "Draft": draftJSON}
-	s.render(w, r, status, "methodology", pg)
+	s.Render(w, r, status, "methodology", pg)
 }
 
-func (s *Server) methodologySubmit(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+func (s *handlers) methodologySubmit(w http.ResponseWriter, r *http.Request) {
+	if err := web.ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
 	body := r.FormValue("methodology")
-	var m bulwark.Methodology
+	var m Methodology
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&m)
 	if err != nil {
 		err = bulwark.Invalid("methodology", "is not valid JSON for a methodology: "+err.Error())
 	} else {
-		_, err = s.svc.SaveMethodology(r.Context(), principalFrom(r), &m)
+		_, err = s.svc.SaveMethodology(r.Context(), web.PrincipalFrom(r), &m)
 	}
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c != bulwark.EINVALID {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
-		s.renderMethodology(w, r, http.StatusUnprocessableEntity, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)}, body)
+		s.renderMethodology(w, r, http.StatusUnprocessableEntity, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)}, body)
 		return
 	}
-	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+web.PrincipalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
 }
 
-func (s *Server) methodologyApprove(w http.ResponseWriter, r *http.Request) {
+func (s *handlers) methodologyApprove(w http.ResponseWriter, r *http.Request) {
 	v, err := strconv.Atoi(r.PathValue("version"))
 	if err == nil && v > 0 && v <= 1<<31-1 {
-		_, err = s.svc.ApproveMethodology(r.Context(), principalFrom(r), v)
+		_, err = s.svc.ApproveMethodology(r.Context(), web.PrincipalFrom(r), v)
 	} else {
 		err = bulwark.Errorf(bulwark.ENOTFOUND, "Methodology version not found.")
 	}
 	if err != nil {
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/o/"+principalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+web.PrincipalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
 }
 
-func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) {
-	s.renderLibrary(w, r, http.StatusOK, &page{})
+func (s *handlers) libraryPage(w http.ResponseWriter, r *http.Request) {
+	s.renderLibrary(w, r, http.StatusOK, &web.Page{})
 }
 
-func (s *Server) renderLibrary(w http.ResponseWriter, r *http.Request, status int, pg *page) {
-	p := principalFrom(r)
+func (s *handlers) renderLibrary(w http.ResponseWriter, r *http.Request, status int, pg *web.Page) {
+	p := web.PrincipalFrom(r)
 	type group struct {
 		Kind, Title string
-		Items       []sqlstore.LibraryItem
+		Items       []LibraryItem
 	}
 	var groups []group
 	for _, g := range []struct{ kind, title string }{{"threat", "Threats"}, {"vulnerability", "Vulnerabilities"}} {
 		items, err := s.svc.Library(r.Context(), p, g.kind)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.RenderError(w, r, err)
 			return
 		}
 		groups = append(groups, group{g.kind, g.title, items})
 	}
 	pg.Title, pg.Nav, pg.Data = "Threat and vulnerability library", "risks", map[string]any{"Groups": groups}
-	s.render(w, r, status, "library", pg)
+	s.Render(w, r, status, "library", pg)
 }
 
-func (s *Server) librarySubmit(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
+func (s *handlers) librarySubmit(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
 	kind := r.PathValue("kind")
 	if kind != "threat" && kind != "vulnerability" {
-		s.renderError(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such library."))
+		s.RenderError(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "No such library."))
 		return
 	}
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
+	if err := web.ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
 		return
 	}
 	name, cat, desc := r.FormValue("name"), r.FormValue("category"), r.FormValue("description")
 	controls := tabularSplit(r.FormValue("controls"))
-	in := app.LibraryInput{Name: &name, Category: &cat, Controls: &controls}
+	in := LibraryInput{Name: &name, Category: &cat, Controls: &controls}
 	if r.Form.Has("description") {
 		in.Description = &desc
 	}
 	if _, err := s.svc.SaveLibraryItem(r.Context(), p, kind, r.PathValue("id"), in); err != nil {
 		if bulwark.ErrorCode(err) == bulwark.EINVALID {
-			s.renderLibrary(w, r, http.StatusUnprocessableEntity, &page{Error: bulwark.ErrorMessage(err), Fields: fieldsOf(err)})
+			s.renderLibrary(w, r, http.StatusUnprocessableEntity, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)})
 			return
 		}
-		s.renderError(w, r, err)
+		s.RenderError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/risk-library", http.StatusSeeOther)

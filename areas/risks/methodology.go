@@ -1,10 +1,12 @@
-package bulwark
+package risks
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bulwark-isms/bulwark"
 )
 
 // ScaleLevel is one step of a likelihood or impact scale.
@@ -131,7 +133,7 @@ func (m *Methodology) MaxScore() int {
 // a complete matrix for the matrix rule, contiguous bands covering every
 // possible score, distinct band labels, and acceptance criteria naming a band.
 func (m *Methodology) Validate() error {
-	var v Validation
+	var v bulwark.Validation
 	for _, sc := range []struct {
 		field  string
 		levels []ScaleLevel

@@ -1,18 +1,16 @@
-package web
+package risks
 
 import (
 	"fmt"
 	"html/template"
 	"net/url"
 	"strings"
-
-	"github.com/bulwark-isms/bulwark/app"
 )
 
 // heatmapSVG draws a heat map: likelihood rising upwards, impact to the right,
 // each cell coloured by its level and linking to its risks. The same numbers
 // are rendered as a table beside it for screen readers.
-func heatmapSVG(h *app.Heatmap, slug string) template.HTML {
+func heatmapSVG(h *Heatmap, slug string) template.HTML {
 	m := h.Methodology
 	counts := map[[2]int]int{}
 	for _, c := range h.Cells {

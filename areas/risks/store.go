@@ -1,4 +1,4 @@
-package sqlstore
+package risks
 
 import (
 	"context"
@@ -11,20 +11,21 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/catalog"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // RiskRefPrefix starts risk references (R-001).
 const RiskRefPrefix = "R"
 
 // SeedRiskMethodology gives orgID methodology version 1 unless it has one.
-func (tx *Tx) SeedRiskMethodology(ctx context.Context, orgID string) error {
-	m := bulwark.DefaultMethodology()
+func (tx store) SeedRiskMethodology(ctx context.Context, orgID string) error {
+	m := DefaultMethodology()
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at, approved_by, approved_at)
-		VALUES (?, 1, ?, 'approved', 'system', ?, 'system', ?) ON CONFLICT DO NOTHING`, orgID, string(body), tx.now, tx.now)
+	_, err = tx.Exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at, approved_by, approved_at)
+		VALUES (?, 1, ?, 'approved', 'system', ?, 'system', ?) ON CONFLICT DO NOTHING`, orgID, string(body), tx.Now(), tx.Now())
 	if err != nil {
 		return fmt.Errorf("seed risk methodology: %w", err)
 	}
@@ -33,7 +34,7 @@ func (tx *Tx) SeedRiskMethodology(ctx context.Context, orgID string) error {
 
 // SeedRiskLibrary copies Bulwark's threat and vulnerability library to orgID,
 // where it can be edited; entries already there stay.
-func (tx *Tx) SeedRiskLibrary(ctx context.Context, orgID string) error {
+func (tx store) SeedRiskLibrary(ctx context.Context, orgID string) error {
 	threats, vulns, err := catalog.Library()
 	if err != nil {
 		return err
@@ -48,8 +49,8 @@ func (tx *Tx) SeedRiskLibrary(ctx context.Context, orgID string) error {
 			if e.Affects == nil {
 				affects = []byte("[]")
 			}
-			if _, err := tx.exec(ctx, `INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				NewID(), orgID, group.kind, e.Ref, e.Name, e.Category, e.Description, string(controls), string(affects)); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				sqlstore.NewID(), orgID, group.kind, e.Ref, e.Name, e.Category, e.Description, string(controls), string(affects)); err != nil {
 				return fmt.Errorf("seed risk library: %w", err)
 			}
 		}
@@ -70,8 +71,8 @@ type LibraryItem struct {
 }
 
 // Library lists orgID's threats or vulnerabilities (kind), by ref.
-func (tx *Tx) Library(ctx context.Context, orgID, kind string) ([]LibraryItem, error) {
-	rows, err := tx.query(ctx, `SELECT id, kind, ref, name, category, description, controls, affects FROM risk_library
+func (tx store) Library(ctx context.Context, orgID, kind string) ([]LibraryItem, error) {
+	rows, err := tx.Query(ctx, `SELECT id, kind, ref, name, category, description, controls, affects FROM risk_library
 		WHERE org_id = ? AND kind = ? AND archived_at IS NULL ORDER BY ref`, orgID, kind)
 	if err != nil {
 		return nil, fmt.Errorf("risk library: %w", err)
@@ -96,10 +97,10 @@ func (tx *Tx) Library(ctx context.Context, orgID, kind string) ([]LibraryItem, e
 }
 
 // LibraryItem returns one entry of orgID's library, or ENOTFOUND.
-func (tx *Tx) LibraryItem(ctx context.Context, orgID, id string) (*LibraryItem, error) {
+func (tx store) LibraryItem(ctx context.Context, orgID, id string) (*LibraryItem, error) {
 	var it LibraryItem
 	var controls, affects string
-	err := tx.queryRow(ctx, `SELECT id, kind, ref, name, category, description, controls, affects FROM risk_library WHERE org_id = ? AND id = ?`, orgID, id).
+	err := tx.QueryRow(ctx, `SELECT id, kind, ref, name, category, description, controls, affects FROM risk_library WHERE org_id = ? AND id = ?`, orgID, id).
 		Scan(&it.ID, &it.Kind, &it.Ref, &it.Name, &it.Category, &it.Description, &controls, &affects)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Library entry not found.")
@@ -111,7 +112,7 @@ func (tx *Tx) LibraryItem(ctx context.Context, orgID, id string) (*LibraryItem, 
 	return &it, nil
 }
 
-func scanMethodology(row interface{ Scan(...any) error }) (*bulwark.Methodology, error) {
+func scanMethodology(row interface{ Scan(...any) error }) (*Methodology, error) {
 	var body, status, createdBy string
 	var version int
 	var approvedBy sql.NullString
@@ -122,12 +123,12 @@ func scanMethodology(row interface{ Scan(...any) error }) (*bulwark.Methodology,
 	} else if err != nil {
 		return nil, fmt.Errorf("scan methodology: %w", err)
 	}
-	var m bulwark.Methodology
+	var m Methodology
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
 		return nil, fmt.Errorf("methodology body: %w", err)
 	}
 	m.Version, m.Status, m.CreatedBy = version, status, createdBy
-	m.ApprovedBy, m.ApprovedAt = strPtr(approvedBy), timePtr(approvedAt)
+	m.ApprovedBy, m.ApprovedAt = sqlstore.StrPtr(approvedBy), sqlstore.TimePtr(approvedAt)
 	return &m, nil
 }
 
@@ -135,21 +136,21 @@ const methodologyColumns = `version, body, status, created_by, approved_by, appr
 
 // Methodology returns version v of orgID's methodology; v 0 means the current
 // (latest approved) one.
-func (tx *Tx) Methodology(ctx context.Context, orgID string, v int) (*bulwark.Methodology, error) {
+func (tx store) Methodology(ctx context.Context, orgID string, v int) (*Methodology, error) {
 	if v == 0 {
-		return scanMethodology(tx.queryRow(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? AND status = 'approved' ORDER BY version DESC LIMIT 1`, orgID))
+		return scanMethodology(tx.QueryRow(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? AND status = 'approved' ORDER BY version DESC LIMIT 1`, orgID))
 	}
-	return scanMethodology(tx.queryRow(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? AND version = ?`, orgID, v))
+	return scanMethodology(tx.QueryRow(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? AND version = ?`, orgID, v))
 }
 
 // Methodologies lists every version of orgID's methodology, newest first.
-func (tx *Tx) Methodologies(ctx context.Context, orgID string) ([]*bulwark.Methodology, error) {
-	rows, err := tx.query(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? ORDER BY version DESC`, orgID)
+func (tx store) Methodologies(ctx context.Context, orgID string) ([]*Methodology, error) {
+	rows, err := tx.Query(ctx, `SELECT `+methodologyColumns+` FROM risk_methodologies WHERE org_id = ? ORDER BY version DESC`, orgID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*bulwark.Methodology
+	var out []*Methodology
 	for rows.Next() {
 		m, err := scanMethodology(rows)
 		if err != nil {
@@ -162,10 +163,10 @@ func (tx *Tx) Methodologies(ctx context.Context, orgID string) ([]*bulwark.Metho
 
 // SaveDraftMethodology stores m as orgID's draft: it replaces an unapproved draft,
 // or becomes the version after the latest.
-func (tx *Tx) SaveDraftMethodology(ctx context.Context, orgID string, m *bulwark.Methodology, createdBy string) error {
+func (tx store) SaveDraftMethodology(ctx context.Context, orgID string, m *Methodology, createdBy string) error {
 	var latest int
 	var status string
-	if err := tx.queryRow(ctx, `SELECT version, status FROM risk_methodologies WHERE org_id = ? ORDER BY version DESC LIMIT 1`, orgID).Scan(&latest, &status); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT version, status FROM risk_methodologies WHERE org_id = ? ORDER BY version DESC LIMIT 1`, orgID).Scan(&latest, &status); err != nil {
 		return fmt.Errorf("latest methodology: %w", err)
 	}
 	m.Status, m.CreatedBy, m.ApprovedBy, m.ApprovedAt = "draft", createdBy, nil, nil
@@ -187,14 +188,14 @@ func (tx *Tx) SaveDraftMethodology(ctx context.Context, orgID string, m *bulwark
 		if body, err = json.Marshal(m); err != nil {
 			return err
 		}
-		_, err = tx.exec(ctx, `UPDATE risk_methodologies SET body = ? WHERE org_id = ? AND version = ?`, string(body), orgID, latest)
+		_, err = tx.Exec(ctx, `UPDATE risk_methodologies SET body = ? WHERE org_id = ? AND version = ?`, string(body), orgID, latest)
 	} else {
 		m.Contributors = []string{createdBy}
 		if body, err = json.Marshal(m); err != nil {
 			return err
 		}
 		m.Version = latest + 1
-		_, err = tx.exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at) VALUES (?, ?, ?, 'draft', ?, ?)`, orgID, m.Version, string(body), createdBy, tx.now)
+		_, err = tx.Exec(ctx, `INSERT INTO risk_methodologies (org_id, version, body, status, created_by, created_at) VALUES (?, ?, ?, 'draft', ?, ?)`, orgID, m.Version, string(body), createdBy, tx.Now())
 	}
 	if err != nil {
 		return fmt.Errorf("save methodology: %w", err)
@@ -203,8 +204,8 @@ func (tx *Tx) SaveDraftMethodology(ctx context.Context, orgID string, m *bulwark
 }
 
 // ApproveMethodology marks draft version v approved by approver.
-func (tx *Tx) ApproveMethodology(ctx context.Context, orgID string, v int, approver string) error {
-	res, err := tx.exec(ctx, `UPDATE risk_methodologies SET status = 'approved', approved_by = ?, approved_at = ? WHERE org_id = ? AND version = ? AND status = 'draft'`, approver, tx.now, orgID, v)
+func (tx store) ApproveMethodology(ctx context.Context, orgID string, v int, approver string) error {
+	res, err := tx.Exec(ctx, `UPDATE risk_methodologies SET status = 'approved', approved_by = ?, approved_at = ? WHERE org_id = ? AND version = ? AND status = 'draft'`, approver, tx.Now(), orgID, v)
 	if err != nil {
 		return fmt.Errorf("approve methodology: %w", err)
 	}
@@ -219,8 +220,8 @@ const riskColumns = `r.id, r.ref, r.title, r.description, r.category, r.threat, 
 	r.treatment, r.residual_likelihood, r.residual_impact, r.residual_score, r.residual_level, r.target_date, r.status, r.review_date,
 	r.methodology_version, r.version, r.created_at, r.updated_at, r.archived_at, r.ref_number`
 
-func scanRisk(row interface{ Scan(...any) error }) (*bulwark.Risk, int, error) {
-	var r bulwark.Risk
+func scanRisk(row interface{ Scan(...any) error }) (*Risk, int, error) {
+	var r Risk
 	var threatID, vulnID, owner, inLevel, treatment, resLevel, target, review sql.NullString
 	var inL, inI, inS, resL, resI, resS sql.NullInt64
 	var archived sql.NullTime
@@ -233,23 +234,23 @@ func scanRisk(row interface{ Scan(...any) error }) (*bulwark.Risk, int, error) {
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("scan risk: %w", err)
 	}
-	r.ThreatID, r.VulnerabilityID, r.OwnerID = strPtr(threatID), strPtr(vulnID), strPtr(owner)
-	r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel = intPtr(inL), intPtr(inI), intPtr(inS), strPtr(inLevel)
-	r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel = strPtr(treatment), intPtr(resL), intPtr(resI), intPtr(resS), strPtr(resLevel)
-	r.TargetDate, r.ReviewDate, r.ArchivedAt = strPtr(target), strPtr(review), timePtr(archived)
+	r.ThreatID, r.VulnerabilityID, r.OwnerID = sqlstore.StrPtr(threatID), sqlstore.StrPtr(vulnID), sqlstore.StrPtr(owner)
+	r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel = sqlstore.IntPtr(inL), sqlstore.IntPtr(inI), sqlstore.IntPtr(inS), sqlstore.StrPtr(inLevel)
+	r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel = sqlstore.StrPtr(treatment), sqlstore.IntPtr(resL), sqlstore.IntPtr(resI), sqlstore.IntPtr(resS), sqlstore.StrPtr(resLevel)
+	r.TargetDate, r.ReviewDate, r.ArchivedAt = sqlstore.StrPtr(target), sqlstore.StrPtr(review), sqlstore.TimePtr(archived)
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	r.AssetIDs, r.ControlIDs = []string{}, []string{}
 	return &r, num, nil
 }
 
-func riskArgs(r *bulwark.Risk) []any {
+func riskArgs(r *Risk) []any {
 	return []any{r.Title, r.Description, r.Category, r.Threat, r.Vulnerability, r.ThreatID, r.VulnerabilityID, r.OwnerID,
 		r.AffectsConfidentiality, r.AffectsIntegrity, r.AffectsAvailability, r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel,
 		r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel, r.TargetDate, r.Status, r.ReviewDate, r.MethodologyVersion}
 }
 
 // InsertRisk stores a new risk of orgID with its asset and control links.
-func (tx *Tx) InsertRisk(ctx context.Context, orgID string, r *bulwark.Risk) error {
+func (tx store) InsertRisk(ctx context.Context, orgID string, r *Risk) error {
 	num := bulwark.ParseRefNumber(RiskRefPrefix, r.Ref)
 	if r.Ref == "" {
 		n, err := tx.NextRef(ctx, orgID, RiskRefPrefix)
@@ -262,15 +263,15 @@ func (tx *Tx) InsertRisk(ctx context.Context, orgID string, r *bulwark.Risk) err
 			return err
 		}
 	}
-	r.ID = NewID()
-	r.CreatedAt, r.UpdatedAt, r.Version = tx.now, tx.now, 1
+	r.ID = sqlstore.NewID()
+	r.CreatedAt, r.UpdatedAt, r.Version = tx.Now(), tx.Now(), 1
 	args := append([]any{r.ID, orgID, r.Ref, num}, riskArgs(r)...)
-	args = append(args, tx.now, tx.now)
-	_, err := tx.exec(ctx, `INSERT INTO risks (id, org_id, ref, ref_number, title, description, category, threat, vulnerability, threat_id, vulnerability_id, owner_id,
+	args = append(args, tx.Now(), tx.Now())
+	_, err := tx.Exec(ctx, `INSERT INTO risks (id, org_id, ref, ref_number, title, description, category, threat, vulnerability, threat_id, vulnerability_id, owner_id,
 		affects_confidentiality, affects_integrity, affects_availability, inherent_likelihood, inherent_impact, inherent_score, inherent_level,
 		treatment, residual_likelihood, residual_impact, residual_score, residual_level, target_date, status, review_date, methodology_version, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, args...)
-	if IsUniqueViolation(err) {
+	if sqlstore.IsUniqueViolation(err) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "A risk with the reference %s already exists.", r.Ref)
 	}
 	if err != nil {
@@ -289,12 +290,12 @@ type heatPoint struct {
 	inL, inI, resL, resI *int
 }
 
-func heatOf(r *bulwark.Risk) *heatPoint {
+func heatOf(r *Risk) *heatPoint {
 	return &heatPoint{r.MethodologyVersion, r.ArchivedAt != nil, r.InherentLikelihood, r.InherentImpact, r.ResidualLikelihood, r.ResidualImpact}
 }
 
 // moveHeat takes a risk out of its old cells and puts it in its new ones.
-func (tx *Tx) moveHeat(ctx context.Context, orgID string, old *heatPoint, r *bulwark.Risk) error {
+func (tx store) moveHeat(ctx context.Context, orgID string, old *heatPoint, r *Risk) error {
 	step := func(p *heatPoint, delta int) error {
 		if p == nil || p.archived {
 			return nil
@@ -306,7 +307,7 @@ func (tx *Tx) moveHeat(ctx context.Context, orgID string, old *heatPoint, r *bul
 			if c.l == nil || c.i == nil {
 				continue
 			}
-			if _, err := tx.exec(ctx, `INSERT INTO risk_heat (org_id, methodology_version, kind, likelihood, impact, count) VALUES (?, ?, ?, ?, ?, ?)
+			if _, err := tx.Exec(ctx, `INSERT INTO risk_heat (org_id, methodology_version, kind, likelihood, impact, count) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (org_id, methodology_version, kind, likelihood, impact) DO UPDATE SET count = risk_heat.count + excluded.count`,
 				orgID, p.version, c.kind, *c.l, *c.i, delta); err != nil {
 				return fmt.Errorf("heat map count: %w", err)
@@ -321,17 +322,17 @@ func (tx *Tx) moveHeat(ctx context.Context, orgID string, old *heatPoint, r *bul
 }
 
 // UpdateRisk writes a risk if its version is still r.Version, with its links.
-func (tx *Tx) UpdateRisk(ctx context.Context, orgID string, r *bulwark.Risk) error {
+func (tx store) UpdateRisk(ctx context.Context, orgID string, r *Risk) error {
 	old := &heatPoint{}
 	var inL, inI, resL, resI sql.NullInt64
 	var archived sql.NullTime
-	if err := tx.queryRow(ctx, `SELECT methodology_version, archived_at, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact FROM risks WHERE org_id = ? AND id = ?`, orgID, r.ID).
+	if err := tx.QueryRow(ctx, `SELECT methodology_version, archived_at, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact FROM risks WHERE org_id = ? AND id = ?`, orgID, r.ID).
 		Scan(&old.version, &archived, &inL, &inI, &resL, &resI); err != nil {
 		return fmt.Errorf("read risk before update: %w", err)
 	}
-	old.archived, old.inL, old.inI, old.resL, old.resI = archived.Valid, intPtr(inL), intPtr(inI), intPtr(resL), intPtr(resI)
-	args := append(riskArgs(r), nullTime(r.ArchivedAt), tx.now, orgID, r.ID, r.Version)
-	res, err := tx.exec(ctx, `UPDATE risks SET title = ?, description = ?, category = ?, threat = ?, vulnerability = ?, threat_id = ?, vulnerability_id = ?, owner_id = ?,
+	old.archived, old.inL, old.inI, old.resL, old.resI = archived.Valid, sqlstore.IntPtr(inL), sqlstore.IntPtr(inI), sqlstore.IntPtr(resL), sqlstore.IntPtr(resI)
+	args := append(riskArgs(r), sqlstore.NullTime(r.ArchivedAt), tx.Now(), orgID, r.ID, r.Version)
+	res, err := tx.Exec(ctx, `UPDATE risks SET title = ?, description = ?, category = ?, threat = ?, vulnerability = ?, threat_id = ?, vulnerability_id = ?, owner_id = ?,
 		affects_confidentiality = ?, affects_integrity = ?, affects_availability = ?, inherent_likelihood = ?, inherent_impact = ?, inherent_score = ?, inherent_level = ?,
 		treatment = ?, residual_likelihood = ?, residual_impact = ?, residual_score = ?, residual_level = ?, target_date = ?, status = ?, review_date = ?, methodology_version = ?,
 		archived_at = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`, args...)
@@ -342,30 +343,30 @@ func (tx *Tx) UpdateRisk(ctx context.Context, orgID string, r *bulwark.Risk) err
 		return bulwark.Errorf(bulwark.ECONFLICT, "The risk was changed by someone else; reload and try again.")
 	}
 	r.Version++
-	r.UpdatedAt = tx.now
+	r.UpdatedAt = tx.Now()
 	if err := tx.moveHeat(ctx, orgID, old, r); err != nil {
 		return err
 	}
 	return tx.setRiskLinks(ctx, orgID, r, false)
 }
 
-func (tx *Tx) setRiskLinks(ctx context.Context, orgID string, r *bulwark.Risk, fresh bool) error {
+func (tx store) setRiskLinks(ctx context.Context, orgID string, r *Risk, fresh bool) error {
 	if !fresh {
-		if _, err := tx.exec(ctx, `DELETE FROM risk_assets WHERE org_id = ? AND risk_id = ?`, orgID, r.ID); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM risk_assets WHERE org_id = ? AND risk_id = ?`, orgID, r.ID); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM control_risks WHERE org_id = ? AND risk_id = ?`, orgID, r.ID); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM control_risks WHERE org_id = ? AND risk_id = ?`, orgID, r.ID); err != nil {
 			return err
 		}
 	}
 	for _, a := range r.AssetIDs {
-		if _, err := tx.exec(ctx, `INSERT INTO risk_assets (org_id, risk_id, asset_id) SELECT ?, ?, id FROM assets WHERE org_id = ? AND id = ? ON CONFLICT DO NOTHING`, orgID, r.ID, orgID, a); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO risk_assets (org_id, risk_id, asset_id) SELECT ?, ?, id FROM assets WHERE org_id = ? AND id = ? ON CONFLICT DO NOTHING`, orgID, r.ID, orgID, a); err != nil {
 			return fmt.Errorf("link asset: %w", err)
 		}
 	}
 	for _, c := range r.ControlIDs {
-		if _, err := tx.exec(ctx, `INSERT INTO control_risks (org_id, control_id, risk_id, created_at) SELECT ?, id, ?, `+tx.timeParam()+` FROM controls WHERE org_id = ? AND id = ? ON CONFLICT DO NOTHING`,
-			orgID, r.ID, tx.now, orgID, c); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO control_risks (org_id, control_id, risk_id, created_at) SELECT ?, id, ?, `+tx.TimeParam()+` FROM controls WHERE org_id = ? AND id = ? ON CONFLICT DO NOTHING`,
+			orgID, r.ID, tx.Now(), orgID, c); err != nil {
 			return fmt.Errorf("link control: %w", err)
 		}
 	}
@@ -373,7 +374,7 @@ func (tx *Tx) setRiskLinks(ctx context.Context, orgID string, r *bulwark.Risk, f
 }
 
 // CheckRiskLinks reports asset and control ids that are not orgID's.
-func (tx *Tx) CheckRiskLinks(ctx context.Context, orgID string, assetIDs, controlIDs []string) error {
+func (tx store) CheckRiskLinks(ctx context.Context, orgID string, assetIDs, controlIDs []string) error {
 	var v bulwark.Validation
 	for _, l := range []struct {
 		field, table string
@@ -381,7 +382,7 @@ func (tx *Tx) CheckRiskLinks(ctx context.Context, orgID string, assetIDs, contro
 	}{{"asset_ids", "assets", assetIDs}, {"control_ids", "controls", controlIDs}} {
 		for _, id := range l.ids {
 			var n int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+l.table+` WHERE org_id = ? AND id = ?`, orgID, id).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM `+l.table+` WHERE org_id = ? AND id = ?`, orgID, id).Scan(&n); err != nil {
 				return err
 			}
 			if n == 0 {
@@ -394,20 +395,20 @@ func (tx *Tx) CheckRiskLinks(ctx context.Context, orgID string, assetIDs, contro
 }
 
 // Risk returns risk id of orgID with its links, or ENOTFOUND.
-func (tx *Tx) Risk(ctx context.Context, orgID, id string) (*bulwark.Risk, error) {
-	r, _, err := scanRisk(tx.queryRow(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.id = ?`, orgID, id))
+func (tx store) Risk(ctx context.Context, orgID, id string) (*Risk, error) {
+	r, _, err := scanRisk(tx.QueryRow(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.id = ?`, orgID, id))
 	if err != nil {
 		return nil, err
 	}
-	return r, tx.loadRiskLinks(ctx, orgID, []*bulwark.Risk{r})
+	return r, tx.loadRiskLinks(ctx, orgID, []*Risk{r})
 }
 
 // loadRiskLinks fills asset and control ids of rs with two queries.
-func (tx *Tx) loadRiskLinks(ctx context.Context, orgID string, rs []*bulwark.Risk) error {
+func (tx store) loadRiskLinks(ctx context.Context, orgID string, rs []*Risk) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	byID := map[string]*bulwark.Risk{}
+	byID := map[string]*Risk{}
 	ph := make([]string, len(rs))
 	args := []any{orgID}
 	for i, r := range rs {
@@ -418,12 +419,12 @@ func (tx *Tx) loadRiskLinks(ctx context.Context, orgID string, rs []*bulwark.Ris
 	in := strings.Join(ph, ",")
 	for _, q := range []struct {
 		sql string
-		add func(r *bulwark.Risk, id string)
+		add func(r *Risk, id string)
 	}{
-		{`SELECT risk_id, asset_id FROM risk_assets WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY asset_id`, func(r *bulwark.Risk, id string) { r.AssetIDs = append(r.AssetIDs, id) }},
-		{`SELECT risk_id, control_id FROM control_risks WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY control_id`, func(r *bulwark.Risk, id string) { r.ControlIDs = append(r.ControlIDs, id) }},
+		{`SELECT risk_id, asset_id FROM risk_assets WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY asset_id`, func(r *Risk, id string) { r.AssetIDs = append(r.AssetIDs, id) }},
+		{`SELECT risk_id, control_id FROM control_risks WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY control_id`, func(r *Risk, id string) { r.ControlIDs = append(r.ControlIDs, id) }},
 	} {
-		rows, err := tx.query(ctx, q.sql, args...)
+		rows, err := tx.Query(ctx, q.sql, args...)
 		if err != nil {
 			return fmt.Errorf("risk links: %w", err)
 		}
@@ -456,13 +457,13 @@ type RiskFilter struct {
 }
 
 // riskSortFields are the fields risks can be sorted by; the expressions match the indexes.
-var riskSortFields = map[string]sortField{
-	"ref": {"r.ref_number", 'n'}, "title": {"r.title", 's'}, "status": {"r.status", 's'}, "review_date": {"COALESCE(r.review_date, '')", 's'},
-	"inherent_score": {"COALESCE(r.inherent_score, 0)", 'n'}, "residual_score": {"COALESCE(r.residual_score, 0)", 'n'}, "updated_at": {"r.updated_at", 't'},
+var riskSortFields = map[string]sqlstore.SortField{
+	"ref": {Expr: "r.ref_number", Kind: 'n'}, "title": {Expr: "r.title", Kind: 's'}, "status": {Expr: "r.status", Kind: 's'}, "review_date": {Expr: "COALESCE(r.review_date, '')", Kind: 's'},
+	"inherent_score": {Expr: "COALESCE(r.inherent_score, 0)", Kind: 'n'}, "residual_score": {Expr: "COALESCE(r.residual_score, 0)", Kind: 'n'}, "updated_at": {Expr: "r.updated_at", Kind: 't'},
 }
 
 // Risks lists one page of orgID's risks and the next cursor ("" on the last page).
-func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark.Risk, string, error) {
+func (tx store) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*Risk, string, error) {
 	var where strings.Builder
 	args := []any{orgID}
 	where.WriteString(` WHERE r.org_id = ?`)
@@ -495,22 +496,22 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		add("r.review_date < ?", f.ReviewBefore)
 	}
 	for _, w := range strings.Fields(strings.ToLower(f.Q)) {
-		like := "%" + escapeLike(w) + "%"
+		like := "%" + sqlstore.EscapeLike(w) + "%"
 		add(`(LOWER(r.title) LIKE ? ESCAPE '\' OR LOWER(r.ref) LIKE ? ESCAPE '\' OR LOWER(r.threat) LIKE ? ESCAPE '\' OR LOWER(r.category) LIKE ? ESCAPE '\')`, like, like, like, like)
 	}
-	k, err := newKeyset(f.Sort, f.Cursor, f.Limit, riskSortFields, "ref", "r.id")
+	k, err := sqlstore.NewKeyset(f.Sort, f.Cursor, f.Limit, riskSortFields, "ref", "r.id")
 	if err != nil {
 		return nil, "", err
 	}
-	if k.cond != "" {
-		add(k.cond, k.args...)
+	if k.Cond != "" {
+		add(k.Cond, k.Args...)
 	}
-	rows, err := tx.query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+k.orderLimit("r.id"), args...)
+	rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+k.OrderLimit("r.id"), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list risks: %w", err)
 	}
 	defer rows.Close()
-	var out []*bulwark.Risk
+	var out []*Risk
 	var nums []int
 	for rows.Next() {
 		r, n, err := scanRisk(rows)
@@ -524,11 +525,11 @@ func (tx *Tx) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*bulwark
 		return nil, "", err
 	}
 	next := ""
-	if len(out) > k.limit {
-		out = out[:k.limit]
-		last := out[k.limit-1]
-		next = k.next(last.ID, map[string]any{"ref": nums[k.limit-1], "title": last.Title, "status": last.Status, "review_date": last.ReviewDate,
-			"inherent_score": deref(last.InherentScore), "residual_score": deref(last.ResidualScore), "updated_at": last.UpdatedAt}[k.field])
+	if len(out) > k.Limit {
+		out = out[:k.Limit]
+		last := out[k.Limit-1]
+		next = k.Next(last.ID, map[string]any{"ref": nums[k.Limit-1], "title": last.Title, "status": last.Status, "review_date": last.ReviewDate,
+			"inherent_score": deref(last.InherentScore), "residual_score": deref(last.ResidualScore), "updated_at": last.UpdatedAt}[k.Field])
 	}
 	return out, next, tx.loadRiskLinks(ctx, orgID, out)
 }
@@ -549,12 +550,12 @@ type HeatCell struct {
 
 // Heatmap counts orgID's live risks per cell of kind (inherent or residual),
 // for risks scored with methodology version v.
-func (tx *Tx) Heatmap(ctx context.Context, orgID, kind string, v int) ([]HeatCell, error) {
+func (tx store) Heatmap(ctx context.Context, orgID, kind string, v int) ([]HeatCell, error) {
 	col := "inherent"
 	if kind == "residual" {
 		col = "residual"
 	}
-	rows, err := tx.query(ctx, `SELECT likelihood, impact, count FROM risk_heat
+	rows, err := tx.Query(ctx, `SELECT likelihood, impact, count FROM risk_heat
 		WHERE org_id = ? AND methodology_version = ? AND kind = ? AND count > 0 ORDER BY likelihood, impact`, orgID, v, col)
 	if err != nil {
 		return nil, fmt.Errorf("heat map: %w", err)
@@ -572,16 +573,16 @@ func (tx *Tx) Heatmap(ctx context.Context, orgID, kind string, v int) ([]HeatCel
 }
 
 // CountRisksNotOnVersion counts live, assessed risks scored with another methodology version.
-func (tx *Tx) CountRisksNotOnVersion(ctx context.Context, orgID string, v int) (int, error) {
+func (tx store) CountRisksNotOnVersion(ctx context.Context, orgID string, v int) (int, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COALESCE(SUM(count), 0) FROM risk_heat WHERE org_id = ? AND kind = 'inherent' AND methodology_version <> ?`, orgID, v).Scan(&n)
+	err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(count), 0) FROM risk_heat WHERE org_id = ? AND kind = 'inherent' AND methodology_version <> ?`, orgID, v).Scan(&n)
 	return n, err
 }
 
 // InsertSignOff records a sign-off.
-func (tx *Tx) InsertSignOff(ctx context.Context, orgID string, s *bulwark.SignOff) error {
-	s.ID, s.At = NewID(), tx.now
-	_, err := tx.exec(ctx, `INSERT INTO risk_signoffs (id, org_id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+func (tx store) InsertSignOff(ctx context.Context, orgID string, s *SignOff) error {
+	s.ID, s.At = sqlstore.NewID(), tx.Now()
+	_, err := tx.Exec(ctx, `INSERT INTO risk_signoffs (id, org_id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, orgID, s.RiskID, s.SignerID, s.AsOwner, s.AsApprover, s.Comment, s.Residual, s.At)
 	if err != nil {
 		return fmt.Errorf("record sign-off: %w", err)
@@ -590,22 +591,22 @@ func (tx *Tx) InsertSignOff(ctx context.Context, orgID string, s *bulwark.SignOf
 }
 
 // SignOffs lists a risk's sign-offs, newest first.
-func (tx *Tx) SignOffs(ctx context.Context, orgID, riskID string) ([]bulwark.SignOff, error) {
-	rows, err := tx.query(ctx, `SELECT id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at, voided_at FROM risk_signoffs
+func (tx store) SignOffs(ctx context.Context, orgID, riskID string) ([]SignOff, error) {
+	rows, err := tx.Query(ctx, `SELECT id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at, voided_at FROM risk_signoffs
 		WHERE org_id = ? AND risk_id = ? ORDER BY at DESC, id DESC`, orgID, riskID)
 	if err != nil {
 		return nil, fmt.Errorf("sign-offs: %w", err)
 	}
 	defer rows.Close()
-	out := []bulwark.SignOff{}
+	out := []SignOff{}
 	for rows.Next() {
-		var s bulwark.SignOff
+		var s SignOff
 		var level sql.NullString
 		var voided sql.NullTime
 		if err := rows.Scan(&s.ID, &s.RiskID, &s.SignerID, &s.AsOwner, &s.AsApprover, &s.Comment, &level, &s.At, &voided); err != nil {
 			return nil, err
 		}
-		s.Residual, s.VoidedAt = strPtr(level), timePtr(voided)
+		s.Residual, s.VoidedAt = sqlstore.StrPtr(level), sqlstore.TimePtr(voided)
 		s.At = s.At.UTC()
 		out = append(out, s)
 	}
@@ -613,8 +614,8 @@ func (tx *Tx) SignOffs(ctx context.Context, orgID, riskID string) ([]bulwark.Sig
 }
 
 // VoidSignOffs voids a risk's current sign-offs and returns how many.
-func (tx *Tx) VoidSignOffs(ctx context.Context, orgID, riskID string) (int64, error) {
-	res, err := tx.exec(ctx, `UPDATE risk_signoffs SET voided_at = ? WHERE org_id = ? AND risk_id = ? AND voided_at IS NULL`, tx.now, orgID, riskID)
+func (tx store) VoidSignOffs(ctx context.Context, orgID, riskID string) (int64, error) {
+	res, err := tx.Exec(ctx, `UPDATE risk_signoffs SET voided_at = ? WHERE org_id = ? AND risk_id = ? AND voided_at IS NULL`, tx.Now(), orgID, riskID)
 	if err != nil {
 		return 0, fmt.Errorf("void sign-offs: %w", err)
 	}
@@ -631,9 +632,9 @@ type RiskReview struct {
 }
 
 // InsertRiskReview records a reassessment.
-func (tx *Tx) InsertRiskReview(ctx context.Context, orgID, riskID, actorID, reason string, changes []byte) error {
-	_, err := tx.exec(ctx, `INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		NewID(), orgID, riskID, actorID, tx.now, reason, string(changes))
+func (tx store) InsertRiskReview(ctx context.Context, orgID, riskID, actorID, reason string, changes []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sqlstore.NewID(), orgID, riskID, actorID, tx.Now(), reason, string(changes))
 	if err != nil {
 		return fmt.Errorf("record reassessment: %w", err)
 	}
@@ -641,8 +642,8 @@ func (tx *Tx) InsertRiskReview(ctx context.Context, orgID, riskID, actorID, reas
 }
 
 // RiskReviews lists a risk's reassessments, newest first.
-func (tx *Tx) RiskReviews(ctx context.Context, orgID, riskID string) ([]RiskReview, error) {
-	rows, err := tx.query(ctx, `SELECT id, actor_id, at, reason, changes FROM risk_reviews WHERE org_id = ? AND risk_id = ? ORDER BY at DESC, id DESC`, orgID, riskID)
+func (tx store) RiskReviews(ctx context.Context, orgID, riskID string) ([]RiskReview, error) {
+	rows, err := tx.Query(ctx, `SELECT id, actor_id, at, reason, changes FROM risk_reviews WHERE org_id = ? AND risk_id = ? ORDER BY at DESC, id DESC`, orgID, riskID)
 	if err != nil {
 		return nil, err
 	}
@@ -664,8 +665,8 @@ func (tx *Tx) RiskReviews(ctx context.Context, orgID, riskID string) ([]RiskRevi
 
 const actionColumns = `a.id, a.risk_id, r.ref, a.title, a.owner_id, a.due_date, a.status, a.version, a.created_at, a.updated_at`
 
-func scanAction(row interface{ Scan(...any) error }) (*bulwark.Action, error) {
-	var a bulwark.Action
+func scanAction(row interface{ Scan(...any) error }) (*Action, error) {
+	var a Action
 	var owner, due sql.NullString
 	err := row.Scan(&a.ID, &a.RiskID, &a.RiskRef, &a.Title, &owner, &due, &a.Status, &a.Version, &a.CreatedAt, &a.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -673,16 +674,16 @@ func scanAction(row interface{ Scan(...any) error }) (*bulwark.Action, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("scan action: %w", err)
 	}
-	a.OwnerID, a.DueDate = strPtr(owner), strPtr(due)
+	a.OwnerID, a.DueDate = sqlstore.StrPtr(owner), sqlstore.StrPtr(due)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	return &a, nil
 }
 
 // InsertAction stores a treatment action of a risk.
-func (tx *Tx) InsertAction(ctx context.Context, orgID string, a *bulwark.Action) error {
-	a.ID, a.Version, a.CreatedAt, a.UpdatedAt = NewID(), 1, tx.now, tx.now
-	_, err := tx.exec(ctx, `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, due_date, status, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		a.ID, orgID, a.RiskID, a.Title, a.OwnerID, a.DueDate, a.Status, tx.now, tx.now)
+func (tx store) InsertAction(ctx context.Context, orgID string, a *Action) error {
+	a.ID, a.Version, a.CreatedAt, a.UpdatedAt = sqlstore.NewID(), 1, tx.Now(), tx.Now()
+	_, err := tx.Exec(ctx, `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, due_date, status, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		a.ID, orgID, a.RiskID, a.Title, a.OwnerID, a.DueDate, a.Status, tx.Now(), tx.Now())
 	if err != nil {
 		return fmt.Errorf("insert action: %w", err)
 	}
@@ -690,9 +691,9 @@ func (tx *Tx) InsertAction(ctx context.Context, orgID string, a *bulwark.Action)
 }
 
 // UpdateAction writes an action if its version is still a.Version.
-func (tx *Tx) UpdateAction(ctx context.Context, orgID string, a *bulwark.Action) error {
-	res, err := tx.exec(ctx, `UPDATE risk_actions SET title = ?, owner_id = ?, due_date = ?, status = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
-		a.Title, a.OwnerID, a.DueDate, a.Status, tx.now, orgID, a.ID, a.Version)
+func (tx store) UpdateAction(ctx context.Context, orgID string, a *Action) error {
+	res, err := tx.Exec(ctx, `UPDATE risk_actions SET title = ?, owner_id = ?, due_date = ?, status = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
+		a.Title, a.OwnerID, a.DueDate, a.Status, tx.Now(), orgID, a.ID, a.Version)
 	if err != nil {
 		return fmt.Errorf("update action: %w", err)
 	}
@@ -700,13 +701,13 @@ func (tx *Tx) UpdateAction(ctx context.Context, orgID string, a *bulwark.Action)
 		return bulwark.Errorf(bulwark.ECONFLICT, "The action was changed by someone else; reload and try again.")
 	}
 	a.Version++
-	a.UpdatedAt = tx.now
+	a.UpdatedAt = tx.Now()
 	return nil
 }
 
 // Action returns action id of risk riskID in orgID.
-func (tx *Tx) Action(ctx context.Context, orgID, riskID, id string) (*bulwark.Action, error) {
-	return scanAction(tx.queryRow(ctx, `SELECT `+actionColumns+` FROM risk_actions a JOIN risks r ON r.id = a.risk_id WHERE a.org_id = ? AND a.risk_id = ? AND a.id = ?`, orgID, riskID, id))
+func (tx store) Action(ctx context.Context, orgID, riskID, id string) (*Action, error) {
+	return scanAction(tx.QueryRow(ctx, `SELECT `+actionColumns+` FROM risk_actions a JOIN risks r ON r.id = a.risk_id WHERE a.org_id = ? AND a.risk_id = ? AND a.id = ?`, orgID, riskID, id))
 }
 
 // ActionFilter selects actions across the register.
@@ -718,7 +719,7 @@ type ActionFilter struct {
 }
 
 // Actions lists orgID's treatment actions matching f, by due date.
-func (tx *Tx) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*bulwark.Action, error) {
+func (tx store) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*Action, error) {
 	q := `SELECT ` + actionColumns + ` FROM risk_actions a JOIN risks r ON r.id = a.risk_id WHERE a.org_id = ? AND r.archived_at IS NULL`
 	args := []any{orgID}
 	if f.RiskID != "" {
@@ -740,12 +741,12 @@ func (tx *Tx) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*bul
 	if !f.All {
 		q += ` LIMIT 1000`
 	}
-	rows, err := tx.query(ctx, q, args...)
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list actions: %w", err)
 	}
 	defer rows.Close()
-	out := []*bulwark.Action{}
+	out := []*Action{}
 	for rows.Next() {
 		a, err := scanAction(rows)
 		if err != nil {
@@ -757,7 +758,7 @@ func (tx *Tx) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*bul
 }
 
 // RiskCounts counts live risks by inherent level and by owner.
-func (tx *Tx) RiskCounts(ctx context.Context, orgID string) (byLevel, byOwner map[string]int, err error) {
+func (tx store) RiskCounts(ctx context.Context, orgID string) (byLevel, byOwner map[string]int, err error) {
 	byLevel, byOwner = map[string]int{}, map[string]int{}
 	for _, q := range []struct {
 		sql string
@@ -766,7 +767,7 @@ func (tx *Tx) RiskCounts(ctx context.Context, orgID string) (byLevel, byOwner ma
 		{`SELECT COALESCE(inherent_level, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY inherent_level`, byLevel},
 		{`SELECT COALESCE(owner_id, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY owner_id`, byOwner},
 	} {
-		rows, err := tx.query(ctx, q.sql, orgID)
+		rows, err := tx.Query(ctx, q.sql, orgID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("risk counts: %w", err)
 		}
@@ -786,8 +787,8 @@ func (tx *Tx) RiskCounts(ctx context.Context, orgID string) (byLevel, byOwner ma
 
 // PendingSignOffs lists live risks owned by memberID that are assessed or in
 // treatment and carry no current sign-off of theirs.
-func (tx *Tx) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]*bulwark.Risk, error) {
-	rows, err := tx.query(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.owner_id = ? AND r.archived_at IS NULL
+func (tx store) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]*Risk, error) {
+	rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.owner_id = ? AND r.archived_at IS NULL
 		AND r.status IN ('assessed', 'in_treatment') AND r.inherent_level IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM risk_signoffs s WHERE s.org_id = r.org_id AND s.risk_id = r.id AND s.signer_id = ? AND s.voided_at IS NULL)
 		ORDER BY r.ref_number LIMIT 200`, orgID, memberID, memberID)
@@ -795,7 +796,7 @@ func (tx *Tx) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]*b
 		return nil, fmt.Errorf("pending sign-offs: %w", err)
 	}
 	defer rows.Close()
-	var out []*bulwark.Risk
+	var out []*Risk
 	for rows.Next() {
 		r, _, err := scanRisk(rows)
 		if err != nil {
@@ -808,7 +809,7 @@ func (tx *Tx) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]*b
 
 // InsertRisks stores many new risks of orgID with few statements (imports). Their
 // asset and control ids must already be the organisation's.
-func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Risk) error {
+func (tx store) InsertRisks(ctx context.Context, orgID string, risks []*Risk) error {
 	maxNum := 0
 	for _, r := range risks {
 		if n := bulwark.ParseRefNumber(RiskRefPrefix, r.Ref); n > maxNum {
@@ -836,7 +837,7 @@ func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Ri
 			r.Ref = bulwark.FormatRef(RiskRefPrefix, n)
 		}
 		nums[i] = bulwark.ParseRefNumber(RiskRefPrefix, r.Ref)
-		r.ID, r.CreatedAt, r.UpdatedAt, r.Version = NewID(), tx.now, tx.now, 1
+		r.ID, r.CreatedAt, r.UpdatedAt, r.Version = sqlstore.NewID(), tx.Now(), tx.Now(), 1
 		if r.InherentLikelihood != nil && r.InherentImpact != nil {
 			heat[cellKey{r.MethodologyVersion, "inherent", *r.InherentLikelihood, *r.InherentImpact}]++
 		}
@@ -860,7 +861,7 @@ func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Ri
 				q.WriteString(", ")
 			}
 			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
-			args = append(append(append(args, r.ID, orgID, r.Ref, nums[i]), riskArgs(r)...), tx.now, tx.now)
+			args = append(append(append(args, r.ID, orgID, r.Ref, nums[i]), riskArgs(r)...), tx.Now(), tx.Now())
 			for _, a := range r.AssetIDs {
 				if len(largs) > 0 {
 					lq.WriteString(", ")
@@ -873,28 +874,28 @@ func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Ri
 					cq.WriteString(", ")
 				}
 				cq.WriteString(`(?, ?, ?, ?)`)
-				cargs = append(cargs, orgID, c, r.ID, tx.now)
+				cargs = append(cargs, orgID, c, r.ID, tx.Now())
 			}
 		}
-		if _, err := tx.execDynamic(ctx, q.String(), args...); err != nil {
-			if IsUniqueViolation(err) {
+		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
+			if sqlstore.IsUniqueViolation(err) {
 				return bulwark.Errorf(bulwark.ECONFLICT, "A risk reference in the file already exists.")
 			}
 			return fmt.Errorf("insert risks: %w", err)
 		}
 		if len(largs) > 0 {
-			if _, err := tx.execDynamic(ctx, lq.String()+` ON CONFLICT DO NOTHING`, largs...); err != nil {
+			if _, err := tx.ExecDynamic(ctx, lq.String()+` ON CONFLICT DO NOTHING`, largs...); err != nil {
 				return fmt.Errorf("link risks to assets: %w", err)
 			}
 		}
 		if len(cargs) > 0 {
-			if _, err := tx.execDynamic(ctx, cq.String()+` ON CONFLICT DO NOTHING`, cargs...); err != nil {
+			if _, err := tx.ExecDynamic(ctx, cq.String()+` ON CONFLICT DO NOTHING`, cargs...); err != nil {
 				return fmt.Errorf("link risks to controls: %w", err)
 			}
 		}
 	}
 	for k, n := range heat {
-		if _, err := tx.exec(ctx, `INSERT INTO risk_heat (org_id, methodology_version, kind, likelihood, impact, count) VALUES (?, ?, ?, ?, ?, ?)
+		if _, err := tx.Exec(ctx, `INSERT INTO risk_heat (org_id, methodology_version, kind, likelihood, impact, count) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (org_id, methodology_version, kind, likelihood, impact) DO UPDATE SET count = risk_heat.count + excluded.count`,
 			orgID, k.version, k.kind, k.likely, k.impa, n); err != nil {
 			return fmt.Errorf("heat map count: %w", err)
@@ -904,32 +905,32 @@ func (tx *Tx) InsertRisks(ctx context.Context, orgID string, risks []*bulwark.Ri
 }
 
 // SaveLibraryItem inserts (empty ID: with the next T-/V- ref) or updates an entry.
-func (tx *Tx) SaveLibraryItem(ctx context.Context, orgID string, it *LibraryItem) error {
+func (tx store) SaveLibraryItem(ctx context.Context, orgID string, it *LibraryItem) error {
 	controls, _ := json.Marshal(it.Controls)
 	affects, _ := json.Marshal(it.Affects)
 	if it.ID != "" {
-		_, err := tx.exec(ctx, `UPDATE risk_library SET name = ?, category = ?, description = ?, controls = ? WHERE org_id = ? AND id = ?`,
+		_, err := tx.Exec(ctx, `UPDATE risk_library SET name = ?, category = ?, description = ?, controls = ? WHERE org_id = ? AND id = ?`,
 			it.Name, it.Category, it.Description, string(controls), orgID, it.ID)
 		return err
 	}
 	prefix := map[string]string{"threat": "T", "vulnerability": "V"}[it.Kind]
 	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM risk_library WHERE org_id = ? AND kind = ?`, orgID, it.Kind).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM risk_library WHERE org_id = ? AND kind = ?`, orgID, it.Kind).Scan(&n); err != nil {
 		return err
 	}
 	for {
 		n++
 		it.Ref = fmt.Sprintf("%s-%02d", prefix, n)
 		var taken int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM risk_library WHERE org_id = ? AND kind = ? AND ref = ?`, orgID, it.Kind, it.Ref).Scan(&taken); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM risk_library WHERE org_id = ? AND kind = ? AND ref = ?`, orgID, it.Kind, it.Ref).Scan(&taken); err != nil {
 			return err
 		}
 		if taken == 0 {
 			break
 		}
 	}
-	it.ID = NewID()
-	_, err := tx.exec(ctx, `INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	it.ID = sqlstore.NewID()
+	_, err := tx.Exec(ctx, `INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.ID, orgID, it.Kind, it.Ref, it.Name, it.Category, it.Description, string(controls), string(affects))
 	if err != nil {
 		return fmt.Errorf("save library entry: %w", err)
@@ -939,22 +940,22 @@ func (tx *Tx) SaveLibraryItem(ctx context.Context, orgID string, it *LibraryItem
 
 // LatestSignOffs returns the newest unvoided sign-off of each of orgID's risks in
 // one query (the treatment plan shows one per risk).
-func (tx *Tx) LatestSignOffs(ctx context.Context, orgID string) (map[string]bulwark.SignOff, error) {
-	rows, err := tx.query(ctx, `SELECT id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at FROM risk_signoffs
+func (tx store) LatestSignOffs(ctx context.Context, orgID string) (map[string]SignOff, error) {
+	rows, err := tx.Query(ctx, `SELECT id, risk_id, signer_id, as_owner, as_approver, comment, residual_level, at FROM risk_signoffs
 		WHERE org_id = ? AND voided_at IS NULL ORDER BY at DESC, id DESC`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("sign-offs: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]bulwark.SignOff{}
+	out := map[string]SignOff{}
 	for rows.Next() {
-		var s bulwark.SignOff
+		var s SignOff
 		var level sql.NullString
 		if err := rows.Scan(&s.ID, &s.RiskID, &s.SignerID, &s.AsOwner, &s.AsApprover, &s.Comment, &level, &s.At); err != nil {
 			return nil, err
 		}
 		if _, seen := out[s.RiskID]; !seen {
-			s.Residual, s.At = strPtr(level), s.At.UTC()
+			s.Residual, s.At = sqlstore.StrPtr(level), s.At.UTC()
 			out[s.RiskID] = s
 		}
 	}

@@ -1,4 +1,4 @@
-package sqlstore_test
+package risks
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 func TestHeatCountsFollowTheRegister(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		m := bulwark.DefaultMethodology()
+		m := DefaultMethodology()
 		var orgID string
 		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
 			o := &bulwark.Organisation{Name: "Heat", Slug: "heat", Settings: bulwark.DefaultSettings()}
@@ -24,17 +24,17 @@ func TestHeatCountsFollowTheRegister(t *testing.T) {
 				return err
 			}
 			orgID = o.ID
-			var risks []*bulwark.Risk
+			var risks []*Risk
 			for i := 0; i < 60; i++ {
 				l, im := 1+i%5, 1+(i/5)%5
-				r := &bulwark.Risk{Title: fmt.Sprint(i), Status: "assessed", MethodologyVersion: 1, InherentLikelihood: &l, InherentImpact: &im, AssetIDs: []string{}, ControlIDs: []string{}}
+				r := &Risk{Title: fmt.Sprint(i), Status: "assessed", MethodologyVersion: 1, InherentLikelihood: &l, InherentImpact: &im, AssetIDs: []string{}, ControlIDs: []string{}}
 				if i%2 == 0 {
 					r.ResidualLikelihood, r.ResidualImpact = &im, &l
 				}
 				if err := r.Derive(&m); err != nil {
 					return err
 				}
-				if err := tx.InsertRisk(ctx, orgID, r); err != nil {
+				if err := (store{tx}).InsertRisk(ctx, orgID, r); err != nil {
 					return err
 				}
 				risks = append(risks, r)
@@ -53,7 +53,7 @@ func TestHeatCountsFollowTheRegister(t *testing.T) {
 				if err := r.Derive(&m); err != nil {
 					return err
 				}
-				if err := tx.UpdateRisk(ctx, orgID, r); err != nil {
+				if err := (store{tx}).UpdateRisk(ctx, orgID, r); err != nil {
 					return err
 				}
 			}
@@ -65,7 +65,7 @@ func TestHeatCountsFollowTheRegister(t *testing.T) {
 		for _, kind := range []string{"inherent", "residual"} {
 			var got, want []string
 			err := db.Read(ctx, func(tx *sqlstore.Tx) error {
-				cells, err := tx.Heatmap(ctx, orgID, kind, 1)
+				cells, err := (store{tx}).Heatmap(ctx, orgID, kind, 1)
 				for _, c := range cells {
 					got = append(got, fmt.Sprintf("%d/%d=%d", c.Likelihood, c.Impact, c.Count))
 				}

@@ -1,0 +1,35 @@
+// Package areas wires Bulwark's ISMS areas over the kernel, in the order they
+// depend on each other (lower areas first). It is the one place that knows every
+// area: the command line, the demo and the tests that walk every route start here.
+package areas
+
+import (
+	"log/slog"
+
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// ISMS is the kernel's service (embedded: its methods are the ISMS's) with every
+// area's service over it.
+type ISMS struct {
+	*app.Service
+	Risks *risks.Service
+}
+
+// New builds every area over the kernel service k, registering what each seeds
+// into a new organisation.
+func New(k *app.Service) *ISMS {
+	return &ISMS{Service: k, Risks: risks.New(k)}
+}
+
+// Web lists the areas' parts of the server, lower areas first.
+func (m *ISMS) Web() []web.Area {
+	return []web.Area{risks.Area(m.Risks)}
+}
+
+// NewServer builds the HTTP server with every area mounted.
+func (m *ISMS) NewServer(cfg web.Config, log *slog.Logger) (*web.Server, error) {
+	return web.New(m.Service, cfg, log, m.Web()...)
+}

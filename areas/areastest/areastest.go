@@ -1,0 +1,225 @@
+// Package areastest runs a real Bulwark server, with every area mounted, on a
+// loopback port over a real database, for the integration tests of the kernel
+// and of every area.
+package areastest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/password"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// Password is every fixture account's password.
+const Password = "correct horse battery staple"
+
+// MissingID is an id no row has.
+const MissingID = "00000000-0000-7000-8000-000000000000"
+
+// Account is one member of the fixture organisation.
+type Account struct {
+	Email    string
+	MemberID string
+	Token    string
+}
+
+// Fixture is a real server on a loopback port over a real database, with one
+// organisation ("Acme Ltd", acme-ltd) holding a member of every role.
+type Fixture struct {
+	T        testing.TB
+	DB       *sqlstore.DB
+	Svc      *areas.ISMS
+	Srv      *web.Server
+	TS       *httptest.Server
+	Org      *bulwark.Organisation
+	Accounts map[bulwark.Role]*Account
+}
+
+// Option changes the service's or the server's configuration.
+type Option func(*app.Config, *web.Config)
+
+// New starts the fixture over db.
+func New(t testing.TB, db *sqlstore.DB, opts ...Option) *Fixture {
+	t.Helper()
+	f := &Fixture{T: t, DB: db, Accounts: map[bulwark.Role]*Account{}}
+	acfg := app.Config{BaseURL: "http://bulwark.test"}
+	wcfg := web.Config{Version: "test"}
+	for _, o := range opts {
+		o(&acfg, &wcfg)
+	}
+	f.start(acfg, wcfg)
+	ctx := context.Background()
+	org, _, err := f.Svc.CreateOrganisation(ctx, app.NewOrganisation{Name: "Acme Ltd", OwnerEmail: "owner@acme.test", OwnerName: "Olivia Owner", Password: Password}, app.Meta{ActorID: "cli:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Org = org
+	f.AddMembers(org, "acme.test")
+	return f
+}
+
+// Start starts a server over db with no organisation (a fresh instance), with
+// the configurations as given.
+func Start(t testing.TB, db *sqlstore.DB, acfg app.Config, wcfg web.Config) *Fixture {
+	t.Helper()
+	f := &Fixture{T: t, DB: db, Accounts: map[bulwark.Role]*Account{}}
+	f.start(acfg, wcfg)
+	return f
+}
+
+func (f *Fixture) start(acfg app.Config, wcfg web.Config) {
+	f.TS = httptest.NewUnstartedServer(nil)
+	if acfg.BaseURL == "http://bulwark.test" { // links must point at this server
+		acfg.BaseURL = "http://" + f.TS.Listener.Addr().String()
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f.Svc = areas.New(app.New(f.DB, password.NewHasher(password.TestParams, 4), quiet, acfg))
+	var err error
+	if f.Srv, err = f.Svc.NewServer(wcfg, quiet); err != nil {
+		f.T.Fatal(err)
+	}
+	f.TS.Config.Handler = f.Srv
+	f.TS.Start()
+	f.T.Cleanup(f.TS.Close)
+}
+
+// AddMembers gives org a member of every role (the owner exists) with a token each.
+func (f *Fixture) AddMembers(org *bulwark.Organisation, domain string) map[bulwark.Role]*Account {
+	f.T.Helper()
+	ctx := context.Background()
+	owner := f.OwnerPrincipal(org, "owner@"+domain)
+	accs := map[bulwark.Role]*Account{}
+	for _, role := range bulwark.Roles {
+		email := string(role) + "@" + domain
+		if role != bulwark.RoleOwner {
+			inv, err := f.Svc.Invite(ctx, owner, email, role)
+			if err != nil {
+				f.T.Fatal(err)
+			}
+			if _, _, err := f.Svc.AcceptInvitation(ctx, inv.Link[strings.LastIndex(inv.Link, "/")+1:], nil, "Person "+role.Label(), Password, app.Meta{}); err != nil {
+				f.T.Fatal(err)
+			}
+		}
+		m, _, err := f.Svc.MemberByEmail(ctx, org.ID, email)
+		if err != nil {
+			f.T.Fatal(err)
+		}
+		tok, err := f.Svc.CreateToken(ctx, f.Svc.CLIPrincipal(org, "fixture"), m.ID, "fixture", "")
+		if err != nil {
+			f.T.Fatal(err)
+		}
+		accs[role] = &Account{Email: email, MemberID: m.ID, Token: tok.Token}
+	}
+	if org.ID == f.Org.ID {
+		f.Accounts = accs
+	}
+	return accs
+}
+
+// OwnerPrincipal returns the principal of org's member email.
+func (f *Fixture) OwnerPrincipal(org *bulwark.Organisation, email string) *bulwark.Principal {
+	m, u, err := f.Svc.MemberByEmail(context.Background(), org.ID, email)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	return f.Svc.PrincipalForMember(org, m, u)
+}
+
+// SignIn signs email in through the real form and returns the session cookie.
+func (f *Fixture) SignIn(email string) *http.Cookie {
+	f.T.Helper()
+	res := f.Do("POST", "/signin", Req{Form: url.Values{"email": {email}, "password": {Password}}})
+	if res.StatusCode != http.StatusSeeOther {
+		f.T.Fatalf("sign in %s: status %d: %s", email, res.StatusCode, res.Text)
+	}
+	for _, c := range res.Cookies() {
+		if c.Name == "bulwark_session" && c.Value != "" {
+			return c
+		}
+	}
+	f.T.Fatalf("sign in %s: no session cookie", email)
+	return nil
+}
+
+// Req is what a test sends: a session cookie or an API token, and a form or a JSON body.
+type Req struct {
+	Cookie  *http.Cookie
+	Token   string
+	Form    url.Values
+	JSON    string
+	Headers map[string]string
+}
+
+// Resp is a response with its body read.
+type Resp struct {
+	*http.Response
+	Text string
+}
+
+// Do sends a real request to the server; redirects are not followed.
+func (f *Fixture) Do(method, path string, r Req) *Resp {
+	f.T.Helper()
+	var body io.Reader
+	if r.Form != nil {
+		body = strings.NewReader(r.Form.Encode())
+	} else if r.JSON != "" {
+		body = strings.NewReader(r.JSON)
+	}
+	hr, err := http.NewRequest(method, f.TS.URL+path, body)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	if r.Form != nil {
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else if r.JSON != "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if method != "GET" && method != "HEAD" && r.Token == "" {
+		hr.Header.Set("Sec-Fetch-Site", "same-origin") // what a browser sends for our own forms
+	}
+	if r.Cookie != nil {
+		hr.AddCookie(r.Cookie)
+	}
+	if r.Token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	for k, v := range r.Headers {
+		hr.Header.Set(k, v)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(hr)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Resp{Response: res, Text: string(b)}
+}
+
+// List is a page of a list.
+type List struct {
+	Items      []map[string]any `json:"items"`
+	NextCursor *string          `json:"next_cursor"`
+}
+
+// Decode unmarshals a response's body into a T, or fails the test.
+func Decode[T any](t testing.TB, res *Resp) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(res.Text), &v); err != nil {
+		t.Fatalf("decode %q: %v", res.Text, err)
+	}
+	return v
+}

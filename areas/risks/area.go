@@ -1,0 +1,166 @@
+package risks
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// Service is the risk register's operations (6.1.2, 6.1.3, 8.2, 8.3): each checks
+// the principal's permission, stays inside its organisation and writes its audit
+// entry in the same transaction as the change.
+type Service struct {
+	*app.Service
+}
+
+// New returns the risk area's service over the kernel's and registers what a
+// new organisation starts with: methodology version 1 and the threat and
+// vulnerability library.
+func New(k *app.Service) *Service {
+	k.AddSeeder(func(ctx context.Context, tx *sqlstore.Tx, orgID string) error {
+		st := store{tx}
+		if err := st.SeedRiskMethodology(ctx, orgID); err != nil {
+			return err
+		}
+		return st.SeedRiskLibrary(ctx, orgID)
+	})
+	return &Service{Service: k}
+}
+
+// store is a transaction seen from the risk area: the kernel's methods and the
+// area's SQL.
+type store struct{ *sqlstore.Tx }
+
+func (s *Service) write(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+func (s *Service) read(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.Read(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+func (s *Service) view(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.View(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+// handlers serve the area's pages and API over the kernel's server.
+type handlers struct {
+	*web.Server
+	svc *Service
+}
+
+// Area mounts the risk register on the server.
+func Area(svc *Service) web.Area {
+	return web.Area{Name: "risks", Mount: func(s *web.Server) web.Mounted {
+		h := &handlers{Server: s, svc: svc}
+		pages, err := fs.Sub(templates, "templates")
+		if err != nil {
+			panic(err) // the embedded folder exists: a build problem, not input
+		}
+		return web.Mounted{Templates: pages, Routes: h.routes(), Dashboard: h.dashboardPart, Tasks: h.tasks}
+	}}
+}
+
+func (h *handlers) routes() []web.Route {
+	s := h.Server
+	reg := web.Register{Kind: "risks", Title: "risks", Fields: RiskFields, Import: h.svc.ImportRisks, Export: h.svc.ExportRisks}
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSRead, Summary: "The current (approved) risk methodology", Handler: h.apiMethodology},
+		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: h.apiMethodologyPut, Body: methodologySchema},
+		{Method: "GET", Pattern: "/api/v1/risk-methodology/versions", Perm: bulwark.PermISMSRead, Summary: "Every methodology version", Handler: h.apiMethodologies},
+		{Method: "POST", Pattern: "/api/v1/risk-methodology/versions/{version}/approve", Perm: bulwark.PermApprove, Summary: "Approve a draft methodology version", Handler: h.apiMethodologyApprove, Body: web.Props()},
+		{Method: "GET", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSRead, Summary: "List risks (q, status, owner_id, treatment, level, kind, likelihood, impact, review_before, sort, include_archived)", Handler: h.apiRisks},
+		{Method: "POST", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSCreateOwn, Summary: "Create a risk", Handler: h.apiRiskCreate, Body: riskBody},
+		{Method: "POST", Pattern: "/api/v1/risks/import", Perm: bulwark.PermISMSEdit, Summary: "Import risks from XLSX or CSV (as for assets)", Handler: s.APIImport(reg), Body: web.UploadBody, BodyType: "multipart/form-data"},
+		{Method: "GET", Pattern: "/api/v1/risks/export", Perm: bulwark.PermISMSRead, Summary: "Export the risk register (?format=csv|xlsx)", Handler: s.Export(reg)},
+		{Method: "GET", Pattern: "/api/v1/risks/treatment-plan", Perm: bulwark.PermISMSRead, Summary: "Export the risk treatment plan (?format=xlsx|pdf)", Handler: h.treatmentPlanExport},
+		{Method: "GET", Pattern: "/api/v1/risks/heatmap", Perm: bulwark.PermISMSRead, Summary: "Risks per likelihood and impact (?kind=inherent|residual)", Handler: h.apiHeatmap},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a risk", Handler: h.apiRisk},
+		{Method: "PATCH", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a risk; changing a likelihood or impact voids its sign-offs", Handler: h.apiRiskPatch, Body: riskBody},
+		{Method: "DELETE", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a risk", Handler: h.apiRiskArchive},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermISMSRead, Summary: "A risk's sign-offs", Handler: h.apiSignOffs},
+		{Method: "POST", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermRiskSignOffOwn, Summary: "Sign off a risk's treatment plan and residual risk", Handler: h.apiSignOff, Body: web.Props("comment", "string")},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/reviews", Perm: bulwark.PermISMSRead, Summary: "A risk's reassessment timeline", Handler: h.apiRiskReviews},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSRead, Summary: "A risk's treatment actions", Handler: h.apiActions},
+		{Method: "POST", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Summary: "Add a treatment action", Handler: h.apiActionSave, Body: actionBody},
+		{Method: "PATCH", Pattern: "/api/v1/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a treatment action", Handler: h.apiActionSave, Body: actionBody},
+		{Method: "GET", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSRead, Summary: "The organisation's threat library", Handler: h.apiLibrary("threat")},
+		{Method: "POST", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSEdit, Summary: "Add a threat to the library", Handler: h.apiLibrarySave("threat"), Body: libraryBody},
+		{Method: "PATCH", Pattern: "/api/v1/threats/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a threat of the library", Handler: h.apiLibrarySave("threat"), Body: libraryBody},
+		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSRead, Summary: "The organisation's vulnerability library", Handler: h.apiLibrary("vulnerability")},
+		{Method: "POST", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSEdit, Summary: "Add a vulnerability to the library", Handler: h.apiLibrarySave("vulnerability"), Body: libraryBody},
+		{Method: "PATCH", Pattern: "/api/v1/vulnerabilities/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a vulnerability of the library", Handler: h.apiLibrarySave("vulnerability"), Body: libraryBody},
+		{Method: "GET", Pattern: "/api/v1/risk-methodology/rescore-preview", Perm: bulwark.PermISMSRead, Summary: "Risks on older methodology versions and where their values would land", Handler: h.apiRescorePreview},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/suggested-controls", Perm: bulwark.PermISMSRead, Summary: "Controls the library suggests for the risk's threat and vulnerability", Handler: h.apiSuggestedControls},
+		{Method: "GET", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.ImportPage(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.ImportUpload(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/risks/{id}", Perm: bulwark.PermISMSEdit, Handler: s.ImportPreview(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/risks/{id}/confirm", Perm: bulwark.PermISMSEdit, Handler: s.ImportConfirm(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/risks/export", Perm: bulwark.PermISMSRead, Handler: s.Export(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSRead, Handler: h.risksPage},
+		{Method: "GET", Pattern: "/o/{slug}/risks/new", Perm: bulwark.PermISMSCreateOwn, Handler: h.riskPage},
+		{Method: "GET", Pattern: "/o/{slug}/risks/treatment-plan", Perm: bulwark.PermISMSRead, Handler: h.treatmentPlanPage},
+		{Method: "GET", Pattern: "/o/{slug}/risk-methodology", Perm: bulwark.PermISMSRead, Handler: h.methodologyPage},
+		{Method: "GET", Pattern: "/o/{slug}/risk-library", Perm: bulwark.PermISMSRead, Handler: h.libraryPage},
+		{Method: "POST", Pattern: "/o/{slug}/risk-library/{kind}", Perm: bulwark.PermISMSEdit, Handler: h.librarySubmit},
+		{Method: "POST", Pattern: "/o/{slug}/risk-library/{kind}/{id}", Perm: bulwark.PermISMSEdit, Handler: h.librarySubmit},
+		{Method: "POST", Pattern: "/o/{slug}/risk-methodology", Perm: bulwark.PermISMSEdit, Handler: h.methodologySubmit},
+		{Method: "POST", Pattern: "/o/{slug}/risk-methodology/{version}/approve", Perm: bulwark.PermApprove, Handler: h.methodologyApprove},
+		{Method: "POST", Pattern: "/o/{slug}/risks/treatment-plan/export", Perm: bulwark.PermISMSRead, Handler: h.treatmentPlanExport},
+		{Method: "POST", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSCreateOwn, Handler: h.riskSubmit},
+		{Method: "GET", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSRead, Handler: h.riskPage},
+		{Method: "POST", Pattern: "/o/{slug}/risks/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.riskSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/risks/{id}/sign-off", Perm: bulwark.PermRiskSignOffOwn, Handler: h.riskSignOff},
+		{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Handler: h.riskActionSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Handler: h.riskActionSubmit},
+	}
+}
+
+// dashboardPart renders the risks' part of the dashboard for those who read the ISMS.
+func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
+	p := web.PrincipalFrom(r)
+	if !p.Can(bulwark.PermISMSRead) {
+		return "", nil
+	}
+	sum, err := h.svc.RiskSummary(r.Context(), p)
+	if err != nil {
+		return "", err
+	}
+	_, names, err := h.Directory(r)
+	if err != nil {
+		return "", err
+	}
+	return h.Partial("risks-dashboard", &web.Page{P: p, Data: map[string]any{"Risks": sum, "Names": names}})
+}
+
+// tasks says what waits for the principal in the risk register.
+func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
+	p := web.PrincipalFrom(r)
+	t, err := h.svc.MyTasks(r.Context(), p)
+	if err != nil {
+		return web.Tasks{}, err
+	}
+	html, err := h.Partial("risks-tasks", &web.Page{P: p, Data: t})
+	if err != nil {
+		return web.Tasks{}, err
+	}
+	return web.Tasks{
+		Count: len(t.OverdueActions) + len(t.OpenActions) + len(t.PendingSignOffs) + len(t.ReviewsDue),
+		JSON:  map[string]any{"overdue_actions": t.OverdueActions, "open_actions": t.OpenActions, "pending_sign_offs": t.PendingSignOffs, "reviews_due": t.ReviewsDue},
+		HTML:  html,
+	}, nil
+}
+
+var libraryBody = web.Props("name", "string", "category", "string", "description", "string", "controls", "array")
+
+var actionBody = web.Props("title", "string", "owner_id", "string", "due_date", "string", "status", "string", "version", "integer")

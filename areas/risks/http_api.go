@@ -1,0 +1,402 @@
+package risks
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+func (s *handlers) apiMethodology(w http.ResponseWriter, r *http.Request) {
+	m, err := s.svc.Methodology(r.Context(), web.PrincipalFrom(r), 0)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, m)
+}
+
+func (s *handlers) apiMethodologies(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.svc.Methodologies(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": ms, "next_cursor": nil})
+}
+
+func (s *handlers) apiMethodologyPut(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	var m Methodology
+	fr.Get("likelihood", &m.Likelihood)
+	fr.Get("impact", &m.Impact)
+	fr.Get("score_rule", &m.ScoreRule)
+	fr.Get("matrix", &m.Matrix)
+	fr.Get("levels", &m.Levels)
+	fr.Get("acceptable_up_to", &m.AcceptableUpTo)
+	fr.ReadOnly("version", "status", "created_by", "approved_by", "approved_at")
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	saved, err := s.svc.SaveMethodology(r.Context(), web.PrincipalFrom(r), &m)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, saved)
+}
+
+func (s *handlers) apiMethodologyApprove(w http.ResponseWriter, r *http.Request) {
+	v, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || v < 1 || v > 1<<31-1 {
+		s.Problem(w, r, bulwark.Errorf(bulwark.ENOTFOUND, "Methodology version not found."))
+		return
+	}
+	m, err := s.svc.ApproveMethodology(r.Context(), web.PrincipalFrom(r), v)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, m)
+}
+
+// riskInput reads a risk body; create requires a title.
+func riskInput(fr *web.FieldReader, create bool) RiskInput {
+	in := RiskInput{
+		Ref: fr.Str("ref", false), Title: fr.Str("title", true), Description: fr.Str("description", false), Category: fr.Str("category", false),
+		Threat: fr.Str("threat", false), Vulnerability: fr.Str("vulnerability", false), ThreatID: fr.NullableStr("threat_id"),
+		VulnerabilityID: fr.NullableStr("vulnerability_id"), OwnerID: fr.NullableStr("owner_id"), Treatment: fr.NullableStr("treatment"),
+		TargetDate: fr.NullableStr("target_date"), ReviewDate: fr.NullableStr("review_date"), AssetIDs: fr.Strings("asset_ids"), ControlIDs: fr.Strings("control_ids"),
+		AffectsConfidentiality: fr.Bool("affects_confidentiality"), AffectsIntegrity: fr.Bool("affects_integrity"), AffectsAvailability: fr.Bool("affects_availability"),
+		InherentLikelihood: fr.NullableInt("inherent_likelihood"), InherentImpact: fr.NullableInt("inherent_impact"),
+		ResidualLikelihood: fr.NullableInt("residual_likelihood"), ResidualImpact: fr.NullableInt("residual_impact"), Status: fr.Str("status", true),
+	}
+	var reason string
+	if fr.Get("review_reason", &reason) {
+		in.Reason = reason
+	}
+	if create && in.Title == nil && !fr.Has("title") {
+		fr.Invalid("title", "is required")
+	}
+	fr.ReadOnly("id", "inherent_score", "inherent_level", "residual_score", "residual_level", "methodology_version", "created_at", "updated_at", "archived_at")
+	return in
+}
+
+func riskFilter(r *http.Request) (RiskFilter, error) {
+	q := r.URL.Query()
+	f := RiskFilter{Q: q.Get("q"), Status: q.Get("status"), OwnerID: q.Get("owner_id"), Treatment: q.Get("treatment"), Level: q.Get("level"),
+		Category: q.Get("category"), Kind: q.Get("kind"), ReviewBefore: q.Get("review_before"), IncludeArchived: q.Get("include_archived") == "true",
+		Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	var v bulwark.Validation
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &f.Limit}, {"likelihood", &f.Likelihood}, {"impact", &f.Impact}, {"methodology_version", &f.MethodologyVersion}} {
+		if s := q.Get(n.name); s != "" {
+			x, err := strconv.Atoi(s)
+			if err != nil || x < 1 || x > 500 {
+				v.Add(n.name, "must be a number from 1 to 500")
+			}
+			*n.dst = x
+		}
+	}
+	if f.ReviewBefore != "" && !bulwark.ValidDate(f.ReviewBefore) {
+		v.Add("review_before", "must be a date such as 2026-12-31")
+	}
+	return f, v.Err()
+}
+
+func (s *handlers) apiRisks(w http.ResponseWriter, r *http.Request) {
+	f, err := riskFilter(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	rs, next, err := s.svc.Risks(r.Context(), web.PrincipalFrom(r), f)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if rs == nil {
+		rs = []*Risk{}
+	}
+	var nc any
+	if next != "" {
+		nc = next
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": nc})
+}
+
+func (s *handlers) apiRisk(w http.ResponseWriter, r *http.Request) {
+	rk, err := s.svc.Risk(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, rk.Version))
+	web.WriteJSON(w, http.StatusOK, rk)
+}
+
+func (s *handlers) apiRiskCreate(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	in := riskInput(fr, true)
+	fr.MarkUsed("version")
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	rk, err := s.svc.CreateRisk(r.Context(), web.PrincipalFrom(r), in)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/risks/"+rk.ID)
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, rk.Version))
+	web.WriteJSON(w, http.StatusCreated, rk)
+}
+
+func (s *handlers) apiRiskPatch(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	in := riskInput(fr, false)
+	expect, err := fr.Version(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	out, err := s.svc.UpdateRisk(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if out.Notice != "" {
+		w.Header().Set("Bulwark-Notice", out.Notice)
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, out.Risk.Version))
+	web.WriteJSON(w, http.StatusOK, out.Risk)
+}
+
+func (s *handlers) apiRiskArchive(w http.ResponseWriter, r *http.Request) {
+	yes := true
+	if _, err := s.svc.UpdateRisk(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), RiskInput{}, nil, &yes); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *handlers) apiSignOffs(w http.ResponseWriter, r *http.Request) {
+	so, err := s.svc.SignOffs(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": so, "next_cursor": nil})
+}
+
+func (s *handlers) apiSignOff(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	var comment string
+	fr.Get("comment", &comment)
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	so, err := s.svc.SignOff(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), comment)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusCreated, so)
+}
+
+func (s *handlers) apiRiskReviews(w http.ResponseWriter, r *http.Request) {
+	rv, err := s.svc.RiskReviews(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": rv, "next_cursor": nil})
+}
+
+func (s *handlers) apiHeatmap(w http.ResponseWriter, r *http.Request) {
+	h, err := s.svc.RiskHeatmap(r.Context(), web.PrincipalFrom(r), r.URL.Query().Get("kind"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, h)
+}
+
+func (s *handlers) apiLibrary(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		items, err := s.svc.Library(r.Context(), web.PrincipalFrom(r), kind)
+		if err != nil {
+			s.Problem(w, r, err)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+	}
+}
+
+// methodologySchema documents the methodology body in the OpenAPI document.
+var methodologySchema = map[string]any{
+	"likelihood": map[string]any{"type": "array", "minItems": 3, "maxItems": 10, "items": scaleLevelSchema},
+	"impact":     map[string]any{"type": "array", "minItems": 3, "maxItems": 10, "items": scaleLevelSchema},
+	"score_rule": map[string]any{"type": "string", "enum": []string{"product", "matrix"}},
+	"matrix":     map[string]any{"type": "array", "description": "rows per likelihood, cells per impact; for score_rule matrix", "items": map[string]any{"type": "array", "items": map[string]any{"type": "integer"}}},
+	"levels": map[string]any{"type": "array", "minItems": 2, "maxItems": 10, "items": map[string]any{"type": "object", "required": []string{"label", "min", "max"},
+		"properties": map[string]any{"label": map[string]any{"type": "string"}, "min": map[string]any{"type": "integer"}, "max": map[string]any{"type": "integer"}, "color": map[string]any{"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}}},
+	"acceptable_up_to": map[string]any{"type": "string", "description": "label of the highest level whose residual risk is acceptable"},
+}
+
+var scaleLevelSchema = map[string]any{"type": "object", "required": []string{"value", "label"}, "properties": map[string]any{
+	"value": map[string]any{"type": "integer"}, "label": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}}}
+
+var riskBody = web.Props("ref", "string", "title", "string", "description", "string", "category", "string", "threat", "string", "vulnerability", "string",
+	"threat_id", "string", "vulnerability_id", "string", "asset_ids", "array", "owner_id", "string", "affects_confidentiality", "boolean",
+	"affects_integrity", "boolean", "affects_availability", "boolean", "inherent_likelihood", "integer", "inherent_impact", "integer",
+	"treatment", "string", "control_ids", "array", "residual_likelihood", "integer", "residual_impact", "integer", "target_date", "string",
+	"status", "string", "review_date", "string", "review_reason", "string", "version", "integer")
+
+func actionInput(fr *web.FieldReader) ActionInput {
+	in := ActionInput{Title: fr.Str("title", true), OwnerID: fr.NullableStr("owner_id"), DueDate: fr.NullableStr("due_date"), Status: fr.Str("status", true)}
+	fr.ReadOnly("id", "risk_id", "risk_ref", "created_at", "updated_at")
+	return in
+}
+
+func (s *handlers) apiActions(w http.ResponseWriter, r *http.Request) {
+	as, err := s.svc.Actions(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nil})
+}
+
+func (s *handlers) apiActionSave(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	in := actionInput(fr)
+	expect, err := fr.Version(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	create := r.PathValue("action") == ""
+	if create && in.Title == nil {
+		fr.Invalid("title", "is required")
+	}
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	a, err := s.svc.SaveAction(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("action"), in, expect)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if create {
+		w.Header().Set("Location", "/api/v1/risks/"+a.RiskID+"/actions/"+a.ID)
+		web.WriteJSON(w, http.StatusCreated, a)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, a)
+}
+
+func (s *handlers) apiMyTasks(w http.ResponseWriter, r *http.Request) {
+	t, err := s.svc.MyTasks(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, t)
+}
+
+func (s *handlers) apiRescorePreview(w http.ResponseWriter, r *http.Request) {
+	items, err := s.svc.RescorePreview(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+}
+
+func (s *handlers) apiSuggestedControls(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	rk, err := s.svc.Risk(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	cs, err := s.svc.SuggestedControls(r.Context(), p, rk)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []*bulwark.Control{}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
+}
+
+func (s *handlers) apiLibrarySave(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fields, err := s.DecodeJSON(w, r)
+		if err != nil {
+			s.Problem(w, r, err)
+			return
+		}
+		fr := web.NewFieldReader(fields)
+		in := LibraryInput{Name: fr.Str("name", true), Category: fr.Str("category", false), Description: fr.Str("description", false), Controls: fr.Strings("controls")}
+		fr.ReadOnly("id", "kind", "ref", "affects")
+		if r.PathValue("id") == "" && in.Name == nil {
+			fr.Invalid("name", "is required")
+		}
+		if err := fr.Err(); err != nil {
+			s.Problem(w, r, err)
+			return
+		}
+		it, err := s.svc.SaveLibraryItem(r.Context(), web.PrincipalFrom(r), kind, r.PathValue("id"), in)
+		if err != nil {
+			s.Problem(w, r, err)
+			return
+		}
+		status := http.StatusOK
+		if r.PathValue("id") == "" {
+			status = http.StatusCreated
+			w.Header().Set("Location", r.URL.Path+"/"+it.ID)
+		}
+		web.WriteJSON(w, status, it)
+	}
+}
