@@ -54,7 +54,8 @@ func seedOrgWithMember(t *testing.T, db *sqlstore.DB, slug string) (orgID, membe
 func TestMigrationLeavingDanglingReferenceIsRefused(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		seedOrgWithMember(t, db, "alpha")
+		orgA, _ := seedOrgWithMember(t, db, "alpha")
+		_, memberB := seedOrgWithMember(t, db, "beta")
 		ms, err := sqlstore.Migrations(db.Dialect)
 		if err != nil {
 			t.Fatal(err)
@@ -65,6 +66,9 @@ func TestMigrationLeavingDanglingReferenceIsRefused(t *testing.T) {
 			{"dangling", `CREATE TABLE half_done (id INTEGER);
 				INSERT INTO members (id, org_id, user_id, role, created_at) VALUES ('m-dangling', 'no-such-org', 'no-such-user', 'owner', '2026-12-01 10:00:00+00');`,
 				"members row"},
+			{"cross_organisation", `CREATE TABLE half_done (id INTEGER);
+				INSERT INTO api_tokens (id, org_id, member_id, name, token_hash, prefix, created_at) VALUES ('t-cross', '` + orgA + `', '` + memberB + `', 'x', 'h', 'p', '2026-12-01 10:00:00+00');`,
+				"api_tokens row"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				before := schema(t, db)
@@ -81,6 +85,9 @@ func TestMigrationLeavingDanglingReferenceIsRefused(t *testing.T) {
 				if db.Dialect == sqlstore.SQLite {
 					if !strings.Contains(err.Error(), tc.want) {
 						t.Errorf("error does not name the row (%q): %v", tc.want, err)
+					}
+					if tc.name == "cross_organisation" && (!strings.Contains(err.Error(), orgA) || !strings.Contains(err.Error(), memberB)) {
+						t.Errorf("error does not give the values of the reference: %v", err)
 					}
 				}
 				t.Log(err)

@@ -1,0 +1,743 @@
+package sqlstore_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/ncruces/go-sqlite3"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/demo"
+	"github.com/bulwark-isms/bulwark/password"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+)
+
+// tenantFKVersion is the migration that gives every link between tenant rows a
+// foreign key on (org_id, …).
+const tenantFKVersion = 20261201100000
+
+// tenantFKs are the composite foreign keys of that migration: child table and
+// column → parent table, each (org_id, column) REFERENCES parent(org_id, id).
+var tenantFKs = []string{
+	"api_tokens.member_id → members",
+	"import_uploads.member_id → members",
+	"controls.owner_id → members",
+	"control_requirements.control_id → controls",
+	"control_risks.control_id → controls",
+	"control_risks.risk_id → risks",
+	"assets.owner_id → members",
+	"assets.custodian_id → members",
+	"asset_tags.asset_id → assets",
+	"risks.threat_id → risk_library",
+	"risks.vulnerability_id → risk_library",
+	"risks.owner_id → members",
+	"risk_assets.risk_id → risks",
+	"risk_assets.asset_id → assets",
+	"risk_signoffs.risk_id → risks",
+	"risk_signoffs.signer_id → members",
+	"risk_actions.risk_id → risks",
+	"risk_actions.owner_id → members",
+	"risk_reviews.risk_id → risks",
+}
+
+// fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
+func fkRebind(db *sqlstore.DB, q string) string {
+	if db.Dialect != sqlstore.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		} else {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// isForeignKeyViolation reports whether err is the database refusing a foreign key.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	return errors.Is(err, sqlite3.CONSTRAINT_FOREIGNKEY)
+}
+
+// foreignKey is one foreign key as the database describes it.
+type foreignKey struct {
+	table    string
+	from     []string
+	parent   string
+	to       []string
+	onDelete string
+}
+
+func (k foreignKey) String() string {
+	return fmt.Sprintf("%s(%s) → %s(%s) on delete %s", k.table, strings.Join(k.from, ", "), k.parent, strings.Join(k.to, ", "), k.onDelete)
+}
+
+// foreignKeys lists every foreign key of the schema.
+func foreignKeys(t *testing.T, db *sqlstore.DB) []foreignKey {
+	t.Helper()
+	q := `SELECT m.name, f.id, f."from", f."table", f."to", f.on_delete FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq`
+	if db.Dialect == sqlstore.Postgres {
+		q = `SELECT c.conrelid::regclass::text, c.oid::bigint, a.attname, c.confrelid::regclass::text, pa.attname,
+				CASE c.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END
+			FROM pg_constraint c CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(col, pcol, n)
+			JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+			JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pcol
+			WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace ORDER BY 1, 2, k.n`
+	}
+	rows, err := db.SQL().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []foreignKey
+	last := ""
+	for rows.Next() {
+		var table, from, parent, to, onDelete string
+		var id int64
+		if err := rows.Scan(&table, &id, &from, &parent, &to, &onDelete); err != nil {
+			t.Fatal(err)
+		}
+		if key := fmt.Sprint(table, id); key != last {
+			out = append(out, foreignKey{table: table, parent: parent, onDelete: onDelete})
+			last = key
+		}
+		k := &out[len(out)-1]
+		k.from, k.to = append(k.from, from), append(k.to, to)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestEveryTenantLinkCarriesOrgID: the schema's foreign keys are exactly those
+// expected: every reference to a tenant row (one with an org_id) other than the
+// organisation itself is (org_id, x) → parent(org_id, id), with the delete rule
+// it had; references to global rows stay single-column.
+func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		tenant := map[string]bool{}
+		for _, col := range schema(t, db) {
+			if table, ok := strings.CutSuffix(col, ".org_id"); ok {
+				tenant[table] = true
+			}
+		}
+		cascade := map[string]bool{
+			"api_tokens.member_id": true, "import_uploads.member_id": true, "control_requirements.control_id": true, "control_risks.control_id": true,
+			"control_risks.risk_id": true, "asset_tags.asset_id": true, "risk_assets.risk_id": true,
+			"risk_signoffs.risk_id": true, "risk_actions.risk_id": true, "risk_reviews.risk_id": true,
+		}
+		var composite []string
+		for _, k := range foreignKeys(t, db) {
+			switch {
+			case k.parent == "organisations" || !tenant[k.parent]:
+				if len(k.from) != 1 {
+					t.Errorf("%v: a reference to a global row or to the organisation has one column", k)
+				}
+			case len(k.from) != 2 || k.from[0] != "org_id" || k.to[0] != "org_id" || k.to[1] != "id":
+				t.Errorf("%v: a reference to a tenant row must be (org_id, x) → %s(org_id, id)", k, k.parent)
+			default:
+				name := k.table + "." + k.from[1]
+				composite = append(composite, name+" → "+k.parent)
+				want := "NO ACTION"
+				if cascade[name] {
+					want = "CASCADE"
+				}
+				if k.onDelete != want {
+					t.Errorf("%v: want on delete %s", k, want)
+				}
+			}
+		}
+		want := slices.Clone(tenantFKs)
+		sort.Strings(want)
+		sort.Strings(composite)
+		if !slices.Equal(composite, want) {
+			t.Errorf("composite foreign keys:\n got  %q\n want %q", composite, want)
+		}
+	})
+}
+
+// fkFixture stores two organisations, a and b, each with a member, a control, an
+// asset, a threat, a vulnerability and a risk, with ids like "risk-a". Link rows
+// are left out, so each test inserts the ones it needs.
+func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
+	t.Helper()
+	if err := db.SQL().QueryRow(`SELECT id FROM requirements ORDER BY id LIMIT 1`).Scan(&requirementID); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{"a", "b"} {
+		for _, q := range []string{
+			`INSERT INTO organisations (id, slug, name, created_at) VALUES ('org-{o}', 'org-{o}', 'Org {o}', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('user-{o}', '{o}@example.com', 'User {o}', 'x', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO members (id, org_id, user_id, role, created_at) VALUES ('mem-{o}', 'org-{o}', 'user-{o}', 'owner', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO controls (id, org_id, ref, title, owner_id, created_at, updated_at) VALUES ('ctl-{o}', 'org-{o}', 'C-1', 'Control {o}', 'mem-{o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO assets (id, org_id, ref, name, type, owner_id, custodian_id, created_at, updated_at) VALUES ('ast-{o}', 'org-{o}', 'A-1', 'Asset {o}', 'hardware', 'mem-{o}', 'mem-{o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES ('thr-{o}', 'org-{o}', 'threat', 'T1', 'Threat {o}', '', '', '', '')`,
+			`INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES ('vul-{o}', 'org-{o}', 'vulnerability', 'V1', 'Vulnerability {o}', '', '', '', '')`,
+			`INSERT INTO risks (id, org_id, ref, title, threat_id, vulnerability_id, owner_id, methodology_version, created_at, updated_at) VALUES ('risk-{o}', 'org-{o}', 'R-1', 'Risk {o}', 'thr-{o}', 'vul-{o}', 'mem-{o}', 1, '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+		} {
+			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
+	return requirementID
+}
+
+// TestCrossOrganisationLinksAreRefused: for every composite foreign key, a row of
+// one organisation that points at a row of the other is refused by the database
+// itself, while the same statement pointing at its own organisation's row passes.
+func TestCrossOrganisationLinksAreRefused(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		req := fkFixture(t, db)
+		const ts = `'2026-12-01 10:00:00+00'`
+		// Each statement acts in organisation {o}; "?" is the referenced row, an id
+		// of the form target-{o} (its own) or target-{other}.
+		cases := []struct {
+			fk, target, q string
+		}{
+			{"api_tokens.member_id → members", "mem", `INSERT INTO api_tokens (id, org_id, member_id, name, token_hash, prefix, created_at) VALUES ('tok-new', 'org-{o}', ?, 'CI', 'hash-new', 'p', ` + ts + `)`},
+			{"import_uploads.member_id → members", "mem", `INSERT INTO import_uploads (id, org_id, member_id, kind, filename, content, created_at) VALUES ('up-new', 'org-{o}', ?, 'assets', 'a.csv', 'x', ` + ts + `)`},
+			{"controls.owner_id → members", "mem", `UPDATE controls SET owner_id = ? WHERE id = 'ctl-{o}'`},
+			{"control_requirements.control_id → controls", "ctl", `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES ('org-{o}', ?, '` + req + `', 'manual', ` + ts + `)`},
+			{"control_risks.control_id → controls", "ctl", `INSERT INTO control_risks (org_id, control_id, risk_id, created_at) VALUES ('org-{o}', ?, 'risk-{o}', ` + ts + `)`},
+			{"control_risks.risk_id → risks", "risk", `INSERT INTO control_risks (org_id, control_id, risk_id, created_at) VALUES ('org-{o}', 'ctl-{o}', ?, ` + ts + `)`},
+			{"assets.owner_id → members", "mem", `UPDATE assets SET owner_id = ? WHERE id = 'ast-{o}'`},
+			{"assets.custodian_id → members", "mem", `UPDATE assets SET custodian_id = ? WHERE id = 'ast-{o}'`},
+			{"asset_tags.asset_id → assets", "ast", `INSERT INTO asset_tags (org_id, asset_id, tag) VALUES ('org-{o}', ?, 'laptop')`},
+			{"risks.threat_id → risk_library", "thr", `UPDATE risks SET threat_id = ? WHERE id = 'risk-{o}'`},
+			{"risks.vulnerability_id → risk_library", "vul", `UPDATE risks SET vulnerability_id = ? WHERE id = 'risk-{o}'`},
+			{"risks.owner_id → members", "mem", `UPDATE risks SET owner_id = ? WHERE id = 'risk-{o}'`},
+			{"risk_assets.risk_id → risks", "risk", `INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES ('org-{o}', ?, 'ast-{o}')`},
+			{"risk_assets.asset_id → assets", "ast", `INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES ('org-{o}', 'risk-{o}', ?)`},
+			{"risk_signoffs.risk_id → risks", "risk", `INSERT INTO risk_signoffs (id, org_id, risk_id, signer_id, as_owner, as_approver, comment, at) VALUES ('so-new', 'org-{o}', ?, 'mem-{o}', TRUE, FALSE, '', ` + ts + `)`},
+			{"risk_signoffs.signer_id → members", "mem", `INSERT INTO risk_signoffs (id, org_id, risk_id, signer_id, as_owner, as_approver, comment, at) VALUES ('so-new', 'org-{o}', 'risk-{o}', ?, TRUE, FALSE, '', ` + ts + `)`},
+			{"risk_actions.risk_id → risks", "risk", `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-new', 'org-{o}', ?, 'Fix', 'mem-{o}', 'open', ` + ts + `, ` + ts + `)`},
+			{"risk_actions.owner_id → members", "mem", `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-new', 'org-{o}', 'risk-{o}', 'Fix', ?, 'open', ` + ts + `, ` + ts + `)`},
+			{"risk_reviews.risk_id → risks", "risk", `INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES ('rev-new', 'org-{o}', ?, 'cli:test', ` + ts + `, '', '{}')`},
+		}
+		var covered []string
+		for _, c := range cases {
+			covered = append(covered, c.fk)
+		}
+		sort.Strings(covered)
+		want := slices.Clone(tenantFKs)
+		sort.Strings(want)
+		if !slices.Equal(covered, want) {
+			t.Fatalf("the cases cover %q, want every composite foreign key %q", covered, want)
+		}
+		// exec runs q with arg in a transaction that is rolled back, leaving the fixture as it was.
+		exec := func(q, arg string) error {
+			tx, err := db.SQL().Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			_, err = tx.Exec(fkRebind(db, q), arg)
+			return err
+		}
+		for _, c := range cases {
+			for _, o := range []struct{ own, other string }{{"a", "b"}, {"b", "a"}} {
+				t.Run(c.fk+" in "+o.own, func(t *testing.T) {
+					q := strings.ReplaceAll(c.q, "{o}", o.own)
+					if err := exec(q, c.target+"-"+o.other); !isForeignKeyViolation(err) {
+						t.Errorf("%s with %s-%s (another organisation's): want a foreign key violation, got %v", q, c.target, o.other, err)
+					}
+					if err := exec(q, c.target+"-"+o.own); err != nil {
+						t.Errorf("%s with %s-%s (its own organisation's): %v", q, c.target, o.own, err)
+					}
+				})
+			}
+		}
+		// A row that claims the other organisation is refused too: the org_id of a
+		// link must be that of both ends.
+		if err := exec(`INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES ('org-b', 'risk-a', ?)`, "ast-b"); !isForeignKeyViolation(err) {
+			t.Errorf("risk_assets row of org-b linking risk-a: want a foreign key violation, got %v", err)
+		}
+	})
+}
+
+// TestTenantForeignKeysKeepDeleteRules: deleting a risk or a control still takes
+// its links with it (ON DELETE CASCADE), an asset still linked to a risk still
+// cannot be deleted, and deleting an organisation removes all its rows.
+func TestTenantForeignKeysKeepDeleteRules(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		req := fkFixture(t, db)
+		const ts = `'2026-12-01 10:00:00+00'`
+		for _, o := range []string{"a", "b"} {
+			for _, q := range []string{
+				`INSERT INTO api_tokens (id, org_id, member_id, name, token_hash, prefix, created_at) VALUES ('tok-{o}', 'org-{o}', 'mem-{o}', 'CI', 'hash-{o}', 'p', ` + ts + `)`,
+				`INSERT INTO import_uploads (id, org_id, member_id, kind, filename, content, created_at) VALUES ('up-{o}', 'org-{o}', 'mem-{o}', 'assets', 'a.csv', 'x', ` + ts + `)`,
+				`INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES ('org-{o}', 'ctl-{o}', '` + req + `', 'manual', ` + ts + `)`,
+				`INSERT INTO control_risks (org_id, control_id, risk_id, created_at) VALUES ('org-{o}', 'ctl-{o}', 'risk-{o}', ` + ts + `)`,
+				`INSERT INTO asset_tags (org_id, asset_id, tag) VALUES ('org-{o}', 'ast-{o}', 'laptop')`,
+				`INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES ('org-{o}', 'risk-{o}', 'ast-{o}')`,
+				`INSERT INTO risk_signoffs (id, org_id, risk_id, signer_id, as_owner, as_approver, comment, at) VALUES ('so-{o}', 'org-{o}', 'risk-{o}', 'mem-{o}', TRUE, FALSE, '', ` + ts + `)`,
+				`INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-{o}', 'org-{o}', 'risk-{o}', 'Fix', 'mem-{o}', 'open', ` + ts + `, ` + ts + `)`,
+				`INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES ('rev-{o}', 'org-{o}', 'risk-{o}', 'cli:test', ` + ts + `, '', '{}')`,
+			} {
+				if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+		}
+		rowsOf := func(table, org string) int {
+			return count(t, db, `SELECT COUNT(*) FROM `+table+` WHERE org_id = '`+org+`'`)
+		}
+		mustExec := func(q string) {
+			t.Helper()
+			if _, err := db.SQL().Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if _, err := db.SQL().Exec(`DELETE FROM assets WHERE id = 'ast-a'`); !isForeignKeyViolation(err) {
+			t.Errorf("deleting an asset linked to a risk: want a foreign key violation, got %v", err)
+		}
+		if _, err := db.SQL().Exec(`DELETE FROM members WHERE id = 'mem-a'`); !isForeignKeyViolation(err) {
+			t.Errorf("deleting a member who owns rows: want a foreign key violation, got %v", err)
+		}
+		mustExec(`DELETE FROM risks WHERE id = 'risk-a'`)
+		for _, table := range []string{"control_risks", "risk_assets", "risk_signoffs", "risk_actions", "risk_reviews"} {
+			if n := rowsOf(table, "org-a"); n != 0 {
+				t.Errorf("%s: %d rows of a deleted risk", table, n)
+			}
+		}
+		mustExec(`DELETE FROM controls WHERE id = 'ctl-a'`)
+		if n := rowsOf("control_requirements", "org-a"); n != 0 {
+			t.Errorf("control_requirements: %d rows of a deleted control", n)
+		}
+		mustExec(`DELETE FROM assets WHERE id = 'ast-a'`) // no risk links it any more
+		if n := rowsOf("asset_tags", "org-a"); n != 0 {
+			t.Errorf("asset_tags: %d rows of a deleted asset", n)
+		}
+		mustExec(`DELETE FROM members WHERE id = 'mem-a'`) // owns nothing any more
+		for _, table := range []string{"api_tokens", "import_uploads"} {
+			if n := rowsOf(table, "org-a"); n != 0 {
+				t.Errorf("%s: %d rows of a deleted member", table, n)
+			}
+		}
+		// Organisation b goes with everything it holds, whatever the order of the cascades.
+		mustExec(`DELETE FROM organisations WHERE id = 'org-b'`)
+		for _, col := range schema(t, db) {
+			if table, ok := strings.CutSuffix(col, ".org_id"); ok && table != "audit_log" && table != "audit_heads" {
+				if n := rowsOf(table, "org-b"); n != 0 {
+					t.Errorf("%s: %d rows of a deleted organisation", table, n)
+				}
+			}
+		}
+		assertForeignKeysHold(t, db)
+	})
+}
+
+// assertForeignKeysHold checks that no row breaks a foreign key: PRAGMA
+// foreign_key_check on SQLite; on PostgreSQL every foreign key is validated.
+func assertForeignKeysHold(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	q := `SELECT COUNT(*) FROM pragma_foreign_key_check`
+	if db.Dialect == sqlstore.Postgres {
+		q = `SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`
+	}
+	if n := count(t, db, q); n != 0 {
+		t.Errorf("%s: %d", q, n)
+	}
+}
+
+// tableDigests returns, for every table but the migrations' own and SQLite's FTS
+// shadow tables, its row count and a hash of its sorted rows.
+func tableDigests(t *testing.T, db *sqlstore.DB) map[string]string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'`
+	if db.Dialect == sqlstore.Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`
+	}
+	var tables []string
+	rows, err := db.SQL().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		if s != "schema_migrations" {
+			tables = append(tables, s)
+		}
+	}
+	rows.Close()
+	out := map[string]string{}
+	for _, table := range tables {
+		rows, err := db.SQL().Query(`SELECT * FROM ` + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for i, v := range vals {
+				if bs, ok := v.([]byte); ok {
+					v = hex.EncodeToString(bs)
+				}
+				fmt.Fprintf(&b, "%s=%T:%v|", cols[i], v, v)
+			}
+			lines = append(lines, b.String())
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		sort.Strings(lines)
+		sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+		out[table] = fmt.Sprintf("%d rows, %s", len(lines), hex.EncodeToString(sum[:8]))
+	}
+	return out
+}
+
+// indexesAndTriggers describes every index and trigger: on SQLite each index by
+// table, origin, uniqueness, partiality and columns (automatic indexes have no
+// stable name) plus the SQL of those created by name; on PostgreSQL by definition.
+func indexesAndTriggers(t *testing.T, db *sqlstore.DB) []string {
+	t.Helper()
+	q := `SELECT m.name || ' ' || CASE WHEN il.origin = 'c' THEN il.name ELSE il.origin END || ' unique=' || il."unique" || ' partial=' || il.partial || ' ('
+			|| (SELECT group_concat(COALESCE(ii.name, 'expr'), ', ') FROM pragma_index_info(il.name) ii) || ') '
+			|| COALESCE((SELECT sql FROM sqlite_master WHERE type = 'index' AND name = il.name), '')
+		FROM sqlite_master m JOIN pragma_index_list(m.name) il WHERE m.type = 'table'
+		UNION ALL SELECT 'trigger ' || name || ' ' || sql FROM sqlite_master WHERE type = 'trigger'`
+	if db.Dialect == sqlstore.Postgres {
+		q = `SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+			UNION ALL SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal`
+	}
+	rows, err := db.SQL().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// searchAssets returns the refs of p's assets that the full-text search finds for q.
+func searchAssets(t *testing.T, svc *app.Service, p *bulwark.Principal, q string) []string {
+	t.Helper()
+	assets, _, err := svc.Assets(context.Background(), p, sqlstore.AssetFilter{Q: q, Limit: 200, IncludeArchived: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, a := range assets {
+		refs = append(refs, a.Ref)
+	}
+	sort.Strings(refs)
+	return refs
+}
+
+const fkTestPassword = "correct horse battery staple"
+
+// populateOrg creates an organisation through the app with a bit of everything:
+// members, assets, controls with owners, risks with assets, controls, threats,
+// vulnerabilities, actions, sign-offs and reassessments, an API token, a password
+// reset, an upload and a session.
+func populateOrg(t *testing.T, svc *app.Service, name, domain string) *bulwark.Principal {
+	t.Helper()
+	ctx := context.Background()
+	meta := app.Meta{ActorID: "cli:test"}
+	owner := "owner@" + domain
+	org, _, err := svc.CreateOrganisation(ctx, app.NewOrganisation{Name: name, OwnerEmail: owner, OwnerName: "Owner", Password: fkTestPassword}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := svc.CLIPrincipal(org, "test")
+	colleague := "colleague@" + domain
+	inv, err := svc.Invite(ctx, sys, colleague, bulwark.RoleContributor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.AcceptInvitation(ctx, inv.Link[strings.LastIndex(inv.Link, "/")+1:], nil, "Colleague", fkTestPassword, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Invite(ctx, sys, "pending@"+domain, bulwark.RoleAuditor); err != nil { // left pending
+		t.Fatal(err)
+	}
+	principal := func(email string) *bulwark.Principal {
+		m, u, err := svc.MemberByEmail(ctx, org.ID, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc.PrincipalForMember(org, m, u)
+	}
+	ownerP, colleagueP := principal(owner), principal(colleague)
+	var assetIDs []string
+	for i, n := range []string{"Billing database", "Office laptop", "Payroll spreadsheet", "Customer portal"} {
+		typ, desc, loc, tags := "information", name+" "+n, "Head office", []string{"tag" + fmt.Sprint(i%2)}
+		own, cust := &ownerP.MemberID, &colleagueP.MemberID
+		a, err := svc.CreateAsset(ctx, sys, app.AssetInput{Name: &n, Type: &typ, Description: &desc, Location: &loc, OwnerID: &own, CustodianID: &cust, Tags: &tags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assetIDs = append(assetIDs, a.ID)
+	}
+	controls, err := svc.Controls(ctx, sys, sqlstore.ControlFilter{})
+	if err != nil || len(controls) < 3 {
+		t.Fatalf("controls: %d, %v", len(controls), err)
+	}
+	for _, c := range controls[:3] {
+		own, status := &colleagueP.MemberID, "partial"
+		if _, err := svc.UpdateControl(ctx, sys, c.ID, app.ControlInput{OwnerID: &own, Status: &status}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	threats, err := svc.Library(ctx, sys, "threat")
+	if err != nil || len(threats) == 0 {
+		t.Fatalf("threats: %d, %v", len(threats), err)
+	}
+	vulns, err := svc.Library(ctx, sys, "vulnerability")
+	if err != nil || len(vulns) == 0 {
+		t.Fatalf("vulnerabilities: %d, %v", len(vulns), err)
+	}
+	for i := range 3 {
+		title := fmt.Sprintf("%s risk %d", name, i)
+		tid, vid, own := &threats[i].ID, &vulns[i].ID, &colleagueP.MemberID
+		l, im := 2+i, 3
+		lp, ip := &l, &im
+		assets, ctrls := []string{assetIDs[i], assetIDs[i+1]}, []string{controls[i].ID, controls[i+1].ID}
+		r, err := svc.CreateRisk(ctx, sys, app.RiskInput{Title: &title, ThreatID: &tid, VulnerabilityID: &vid, OwnerID: &own,
+			AssetIDs: &assets, ControlIDs: &ctrls, InherentLikelihood: &lp, InherentImpact: &ip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actTitle, due := "Treat "+title, "2027-03-01"
+		dp := &due
+		if _, err := svc.SaveAction(ctx, sys, r.ID, "", app.ActionInput{Title: &actTitle, OwnerID: &own, DueDate: &dp}, nil); err != nil {
+			t.Fatal(err)
+		}
+		l2 := 1
+		l2p := &l2
+		if _, err := svc.UpdateRisk(ctx, sys, r.ID, app.RiskInput{InherentLikelihood: &l2p, Reason: "reassessed"}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SignOff(ctx, colleagueP, r.ID, "Accepted."); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateToken(ctx, sys, colleagueP.MemberID, "CI", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.IssuePasswordReset(ctx, sys, colleagueP.MemberID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SaveUpload(ctx, ownerP, "assets", "assets.csv", []byte("name,type\nRouter,hardware\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SignIn(ctx, owner, fkTestPassword, "192.0.2.1", "test", "req-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SignIn(ctx, colleague, "wrong password, sorry", "192.0.2.2", "test", "req-2"); err == nil {
+		t.Fatal("a wrong password signed in")
+	}
+	return sys
+}
+
+// TestTenantForeignKeysMigrationKeepsData migrates a populated database (the
+// demo organisation and two more, with everything the app stores) to the tenant
+// foreign keys: every table keeps exactly its rows, every index and trigger is
+// still there, the foreign keys hold, full-text search still finds what it
+// found, and the app goes on working.
+func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := sqlstore.Open(ctx, sqltest.EmptyDSN(t, d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			all, err := sqlstore.Migrations(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before []sqlstore.Migration
+			var rest []int64
+			for _, m := range all {
+				if m.Version < tenantFKVersion {
+					before = append(before, m)
+				} else {
+					rest = append(rest, m.Version)
+				}
+			}
+			if len(rest) == 0 || rest[0] != tenantFKVersion {
+				t.Fatalf("migration %d not found: %v", tenantFKVersion, rest)
+			}
+			if _, err := db.MigrateWith(ctx, before); err != nil {
+				t.Fatal(err)
+			}
+
+			svc := app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"})
+			res, err := demo.Seed(ctx, svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			principals := []*bulwark.Principal{svc.CLIPrincipal(res.Org, "test"), populateOrg(t, svc, "Second Client", "second.example")}
+			// A gap in the assets' rowids, which assets_fts points at, before the
+			// third organisation's: a copy that renumbered them would show in the
+			// searches below.
+			n, typ := "Short-lived asset", "software"
+			gone, err := svc.CreateAsset(ctx, principals[1], app.AssetInput{Name: &n, Type: &typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			principals = append(principals, populateOrg(t, svc, "Third Client", "third.example"))
+			if _, err := db.SQL().Exec(fkRebind(db, `DELETE FROM assets WHERE id = ?`), gone.ID); err != nil {
+				t.Fatal(err)
+			}
+
+			digests := tableDigests(t, db)
+			for _, table := range []string{"organisations", "members", "api_tokens", "invitations", "password_resets", "sessions", "sign_in_failures",
+				"audit_log", "controls", "control_requirements", "control_risks", "assets", "asset_tags", "import_uploads",
+				"risk_library", "risks", "risk_assets", "risk_signoffs", "risk_actions", "risk_reviews", "risk_heat"} {
+				if strings.HasPrefix(digests[table], "0 rows") {
+					t.Errorf("%s is empty before the migration: the test would prove nothing about it", table)
+				}
+			}
+			structure := indexesAndTriggers(t, db)
+			words := []string{"laptop", "patient", "billing", "portal", "leeds"}
+			found := map[string][]string{}
+			for i, p := range principals {
+				for _, w := range words {
+					found[fmt.Sprint(i, w)] = searchAssets(t, svc, p, w)
+				}
+			}
+			if len(found["0laptop"]) == 0 || len(found["1billing"]) == 0 {
+				t.Fatalf("search finds nothing before the migration: %v", found)
+			}
+
+			applied, err := db.MigrateWith(ctx, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(applied, rest) {
+				t.Fatalf("applied %v, want %v", applied, rest)
+			}
+
+			after := tableDigests(t, db)
+			for table, want := range digests {
+				if after[table] != want {
+					t.Errorf("%s: %s before the migration, %s after", table, want, after[table])
+				}
+			}
+			if len(after) != len(digests) {
+				t.Errorf("%d tables before the migration, %d after", len(digests), len(after))
+			}
+			newStructure := indexesAndTriggers(t, db)
+			var added []string
+			for _, s := range newStructure {
+				if i, ok := slices.BinarySearch(structure, s); ok {
+					structure = slices.Delete(structure, i, i+1)
+				} else {
+					added = append(added, s)
+				}
+			}
+			if len(structure) > 0 {
+				t.Errorf("indexes or triggers lost or changed by the migration:\n%s", strings.Join(structure, "\n"))
+			}
+			for _, s := range added {
+				if !strings.Contains(s, "_org_id_id_key") {
+					t.Errorf("unexpected new index or trigger: %s", s)
+				}
+			}
+			if len(added) != 5 {
+				t.Errorf("want a unique (org_id, id) index on members, controls, assets, risk_library and risks, got:\n%s", strings.Join(added, "\n"))
+			}
+			assertForeignKeysHold(t, db)
+			if d == sqlstore.SQLite && !foreignKeysOn(t, db) {
+				t.Error("foreign keys left off after the migration")
+			}
+			if d == sqlstore.SQLite {
+				var integrity string
+				if _, err := db.SQL().Exec(`INSERT INTO assets_fts(assets_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+					t.Errorf("assets_fts integrity check: %v", err)
+				}
+				if err := db.SQL().QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+					t.Errorf("integrity_check: %q, %v", integrity, err)
+				}
+			}
+			for i, p := range principals {
+				for _, w := range words {
+					if got := searchAssets(t, svc, p, w); !slices.Equal(got, found[fmt.Sprint(i, w)]) {
+						t.Errorf("organisation %d, search %q: %v after the migration, %v before", i, w, got, found[fmt.Sprint(i, w)])
+					}
+				}
+			}
+
+			// The app goes on: the FTS triggers follow new and changed assets, and
+			// risks link the organisation's own rows.
+			p := principals[1]
+			n, typ = "Quarantined zebra appliance", "hardware"
+			a, err := svc.CreateAsset(ctx, p, app.AssetInput{Name: &n, Type: &typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := searchAssets(t, svc, p, "zebra"); !slices.Equal(got, []string{a.Ref}) {
+				t.Errorf("search for a new asset: %v", got)
+			}
+			renamed := "Quarantined okapi appliance"
+			if _, err := svc.UpdateAsset(ctx, p, a.ID, app.AssetInput{Name: &renamed}, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := searchAssets(t, svc, p, "zebra"); len(got) != 0 {
+				t.Errorf("search for an asset's old name: %v", got)
+			}
+			if got := searchAssets(t, svc, p, "okapi"); !slices.Equal(got, []string{a.Ref}) {
+				t.Errorf("search for an asset's new name: %v", got)
+			}
+			controls, err := svc.Controls(ctx, p, sqlstore.ControlFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			title, assets, ctrls := "After the migration", []string{a.ID}, []string{controls[0].ID}
+			r, err := svc.CreateRisk(ctx, p, app.RiskInput{Title: &title, AssetIDs: &assets, ControlIDs: &ctrls})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.AssetIDs) != 1 || len(r.ControlIDs) != 1 {
+				t.Errorf("risk links: assets %v, controls %v", r.AssetIDs, r.ControlIDs)
+			}
+			assertForeignKeysHold(t, db)
+		})
+	}
+}
