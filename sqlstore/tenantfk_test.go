@@ -16,6 +16,8 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -453,7 +455,7 @@ func indexesAndTriggers(t *testing.T, db *sqlstore.DB) []string {
 }
 
 // searchAssets returns the refs of p's assets that the full-text search finds for q.
-func searchAssets(t *testing.T, svc *app.Service, p *bulwark.Principal, q string) []string {
+func searchAssets(t *testing.T, svc *areas.ISMS, p *bulwark.Principal, q string) []string {
 	t.Helper()
 	assets, _, err := svc.Assets(context.Background(), p, sqlstore.AssetFilter{Q: q, Limit: 200, IncludeArchived: true})
 	if err != nil {
@@ -473,7 +475,7 @@ const fkTestPassword = "correct horse battery staple"
 // members, assets, controls with owners, risks with assets, controls, threats,
 // vulnerabilities, actions, sign-offs and reassessments, an API token, a password
 // reset, an upload and a session.
-func populateOrg(t *testing.T, svc *app.Service, name, domain string) *bulwark.Principal {
+func populateOrg(t *testing.T, svc *areas.ISMS, name, domain string) *bulwark.Principal {
 	t.Helper()
 	ctx := context.Background()
 	meta := app.Meta{ActorID: "cli:test"}
@@ -522,11 +524,11 @@ func populateOrg(t *testing.T, svc *app.Service, name, domain string) *bulwark.P
 			t.Fatal(err)
 		}
 	}
-	threats, err := svc.Library(ctx, sys, "threat")
+	threats, err := svc.Risks.Library(ctx, sys, "threat")
 	if err != nil || len(threats) == 0 {
 		t.Fatalf("threats: %d, %v", len(threats), err)
 	}
-	vulns, err := svc.Library(ctx, sys, "vulnerability")
+	vulns, err := svc.Risks.Library(ctx, sys, "vulnerability")
 	if err != nil || len(vulns) == 0 {
 		t.Fatalf("vulnerabilities: %d, %v", len(vulns), err)
 	}
@@ -536,22 +538,22 @@ func populateOrg(t *testing.T, svc *app.Service, name, domain string) *bulwark.P
 		l, im := 2+i, 3
 		lp, ip := &l, &im
 		assets, ctrls := []string{assetIDs[i], assetIDs[i+1]}, []string{controls[i].ID, controls[i+1].ID}
-		r, err := svc.CreateRisk(ctx, sys, app.RiskInput{Title: &title, ThreatID: &tid, VulnerabilityID: &vid, OwnerID: &own,
+		r, err := svc.Risks.CreateRisk(ctx, sys, risks.RiskInput{Title: &title, ThreatID: &tid, VulnerabilityID: &vid, OwnerID: &own,
 			AssetIDs: &assets, ControlIDs: &ctrls, InherentLikelihood: &lp, InherentImpact: &ip})
 		if err != nil {
 			t.Fatal(err)
 		}
 		actTitle, due := "Treat "+title, "2027-03-01"
 		dp := &due
-		if _, err := svc.SaveAction(ctx, sys, r.ID, "", app.ActionInput{Title: &actTitle, OwnerID: &own, DueDate: &dp}, nil); err != nil {
+		if _, err := svc.Risks.SaveAction(ctx, sys, r.ID, "", risks.ActionInput{Title: &actTitle, OwnerID: &own, DueDate: &dp}, nil); err != nil {
 			t.Fatal(err)
 		}
 		l2 := 1
 		l2p := &l2
-		if _, err := svc.UpdateRisk(ctx, sys, r.ID, app.RiskInput{InherentLikelihood: &l2p, Reason: "reassessed"}, nil, nil); err != nil {
+		if _, err := svc.Risks.UpdateRisk(ctx, sys, r.ID, risks.RiskInput{InherentLikelihood: &l2p, Reason: "reassessed"}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.SignOff(ctx, colleagueP, r.ID, "Accepted."); err != nil {
+		if _, err := svc.Risks.SignOff(ctx, colleagueP, r.ID, "Accepted."); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -607,7 +609,7 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			svc := app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"})
+			svc := areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))
 			res, err := demo.Seed(ctx, svc)
 			if err != nil {
 				t.Fatal(err)
@@ -730,7 +732,7 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 				t.Fatal(err)
 			}
 			title, assets, ctrls := "After the migration", []string{a.ID}, []string{controls[0].ID}
-			r, err := svc.CreateRisk(ctx, p, app.RiskInput{Title: &title, AssetIDs: &assets, ControlIDs: &ctrls})
+			r, err := svc.Risks.CreateRisk(ctx, p, risks.RiskInput{Title: &title, AssetIDs: &assets, ControlIDs: &ctrls})
 			if err != nil {
 				t.Fatal(err)
 			}
