@@ -338,3 +338,17 @@ func (s *Service) SetClassificationScheme(ctx context.Context, p *bulwark.Princi
 	})
 	return clean, err
 }
+
+// Classifications returns the organisation's classification scheme, lowest first.
+func (s *Service) Classifications(ctx context.Context, p *bulwark.Principal) ([]string, error) {
+	if err := Require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = tx.Classifications(ctx, p.Org.ID)
+		return err
+	})
+	return out, err
+}

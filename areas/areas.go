@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -15,18 +16,19 @@ import (
 // area's service over it.
 type ISMS struct {
 	*app.Service
-	Risks *risks.Service
+	Assets *assets.Service
+	Risks  *risks.Service
 }
 
 // New builds every area over the kernel service k, registering what each seeds
 // into a new organisation.
 func New(k *app.Service) *ISMS {
-	return &ISMS{Service: k, Risks: risks.New(k)}
+	return &ISMS{Service: k, Assets: assets.New(k), Risks: risks.New(k)}
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
-	return []web.Area{risks.Area(m.Risks)}
+	return []web.Area{assets.Area(m.Assets), risks.Area(m.Risks)}
 }
 
 // NewServer builds the HTTP server with every area mounted.

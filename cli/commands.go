@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -516,7 +517,7 @@ func exportCmd(e *env, o *options) *cobra.Command {
 				}
 				summary = fmt.Sprintf("exported %d audit entries; chain head %d %s", head.Seq, head.Seq, head.Hash)
 			case "assets":
-				if err := svc.ExportAssets(ctx, p, format, bw); err != nil {
+				if err := svc.Assets.ExportAssets(ctx, p, format, bw); err != nil {
 					return err
 				}
 				summary = "exported the asset register"
@@ -629,7 +630,7 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
 			}
-			fields := app.AssetFields
+			fields := assets.AssetFields
 			if args[0] == "risks" {
 				fields = risks.RiskFields
 			}
@@ -650,7 +651,7 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "checking %d row(s)…\n", len(t.Rows))
 			}
-			importer := svc.ImportAssets
+			importer := svc.Assets.ImportAssets
 			if args[0] == "risks" {
 				importer = svc.Risks.ImportRisks
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
@@ -130,7 +131,7 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		rp := &review
 		tags := []string{k.tags[rng.IntN(len(k.tags))]}
 		desc := fmt.Sprintf("%s used by Northwind Health (%s).", base, strings.ToLower(loc))
-		if _, err := svc.CreateAsset(ctx, sys, app.AssetInput{Name: &name, Type: &typ, Description: &desc, Location: &loc, Classification: &class,
+		if _, err := svc.Assets.CreateAsset(ctx, sys, assets.AssetInput{Name: &name, Type: &typ, Description: &desc, Location: &loc, Classification: &class,
 			OwnerID: &owner, CustodianID: &custodian, Confidentiality: &cp, Integrity: &ip, Availability: &ap, PersonalData: &pd, Status: &status,
 			ReviewDate: &rp, Tags: &tags}); err != nil {
 			return nil, fmt.Errorf("demo asset %d: %w", i+1, err)
@@ -172,7 +173,7 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 	if err != nil {
 		return err
 	}
-	assets, _, err := svc.Assets(ctx, sys, sqlstore.AssetFilter{Limit: 200})
+	assets, _, err := svc.Assets.Assets(ctx, sys, assets.AssetFilter{Limit: 200})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/password"
@@ -457,7 +458,7 @@ func indexesAndTriggers(t *testing.T, db *sqlstore.DB) []string {
 // searchAssets returns the refs of p's assets that the full-text search finds for q.
 func searchAssets(t *testing.T, svc *areas.ISMS, p *bulwark.Principal, q string) []string {
 	t.Helper()
-	assets, _, err := svc.Assets(context.Background(), p, sqlstore.AssetFilter{Q: q, Limit: 200, IncludeArchived: true})
+	assets, _, err := svc.Assets.Assets(context.Background(), p, assets.AssetFilter{Q: q, Limit: 200, IncludeArchived: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +509,7 @@ func populateOrg(t *testing.T, svc *areas.ISMS, name, domain string) *bulwark.Pr
 	for i, n := range []string{"Billing database", "Office laptop", "Payroll spreadsheet", "Customer portal"} {
 		typ, desc, loc, tags := "information", name+" "+n, "Head office", []string{"tag" + fmt.Sprint(i%2)}
 		own, cust := &ownerP.MemberID, &colleagueP.MemberID
-		a, err := svc.CreateAsset(ctx, sys, app.AssetInput{Name: &n, Type: &typ, Description: &desc, Location: &loc, OwnerID: &own, CustodianID: &cust, Tags: &tags})
+		a, err := svc.Assets.CreateAsset(ctx, sys, assets.AssetInput{Name: &n, Type: &typ, Description: &desc, Location: &loc, OwnerID: &own, CustodianID: &cust, Tags: &tags})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -619,7 +620,7 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 			// third organisation's: a copy that renumbered them would show in the
 			// searches below.
 			n, typ := "Short-lived asset", "software"
-			gone, err := svc.CreateAsset(ctx, principals[1], app.AssetInput{Name: &n, Type: &typ})
+			gone, err := svc.Assets.CreateAsset(ctx, principals[1], assets.AssetInput{Name: &n, Type: &typ})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -710,7 +711,7 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 			// risks link the organisation's own rows.
 			p := principals[1]
 			n, typ = "Quarantined zebra appliance", "hardware"
-			a, err := svc.CreateAsset(ctx, p, app.AssetInput{Name: &n, Type: &typ})
+			a, err := svc.Assets.CreateAsset(ctx, p, assets.AssetInput{Name: &n, Type: &typ})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -718,7 +719,7 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 				t.Errorf("search for a new asset: %v", got)
 			}
 			renamed := "Quarantined okapi appliance"
-			if _, err := svc.UpdateAsset(ctx, p, a.ID, app.AssetInput{Name: &renamed}, nil, nil); err != nil {
+			if _, err := svc.Assets.UpdateAsset(ctx, p, a.ID, assets.AssetInput{Name: &renamed}, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			if got := searchAssets(t, svc, p, "zebra"); len(got) != 0 {

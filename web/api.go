@@ -47,7 +47,7 @@ func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
 	}
 	fr := NewFieldReader(fields)
 	var u app.SettingsUpdate
-	if u.ExpectVersion, err = ifMatch(r); err != nil {
+	if u.ExpectVersion, err = IfMatch(r); err != nil {
 		s.Problem(w, r, err)
 		return
 	}
@@ -141,8 +141,9 @@ func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, memberJSON(m, time.Now()))
 }
 
-// ifMatch reads the expected version from If-Match ("N" or W/"N").
-func ifMatch(r *http.Request) (*int, error) {
+// IfMatch reads the expected version from If-Match ("N" or W/"N").
+// IfMatch reads the version of an If-Match header (nil without one).
+func IfMatch(r *http.Request) (*int, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" {
 		return nil, nil
@@ -161,7 +162,7 @@ func (s *Server) apiMemberPatch(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, err)
 		return
 	}
-	expect, err := ifMatch(r)
+	expect, err := IfMatch(r)
 	if err != nil {
 		s.Problem(w, r, err)
 		return

@@ -48,12 +48,6 @@ type Register struct {
 	Export func(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error
 }
 
-func (s *Server) registers() map[string]Register {
-	return map[string]Register{
-		"assets": {Kind: "assets", Title: "assets", Fields: app.AssetFields, Import: s.svc.ImportAssets, Export: s.svc.ExportAssets},
-	}
-}
-
 // UploadBody is the request body schema of an import: a spreadsheet file.
 var UploadBody = map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}
 

@@ -251,7 +251,7 @@ func (fr *FieldReader) Strings(field string) *[]string {
 
 // Version reads the optimistic-lock version from If-Match or the body.
 func (fr *FieldReader) Version(r *http.Request) (*int, error) {
-	expect, err := ifMatch(r)
+	expect, err := IfMatch(r)
 	if err != nil {
 		return nil, err
 	}

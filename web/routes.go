@@ -35,7 +35,6 @@ var Sections = []Section{
 // permission it needs. Tests walk it for every role.
 func (s *Server) routeTable() []Route {
 	P := bulwark.PermPublic
-	regs := s.registers()
 	routes := []Route{
 		// Operations and public pages.
 		{Method: "GET", Pattern: "/healthz", Perm: P, Handler: s.healthz},
@@ -114,13 +113,6 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: s.apiControl},
 		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: s.apiControlPatch, Body: controlBody},
 		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: s.apiControlArchive},
-		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets (q, type, status, classification, owner_id, custodian_id, tag, personal_data, from, to, sort, include_archived)", Handler: s.apiAssets},
-		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: s.apiAssetCreate, Body: assetBody},
-		{Method: "POST", Pattern: "/api/v1/assets/import", Perm: bulwark.PermISMSCreate, Summary: "Import assets from XLSX or CSV (multipart field file, or the raw body with ?filename=); ?dry_run=true previews; ?sheet, ?header_row, ?map=Header%3Dfield", Handler: s.APIImport(regs["assets"]), Body: UploadBody, BodyType: "multipart/form-data"},
-		{Method: "GET", Pattern: "/api/v1/assets/export", Perm: bulwark.PermISMSRead, Summary: "Export the asset register (?format=csv|xlsx)", Handler: s.Export(regs["assets"])},
-		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: s.apiAsset},
-		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: s.apiAssetPatch, Body: assetBody},
-		{Method: "DELETE", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive an asset", Handler: s.apiAssetArchive},
 
 		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks},
 	}
@@ -133,18 +125,6 @@ func (s *Server) routeTable() []Route {
 		Route{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: s.controlSubmit},
 		Route{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: s.controlPage},
 		Route{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.controlSubmit},
-		Route{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: s.assetsPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: s.assetPage},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: s.assetSubmit},
-		Route{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportPage(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportUpload(regs["assets"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: bulwark.PermISMSCreate, Handler: s.ImportPreview(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.ImportConfirm(regs["assets"])},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/export", Perm: bulwark.PermISMSRead, Handler: s.Export(regs["assets"])},
-		Route{Method: "GET", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSRead, Handler: s.assetPage},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.assetSubmit},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/archive", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(true)},
-		Route{Method: "POST", Pattern: "/o/{slug}/assets/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: s.assetArchive(false)},
 	)
 	return routes
 }
@@ -171,10 +151,6 @@ func (s *Server) Sections() []Section { return s.sections }
 
 var controlBody = Props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
 	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
-
-var assetBody = Props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
-	"location", "string", "classification", "string", "confidentiality", "integer", "integrity", "integer", "availability", "integer",
-	"personal_data", "boolean", "status", "string", "review_date", "string", "tags", "array", "version", "integer")
 
 func Props(nameType ...string) map[string]any {
 	m := map[string]any{}

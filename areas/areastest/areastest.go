@@ -223,3 +223,43 @@ func Decode[T any](t testing.TB, res *Resp) T {
 	}
 	return v
 }
+
+// NewService returns every area's service over a kernel service on db, with cheap
+// password hashing, for tests that call operations without HTTP.
+func NewService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
+	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))
+}
+
+// MustOrg creates an organisation owned by email and returns the owner's principal.
+func MustOrg(t testing.TB, svc *areas.ISMS, name, email string) *bulwark.Principal {
+	t.Helper()
+	ctx := context.Background()
+	org, user, err := svc.CreateOrganisation(ctx, app.NewOrganisation{Name: name, OwnerEmail: email, Password: Password}, app.Meta{ActorID: "cli:test"})
+	if err != nil {
+		t.Fatalf("create organisation: %v", err)
+	}
+	p, err := svc.OrgPrincipal(ctx, user, org.Slug, app.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// MustMember invites email with role, accepts, and returns the member's principal.
+func MustMember(t testing.TB, svc *areas.ISMS, owner *bulwark.Principal, email string, role bulwark.Role) *bulwark.Principal {
+	t.Helper()
+	ctx := context.Background()
+	inv, err := svc.Invite(ctx, owner, email, role)
+	if err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	secret := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+	if _, _, err := svc.AcceptInvitation(ctx, secret, nil, "Person "+string(role), Password, app.Meta{}); err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	m, u, err := svc.MemberByEmail(ctx, owner.Org.ID, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc.PrincipalForMember(&owner.Org, m, u)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
@@ -175,15 +176,15 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			return err
 		}
 		versions := map[int]*Methodology{current.Version: current}
-		assets, controls := map[string]string{}, map[string]string{}
-		all, err := tx.AssetsByRef(ctx, p.Org.ID) // archived ones too: links to them survive a round trip
+		assetIDs, controls := map[string]string{}, map[string]string{}
+		all, err := assets.ByRef(ctx, tx.Tx, p.Org.ID) // archived ones too: links to them survive a round trip
 		if err != nil {
 			return err
 		}
 		for _, a := range all {
-			assets[strings.ToLower(a.Ref)] = a.ID
-			if _, taken := assets[strings.ToLower(a.Name)]; !taken || a.ArchivedAt == nil {
-				assets[strings.ToLower(a.Name)] = a.ID
+			assetIDs[strings.ToLower(a.Ref)] = a.ID
+			if _, taken := assetIDs[strings.ToLower(a.Name)]; !taken || a.ArchivedAt == nil {
+				assetIDs[strings.ToLower(a.Name)] = a.ID
 			}
 		}
 		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
@@ -218,7 +219,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		seen := map[string]int{}
 		for _, row := range t.Rows {
 			var rowErrs []app.RowError
-			in := riskRowInput(t, row, ppl, assets, controls, p.Org.Settings.DateOrder, &rowErrs)
+			in := riskRowInput(t, row, ppl, assetIDs, controls, p.Org.Settings.DateOrder, &rowErrs)
 			ref := ""
 			if in.Ref != nil {
 				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
@@ -396,7 +397,7 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 			return err
 		}
 		assetRef, controlRef := map[string]string{}, map[string]string{}
-		all, err := tx.AssetsByRef(ctx, p.Org.ID)
+		all, err := assets.ByRef(ctx, tx.Tx, p.Org.ID)
 		if err != nil {
 			return err
 		}

@@ -10,48 +10,13 @@ import (
 	"testing"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/app"
-	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/risks"
-	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
-
-func newService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
-	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))
-}
-
-// mustOrg creates an organisation owned by email and returns the owner's principal.
-func mustOrg(t testing.TB, svc *areas.ISMS, name, email string) *bulwark.Principal {
-	t.Helper()
-	ctx := context.Background()
-	org, user, err := svc.CreateOrganisation(ctx, app.NewOrganisation{Name: name, OwnerEmail: email, Password: areastest.Password}, app.Meta{ActorID: "cli:test"})
-	if err != nil {
-		t.Fatalf("create organisation: %v", err)
-	}
-	p, err := svc.OrgPrincipal(ctx, user, org.Slug, app.Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// mustMember invites email with role and accepts the invitation.
-func mustMember(t testing.TB, svc *areas.ISMS, owner *bulwark.Principal, email string, role bulwark.Role) {
-	t.Helper()
-	ctx := context.Background()
-	inv, err := svc.Invite(ctx, owner, email, role)
-	if err != nil {
-		t.Fatalf("invite: %v", err)
-	}
-	secret := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
-	if _, _, err := svc.AcceptInvitation(ctx, secret, nil, "Person "+string(role), areastest.Password, app.Meta{}); err != nil {
-		t.Fatalf("accept: %v", err)
-	}
-}
 
 func riskTable(t testing.TB, csv string) *tabular.Table {
 	t.Helper()
@@ -64,11 +29,11 @@ func riskTable(t testing.TB, csv string) *tabular.Table {
 
 func TestRiskImportExportRoundTrip(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		svc := newService(t, db)
+		svc := areastest.NewService(t, db)
 		ctx := context.Background()
-		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
+		owner := areastest.MustOrg(t, svc, "Acme", "owner@acme.test")
 		name, typ := "Customer database", "information"
-		if _, err := svc.CreateAsset(ctx, owner, app.AssetInput{Name: &name, Type: &typ}); err != nil {
+		if _, err := svc.Assets.CreateAsset(ctx, owner, assets.AssetInput{Name: &name, Type: &typ}); err != nil {
 			t.Fatal(err)
 		}
 		csv := "Risk register 2026\nRisk ID,Risk,Assets,Risk owner,Likelihood,Impact,Inherent score,Treatment,Controls,Residual likelihood,Residual impact,Next review\n" +
@@ -147,14 +112,14 @@ func TestRiskImportExportRoundTrip(t *testing.T) {
 
 func TestRiskImportLibreOfficeFixture(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		svc := newService(t, db)
+		svc := areastest.NewService(t, db)
 		ctx := context.Background()
-		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
-		mustMember(t, svc, owner, "maria@acme.test", bulwark.RoleManager)
-		mustMember(t, svc, owner, "tom@acme.test", bulwark.RoleContributor)
+		owner := areastest.MustOrg(t, svc, "Acme", "owner@acme.test")
+		areastest.MustMember(t, svc, owner, "maria@acme.test", bulwark.RoleManager)
+		areastest.MustMember(t, svc, owner, "tom@acme.test", bulwark.RoleContributor)
 		for _, n := range []string{"File server", "Laptop fleet"} {
 			name, typ := n, "hardware"
-			if _, err := svc.CreateAsset(ctx, owner, app.AssetInput{Name: &name, Type: &typ}); err != nil {
+			if _, err := svc.Assets.CreateAsset(ctx, owner, assets.AssetInput{Name: &name, Type: &typ}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -202,8 +167,8 @@ func BenchmarkRiskImport(b *testing.B) {
 				for b.Loop() {
 					b.StopTimer()
 					db := sqltest.New(b, d)
-					svc := newService(b, db)
-					owner := mustOrg(b, svc, "Acme", "owner@acme.test")
+					svc := areastest.NewService(b, db)
+					owner := areastest.MustOrg(b, svc, "Acme", "owner@acme.test")
 					b.StartTimer()
 					tbl, err := tabular.Read(bytes.NewReader(file), "risks.xlsx", risks.RiskFields, tabular.Options{})
 					if err != nil {

@@ -1,4 +1,4 @@
-package sqlstore
+package assets
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"unicode"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 const assetColumns = `a.id, a.ref, a.name, a.type, a.description, a.owner_id, a.custodian_id, a.location, a.classification, a.confidentiality, a.integrity,
 	a.availability, a.personal_data, a.status, a.review_date, a.tags, a.version, a.created_at, a.updated_at, a.archived_at, a.ref_number`
 
-func scanAsset(row interface{ Scan(...any) error }) (*bulwark.Asset, int, error) {
-	var a bulwark.Asset
+func scanAsset(row interface{ Scan(...any) error }) (*Asset, int, error) {
+	var a Asset
 	var owner, custodian, review sql.NullString
 	var c, i, av sql.NullInt64
 	var archived sql.NullTime
@@ -28,20 +29,12 @@ func scanAsset(row interface{ Scan(...any) error }) (*bulwark.Asset, int, error)
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("scan asset: %w", err)
 	}
-	a.OwnerID, a.CustodianID, a.ReviewDate = StrPtr(owner), StrPtr(custodian), StrPtr(review)
-	a.Confidentiality, a.Integrity, a.Availability = IntPtr(c), IntPtr(i), IntPtr(av)
-	a.ArchivedAt = TimePtr(archived)
+	a.OwnerID, a.CustodianID, a.ReviewDate = sqlstore.StrPtr(owner), sqlstore.StrPtr(custodian), sqlstore.StrPtr(review)
+	a.Confidentiality, a.Integrity, a.Availability = sqlstore.IntPtr(c), sqlstore.IntPtr(i), sqlstore.IntPtr(av)
+	a.ArchivedAt = sqlstore.TimePtr(archived)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	a.Tags = splitTags(tags)
 	return &a, num, nil
-}
-
-func IntPtr(n sql.NullInt64) *int {
-	if !n.Valid {
-		return nil
-	}
-	v := int(n.Int64)
-	return &v
 }
 
 func splitTags(s string) []string {
@@ -58,7 +51,7 @@ func splitTags(s string) []string {
 const AssetRefPrefix = "A"
 
 // InsertAsset stores a new asset of orgID; an empty Ref gets the next A-NNN.
-func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) error {
+func (tx store) InsertAsset(ctx context.Context, orgID string, a *Asset) error {
 	num := bulwark.ParseRefNumber(AssetRefPrefix, a.Ref)
 	if a.Ref == "" {
 		n, err := tx.NextRef(ctx, orgID, AssetRefPrefix)
@@ -71,14 +64,14 @@ func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 			return err
 		}
 	}
-	a.ID = NewID()
-	a.CreatedAt, a.UpdatedAt, a.Version = tx.now, tx.now, 1
+	a.ID = sqlstore.NewID()
+	a.CreatedAt, a.UpdatedAt, a.Version = tx.Now(), tx.Now(), 1
 	_, err := tx.Exec(ctx, `INSERT INTO assets (id, org_id, ref, ref_number, name, type, description, owner_id, custodian_id, location, classification,
 		confidentiality, integrity, availability, personal_data, status, review_date, tags, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		a.ID, orgID, a.Ref, num, a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification,
-		a.Confidentiality, a.Integrity, a.Availability, a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), tx.now, tx.now)
-	if IsUniqueViolation(err) {
+		a.Confidentiality, a.Integrity, a.Availability, a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), tx.Now(), tx.Now())
+	if sqlstore.IsUniqueViolation(err) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "An asset with the reference %s already exists.", a.Ref)
 	}
 	if err != nil {
@@ -88,7 +81,7 @@ func (tx *Tx) InsertAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 }
 
 // setAssetTags replaces the tag rows of an asset (fresh: it has none yet).
-func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []string, fresh bool) error {
+func (tx store) setAssetTags(ctx context.Context, orgID, assetID string, tags []string, fresh bool) error {
 	if !fresh {
 		if _, err := tx.Exec(ctx, `DELETE FROM asset_tags WHERE org_id = ? AND asset_id = ?`, orgID, assetID); err != nil {
 			return fmt.Errorf("asset tags: %w", err)
@@ -103,12 +96,12 @@ func (tx *Tx) setAssetTags(ctx context.Context, orgID, assetID string, tags []st
 }
 
 // UpdateAsset writes every editable field of a if its version is still a.Version.
-func (tx *Tx) UpdateAsset(ctx context.Context, orgID string, a *bulwark.Asset) error {
+func (tx store) UpdateAsset(ctx context.Context, orgID string, a *Asset) error {
 	res, err := tx.Exec(ctx, `UPDATE assets SET name = ?, type = ?, description = ?, owner_id = ?, custodian_id = ?, location = ?, classification = ?,
 		confidentiality = ?, integrity = ?, availability = ?, personal_data = ?, status = ?, review_date = ?, tags = ?, archived_at = ?,
 		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
 		a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification, a.Confidentiality, a.Integrity, a.Availability,
-		a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), NullTime(a.ArchivedAt), tx.now, orgID, a.ID, a.Version)
+		a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), sqlstore.NullTime(a.ArchivedAt), tx.Now(), orgID, a.ID, a.Version)
 	if err != nil {
 		return fmt.Errorf("update asset: %w", err)
 	}
@@ -116,24 +109,24 @@ func (tx *Tx) UpdateAsset(ctx context.Context, orgID string, a *bulwark.Asset) e
 		return bulwark.Errorf(bulwark.ECONFLICT, "The asset was changed by someone else; reload and try again.")
 	}
 	a.Version++
-	a.UpdatedAt = tx.now
+	a.UpdatedAt = tx.Now()
 	return tx.setAssetTags(ctx, orgID, a.ID, a.Tags, false)
 }
 
 // Asset returns asset id of orgID (archived ones too), or ENOTFOUND.
-func (tx *Tx) Asset(ctx context.Context, orgID, id string) (*bulwark.Asset, error) {
+func (tx store) Asset(ctx context.Context, orgID, id string) (*Asset, error) {
 	a, _, err := scanAsset(tx.QueryRow(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.id = ?`, orgID, id))
 	return a, err
 }
 
 // AssetsByRef returns orgID's assets whose refs are in refs, keyed by ref (for imports).
-func (tx *Tx) AssetsByRef(ctx context.Context, orgID string) (map[string]*bulwark.Asset, error) {
+func (tx store) AssetsByRef(ctx context.Context, orgID string) (map[string]*Asset, error) {
 	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ?`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("assets by ref: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]*bulwark.Asset{}
+	out := map[string]*Asset{}
 	for rows.Next() {
 		a, _, err := scanAsset(rows)
 		if err != nil {
@@ -163,14 +156,14 @@ type AssetFilter struct {
 }
 
 // assetSortFields are the fields assets can be sorted by.
-var assetSortFields = map[string]SortField{
-	"ref": {"a.ref_number", 'n'}, "name": {"a.name", 's'}, "type": {"a.type", 's'}, "status": {"a.status", 's'},
-	"classification": {"a.classification", 's'}, "review_date": {"COALESCE(a.review_date, '')", 's'},
-	"created_at": {"a.created_at", 't'}, "updated_at": {"a.updated_at", 't'},
+var assetSortFields = map[string]sqlstore.SortField{
+	"ref": {Expr: "a.ref_number", Kind: 'n'}, "name": {Expr: "a.name", Kind: 's'}, "type": {Expr: "a.type", Kind: 's'}, "status": {Expr: "a.status", Kind: 's'},
+	"classification": {Expr: "a.classification", Kind: 's'}, "review_date": {Expr: "COALESCE(a.review_date, '')", Kind: 's'},
+	"created_at": {Expr: "a.created_at", Kind: 't'}, "updated_at": {Expr: "a.updated_at", Kind: 't'},
 }
 
 // Assets lists one page of orgID's assets and the cursor of the next page ("" when last).
-func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwark.Asset, string, error) {
+func (tx store) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*Asset, string, error) {
 	var where strings.Builder
 	args := []any{orgID}
 	where.WriteString(` WHERE a.org_id = ?`)
@@ -203,7 +196,7 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 	} else if strings.TrimSpace(f.Q) != "" {
 		add("1 = 0") // nothing searchable in the query: no match rather than everything
 	}
-	k, err := NewKeyset(f.Sort, f.Cursor, f.Limit, assetSortFields, "ref", "a.id")
+	k, err := sqlstore.NewKeyset(f.Sort, f.Cursor, f.Limit, assetSortFields, "ref", "a.id")
 	if err != nil {
 		return nil, "", err
 	}
@@ -216,7 +209,7 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 		return nil, "", fmt.Errorf("list assets: %w", err)
 	}
 	defer rows.Close()
-	var out []*bulwark.Asset
+	var out []*Asset
 	var nums []int
 	for rows.Next() {
 		a, n, err := scanAsset(rows)
@@ -240,7 +233,7 @@ func (tx *Tx) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*bulwa
 }
 
 // CountAssets counts orgID's live assets.
-func (tx *Tx) CountAssets(ctx context.Context, orgID string) (int, error) {
+func (tx store) CountAssets(ctx context.Context, orgID string) (int, error) {
 	var n int
 	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND archived_at IS NULL`, orgID).Scan(&n)
 	return n, err
@@ -248,7 +241,7 @@ func (tx *Tx) CountAssets(ctx context.Context, orgID string) (int, error) {
 
 // fullText turns a search into a dialect's full-text condition on assets: every
 // word must match as a prefix ("lap" finds "laptop"). ok is false when q holds no word.
-func (tx *Tx) fullText(q string) (cond string, arg any, ok bool) {
+func (tx store) fullText(q string) (cond string, arg any, ok bool) {
 	var words []string
 	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if len(words) < 10 {
@@ -258,7 +251,7 @@ func (tx *Tx) fullText(q string) (cond string, arg any, ok bool) {
 	if len(words) == 0 {
 		return "", nil, false
 	}
-	if tx.db.Dialect == Postgres {
+	if tx.Dialect() == sqlstore.Postgres {
 		for i := range words {
 			words[i] += ":*"
 		}
@@ -271,7 +264,7 @@ func (tx *Tx) fullText(q string) (cond string, arg any, ok bool) {
 }
 
 // EachAsset calls fn for every live asset of orgID in reference order, streaming.
-func (tx *Tx) EachAsset(ctx context.Context, orgID string, fn func(*bulwark.Asset) error) error {
+func (tx store) EachAsset(ctx context.Context, orgID string, fn func(*Asset) error) error {
 	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND a.archived_at IS NULL ORDER BY a.ref_number, a.ref`, orgID)
 	if err != nil {
 		return fmt.Errorf("export assets: %w", err)
@@ -291,7 +284,7 @@ func (tx *Tx) EachAsset(ctx context.Context, orgID string, fn func(*bulwark.Asse
 
 // InsertAssets stores many new assets of orgID with few statements (imports).
 // Assets without a ref get the next numbers.
-func (tx *Tx) InsertAssets(ctx context.Context, orgID string, assets []*bulwark.Asset) error {
+func (tx store) InsertAssets(ctx context.Context, orgID string, assets []*Asset) error {
 	maxNum := 0
 	for _, a := range assets {
 		if n := bulwark.ParseRefNumber(AssetRefPrefix, a.Ref); n > maxNum {
@@ -313,8 +306,8 @@ func (tx *Tx) InsertAssets(ctx context.Context, orgID string, assets []*bulwark.
 			a.Ref = bulwark.FormatRef(AssetRefPrefix, n)
 		}
 		nums[i] = bulwark.ParseRefNumber(AssetRefPrefix, a.Ref)
-		a.ID = NewID()
-		a.CreatedAt, a.UpdatedAt, a.Version = tx.now, tx.now, 1
+		a.ID = sqlstore.NewID()
+		a.CreatedAt, a.UpdatedAt, a.Version = tx.Now(), tx.Now(), 1
 	}
 	const perStatement = 100
 	for start := 0; start < len(assets); start += perStatement {
@@ -331,7 +324,7 @@ func (tx *Tx) InsertAssets(ctx context.Context, orgID string, assets []*bulwark.
 			}
 			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
 			args = append(args, a.ID, orgID, a.Ref, nums[i], a.Name, a.Type, a.Description, a.OwnerID, a.CustodianID, a.Location, a.Classification,
-				a.Confidentiality, a.Integrity, a.Availability, a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), tx.now, tx.now)
+				a.Confidentiality, a.Integrity, a.Availability, a.PersonalData, a.Status, a.ReviewDate, strings.Join(a.Tags, " | "), tx.Now(), tx.Now())
 			seen := map[string]bool{}
 			for _, t := range a.Tags {
 				t = strings.ToLower(t)
@@ -347,7 +340,7 @@ func (tx *Tx) InsertAssets(ctx context.Context, orgID string, assets []*bulwark.
 			}
 		}
 		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
-			if IsUniqueViolation(err) {
+			if sqlstore.IsUniqueViolation(err) {
 				return bulwark.Errorf(bulwark.ECONFLICT, "An asset reference in the file already exists.")
 			}
 			return fmt.Errorf("insert assets: %w", err)

@@ -1,11 +1,11 @@
-package app
+package assets
 
 import (
 	"context"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/app"
 )
 
 // AssetInput lists what a person may set on an asset; nil fields stay as they are.
@@ -28,38 +28,38 @@ type AssetInput struct {
 }
 
 // apply copies the given fields onto a and returns what changed.
-func (in AssetInput) apply(a *bulwark.Asset) bulwark.Changes {
+func (in AssetInput) apply(a *Asset) bulwark.Changes {
 	ch := bulwark.Changes{}
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
-		Set(ch, "name", &a.Name, &n)
+		app.Set(ch, "name", &a.Name, &n)
 	}
 	if in.Type != nil {
 		t := strings.ToLower(strings.TrimSpace(*in.Type))
-		Set(ch, "type", &a.Type, &t)
+		app.Set(ch, "type", &a.Type, &t)
 	}
-	Set(ch, "description", &a.Description, in.Description)
-	SetOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
-	SetOpt(ch, "custodian_id", &a.CustodianID, in.CustodianID)
+	app.Set(ch, "description", &a.Description, in.Description)
+	app.SetOpt(ch, "owner_id", &a.OwnerID, in.OwnerID)
+	app.SetOpt(ch, "custodian_id", &a.CustodianID, in.CustodianID)
 	if in.Location != nil {
 		l := strings.TrimSpace(*in.Location)
-		Set(ch, "location", &a.Location, &l)
+		app.Set(ch, "location", &a.Location, &l)
 	}
 	if in.Classification != nil {
 		c := strings.TrimSpace(*in.Classification)
-		Set(ch, "classification", &a.Classification, &c)
+		app.Set(ch, "classification", &a.Classification, &c)
 	}
-	SetOpt(ch, "confidentiality", &a.Confidentiality, in.Confidentiality)
-	SetOpt(ch, "integrity", &a.Integrity, in.Integrity)
-	SetOpt(ch, "availability", &a.Availability, in.Availability)
-	Set(ch, "personal_data", &a.PersonalData, in.PersonalData)
+	app.SetOpt(ch, "confidentiality", &a.Confidentiality, in.Confidentiality)
+	app.SetOpt(ch, "integrity", &a.Integrity, in.Integrity)
+	app.SetOpt(ch, "availability", &a.Availability, in.Availability)
+	app.Set(ch, "personal_data", &a.PersonalData, in.PersonalData)
 	if in.Status != nil {
 		st := strings.ToLower(strings.TrimSpace(*in.Status))
-		Set(ch, "status", &a.Status, &st)
+		app.Set(ch, "status", &a.Status, &st)
 	}
-	SetOpt(ch, "review_date", &a.ReviewDate, in.ReviewDate)
+	app.SetOpt(ch, "review_date", &a.ReviewDate, in.ReviewDate)
 	if in.Tags != nil {
-		tags := bulwark.NormalizeTags(*in.Tags)
+		tags := NormalizeTags(*in.Tags)
 		if strings.Join(tags, "|") != strings.Join(a.Tags, "|") {
 			ch["tags"] = bulwark.Change{Before: a.Tags, After: tags}
 			a.Tags = tags
@@ -80,42 +80,28 @@ func matchClassification(scheme []string, c string) string {
 
 // validateAsset checks a against the rules and the scheme; an owner or custodian
 // must be an active member when it changes (before is nil for a new asset).
-func validateAsset(ctx context.Context, tx *sqlstore.Tx, orgID string, a, before *bulwark.Asset, scheme []string) error {
+func validateAsset(ctx context.Context, tx store, orgID string, a, before *Asset, scheme []string) error {
 	a.Classification = matchClassification(scheme, a.Classification)
 	if err := a.Validate(scheme); err != nil {
 		return err
 	}
-	if before == nil || !EqPtr(a.OwnerID, before.OwnerID) {
-		if err := CheckMember(ctx, tx, orgID, "owner_id", a.OwnerID); err != nil {
+	if before == nil || !app.EqPtr(a.OwnerID, before.OwnerID) {
+		if err := app.CheckMember(ctx, tx.Tx, orgID, "owner_id", a.OwnerID); err != nil {
 			return err
 		}
 	}
-	if before == nil || !EqPtr(a.CustodianID, before.CustodianID) {
-		return CheckMember(ctx, tx, orgID, "custodian_id", a.CustodianID)
+	if before == nil || !app.EqPtr(a.CustodianID, before.CustodianID) {
+		return app.CheckMember(ctx, tx.Tx, orgID, "custodian_id", a.CustodianID)
 	}
 	return nil
 }
 
-// Classifications returns the organisation's classification scheme, lowest first.
-func (s *Service) Classifications(ctx context.Context, p *bulwark.Principal) ([]string, error) {
-	if err := Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
-	}
-	var out []string
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		out, err = tx.Classifications(ctx, p.Org.ID)
-		return err
-	})
-	return out, err
-}
-
 // CreateAsset adds an asset; without a ref it gets the next A-NNN.
-func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in AssetInput) (*bulwark.Asset, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in AssetInput) (*Asset, error) {
+	if err := app.Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
-	a := &bulwark.Asset{Status: "in_use", Tags: []string{}}
+	a := &Asset{Status: "in_use", Tags: []string{}}
 	ch := in.apply(a)
 	if in.Ref != nil && strings.TrimSpace(*in.Ref) != "" {
 		a.Ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
@@ -123,7 +109,7 @@ func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in Asse
 			return nil, bulwark.Invalid("ref", "must look like A-001: letters and digits, a dash, digits")
 		}
 	}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(tx store) error {
 		scheme, err := tx.Classifications(ctx, p.Org.ID)
 		if err != nil {
 			return err
@@ -134,7 +120,7 @@ func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in Asse
 		if err := tx.InsertAsset(ctx, p.Org.ID, a); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "asset.create", "asset", a.ID, a.Ref, ch)
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "asset.create", "asset", a.ID, a.Ref, ch)
 	})
 	if err != nil {
 		return nil, err
@@ -143,12 +129,12 @@ func (s *Service) CreateAsset(ctx context.Context, p *bulwark.Principal, in Asse
 }
 
 // Asset returns one asset, archived or not.
-func (s *Service) Asset(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Asset, error) {
-	if err := Require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Asset(ctx context.Context, p *bulwark.Principal, id string) (*Asset, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Asset
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+	var out *Asset
+	err := s.view(ctx, func(tx store) error {
 		var err error
 		out, err = tx.Asset(ctx, p.Org.ID, id)
 		return err
@@ -157,13 +143,13 @@ func (s *Service) Asset(ctx context.Context, p *bulwark.Principal, id string) (*
 }
 
 // Assets lists one page of assets.
-func (s *Service) Assets(ctx context.Context, p *bulwark.Principal, f sqlstore.AssetFilter) ([]*bulwark.Asset, string, error) {
-	if err := Require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Assets(ctx context.Context, p *bulwark.Principal, f AssetFilter) ([]*Asset, string, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, "", err
 	}
-	var out []*bulwark.Asset
+	var out []*Asset
 	var next string
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		out, next, err = tx.Assets(ctx, p.Org.ID, f)
 		return err
@@ -173,17 +159,17 @@ func (s *Service) Assets(ctx context.Context, p *bulwark.Principal, f sqlstore.A
 
 // UpdateAsset changes an asset. Archiving (archive true) hides it from lists; it
 // stays readable by id. expect is the version the caller saw (optional).
-func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id string, in AssetInput, expect *int, archive *bool) (*bulwark.Asset, error) {
-	if err := Require(p, bulwark.PermISMSEditOwn); err != nil {
+func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id string, in AssetInput, expect *int, archive *bool) (*Asset, error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Asset
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	var out *Asset
+	err := s.write(ctx, func(tx store) error {
 		a, err := tx.Asset(ctx, p.Org.ID, id)
 		if err != nil {
 			return err
 		}
-		if !CanEdit(p, a.OwnerID, a.CustodianID) {
+		if !app.CanEdit(p, a.OwnerID, a.CustodianID) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the assets you own or look after.")
 		}
 		if expect != nil && *expect != a.Version {
@@ -218,7 +204,7 @@ func (s *Service) UpdateAsset(ctx context.Context, p *bulwark.Principal, id stri
 		if err := tx.UpdateAsset(ctx, p.Org.ID, a); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, p.Org.ID, MetaOf(p), action, "asset", a.ID, a.Ref, ch)
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "asset", a.ID, a.Ref, ch)
 	})
 	return out, err
 }

@@ -1,4 +1,4 @@
-package app
+package assets
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
@@ -32,101 +32,12 @@ var AssetFields = []tabular.Field{
 	{Name: "tags", Label: "Tags"},
 }
 
-// RowError is a problem with one row of an import, in the sheet's own numbering.
-type RowError struct {
-	Row     int    `json:"row"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
-// ImportRow is what an import does with one row.
-type ImportRow struct {
-	Row    int    `json:"row"`
-	Action string `json:"action"` // create, update, unchanged
-	Ref    string `json:"ref"`
-	Name   string `json:"name"`
-}
-
-// ImportResult reports what an import did, or would do on a dry run.
-type ImportResult struct {
-	DryRun    bool        `json:"dry_run"`
-	Created   int         `json:"created"`
-	Updated   int         `json:"updated"`
-	Unchanged int         `json:"unchanged"`
-	BlankRows int         `json:"blank_rows"`
-	Rows      []ImportRow `json:"rows"`
-	Errors    []RowError  `json:"errors"`
-	Warnings  []RowError  `json:"warnings"`
-}
-
-// People resolves owners written by member id, email or name.
-type People struct {
-	byKey  map[string]string // lowercased id/email/name → member id ("" when a name is ambiguous)
-	email  map[string]string // member id → email, for exports
-	active map[string]bool   // member id → active now
-}
-
-// Active reports whether member id is an active member now.
-func (p *People) Active(id string) bool { return p.active[id] }
-
-// LoadPeople reads orgID's members, former ones included, for resolving owners.
-func LoadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*People, error) {
-	ms, err := tx.Members(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	p := &People{byKey: map[string]string{}, email: map[string]string{}, active: map[string]bool{}}
-	for _, m := range ms {
-		// Former members resolve too, so an unchanged export re-imports; a row that
-		// newly names one is refused where the change is checked.
-		p.email[m.ID], p.active[m.ID] = m.Email, m.Active(tx.Now())
-		p.byKey[strings.ToLower(m.ID)] = m.ID
-		p.byKey[strings.ToLower(m.Email)] = m.ID
-		n := strings.ToLower(strings.TrimSpace(m.Name))
-		if prev, ok := p.byKey[n]; ok && prev != m.ID {
-			p.byKey[n] = "" // two members share the name
-		} else {
-			p.byKey[n] = m.ID
-		}
-	}
-	return p, nil
-}
-
-// Cell is the export Cell of a member: their email (the id of someone unknown).
-func (p *People) Cell(id *string) any {
-	if id == nil {
-		return nil
-	}
-	if e, ok := p.email[*id]; ok {
-		return e
-	}
-	return *id
-}
-
-// Cell is the export cell of an optional value: empty when nil.
-func Cell[T any](v *T) any {
-	if v == nil {
-		return nil
-	}
-	return *v
-}
-
-// Resolve returns the member id that s names (an id, email or name).
-func (p *People) Resolve(s string) (string, error) {
-	id, ok := p.byKey[strings.ToLower(strings.TrimSpace(s))]
-	switch {
-	case !ok:
-		return "", fmt.Errorf("%q is not a member (give their email or name)", s)
-	case id == "":
-		return "", fmt.Errorf("several members are called %q; give the email", s)
-	}
-	return id, nil
-}
-
 // assetRowInput turns one row into an asset input, collecting field errors.
-func assetRowInput(t *tabular.Table, row tabular.Row, ppl *People, dateOrder string, errs *[]RowError) AssetInput {
+func assetRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, dateOrder string, errs *[]app.RowError) AssetInput {
 	var in AssetInput
-	fail := func(field, msg string) { *errs = append(*errs, RowError{Row: row.Number, Field: field, Message: msg}) }
+	fail := func(field, msg string) {
+		*errs = append(*errs, app.RowError{Row: row.Number, Field: field, Message: msg})
+	}
 	text := func(field string) *string {
 		if !t.Has(field) {
 			return nil
@@ -136,7 +47,7 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *People, dateOrder str
 	}
 	in.Ref, in.Name, in.Description, in.Location, in.Classification = text("ref"), text("name"), text("description"), text("location"), text("classification")
 	if s := text("type"); s != nil {
-		v, err := tabular.ParseEnum(*s, bulwark.AssetTypes)
+		v, err := tabular.ParseEnum(*s, AssetTypes)
 		if err != nil {
 			fail("type", err.Error())
 		}
@@ -146,7 +57,7 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *People, dateOrder str
 		v := "in_use"
 		if *s != "" {
 			var err error
-			if v, err = tabular.ParseEnum(*s, bulwark.AssetStatuses); err != nil {
+			if v, err = tabular.ParseEnum(*s, AssetStatuses); err != nil {
 				fail("status", err.Error())
 			}
 		}
@@ -214,26 +125,26 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *People, dateOrder str
 // ImportAssets creates and updates assets from a spreadsheet: a row whose ref is
 // known updates that asset, any other row creates one. All or nothing: when any
 // row is invalid, nothing is written and every bad row is reported.
-func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*ImportResult, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*app.ImportResult, error) {
+	if err := app.Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
-	if err := Require(p, bulwark.PermISMSEdit); err != nil {
+	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
-	res := &ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []ImportRow{}, Errors: []RowError{}, Warnings: []RowError{}}
+	res := &app.ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []app.ImportRow{}, Errors: []app.RowError{}, Warnings: []app.RowError{}}
 	if !t.Has("name") && !t.Has("ref") {
 		return nil, bulwark.Invalid("file", "needs a Name column (and a Ref column to update existing assets)")
 	}
 	type planned struct {
-		asset   *bulwark.Asset
+		asset   *Asset
 		changes bulwark.Changes
 		create  bool
 		row     int // index into res.Rows
 	}
 	var plan []planned
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		ppl, err := LoadPeople(ctx, tx, p.Org.ID)
+	err := s.write(ctx, func(tx store) error {
+		ppl, err := app.LoadPeople(ctx, tx.Tx, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -247,7 +158,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 		}
 		seenRef := map[string]int{}
 		for _, row := range t.Rows {
-			var rowErrs []RowError
+			var rowErrs []app.RowError
 			in := assetRowInput(t, row, ppl, p.Org.Settings.DateOrder, &rowErrs)
 			ref := ""
 			if in.Ref != nil {
@@ -255,11 +166,11 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 			}
 			if ref != "" {
 				if first, dup := seenRef[ref]; dup {
-					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%s already appears in row %d", ref, first)})
+					rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%s already appears in row %d", ref, first)})
 				}
 				seenRef[ref] = row.Number
 			}
-			var a *bulwark.Asset
+			var a *Asset
 			create := true
 			if cur, ok := existing[ref]; ok && ref != "" {
 				cp := *cur
@@ -267,9 +178,9 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 				a, create = &cp, false
 			} else {
 				if ref != "" && !bulwark.ValidRef(ref) {
-					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%q does not look like a reference such as A-001", ref)})
+					rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: "ref", Message: fmt.Sprintf("%q does not look like a reference such as A-001", ref)})
 				}
-				a = &bulwark.Asset{Ref: ref, Status: "in_use", Tags: []string{}}
+				a = &Asset{Ref: ref, Status: "in_use", Tags: []string{}}
 				if in.Status != nil && *in.Status == "" {
 					in.Status = nil
 				}
@@ -280,8 +191,8 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 				name string
 				id   *string
 			}{{"owner_id", a.OwnerID}, {"custodian_id", a.CustodianID}} {
-				if _, changed := ch[f.name]; changed && f.id != nil && !ppl.active[*f.id] && !HasField(rowErrs, f.name) {
-					rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.name, Message: "names someone who is no longer an active member"})
+				if _, changed := ch[f.name]; changed && f.id != nil && !ppl.Active(*f.id) && !app.HasField(rowErrs, f.name) {
+					rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.name, Message: "names someone who is no longer an active member"})
 				}
 			}
 			a.Classification = matchClassification(scheme, a.Classification)
@@ -291,8 +202,8 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 					return fmt.Errorf("validate row %d: %w", row.Number, err)
 				}
 				for _, f := range verr.Fields {
-					if !HasField(rowErrs, f.Field) {
-						rowErrs = append(rowErrs, RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
+					if !app.HasField(rowErrs, f.Field) {
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
 					}
 				}
 			}
@@ -311,7 +222,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 			default:
 				res.Created++
 			}
-			res.Rows = append(res.Rows, ImportRow{Row: row.Number, Action: action, Ref: a.Ref, Name: a.Name})
+			res.Rows = append(res.Rows, app.ImportRow{Row: row.Number, Action: action, Ref: a.Ref, Name: a.Name})
 			if action != "unchanged" {
 				plan = append(plan, planned{asset: a, changes: ch, create: create, row: len(res.Rows) - 1})
 			}
@@ -319,8 +230,8 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 		if len(res.Errors) > 0 || dryRun {
 			return nil
 		}
-		m := MetaOf(p)
-		var fresh []*bulwark.Asset
+		m := app.MetaOf(p)
+		var fresh []*Asset
 		for _, pl := range plan {
 			if pl.create {
 				fresh = append(fresh, pl.asset)
@@ -346,7 +257,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 		if err := tx.AppendAuditBatch(ctx, p.Org.ID, entries); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, p.Org.ID, m, "asset.import", "asset", "", "", bulwark.Changes{
+		return app.Audit(ctx, tx.Tx, p.Org.ID, m, "asset.import", "asset", "", "", bulwark.Changes{
 			"created": bulwark.Added(res.Created), "updated": bulwark.Added(res.Updated), "unchanged": bulwark.Added(res.Unchanged),
 		})
 	})
@@ -356,87 +267,31 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 	return res, nil
 }
 
-func HasField(errs []RowError, field string) bool {
-	for _, e := range errs {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
-}
-
 // ExportAssets streams the live asset register as CSV or XLSX, owners written as
 // emails, in reference order. The export is audited.
 func (s *Service) ExportAssets(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
-	if err := Require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return err
 	}
 	tw, err := s.BeginExport(ctx, p, format, w, "Assets", "asset")
 	if err != nil {
 		return err
 	}
-	err = s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		ppl, err := LoadPeople(ctx, tx, p.Org.ID)
+	err = s.read(ctx, func(tx store) error {
+		ppl, err := app.LoadPeople(ctx, tx.Tx, p.Org.ID)
 		if err != nil {
 			return err
 		}
 		if err := tw.Write(tabular.Header(AssetFields)); err != nil {
 			return err
 		}
-		return tx.EachAsset(ctx, p.Org.ID, func(a *bulwark.Asset) error {
+		return tx.EachAsset(ctx, p.Org.ID, func(a *Asset) error {
 			return tw.Write([]any{a.Ref, a.Name, a.Type, a.Description, ppl.Cell(a.OwnerID), ppl.Cell(a.CustodianID), a.Location, a.Classification,
-				Cell(a.Confidentiality), Cell(a.Integrity), Cell(a.Availability), a.PersonalData, a.Status, Cell(a.ReviewDate), a.Tags})
+				app.Cell(a.Confidentiality), app.Cell(a.Integrity), app.Cell(a.Availability), a.PersonalData, a.Status, app.Cell(a.ReviewDate), a.Tags})
 		})
 	})
 	if err != nil {
 		return err
 	}
 	return tw.Close()
-}
-
-// BeginExport checks the format, audits the export of a register (entity) and
-// returns the writer: CSV, or XLSX with one sheet.
-func (s *Service) BeginExport(ctx context.Context, p *bulwark.Principal, format string, w io.Writer, sheet, entity string) (tabular.Writer, error) {
-	var tw tabular.Writer
-	switch format {
-	case "csv":
-		tw = tabular.NewCSVWriter(w)
-	case "xlsx":
-		tw = tabular.NewXLSXWriter(w, sheet)
-	default:
-		return nil, bulwark.Invalid("format", "must be csv or xlsx")
-	}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		return Audit(ctx, tx, p.Org.ID, MetaOf(p), entity+".export", entity, "", "", bulwark.Changes{"format": bulwark.Added(format)})
-	})
-	return tw, err
-}
-
-// SaveUpload keeps an uploaded spreadsheet for the preview/confirm steps.
-func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, filename string, content []byte) (string, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
-		return "", err
-	}
-	u := &sqlstore.Upload{Kind: kind, Filename: filename, Content: content}
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertUpload(ctx, p.Org.ID, p.MemberID, u) })
-	return u.ID, err
-}
-
-// Upload returns one of the principal's own uploads.
-func (s *Service) Upload(ctx context.Context, p *bulwark.Principal, id string) (*sqlstore.Upload, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
-		return nil, err
-	}
-	var u *sqlstore.Upload
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		u, err = tx.Upload(ctx, p.Org.ID, p.MemberID, id)
-		return err
-	})
-	return u, err
-}
-
-// DiscardUpload deletes an upload.
-func (s *Service) DiscardUpload(ctx context.Context, p *bulwark.Principal, id string) error {
-	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DeleteUpload(ctx, p.Org.ID, id) })
 }

@@ -1,4 +1,4 @@
-package app_test
+package assets_test
 
 import (
 	"bytes"
@@ -12,22 +12,25 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
 // northwind adds the people the fixture spreadsheets name as owners and custodians.
-func northwind(t testing.TB, svc *app.Service) *bulwark.Principal {
-	owner := mustOrg(t, svc, "Northwind", "boss@northwind.example")
+func northwind(t testing.TB, svc *areas.ISMS) *bulwark.Principal {
+	owner := areastest.MustOrg(t, svc, "Northwind", "boss@northwind.example")
 	for _, email := range []string{"maria.lopez", "tom.becker", "anna.kowalski", "james.okafor", "it-operations", "facilities"} {
-		mustMember(t, svc, owner, email+"@northwind.example", bulwark.RoleManager)
+		areastest.MustMember(t, svc, owner, email+"@northwind.example", bulwark.RoleManager)
 	}
 	inv, err := svc.Invite(context.Background(), owner, "payroll@payroll-partner.example", bulwark.RoleEmployee)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.AcceptInvitation(context.Background(), inv.Link[strings.LastIndex(inv.Link, "/")+1:], nil, "Payroll partner", pw, app.Meta{}); err != nil {
+	if _, _, err := svc.AcceptInvitation(context.Background(), inv.Link[strings.LastIndex(inv.Link, "/")+1:], nil, "Payroll partner", areastest.Password, app.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	return owner
@@ -35,11 +38,11 @@ func northwind(t testing.TB, svc *app.Service) *bulwark.Principal {
 
 func readFixture(t testing.TB, name string, opts tabular.Options) *tabular.Table {
 	t.Helper()
-	b, err := os.ReadFile("../tabular/testdata/" + name)
+	b, err := os.ReadFile("../../tabular/testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := tabular.Read(bytes.NewReader(b), name, app.AssetFields, opts)
+	tbl, err := tabular.Read(bytes.NewReader(b), name, assets.AssetFields, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,34 +51,34 @@ func readFixture(t testing.TB, name string, opts tabular.Options) *tabular.Table
 
 func TestImportLibreOfficeFixtureAndRoundTrip(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		svc := newService(t, db)
+		svc := areastest.NewService(t, db)
 		ctx := context.Background()
 		owner := northwind(t, svc)
 		tbl := readFixture(t, "assets-libreoffice.xlsx", tabular.Options{})
 		// The organisation has no date order: the fixture's 31/12/2026 is unambiguous anyway.
-		dry, err := svc.ImportAssets(ctx, owner, tbl, true)
+		dry, err := svc.Assets.ImportAssets(ctx, owner, tbl, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(dry.Errors) > 0 || dry.Created != 8 || dry.BlankRows != 2 {
 			t.Fatalf("dry run: %+v", dry)
 		}
-		if page, _, _ := svc.Assets(ctx, owner, sqlstore.AssetFilter{}); len(page) != 0 {
+		if page, _, _ := svc.Assets.Assets(ctx, owner, assets.AssetFilter{}); len(page) != 0 {
 			t.Fatal("a dry run wrote assets")
 		}
-		res, err := svc.ImportAssets(ctx, owner, tbl, false)
+		res, err := svc.Assets.ImportAssets(ctx, owner, tbl, false)
 		if err != nil || res.Created != 8 {
 			t.Fatalf("import: %+v %v", res, err)
 		}
-		assets, _, _ := svc.Assets(ctx, owner, sqlstore.AssetFilter{Limit: 100})
-		byName := map[string]*bulwark.Asset{}
-		for _, a := range assets {
+		all, _, _ := svc.Assets.Assets(ctx, owner, assets.AssetFilter{Limit: 100})
+		byName := map[string]*assets.Asset{}
+		for _, a := range all {
 			byName[a.Name] = a
 		}
 		if len(byName) != 8 {
 			t.Fatalf("%d assets", len(byName))
 		}
-		for _, a := range assets {
+		for _, a := range all {
 			if a.ReviewDate != nil && !bulwark.ValidDate(*a.ReviewDate) {
 				t.Errorf("%s: review date %q", a.Name, *a.ReviewDate)
 			}
@@ -83,14 +86,14 @@ func TestImportLibreOfficeFixtureAndRoundTrip(t *testing.T) {
 		// Export, then import the export unchanged: nothing changes, in both formats.
 		for _, format := range []string{"xlsx", "csv"} {
 			var buf bytes.Buffer
-			if err := svc.ExportAssets(ctx, owner, format, &buf); err != nil {
+			if err := svc.Assets.ExportAssets(ctx, owner, format, &buf); err != nil {
 				t.Fatal(err)
 			}
-			again, err := tabular.Read(bytes.NewReader(buf.Bytes()), "export."+format, app.AssetFields, tabular.Options{})
+			again, err := tabular.Read(bytes.NewReader(buf.Bytes()), "export."+format, assets.AssetFields, tabular.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := svc.ImportAssets(ctx, owner, again, false)
+			res, err := svc.Assets.ImportAssets(ctx, owner, again, false)
 			if err != nil || res.Unchanged != 8 || res.Created+res.Updated != 0 || len(res.Errors) > 0 {
 				t.Fatalf("%s re-import: %+v %v", format, res, err)
 			}
@@ -100,19 +103,19 @@ func TestImportLibreOfficeFixtureAndRoundTrip(t *testing.T) {
 
 func TestImportIsAllOrNothing(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		svc := newService(t, db)
+		svc := areastest.NewService(t, db)
 		ctx := context.Background()
-		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
+		owner := areastest.MustOrg(t, svc, "Acme", "owner@acme.test")
 		csv := "Inventory of assets\n\nRef,Name,Type,Owner,Confidentiality,Review date,Personal data\n" +
 			",Good asset,software,owner@acme.test,3,2027-01-31,no\n" +
 			",Bad type,spaceship,owner@acme.test,3,,no\n" +
 			",,hardware,,,,\n" +
 			",Unknown owner,site,ghost@acme.test,9,31/02/2027,maybe\n"
-		tbl, err := tabular.Read(strings.NewReader(csv), "assets.csv", app.AssetFields, tabular.Options{})
+		tbl, err := tabular.Read(strings.NewReader(csv), "assets.csv", assets.AssetFields, tabular.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := svc.ImportAssets(ctx, owner, tbl, false)
+		res, err := svc.Assets.ImportAssets(ctx, owner, tbl, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,13 +128,13 @@ func TestImportIsAllOrNothing(t *testing.T) {
 				t.Errorf("missing error %s in %+v", want, res.Errors)
 			}
 		}
-		if page, _, _ := svc.Assets(ctx, owner, sqlstore.AssetFilter{}); len(page) != 0 {
+		if page, _, _ := svc.Assets.Assets(ctx, owner, assets.AssetFilter{}); len(page) != 0 {
 			t.Fatalf("a refused import wrote %d assets", len(page))
 		}
 		// Ambiguous dates need the organisation's date order.
 		ambiguous := "Name,Type,Review date\nX,site,03/04/2027\n"
-		tbl, _ = tabular.Read(strings.NewReader(ambiguous), "a.csv", app.AssetFields, tabular.Options{})
-		if res, _ := svc.ImportAssets(ctx, owner, tbl, true); len(res.Errors) != 1 || res.Errors[0].Field != "review_date" {
+		tbl, _ = tabular.Read(strings.NewReader(ambiguous), "a.csv", assets.AssetFields, tabular.Options{})
+		if res, _ := svc.Assets.ImportAssets(ctx, owner, tbl, true); len(res.Errors) != 1 || res.Errors[0].Field != "review_date" {
 			t.Fatalf("ambiguous date: %+v", res.Errors)
 		}
 		order := "DMY"
@@ -139,11 +142,11 @@ func TestImportIsAllOrNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		owner, _ = svc.OrgPrincipal(ctx, &owner.User, owner.Org.Slug, app.Meta{})
-		res, err = svc.ImportAssets(ctx, owner, tbl, false)
+		res, err = svc.Assets.ImportAssets(ctx, owner, tbl, false)
 		if err != nil || len(res.Errors) != 0 {
 			t.Fatalf("with DMY: %+v %v", res, err)
 		}
-		a, _, _ := svc.Assets(ctx, owner, sqlstore.AssetFilter{})
+		a, _, _ := svc.Assets.Assets(ctx, owner, assets.AssetFilter{})
 		if len(a) != 1 || *a[0].ReviewDate != "2027-04-03" {
 			t.Fatalf("DMY date: %+v", a)
 		}
@@ -152,15 +155,15 @@ func TestImportIsAllOrNothing(t *testing.T) {
 
 func TestExportNeutralisesFormulas(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		svc := newService(t, db)
+		svc := areastest.NewService(t, db)
 		ctx := context.Background()
-		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
+		owner := areastest.MustOrg(t, svc, "Acme", "owner@acme.test")
 		name, typ, desc := `=HYPERLINK("http://evil.example","click")`, "information", "@SUM(1+1)"
-		if _, err := svc.CreateAsset(ctx, owner, app.AssetInput{Name: &name, Type: &typ, Description: &desc}); err != nil {
+		if _, err := svc.Assets.CreateAsset(ctx, owner, assets.AssetInput{Name: &name, Type: &typ, Description: &desc}); err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := svc.ExportAssets(ctx, owner, "xlsx", &buf); err != nil {
+		if err := svc.Assets.ExportAssets(ctx, owner, "xlsx", &buf); err != nil {
 			t.Fatal(err)
 		}
 		f, err := excelize.OpenReader(&buf)
@@ -173,15 +176,15 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 			t.Fatalf("B2 = %q, formula %q", cell, formula)
 		}
 		buf.Reset()
-		if err := svc.ExportAssets(ctx, owner, "csv", &buf); err != nil {
+		if err := svc.Assets.ExportAssets(ctx, owner, "csv", &buf); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(buf.String(), `'=HYPERLINK`) || !strings.Contains(buf.String(), "'@SUM") {
 			t.Fatalf("csv: %s", buf.String())
 		}
 		// Re-importing restores the text as written.
-		tbl, _ := tabular.Read(bytes.NewReader(buf.Bytes()), "x.csv", app.AssetFields, tabular.Options{})
-		if res, err := svc.ImportAssets(ctx, owner, tbl, false); err != nil || res.Unchanged != 1 {
+		tbl, _ := tabular.Read(bytes.NewReader(buf.Bytes()), "x.csv", assets.AssetFields, tabular.Options{})
+		if res, err := svc.Assets.ImportAssets(ctx, owner, tbl, false); err != nil || res.Unchanged != 1 {
 			t.Fatalf("re-import: %+v %v", res, err)
 		}
 	})
@@ -190,10 +193,10 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 // TestImportTenThousandRows imports a generated 10,000-row workbook.
 func TestImportTenThousandRows(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		svc := newService(t, db)
-		owner := mustOrg(t, svc, "Acme", "owner@acme.test")
+		svc := areastest.NewService(t, db)
+		owner := areastest.MustOrg(t, svc, "Acme", "owner@acme.test")
 		tbl := largeTable(t, 10000)
-		res, err := svc.ImportAssets(context.Background(), owner, tbl, false)
+		res, err := svc.Assets.ImportAssets(context.Background(), owner, tbl, false)
 		if err != nil || res.Created != 10000 || len(res.Errors) > 0 {
 			t.Fatalf("%+v %v", res.Errors, err)
 		}
@@ -205,7 +208,7 @@ func TestImportTenThousandRows(t *testing.T) {
 
 func largeTable(t testing.TB, n int) *tabular.Table {
 	t.Helper()
-	tbl, err := tabular.Read(bytes.NewReader(largeFile(t, n)), "large.xlsx", app.AssetFields, tabular.Options{})
+	tbl, err := tabular.Read(bytes.NewReader(largeFile(t, n)), "large.xlsx", assets.AssetFields, tabular.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +222,7 @@ func largeFile(t testing.TB, n int) []byte {
 	w := tabular.NewXLSXWriter(&buf, "Assets")
 	_ = w.Write([]any{"ref", "name", "type", "owner_id", "classification", "confidentiality", "integrity", "availability", "personal_data", "status", "review_date", "tags", "description"})
 	for i := 1; i <= n; i++ {
-		_ = w.Write([]any{fmt.Sprintf("A-%03d", i), fmt.Sprintf("Asset number %d", i), bulwark.AssetTypes[i%6], "owner@acme.test", "Internal",
+		_ = w.Write([]any{fmt.Sprintf("A-%03d", i), fmt.Sprintf("Asset number %d", i), assets.AssetTypes[i%6], "owner@acme.test", "Internal",
 			1 + i%4, 1 + (i/4)%4, 1 + (i/16)%4, i%3 == 0, "in_use", "2027-06-30", []string{"bulk", fmt.Sprintf("group-%d", i%10)}, "Imported in bulk"})
 	}
 	if err := w.Close(); err != nil {
@@ -238,14 +241,14 @@ func BenchmarkAssetImport(b *testing.B) {
 				for b.Loop() {
 					b.StopTimer()
 					db := sqltest.New(b, d)
-					svc := newService(b, db)
-					owner := mustOrg(b, svc, "Acme", "owner@acme.test")
+					svc := areastest.NewService(b, db)
+					owner := areastest.MustOrg(b, svc, "Acme", "owner@acme.test")
 					b.StartTimer()
-					tbl, err := tabular.Read(bytes.NewReader(file), "large.xlsx", app.AssetFields, tabular.Options{})
+					tbl, err := tabular.Read(bytes.NewReader(file), "large.xlsx", assets.AssetFields, tabular.Options{})
 					if err != nil {
 						b.Fatal(err)
 					}
-					res, err := svc.ImportAssets(context.Background(), owner, tbl, false)
+					res, err := svc.Assets.ImportAssets(context.Background(), owner, tbl, false)
 					if err != nil || res.Created != 10000 {
 						b.Fatalf("%v %v", res.Errors, err)
 					}

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/tabular"
+)
+
+// RowError is a problem with one row of an import, in the sheet's own numbering.
+type RowError struct {
+	Row     int    `json:"row"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// ImportRow is what an import does with one row.
+type ImportRow struct {
+	Row    int    `json:"row"`
+	Action string `json:"action"` // create, update, unchanged
+	Ref    string `json:"ref"`
+	Name   string `json:"name"`
+}
+
+// ImportResult reports what an import did, or would do on a dry run.
+type ImportResult struct {
+	DryRun    bool        `json:"dry_run"`
+	Created   int         `json:"created"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	BlankRows int         `json:"blank_rows"`
+	Rows      []ImportRow `json:"rows"`
+	Errors    []RowError  `json:"errors"`
+	Warnings  []RowError  `json:"warnings"`
+}
+
+// People resolves owners written by member id, email or name.
+type People struct {
+	byKey  map[string]string // lowercased id/email/name → member id ("" when a name is ambiguous)
+	email  map[string]string // member id → email, for exports
+	active map[string]bool   // member id → active now
+}
+
+// Active reports whether member id is an active member now.
+func (p *People) Active(id string) bool { return p.active[id] }
+
+// LoadPeople reads orgID's members, former ones included, for resolving owners.
+func LoadPeople(ctx context.Context, tx *sqlstore.Tx, orgID string) (*People, error) {
+	ms, err := tx.Members(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	p := &People{byKey: map[string]string{}, email: map[string]string{}, active: map[string]bool{}}
+	for _, m := range ms {
+		// Former members resolve too, so an unchanged export re-imports; a row that
+		// newly names one is refused where the change is checked.
+		p.email[m.ID], p.active[m.ID] = m.Email, m.Active(tx.Now())
+		p.byKey[strings.ToLower(m.ID)] = m.ID
+		p.byKey[strings.ToLower(m.Email)] = m.ID
+		n := strings.ToLower(strings.TrimSpace(m.Name))
+		if prev, ok := p.byKey[n]; ok && prev != m.ID {
+			p.byKey[n] = "" // two members share the name
+		} else {
+			p.byKey[n] = m.ID
+		}
+	}
+	return p, nil
+}
+
+// Cell is the export Cell of a member: their email (the id of someone unknown).
+func (p *People) Cell(id *string) any {
+	if id == nil {
+		return nil
+	}
+	if e, ok := p.email[*id]; ok {
+		return e
+	}
+	return *id
+}
+
+// Cell is the export cell of an optional value: empty when nil.
+func Cell[T any](v *T) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
+// Resolve returns the member id that s names (an id, email or name).
+func (p *People) Resolve(s string) (string, error) {
+	id, ok := p.byKey[strings.ToLower(strings.TrimSpace(s))]
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%q is not a member (give their email or name)", s)
+	case id == "":
+		return "", fmt.Errorf("several members are called %q; give the email", s)
+	}
+	return id, nil
+}
+
+func HasField(errs []RowError, field string) bool {
+	for _, e := range errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// BeginExport checks the format, audits the export of a register (entity) and
+// returns the writer: CSV, or XLSX with one sheet.
+func (s *Service) BeginExport(ctx context.Context, p *bulwark.Principal, format string, w io.Writer, sheet, entity string) (tabular.Writer, error) {
+	var tw tabular.Writer
+	switch format {
+	case "csv":
+		tw = tabular.NewCSVWriter(w)
+	case "xlsx":
+		tw = tabular.NewXLSXWriter(w, sheet)
+	default:
+		return nil, bulwark.Invalid("format", "must be csv or xlsx")
+	}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		return Audit(ctx, tx, p.Org.ID, MetaOf(p), entity+".export", entity, "", "", bulwark.Changes{"format": bulwark.Added(format)})
+	})
+	return tw, err
+}
+
+// SaveUpload keeps an uploaded spreadsheet for the preview/confirm steps.
+func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, filename string, content []byte) (string, error) {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+		return "", err
+	}
+	u := &sqlstore.Upload{Kind: kind, Filename: filename, Content: content}
+	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertUpload(ctx, p.Org.ID, p.MemberID, u) })
+	return u.ID, err
+}
+
+// Upload returns one of the principal's own uploads.
+func (s *Service) Upload(ctx context.Context, p *bulwark.Principal, id string) (*sqlstore.Upload, error) {
+	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+		return nil, err
+	}
+	var u *sqlstore.Upload
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		u, err = tx.Upload(ctx, p.Org.ID, p.MemberID, id)
+		return err
+	})
+	return u, err
+}
+
+// DiscardUpload deletes an upload.
+func (s *Service) DiscardUpload(ctx context.Context, p *bulwark.Principal, id string) error {
+	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DeleteUpload(ctx, p.Org.ID, id) })
+}

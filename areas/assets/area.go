@@ -1,0 +1,95 @@
+package assets
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// Service is the asset register's operations (A.5.9, A.5.12): each checks the
+// principal's permission, stays inside its organisation and writes its audit
+// entry in the same transaction as the change.
+type Service struct {
+	*app.Service
+}
+
+// New returns the asset area's service over the kernel's.
+func New(k *app.Service) *Service { return &Service{Service: k} }
+
+// store is a transaction seen from the asset area: the kernel's methods and the
+// area's SQL.
+type store struct{ *sqlstore.Tx }
+
+func (s *Service) write(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+func (s *Service) read(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.Read(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+func (s *Service) view(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.View(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+// ByRef returns every asset of orgID, archived ones too, by reference: for the
+// areas above that link to assets (a risk's assets in a spreadsheet).
+func ByRef(ctx context.Context, tx *sqlstore.Tx, orgID string) (map[string]*Asset, error) {
+	return store{tx}.AssetsByRef(ctx, orgID)
+}
+
+// handlers serve the area's pages and API over the kernel's server.
+type handlers struct {
+	*web.Server
+	svc *Service
+}
+
+// Area mounts the asset register on the server.
+func Area(svc *Service) web.Area {
+	return web.Area{Name: "assets", Mount: func(s *web.Server) web.Mounted {
+		h := &handlers{Server: s, svc: svc}
+		pages, err := fs.Sub(templates, "templates")
+		if err != nil {
+			panic(err) // the embedded folder exists: a build problem, not input
+		}
+		return web.Mounted{Templates: pages, Routes: h.routes()}
+	}}
+}
+
+func (h *handlers) routes() []web.Route {
+	s := h.Server
+	reg := web.Register{Kind: "assets", Title: "assets", Fields: AssetFields, Import: h.svc.ImportAssets, Export: h.svc.ExportAssets}
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets (q, type, status, classification, owner_id, custodian_id, tag, personal_data, from, to, sort, include_archived)", Handler: h.apiAssets},
+		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: h.apiAssetCreate, Body: assetBody},
+		{Method: "POST", Pattern: "/api/v1/assets/import", Perm: bulwark.PermISMSCreate, Summary: "Import assets from XLSX or CSV (multipart field file, or the raw body with ?filename=); ?dry_run=true previews; ?sheet, ?header_row, ?map=Header%3Dfield", Handler: s.APIImport(reg), Body: web.UploadBody, BodyType: "multipart/form-data"},
+		{Method: "GET", Pattern: "/api/v1/assets/export", Perm: bulwark.PermISMSRead, Summary: "Export the asset register (?format=csv|xlsx)", Handler: s.Export(reg)},
+		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: h.apiAsset},
+		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: h.apiAssetPatch, Body: assetBody},
+		{Method: "DELETE", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive an asset", Handler: h.apiAssetArchive},
+		{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: h.assetsPage},
+		{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: h.assetPage},
+		{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: h.assetSubmit},
+		{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportPage(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportUpload(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: bulwark.PermISMSCreate, Handler: s.ImportPreview(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.ImportConfirm(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/assets/export", Perm: bulwark.PermISMSRead, Handler: s.Export(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSRead, Handler: h.assetPage},
+		{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.assetSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/assets/{id}/archive", Perm: bulwark.PermISMSEditOwn, Handler: h.assetArchive(true)},
+		{Method: "POST", Pattern: "/o/{slug}/assets/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: h.assetArchive(false)},
+	}
+}
+
+var assetBody = web.Props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
+	"location", "string", "classification", "string", "confidentiality", "integer", "integrity", "integer", "availability", "integer",
+	"personal_data", "boolean", "status", "string", "review_date", "string", "tags", "array", "version", "integer")

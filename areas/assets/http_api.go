@@ -1,0 +1,154 @@
+package assets
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// assetFilter reads list parameters of the asset register.
+func assetFilter(r *http.Request) (AssetFilter, error) {
+	q := r.URL.Query()
+	f := AssetFilter{Q: q.Get("q"), Type: q.Get("type"), Status: q.Get("status"), Classification: q.Get("classification"),
+		OwnerID: q.Get("owner_id"), CustodianID: q.Get("custodian_id"), Tag: q.Get("tag"), ReviewFrom: q.Get("from"), ReviewTo: q.Get("to"),
+		IncludeArchived: q.Get("include_archived") == "true", Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	var v bulwark.Validation
+	if pd := q.Get("personal_data"); pd != "" {
+		b, err := strconv.ParseBool(pd)
+		if err != nil {
+			v.Add("personal_data", "must be true or false")
+		}
+		f.PersonalData = &b
+	}
+	for _, d := range []struct{ name, val string }{{"from", f.ReviewFrom}, {"to", f.ReviewTo}} {
+		if d.val != "" && !bulwark.ValidDate(d.val) {
+			v.Add(d.name, "must be a date such as 2026-12-31")
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			v.Add("limit", "must be a number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	return f, v.Err()
+}
+
+func (s *handlers) apiAssets(w http.ResponseWriter, r *http.Request) {
+	f, err := assetFilter(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	as, next, err := s.svc.Assets(r.Context(), web.PrincipalFrom(r), f)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if as == nil {
+		as = []*Asset{}
+	}
+	var nc any
+	if next != "" {
+		nc = next
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nc})
+}
+
+func (s *handlers) apiAsset(w http.ResponseWriter, r *http.Request) {
+	a, err := s.svc.Asset(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
+	web.WriteJSON(w, http.StatusOK, a)
+}
+
+func assetInput(fr *web.FieldReader, create bool) AssetInput {
+	in := AssetInput{
+		Ref: fr.Str("ref", false), Name: fr.Str("name", true), Type: fr.Str("type", true), Description: fr.Str("description", false),
+		OwnerID: fr.NullableStr("owner_id"), CustodianID: fr.NullableStr("custodian_id"), Location: fr.Str("location", false),
+		Classification: fr.Str("classification", false), Confidentiality: fr.NullableInt("confidentiality"), Integrity: fr.NullableInt("integrity"),
+		Availability: fr.NullableInt("availability"), PersonalData: fr.Bool("personal_data"), Status: fr.Str("status", true),
+		ReviewDate: fr.NullableStr("review_date"), Tags: fr.Strings("tags"),
+	}
+	if create {
+		if in.Name == nil && !fr.Has("name") {
+			fr.Invalid("name", "is required")
+		}
+		if in.Type == nil && !fr.Has("type") {
+			fr.Invalid("type", "is required: one of "+strings.Join(AssetTypes, ", "))
+		}
+	}
+	fr.ReadOnly("id", "created_at", "updated_at", "archived_at")
+	return in
+}
+
+func (s *handlers) apiAssetCreate(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	in := assetInput(fr, true)
+	fr.MarkUsed("version")
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	a, err := s.svc.CreateAsset(r.Context(), web.PrincipalFrom(r), in)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/assets/"+a.ID)
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
+	web.WriteJSON(w, http.StatusCreated, a)
+}
+
+func (s *handlers) apiAssetPatch(w http.ResponseWriter, r *http.Request) {
+	fields, err := s.DecodeJSON(w, r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	fr := web.NewFieldReader(fields)
+	in := assetInput(fr, false)
+	expect, err := fr.Version(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if err := fr.Err(); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	a, err := s.svc.UpdateAsset(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, a.Version))
+	web.WriteJSON(w, http.StatusOK, a)
+}
+
+func (s *handlers) apiAssetArchive(w http.ResponseWriter, r *http.Request) {
+	yes := true
+	expect, err := web.IfMatch(r)
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	if _, err := s.svc.UpdateAsset(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), AssetInput{}, expect, &yes); err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
