@@ -50,11 +50,8 @@ func (s *Service) seedOrganisation(ctx context.Context, tx *sqlstore.Tx, m Meta,
 	}); err != nil {
 		return nil, err
 	}
-	// The seeds: the control set (one control per Annex A control, linked to every
-	// framework) and the default classification scheme.
-	if err := tx.SeedControlSet(ctx, o.ID); err != nil {
-		return nil, err
-	}
+	// The seeds: the default classification scheme, then what each area starts an
+	// organisation with (the control set, the risk methodology and library).
 	if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
 		return nil, err
 	}

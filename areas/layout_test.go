@@ -19,7 +19,7 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"assets", "risks"}
+var areaOrder = []string{"frameworks", "controls", "assets", "risks"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
@@ -28,8 +28,10 @@ var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular
 // domainRules names, per area, the files that hold its domain rules: they import
 // neither HTTP nor SQL.
 var domainRules = map[string][]string{
-	"assets": {"asset.go"},
-	"risks":  {"risk.go", "methodology.go"},
+	"frameworks": {"framework.go"},
+	"controls":   {"control.go"},
+	"assets":     {"asset.go"},
+	"risks":      {"risk.go", "methodology.go"},
 }
 
 // drivers may be imported by the kernel's storage alone.

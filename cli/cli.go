@@ -174,7 +174,7 @@ func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
 	}
-	if applied, err := db.Migrate(ctx); err != nil {
+	if applied, err := db.Migrate(ctx, areas.Migrations()...); err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("cannot migrate the database; it was left as it was: %w", err)
 	} else if len(applied) > 0 {

@@ -205,7 +205,7 @@ func migrateCmd(e *env, o *options) *cobra.Command {
 				return fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
 			}
 			defer db.Close()
-			applied, err := db.Migrate(cmd.Context())
+			applied, err := db.Migrate(cmd.Context(), areas.Migrations()...)
 			if err != nil {
 				return fmt.Errorf("cannot migrate the database; it was left as it was: %w", err)
 			}

@@ -16,8 +16,8 @@ import (
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/risks"
-	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // Person is a demo member.
@@ -138,12 +138,12 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		}
 	}
 	// The control set, about half way through implementation.
-	controls, err := svc.Controls(ctx, sys, sqlstore.ControlFilter{})
+	controlSet, err := svc.Controls.Controls(ctx, sys, controls.ControlFilter{})
 	if err != nil {
 		return nil, err
 	}
 	weights := []string{"implemented", "implemented", "implemented", "partial", "partial", "planned", "not_started", "not_applicable"}
-	for _, c := range controls {
+	for _, c := range controlSet {
 		status := weights[rng.IntN(len(weights))]
 		if c.Ref == "A.5.1" || c.Ref == "A.5.2" {
 			status = "implemented"
@@ -155,7 +155,7 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		}
 		review := fmt.Sprintf("2027-%02d-15", 1+rng.IntN(12))
 		rp := &review
-		if _, err := svc.UpdateControl(ctx, sys, c.ID, app.ControlInput{Status: &status, OwnerID: &owner, Implementation: &impl, ReviewDate: &rp}, nil, nil); err != nil {
+		if _, err := svc.Controls.UpdateControl(ctx, sys, c.ID, controls.ControlInput{Status: &status, OwnerID: &owner, Implementation: &impl, ReviewDate: &rp}, nil, nil); err != nil {
 			return nil, fmt.Errorf("demo control %s: %w", c.Ref, err)
 		}
 	}
@@ -177,12 +177,12 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 	if err != nil {
 		return err
 	}
-	controls, err := svc.Controls(ctx, sys, sqlstore.ControlFilter{})
+	controlSet, err := svc.Controls.Controls(ctx, sys, controls.ControlFilter{})
 	if err != nil {
 		return err
 	}
 	controlByRef := map[string]string{}
-	for _, c := range controls {
+	for _, c := range controlSet {
 		controlByRef[c.Ref] = c.ID
 	}
 	principalOf := func(email string) (*bulwark.Principal, error) {

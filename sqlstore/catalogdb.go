@@ -13,8 +13,6 @@ import (
 func goMigrations() []Migration {
 	return []Migration{
 		{Version: 20261127140100, Name: "load_catalog", Go: loadCatalog},
-		{Version: 20261127140200, Name: "backfill_control_sets", Go: backfillOrganisationSeeds},
-		{Version: 20261127160100, Name: "backfill_risk_seeds", Go: backfillRiskSeeds},
 	}
 }
 
@@ -65,42 +63,6 @@ func loadCatalog(ctx context.Context, tx *Tx) error {
 			ON CONFLICT (from_id, to_id, detail_ref) DO UPDATE SET detail_title = excluded.detail_title, relationship = excluded.relationship, source = excluded.source`,
 			catalog.RequirementID(m.FromFramework, m.FromRef), catalog.RequirementID(m.ToFramework, m.ToRef), m.DetailRef, m.DetailTitle, m.Relationship, m.Source); err != nil {
 			return fmt.Errorf("mapping %s→%s: %w", m.FromRef, m.ToRef, err)
-		}
-	}
-	return nil
-}
-
-// backfillOrganisationSeeds gives organisations created before the control set and
-// the classification scheme existed what SeedOrganisation now gives new ones.
-func backfillOrganisationSeeds(ctx context.Context, tx *Tx) error {
-	orgs, err := tx.Organisations(ctx)
-	if err != nil {
-		return err
-	}
-	for _, o := range orgs {
-		if err := tx.SeedControlSet(ctx, o.ID); err != nil {
-			return err
-		}
-		if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// backfillRiskSeeds gives organisations created before risk management existed
-// methodology version 1 and the threat and vulnerability library.
-func backfillRiskSeeds(ctx context.Context, tx *Tx) error {
-	orgs, err := tx.Organisations(ctx)
-	if err != nil {
-		return err
-	}
-	for _, o := range orgs {
-		if err := seedRiskMethodologyV1(ctx, tx, o.ID); err != nil {
-			return err
-		}
-		if err := seedRiskLibraryV1(ctx, tx, o.ID); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -377,3 +377,14 @@ func IntPtr(n sql.NullInt64) *int {
 	v := int(n.Int64)
 	return &v
 }
+
+func StrPtr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -29,9 +29,9 @@ type Migration struct {
 	Go func(ctx context.Context, tx *Tx) error
 }
 
-// Migrations returns the embedded migrations of a dialect and the Go migrations,
-// in version order.
-func Migrations(d Dialect) ([]Migration, error) {
+// Migrations returns the embedded migrations of a dialect, the kernel's Go
+// migrations and extra (the areas' data migrations), in version order.
+func Migrations(d Dialect, extra ...Migration) ([]Migration, error) {
 	sub, err := fs.Sub(migrationFiles, "migrations/"+string(d))
 	if err != nil {
 		return nil, err
@@ -41,6 +41,7 @@ func Migrations(d Dialect) ([]Migration, error) {
 		return nil, err
 	}
 	ms = append(ms, goMigrations()...)
+	ms = append(ms, extra...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Version == ms[i-1].Version {
@@ -81,9 +82,11 @@ func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 	return ms, nil
 }
 
-// Migrate applies the embedded migrations.
-func (db *DB) Migrate(ctx context.Context) (applied []int64, err error) {
-	ms, err := Migrations(db.Dialect)
+// Migrate applies the embedded migrations and extra, the areas' data migrations
+// (backfills that give existing organisations what an area seeds into new ones;
+// on a database without organisations they do nothing).
+func (db *DB) Migrate(ctx context.Context, extra ...Migration) (applied []int64, err error) {
+	ms, err := Migrations(db.Dialect, extra...)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/password"
@@ -515,13 +516,13 @@ func populateOrg(t *testing.T, svc *areas.ISMS, name, domain string) *bulwark.Pr
 		}
 		assetIDs = append(assetIDs, a.ID)
 	}
-	controls, err := svc.Controls(ctx, sys, sqlstore.ControlFilter{})
-	if err != nil || len(controls) < 3 {
-		t.Fatalf("controls: %d, %v", len(controls), err)
+	controlSet, err := svc.Controls.Controls(ctx, sys, controls.ControlFilter{})
+	if err != nil || len(controlSet) < 3 {
+		t.Fatalf("controls: %d, %v", len(controlSet), err)
 	}
-	for _, c := range controls[:3] {
+	for _, c := range controlSet[:3] {
 		own, status := &colleagueP.MemberID, "partial"
-		if _, err := svc.UpdateControl(ctx, sys, c.ID, app.ControlInput{OwnerID: &own, Status: &status}, nil, nil); err != nil {
+		if _, err := svc.Controls.UpdateControl(ctx, sys, c.ID, controls.ControlInput{OwnerID: &own, Status: &status}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -538,7 +539,7 @@ func populateOrg(t *testing.T, svc *areas.ISMS, name, domain string) *bulwark.Pr
 		tid, vid, own := &threats[i].ID, &vulns[i].ID, &colleagueP.MemberID
 		l, im := 2+i, 3
 		lp, ip := &l, &im
-		assets, ctrls := []string{assetIDs[i], assetIDs[i+1]}, []string{controls[i].ID, controls[i+1].ID}
+		assets, ctrls := []string{assetIDs[i], assetIDs[i+1]}, []string{controlSet[i].ID, controlSet[i+1].ID}
 		r, err := svc.Risks.CreateRisk(ctx, sys, risks.RiskInput{Title: &title, ThreatID: &tid, VulnerabilityID: &vid, OwnerID: &own,
 			AssetIDs: &assets, ControlIDs: &ctrls, InherentLikelihood: &lp, InherentImpact: &ip})
 		if err != nil {
@@ -728,11 +729,11 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 			if got := searchAssets(t, svc, p, "okapi"); !slices.Equal(got, []string{a.Ref}) {
 				t.Errorf("search for an asset's new name: %v", got)
 			}
-			controls, err := svc.Controls(ctx, p, sqlstore.ControlFilter{})
+			controlSet, err := svc.Controls.Controls(ctx, p, controls.ControlFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			title, assets, ctrls := "After the migration", []string{a.ID}, []string{controls[0].ID}
+			title, assets, ctrls := "After the migration", []string{a.ID}, []string{controlSet[0].ID}
 			r, err := svc.Risks.CreateRisk(ctx, p, risks.RiskInput{Title: &title, AssetIDs: &assets, ControlIDs: &ctrls})
 			if err != nil {
 				t.Fatal(err)

@@ -447,7 +447,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Bulwark-Chain-Head", fmt.Sprintf("%d %s", head.Seq, head.Hash))
 	if err := s.svc.StreamAuditExport(r.Context(), p, format, head, w); err != nil {
 		// The status is sent: abort the connection so the client sees a broken download, not a short file.
-		s.log.Error("audit log export failed", "request_id", requestID(r), "err", err)
+		s.log.Error("audit log export failed", "request_id", RequestID(r), "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }

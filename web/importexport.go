@@ -171,7 +171,7 @@ func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg Register) 
 			return
 		}
 		// Part of the file is sent: abort so the download fails visibly.
-		s.log.Error("export failed", "register", reg.Kind, "request_id", requestID(r), "err", err)
+		s.log.Error("export failed", "register", reg.Kind, "request_id", RequestID(r), "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -34,7 +34,7 @@ func (s *Server) ErrorStatus(r *http.Request, err error) int {
 		status = http.StatusInternalServerError
 	}
 	if status == http.StatusInternalServerError {
-		s.log.Error("internal error", "request_id", requestID(r), "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "request_id", RequestID(r), "path", r.URL.Path, "err", err)
 	}
 	return status
 }
@@ -55,7 +55,7 @@ func (s *Server) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) && len(e.Fields) > 0 {
 		body["errors"] = e.Fields
 	}
-	if id := requestID(r); id != "" {
+	if id := RequestID(r); id != "" {
 		body["request_id"] = id
 	}
 	w.Header().Set("Content-Type", "application/problem+json")

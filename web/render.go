@@ -189,12 +189,12 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 		var err error
 		if pg.Orgs, err = s.svc.Memberships(r.Context(), pg.User.ID); err != nil {
 			// The organisation switcher is a convenience: the page still renders without it.
-			s.log.Warn("read memberships for the switcher", "err", err, "request_id", requestID(r))
+			s.log.Warn("read memberships for the switcher", "err", err, "request_id", RequestID(r))
 		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
-		s.log.Error("render template", "name", name, "err", err, "request_id", requestID(r))
+		s.log.Error("render template", "name", name, "err", err, "request_id", RequestID(r))
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}

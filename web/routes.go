@@ -104,28 +104,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit-log/head", Perm: bulwark.PermAuditLogRead, Summary: "The audit chain head (sequence and hash)", Handler: s.apiAuditHead},
 		{Method: "GET", Pattern: "/api/v1/audit-log/export", Perm: bulwark.PermAuditLogRead, Summary: "Export the audit log (?format=csv|json)", Handler: s.apiAuditExport},
 
-		{Method: "GET", Pattern: "/api/v1/frameworks", Perm: bulwark.PermISMSRead, Summary: "List frameworks of the catalog", Handler: s.apiFrameworks},
-		{Method: "GET", Pattern: "/api/v1/frameworks/{key}", Perm: bulwark.PermISMSRead, Summary: "Read a framework by id or slug", Handler: s.apiFramework},
-		{Method: "GET", Pattern: "/api/v1/frameworks/{key}/requirements", Perm: bulwark.PermISMSRead, Summary: "List a framework's requirements (q, kind, theme, control_type, security_properties, cybersecurity_concepts, operational_capabilities, security_domains, category, section)", Handler: s.apiRequirements},
-		{Method: "GET", Pattern: "/api/v1/requirements/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a requirement with its mappings both ways and its guidance", Handler: s.apiRequirement},
-		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: s.apiControls},
-		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: s.apiControlCreate, Body: controlBody},
-		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: s.apiControl},
-		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: s.apiControlPatch, Body: controlBody},
-		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: s.apiControlArchive},
-
 		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks},
 	}
-	routes = append(routes,
-		Route{Method: "GET", Pattern: "/o/{slug}/frameworks", Perm: bulwark.PermISMSRead, Handler: s.frameworksPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/frameworks/{key}", Perm: bulwark.PermISMSRead, Handler: s.requirementsPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/requirements/{id}", Perm: bulwark.PermISMSRead, Handler: s.requirementPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: s.controlsPage},
-		Route{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: s.controlPage},
-		Route{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: s.controlSubmit},
-		Route{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: s.controlPage},
-		Route{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: s.controlSubmit},
-	)
 	return routes
 }
 
@@ -148,9 +128,6 @@ func (s *Server) addSections() {
 
 // Sections returns the navigation's sections, with those an area serves marked built.
 func (s *Server) Sections() []Section { return s.sections }
-
-var controlBody = Props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
-	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
 
 func Props(nameType ...string) map[string]any {
 	m := map[string]any{}

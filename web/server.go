@@ -91,6 +91,9 @@ func New(svc *app.Service, cfg Config, log *slog.Logger, areas ...Area) (*Server
 	return s, nil
 }
 
+// Log returns the server's logger.
+func (s *Server) Log() *slog.Logger { return s.log }
+
 // Routes returns the route table (for tests and the OpenAPI document).
 func (s *Server) Routes() []Route { return s.routes }
 
@@ -133,7 +136,8 @@ func userFrom(r *http.Request) *bulwark.User {
 	return u
 }
 
-func requestID(r *http.Request) string {
+// RequestID returns the id of the request, as logged and sent in X-Request-Id.
+func RequestID(r *http.Request) string {
 	id, _ := r.Context().Value(requestIDKey).(string)
 	return id
 }
@@ -166,7 +170,7 @@ func sessionSecret(r *http.Request, name string) string {
 
 // meta returns the audit metadata of the request.
 func (s *Server) meta(r *http.Request) app.Meta {
-	m := app.Meta{IP: s.clientIP(r), RequestID: requestID(r)}
+	m := app.Meta{IP: s.clientIP(r), RequestID: RequestID(r)}
 	if u := userFrom(r); u != nil {
 		m.ActorID = u.ID
 	}
@@ -216,7 +220,7 @@ func (s *Server) trusted(a netip.Addr) bool {
 func (s *Server) authorize(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		m := app.Meta{IP: s.clientIP(r), RequestID: requestID(r)}
+		m := app.Meta{IP: s.clientIP(r), RequestID: RequestID(r)}
 		switch {
 		case rt.Perm == bulwark.PermPublic:
 			if u, err := s.svc.SessionUser(ctx, sessionSecret(r, s.cookieName())); err == nil {

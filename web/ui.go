@@ -76,7 +76,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		s.FormError(w, r, "signin", pg, err)
 		return
 	}
-	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), requestID(r))
+	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), RequestID(r))
 	if err != nil {
 		s.FormError(w, r, "signin", pg, err)
 		return
@@ -117,7 +117,7 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		s.FormError(w, r, "setup", pg, err)
 		return
 	}
-	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), requestID(r))
+	secret, _, err := s.svc.SignIn(r.Context(), r.FormValue("email"), r.FormValue("password"), s.clientIP(r), r.UserAgent(), RequestID(r))
 	if err != nil {
 		s.RenderError(w, r, err)
 		return

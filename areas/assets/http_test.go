@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/areastest"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 )
@@ -140,7 +141,7 @@ func TestRegistersNeverMix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		controlsB, _ := f.Svc.Controls(ctx, pb, sqlstore.ControlFilter{})
+		controlsB, _ := f.Svc.Controls.Controls(ctx, pb, controls.ControlFilter{})
 		tok := f.Accounts[bulwark.RoleOwner].Token
 		for _, path := range []string{"/api/v1/assets?q=beta", "/api/v1/assets?include_archived=true&limit=500", "/api/v1/controls?include_archived=true"} {
 			res := f.Do("GET", path, areastest.Req{Token: tok})

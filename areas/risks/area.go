@@ -27,14 +27,32 @@ type Service struct {
 // new organisation starts with: methodology version 1 and the threat and
 // vulnerability library.
 func New(k *app.Service) *Service {
-	k.AddSeeder(func(ctx context.Context, tx *sqlstore.Tx, orgID string) error {
-		st := store{tx}
-		if err := st.SeedRiskMethodology(ctx, orgID); err != nil {
+	k.AddSeeder(seed)
+	return &Service{Service: k}
+}
+
+// BackfillSeeds gives organisations created before risk management existed
+// methodology version 1 and the threat and vulnerability library.
+var BackfillSeeds = sqlstore.Migration{Version: 20261127160100, Name: "backfill_risk_seeds", Go: func(ctx context.Context, tx *sqlstore.Tx) error {
+	orgs, err := tx.Organisations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if err := seed(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		return st.SeedRiskLibrary(ctx, orgID)
-	})
-	return &Service{Service: k}
+	}
+	return nil
+}}
+
+// seed gives organisation orgID methodology version 1 and the library, unless it has them.
+func seed(ctx context.Context, tx *sqlstore.Tx, orgID string) error {
+	st := store{tx}
+	if err := st.SeedRiskMethodology(ctx, orgID); err != nil {
+		return err
+	}
+	return st.SeedRiskLibrary(ctx, orgID)
 }
 
 // store is a transaction seen from the risk area: the kernel's methods and the

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/web"
 )
 
@@ -365,7 +366,7 @@ func (s *handlers) apiSuggestedControls(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if cs == nil {
-		cs = []*bulwark.Control{}
+		cs = []*controls.Control{}
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
@@ -304,7 +305,7 @@ func TestRiskRegisterNeverMixes(t *testing.T) {
 			}
 		}
 		// Linking B's assets or controls to A's risk is refused.
-		controlsB, _ := f.Svc.Controls(ctx, pb, sqlstore.ControlFilter{})
+		controlsB, _ := f.Svc.Controls.Controls(ctx, pb, controls.ControlFilter{})
 		if res := f.Do("POST", "/api/v1/risks", areastest.Req{Token: tok, JSON: `{"title":"x","control_ids":["` + controlsB[0].ID + `"]}`}); res.StatusCode != 422 {
 			t.Errorf("A linked B's control: %d", res.StatusCode)
 		}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
 
@@ -150,7 +149,7 @@ func (s *handlers) renderRisk(w http.ResponseWriter, r *http.Request, status int
 		s.RenderError(w, r, err)
 		return
 	}
-	controls, err := s.svc.Controls(ctx, p, sqlstore.ControlFilter{})
+	ctrls, err := s.svc.controlSet(ctx, p)
 	if err != nil {
 		s.RenderError(w, r, err)
 		return
@@ -161,7 +160,7 @@ func (s *handlers) renderRisk(w http.ResponseWriter, r *http.Request, status int
 	}
 	own := rk.OwnerID != nil && *rk.OwnerID == p.MemberID
 	data := map[string]any{"Risk": rk, "Members": members, "Names": names, "Methodology": m, "Current": current.Version, "Threats": threats, "Vulns": vulns,
-		"Controls": controls, "Linked": linked, "Treatments": RiskTreatments, "Statuses": RiskStatuses,
+		"Controls": ctrls, "Linked": linked, "Treatments": RiskTreatments, "Statuses": RiskStatuses,
 		"CanEdit": p.Can(bulwark.PermISMSEdit) || (rk.ID == "" && p.Can(bulwark.PermISMSCreateOwn)) || (p.Can(bulwark.PermISMSEditOwn) && own),
 		"CanSign": rk.ID != "" && (p.Can(bulwark.PermRiskSignOffAny) || (own && p.Can(bulwark.PermRiskSignOffOwn)))}
 	if rk.ID != "" {

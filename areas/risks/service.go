@@ -10,7 +10,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
-	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 )
 
 // Methodology returns version v of the risk methodology (0: the current one).
@@ -746,11 +746,11 @@ func (s *Service) RescorePreview(ctx context.Context, p *bulwark.Principal) ([]R
 
 // SuggestedControls lists the organisation's controls that the library links to
 // the risk's threat and vulnerability and that the risk does not name yet.
-func (s *Service) SuggestedControls(ctx context.Context, p *bulwark.Principal, r *Risk) ([]*bulwark.Control, error) {
+func (s *Service) SuggestedControls(ctx context.Context, p *bulwark.Principal, r *Risk) ([]*controls.Control, error) {
 	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []*bulwark.Control
+	var out []*controls.Control
 	err := s.read(ctx, func(tx store) error {
 		want := map[string]bool{}
 		for _, id := range []*string{r.ThreatID, r.VulnerabilityID} {
@@ -772,7 +772,7 @@ func (s *Service) SuggestedControls(ctx context.Context, p *bulwark.Principal, r
 		for _, id := range r.ControlIDs {
 			linked[id] = true
 		}
-		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{})
+		cs, err := controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{})
 		if err != nil {
 			return err
 		}
@@ -819,7 +819,7 @@ func (s *Service) SaveLibraryItem(ctx context.Context, p *bulwark.Principal, kin
 		}
 		var v bulwark.Validation
 		if in.Controls != nil {
-			cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{})
+			cs, err := controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{})
 			if err != nil {
 				return err
 			}
@@ -847,6 +847,20 @@ func (s *Service) SaveLibraryItem(ctx context.Context, p *bulwark.Principal, kin
 		}
 		out = it
 		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk_library.save", kind, it.ID, it.Ref, bulwark.Changes{"name": bulwark.Added(it.Name), "controls": bulwark.Added(it.Controls)})
+	})
+	return out, err
+}
+
+// controlSet lists the organisation's controls, to link them to risks.
+func (s *Service) controlSet(ctx context.Context, p *bulwark.Principal) ([]*controls.Control, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []*controls.Control
+	err := s.view(ctx, func(tx store) error {
+		var err error
+		out, err = controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{})
+		return err
 	})
 	return out, err
 }

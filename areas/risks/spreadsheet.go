@@ -10,7 +10,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/assets"
-	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
@@ -176,7 +176,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			return err
 		}
 		versions := map[int]*Methodology{current.Version: current}
-		assetIDs, controls := map[string]string{}, map[string]string{}
+		assetIDs, controlIDs := map[string]string{}, map[string]string{}
 		all, err := assets.ByRef(ctx, tx.Tx, p.Org.ID) // archived ones too: links to them survive a round trip
 		if err != nil {
 			return err
@@ -187,12 +187,12 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 				assetIDs[strings.ToLower(a.Name)] = a.ID
 			}
 		}
-		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
+		cs, err := controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{IncludeArchived: true})
 		if err != nil {
 			return err
 		}
 		for _, c := range cs {
-			controls[strings.ToLower(c.Ref)] = c.ID
+			controlIDs[strings.ToLower(c.Ref)] = c.ID
 		}
 		existing := map[string]*Risk{}
 		cursor := ""
@@ -219,7 +219,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		seen := map[string]int{}
 		for _, row := range t.Rows {
 			var rowErrs []app.RowError
-			in := riskRowInput(t, row, ppl, assetIDs, controls, p.Org.Settings.DateOrder, &rowErrs)
+			in := riskRowInput(t, row, ppl, assetIDs, controlIDs, p.Org.Settings.DateOrder, &rowErrs)
 			ref := ""
 			if in.Ref != nil {
 				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
@@ -404,7 +404,7 @@ func (s *Service) ExportRisks(ctx context.Context, p *bulwark.Principal, format 
 		for _, a := range all {
 			assetRef[a.ID] = a.Ref
 		}
-		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
+		cs, err := controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{IncludeArchived: true})
 		if err != nil {
 			return err
 		}

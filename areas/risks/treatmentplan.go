@@ -8,8 +8,8 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/pdf"
-	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
@@ -38,7 +38,7 @@ func (s *Service) TreatmentPlan(ctx context.Context, p *bulwark.Principal) ([]Pl
 		for _, m := range ppl {
 			names[m.ID] = m.Name
 		}
-		cs, err := tx.Controls(ctx, p.Org.ID, sqlstore.ControlFilter{IncludeArchived: true})
+		cs, err := controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{IncludeArchived: true})
 		if err != nil {
 			return err
 		}

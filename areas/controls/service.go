@@ -1,11 +1,11 @@
-package app
+package controls
 
 import (
 	"context"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/app"
 )
 
 // ControlInput lists what a person may set on a control; nil fields stay.
@@ -21,12 +21,12 @@ type ControlInput struct {
 }
 
 // Controls lists the organisation's control set.
-func (s *Service) Controls(ctx context.Context, p *bulwark.Principal, f sqlstore.ControlFilter) ([]*bulwark.Control, error) {
-	if err := Require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Controls(ctx context.Context, p *bulwark.Principal, f ControlFilter) ([]*Control, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out []*bulwark.Control
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out []*Control
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		out, err = tx.Controls(ctx, p.Org.ID, f)
 		return err
@@ -35,12 +35,12 @@ func (s *Service) Controls(ctx context.Context, p *bulwark.Principal, f sqlstore
 }
 
 // Control returns one control with its requirement links.
-func (s *Service) Control(ctx context.Context, p *bulwark.Principal, id string) (*bulwark.Control, error) {
-	if err := Require(p, bulwark.PermISMSRead); err != nil {
+func (s *Service) Control(ctx context.Context, p *bulwark.Principal, id string) (*Control, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Control
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+	var out *Control
+	err := s.read(ctx, func(tx store) error {
 		var err error
 		out, err = tx.Control(ctx, p.Org.ID, id)
 		return err
@@ -48,45 +48,33 @@ func (s *Service) Control(ctx context.Context, p *bulwark.Principal, id string) 
 	return out, err
 }
 
-// CheckMember returns EINVALID unless memberID is an active member of the organisation.
-func CheckMember(ctx context.Context, tx *sqlstore.Tx, orgID, field string, memberID *string) error {
-	if memberID == nil {
-		return nil
-	}
-	m, err := tx.Member(ctx, orgID, *memberID)
-	if err != nil || !m.Active(tx.Now()) {
-		return bulwark.Invalid(field, "must be the id of an active member of the organisation")
-	}
-	return nil
-}
-
-func (in ControlInput) apply(c *bulwark.Control) bulwark.Changes {
+func (in ControlInput) apply(c *Control) bulwark.Changes {
 	ch := bulwark.Changes{}
 	if in.Title != nil {
 		t := strings.TrimSpace(*in.Title)
-		Set(ch, "title", &c.Title, &t)
+		app.Set(ch, "title", &c.Title, &t)
 	}
-	Set(ch, "description", &c.Description, in.Description)
-	SetOpt(ch, "owner_id", &c.OwnerID, in.OwnerID)
-	Set(ch, "status", &c.Status, in.Status)
-	Set(ch, "implementation_description", &c.Implementation, in.Implementation)
-	SetOpt(ch, "review_date", &c.ReviewDate, in.ReviewDate)
+	app.Set(ch, "description", &c.Description, in.Description)
+	app.SetOpt(ch, "owner_id", &c.OwnerID, in.OwnerID)
+	app.Set(ch, "status", &c.Status, in.Status)
+	app.Set(ch, "implementation_description", &c.Implementation, in.Implementation)
+	app.SetOpt(ch, "review_date", &c.ReviewDate, in.ReviewDate)
 	return ch
 }
 
 // CreateControl adds a custom control (ref C-001 …).
-func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in ControlInput) (*bulwark.Control, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in ControlInput) (*Control, error) {
+	if err := app.Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
-	c := &bulwark.Control{Status: "not_started"}
+	c := &Control{Status: "not_started"}
 	in.apply(c)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Control
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := CheckMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
+	var out *Control
+	err := s.write(ctx, func(tx store) error {
+		if err := app.CheckMember(ctx, tx.Tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
 			return err
 		}
 		n, err := tx.NextRef(ctx, p.Org.ID, "C")
@@ -102,7 +90,7 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 				return err
 			}
 		}
-		if err := Audit(ctx, tx, p.Org.ID, MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
+		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
 			"title": bulwark.Added(c.Title), "status": bulwark.Added(c.Status), "owner_id": bulwark.Added(c.OwnerID),
 		}); err != nil {
 			return err
@@ -113,35 +101,18 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 	return out, err
 }
 
-// CanEdit says whether p may change a record owned by ownerIDs: with PermISMSEdit
-// anything, with PermISMSEditOwn only what they own or are assigned.
-func CanEdit(p *bulwark.Principal, ownerIDs ...*string) bool {
-	if p.Can(bulwark.PermISMSEdit) {
-		return true
-	}
-	if !p.Can(bulwark.PermISMSEditOwn) {
-		return false
-	}
-	for _, o := range ownerIDs {
-		if o != nil && *o == p.MemberID {
-			return true
-		}
-	}
-	return false
-}
-
 // UpdateControl changes a control; archive sets or clears archived_at (custom controls only).
-func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id string, in ControlInput, expect *int, archive *bool) (*bulwark.Control, error) {
-	if err := Require(p, bulwark.PermISMSEditOwn); err != nil {
+func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id string, in ControlInput, expect *int, archive *bool) (*Control, error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
 		return nil, err
 	}
-	var out *bulwark.Control
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+	var out *Control
+	err := s.write(ctx, func(tx store) error {
 		c, err := tx.Control(ctx, p.Org.ID, id)
 		if err != nil {
 			return err
 		}
-		if !CanEdit(p, c.OwnerID) {
+		if !app.CanEdit(p, c.OwnerID) {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the controls you own.")
 		}
 		if expect != nil && *expect != c.Version {
@@ -152,8 +123,8 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if !EqPtr(oldOwner, c.OwnerID) {
-			if err := CheckMember(ctx, tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
+		if !app.EqPtr(oldOwner, c.OwnerID) {
+			if err := app.CheckMember(ctx, tx.Tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
 				return err
 			}
 		}
@@ -186,7 +157,7 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		if err := tx.UpdateControl(ctx, p.Org.ID, c); err != nil {
 			return err
 		}
-		if err := Audit(ctx, tx, p.Org.ID, MetaOf(p), action, "control", c.ID, c.Ref, ch); err != nil {
+		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "control", c.ID, c.Ref, ch); err != nil {
 			return err
 		}
 		out, err = tx.Control(ctx, p.Org.ID, c.ID)

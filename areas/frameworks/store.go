@@ -1,4 +1,4 @@
-package sqlstore
+package frameworks
 
 import (
 	"context"
@@ -11,19 +11,20 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/catalog"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // Frameworks lists the catalog's frameworks with their requirement counts.
-func (tx *Tx) Frameworks(ctx context.Context) ([]*bulwark.Framework, error) {
+func (tx store) Frameworks(ctx context.Context) ([]*Framework, error) {
 	rows, err := tx.Query(ctx, `SELECT f.id, f.slug, f.name, f.version, f.publisher, f.description, (SELECT COUNT(*) FROM requirements r WHERE r.framework_id = f.id)
 		FROM frameworks f ORDER BY f.sort_order`)
 	if err != nil {
 		return nil, fmt.Errorf("list frameworks: %w", err)
 	}
 	defer rows.Close()
-	var out []*bulwark.Framework
+	var out []*Framework
 	for rows.Next() {
-		var f bulwark.Framework
+		var f Framework
 		if err := rows.Scan(&f.ID, &f.Slug, &f.Name, &f.Version, &f.Publisher, &f.Description, &f.RequirementCount); err != nil {
 			return nil, err
 		}
@@ -33,7 +34,7 @@ func (tx *Tx) Frameworks(ctx context.Context) ([]*bulwark.Framework, error) {
 }
 
 // Framework returns the framework whose id or slug is key, or ENOTFOUND.
-func (tx *Tx) Framework(ctx context.Context, key string) (*bulwark.Framework, error) {
+func (tx store) Framework(ctx context.Context, key string) (*Framework, error) {
 	fs, err := tx.Frameworks(ctx)
 	if err != nil {
 		return nil, err
@@ -48,8 +49,8 @@ func (tx *Tx) Framework(ctx context.Context, key string) (*bulwark.Framework, er
 
 const requirementColumns = `r.id, r.framework_id, r.ref, r.title, r.display_title, r.kind, r.parent_ref, r.official_text, r.guidance, r.evidence, r.sort_order`
 
-func scanRequirement(row interface{ Scan(...any) error }) (*bulwark.Requirement, int, error) {
-	var r bulwark.Requirement
+func scanRequirement(row interface{ Scan(...any) error }) (*Requirement, int, error) {
+	var r Requirement
 	var ev string
 	var order int
 	err := row.Scan(&r.ID, &r.Framework, &r.Ref, &r.Title, &r.DisplayTitle, &r.Kind, &r.ParentRef, &r.OfficialText, &r.Guidance, &ev, &order)
@@ -65,7 +66,7 @@ func scanRequirement(row interface{ Scan(...any) error }) (*bulwark.Requirement,
 
 // Requirements lists requirements of framework fw matching f, in the framework's
 // order, and returns the cursor of the next page (-1 when none).
-func (tx *Tx) Requirements(ctx context.Context, fw string, f bulwark.RequirementFilter) ([]*bulwark.Requirement, int, error) {
+func (tx store) Requirements(ctx context.Context, fw string, f RequirementFilter) ([]*Requirement, int, error) {
 	q := `SELECT ` + requirementColumns + ` FROM requirements r WHERE r.framework_id = ? AND r.sort_order > ?`
 	args := []any{fw, f.After}
 	if f.Kind != "" {
@@ -83,7 +84,7 @@ func (tx *Tx) Requirements(ctx context.Context, fw string, f bulwark.Requirement
 	}
 	for _, word := range strings.Fields(strings.ToLower(f.Q)) {
 		q += ` AND r.search_text LIKE ? ESCAPE '\'`
-		args = append(args, "%"+EscapeLike(word)+"%")
+		args = append(args, "%"+sqlstore.EscapeLike(word)+"%")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
@@ -94,7 +95,7 @@ func (tx *Tx) Requirements(ctx context.Context, fw string, f bulwark.Requirement
 		return nil, -1, fmt.Errorf("list requirements: %w", err)
 	}
 	defer rows.Close()
-	var out []*bulwark.Requirement
+	var out []*Requirement
 	var orders []int
 	for rows.Next() {
 		r, o, err := scanRequirement(rows)
@@ -116,11 +117,11 @@ func (tx *Tx) Requirements(ctx context.Context, fw string, f bulwark.Requirement
 }
 
 // loadAttributes fills the attributes of rs with one query.
-func (tx *Tx) loadAttributes(ctx context.Context, rs []*bulwark.Requirement) error {
+func (tx store) loadAttributes(ctx context.Context, rs []*Requirement) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	byID := map[string]*bulwark.Requirement{}
+	byID := map[string]*Requirement{}
 	ph := make([]string, len(rs))
 	args := make([]any, len(rs))
 	for i, r := range rs {
@@ -144,7 +145,7 @@ func (tx *Tx) loadAttributes(ctx context.Context, rs []*bulwark.Requirement) err
 }
 
 // AttributeValues lists the values of attribute name among framework fw's requirements.
-func (tx *Tx) AttributeValues(ctx context.Context, fw, name string) ([]string, error) {
+func (tx store) AttributeValues(ctx context.Context, fw, name string) ([]string, error) {
 	rows, err := tx.Query(ctx, `SELECT DISTINCT a.value FROM requirement_attributes a JOIN requirements r ON r.id = a.requirement_id
 		WHERE r.framework_id = ? AND a.name = ? ORDER BY a.value`, fw, name)
 	if err != nil {
@@ -164,15 +165,15 @@ func (tx *Tx) AttributeValues(ctx context.Context, fw, name string) ([]string, e
 
 // Requirement returns one requirement with its attributes and its mappings both
 // ways; for ISO/IEC 27001 it adds HIPAA links derived through CSF 2.0.
-func (tx *Tx) Requirement(ctx context.Context, id string) (*bulwark.Requirement, error) {
+func (tx store) Requirement(ctx context.Context, id string) (*Requirement, error) {
 	r, _, err := scanRequirement(tx.QueryRow(ctx, `SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ?`, id))
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.loadAttributes(ctx, []*bulwark.Requirement{r}); err != nil {
+	if err := tx.loadAttributes(ctx, []*Requirement{r}); err != nil {
 		return nil, err
 	}
-	r.Links = []bulwark.RequirementLink{}
+	r.Links = []RequirementLink{}
 	add := func(q, dir string, derived bool, args ...any) error {
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
@@ -180,7 +181,7 @@ func (tx *Tx) Requirement(ctx context.Context, id string) (*bulwark.Requirement,
 		}
 		defer rows.Close()
 		for rows.Next() {
-			l := bulwark.RequirementLink{Direction: dir, Derived: derived}
+			l := RequirementLink{Direction: dir, Derived: derived}
 			if err := rows.Scan(&l.RequirementID, &l.Framework, &l.Ref, &l.Title, &l.DetailRef, &l.DetailTitle, &l.Relationship, &l.Source, &l.Via); err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package sqlstore
+package controls
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/catalog"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // SeedControlSet gives organisation orgID one control per Annex A control, linked
 // to the requirements of every framework that published mappings reach, and to
 // HIPAA through CSF 2.0 (derived). Existing controls are left alone.
-func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
+func (tx store) SeedControlSet(ctx context.Context, orgID string) error {
 	rows, err := tx.Query(ctx, `SELECT r.id, r.ref, r.title, r.sort_order FROM requirements r
 		WHERE r.framework_id = ? AND r.kind = 'control' AND NOT EXISTS (SELECT 1 FROM controls c WHERE c.org_id = ? AND c.requirement_id = r.id)
 		ORDER BY r.sort_order`, catalog.ISO27001, orgID)
@@ -49,7 +50,7 @@ func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
 				q.WriteString(", ")
 			}
 			q.WriteString(`(?, ?, ?, ?, ?, 'not_started', ?, 1, ?, ?)`)
-			args = append(args, NewID(), orgID, r.ref, r.id, r.title, r.order, tx.now, tx.now)
+			args = append(args, sqlstore.NewID(), orgID, r.ref, r.id, r.title, r.order, tx.Now(), tx.Now())
 		}
 		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("seed controls: %w", err)
@@ -57,7 +58,7 @@ func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
 		SELECT DISTINCT c.org_id, c.id, m.to_id, 'mapping', `+tx.TimeParam()+` FROM controls c JOIN requirement_mappings m ON m.from_id = c.requirement_id
-		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.now, orgID); err != nil {
+		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.Now(), orgID); err != nil {
 		return fmt.Errorf("link controls to mapped requirements: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at)
@@ -65,66 +66,16 @@ func (tx *Tx) SeedControlSet(ctx context.Context, orgID string) error {
 		JOIN requirement_mappings m ON m.from_id = c.requirement_id
 		JOIN requirement_mappings h ON h.to_id = m.to_id
 		JOIN requirements hr ON hr.id = h.from_id AND hr.framework_id = ?
-		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.now, catalog.HIPAA, orgID); err != nil {
+		WHERE c.org_id = ? ON CONFLICT DO NOTHING`, tx.Now(), catalog.HIPAA, orgID); err != nil {
 		return fmt.Errorf("link controls to derived HIPAA requirements: %w", err)
-	}
-	return nil
-}
-
-// SeedClassificationScheme gives orgID the default classification scheme unless it has one.
-func (tx *Tx) SeedClassificationScheme(ctx context.Context, orgID string) error {
-	for i, c := range bulwark.DefaultClassification {
-		if _, err := tx.Exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			orgID, i+1, c.Name, c.Description); err != nil {
-			return fmt.Errorf("seed classification: %w", err)
-		}
-	}
-	return nil
-}
-
-// Classifications lists the names of orgID's classification scheme, lowest first.
-func (tx *Tx) Classifications(ctx context.Context, orgID string) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT name FROM classification_levels WHERE org_id = ? ORDER BY position`, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list classifications: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
-// NextRef allocates the next number of a reference kind ("A" for assets) in orgID.
-// The counter row is locked for the rest of the transaction.
-func (tx *Tx) NextRef(ctx context.Context, orgID, kind string) (int, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, 1) ON CONFLICT DO NOTHING`, orgID, kind); err != nil {
-		return 0, err
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `UPDATE ref_counters SET next_number = next_number + 1 WHERE org_id = ? AND kind = ? RETURNING next_number - 1`, orgID, kind).Scan(&n); err != nil {
-		return 0, fmt.Errorf("allocate reference: %w", err)
-	}
-	return n, nil
-}
-
-// BumpRef makes sure the counter of kind will not hand out n again.
-func (tx *Tx) BumpRef(ctx context.Context, orgID, kind string, n int) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO ref_counters (org_id, kind, next_number) VALUES (?, ?, ?) ON CONFLICT (org_id, kind) DO UPDATE SET next_number = CASE WHEN ref_counters.next_number > excluded.next_number THEN ref_counters.next_number ELSE excluded.next_number END`, orgID, kind, n+1); err != nil {
-		return fmt.Errorf("bump reference counter: %w", err)
 	}
 	return nil
 }
 
 const controlColumns = `c.id, c.ref, c.title, c.description, c.requirement_id, c.owner_id, c.status, c.implementation, c.review_date, c.version, c.created_at, c.updated_at, c.archived_at`
 
-func scanControl(row interface{ Scan(...any) error }) (*bulwark.Control, error) {
-	var c bulwark.Control
+func scanControl(row interface{ Scan(...any) error }) (*Control, error) {
+	var c Control
 	var req, owner, review sql.NullString
 	var archived sql.NullTime
 	err := row.Scan(&c.ID, &c.Ref, &c.Title, &c.Description, &req, &owner, &c.Status, &c.Implementation, &review, &c.Version, &c.CreatedAt, &c.UpdatedAt, &archived)
@@ -133,18 +84,11 @@ func scanControl(row interface{ Scan(...any) error }) (*bulwark.Control, error) 
 	} else if err != nil {
 		return nil, fmt.Errorf("scan control: %w", err)
 	}
-	c.RequirementID, c.OwnerID, c.ReviewDate = StrPtr(req), StrPtr(owner), StrPtr(review)
-	c.ArchivedAt = TimePtr(archived)
+	c.RequirementID, c.OwnerID, c.ReviewDate = sqlstore.StrPtr(req), sqlstore.StrPtr(owner), sqlstore.StrPtr(review)
+	c.ArchivedAt = sqlstore.TimePtr(archived)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	c.RiskIDs = []string{}
 	return &c, nil
-}
-
-func StrPtr(s sql.NullString) *string {
-	if !s.Valid {
-		return nil
-	}
-	return &s.String
 }
 
 // ControlFilter selects controls.
@@ -157,7 +101,7 @@ type ControlFilter struct {
 }
 
 // Controls lists orgID's controls in catalog order, custom ones last.
-func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*bulwark.Control, error) {
+func (tx store) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*Control, error) {
 	q := `SELECT ` + controlColumns + ` FROM controls c WHERE c.org_id = ?`
 	args := []any{orgID}
 	if !f.IncludeArchived {
@@ -179,7 +123,7 @@ func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*b
 	}
 	if s := strings.TrimSpace(strings.ToLower(f.Q)); s != "" {
 		q += ` AND (LOWER(c.ref) LIKE ? OR LOWER(c.title) LIKE ? OR LOWER(c.implementation) LIKE ?)`
-		like := "%" + EscapeLike(s) + "%"
+		like := "%" + sqlstore.EscapeLike(s) + "%"
 		q = strings.ReplaceAll(q, "LIKE ?", "LIKE ? ESCAPE '\\'")
 		args = append(args, like, like, like)
 	}
@@ -188,7 +132,7 @@ func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*b
 		return nil, fmt.Errorf("list controls: %w", err)
 	}
 	defer rows.Close()
-	var out []*bulwark.Control
+	var out []*Control
 	for rows.Next() {
 		c, err := scanControl(rows)
 		if err != nil {
@@ -199,12 +143,8 @@ func (tx *Tx) Controls(ctx context.Context, orgID string, f ControlFilter) ([]*b
 	return out, rows.Err()
 }
 
-func EscapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // Control returns control id of orgID with its requirement links and risks.
-func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, error) {
+func (tx store) Control(ctx context.Context, orgID, id string) (*Control, error) {
 	c, err := scanControl(tx.QueryRow(ctx, `SELECT `+controlColumns+` FROM controls c WHERE c.org_id = ? AND c.id = ?`, orgID, id))
 	if err != nil {
 		return nil, err
@@ -216,9 +156,9 @@ func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, 
 		return nil, fmt.Errorf("control requirements: %w", err)
 	}
 	defer rows.Close()
-	c.Requirements = []bulwark.ControlRequirement{}
+	c.Requirements = []ControlRequirement{}
 	for rows.Next() {
-		var l bulwark.ControlRequirement
+		var l ControlRequirement
 		if err := rows.Scan(&l.RequirementID, &l.Framework, &l.Ref, &l.Title, &l.Origin); err != nil {
 			return nil, err
 		}
@@ -243,13 +183,13 @@ func (tx *Tx) Control(ctx context.Context, orgID, id string) (*bulwark.Control, 
 }
 
 // InsertControl stores a custom control of orgID.
-func (tx *Tx) InsertControl(ctx context.Context, orgID string, c *bulwark.Control) error {
-	c.ID = NewID()
-	c.CreatedAt, c.UpdatedAt, c.Version = tx.now, tx.now, 1
+func (tx store) InsertControl(ctx context.Context, orgID string, c *Control) error {
+	c.ID = sqlstore.NewID()
+	c.CreatedAt, c.UpdatedAt, c.Version = tx.Now(), tx.Now(), 1
 	_, err := tx.Exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, description, owner_id, status, implementation, review_date, sort_order, version, created_at, updated_at)
 		VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 100000, 1, ?, ?)`,
-		c.ID, orgID, c.Ref, c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, tx.now, tx.now)
-	if IsUniqueViolation(err) {
+		c.ID, orgID, c.Ref, c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, tx.Now(), tx.Now())
+	if sqlstore.IsUniqueViolation(err) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "A control with the reference %s already exists.", c.Ref)
 	}
 	if err != nil {
@@ -259,10 +199,10 @@ func (tx *Tx) InsertControl(ctx context.Context, orgID string, c *bulwark.Contro
 }
 
 // UpdateControl writes a control's editable fields if its version is still expected.
-func (tx *Tx) UpdateControl(ctx context.Context, orgID string, c *bulwark.Control) error {
+func (tx store) UpdateControl(ctx context.Context, orgID string, c *Control) error {
 	res, err := tx.Exec(ctx, `UPDATE controls SET title = ?, description = ?, owner_id = ?, status = ?, implementation = ?, review_date = ?, archived_at = ?,
 		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
-		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, NullTime(c.ArchivedAt), tx.now, orgID, c.ID, c.Version)
+		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, sqlstore.NullTime(c.ArchivedAt), tx.Now(), orgID, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update control: %w", err)
 	}
@@ -270,12 +210,12 @@ func (tx *Tx) UpdateControl(ctx context.Context, orgID string, c *bulwark.Contro
 		return bulwark.Errorf(bulwark.ECONFLICT, "The control was changed by someone else; reload and try again.")
 	}
 	c.Version++
-	c.UpdatedAt = tx.now
+	c.UpdatedAt = tx.Now()
 	return nil
 }
 
 // SetControlRequirements replaces the manual requirement links of a control.
-func (tx *Tx) SetControlRequirements(ctx context.Context, orgID, controlID string, requirementIDs []string) error {
+func (tx store) SetControlRequirements(ctx context.Context, orgID, controlID string, requirementIDs []string) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM control_requirements WHERE org_id = ? AND control_id = ? AND origin = 'manual'`, orgID, controlID); err != nil {
 		return err
 	}
@@ -288,7 +228,7 @@ func (tx *Tx) SetControlRequirements(ctx context.Context, orgID, controlID strin
 			return bulwark.Invalid("requirement_ids", fmt.Sprintf("%q is not a requirement of the catalog", rid))
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
-			orgID, controlID, rid, tx.now); err != nil {
+			orgID, controlID, rid, tx.Now()); err != nil {
 			return err
 		}
 	}
@@ -296,7 +236,7 @@ func (tx *Tx) SetControlRequirements(ctx context.Context, orgID, controlID strin
 }
 
 // CountControls counts orgID's live controls by status.
-func (tx *Tx) CountControls(ctx context.Context, orgID string) (map[string]int, error) {
+func (tx store) CountControls(ctx context.Context, orgID string) (map[string]int, error) {
 	rows, err := tx.Query(ctx, `SELECT status, COUNT(*) FROM controls WHERE org_id = ? AND archived_at IS NULL GROUP BY status`, orgID)
 	if err != nil {
 		return nil, err
@@ -312,38 +252,4 @@ func (tx *Tx) CountControls(ctx context.Context, orgID string) (map[string]int, 
 		out[s] = n
 	}
 	return out, rows.Err()
-}
-
-// SetClassificationScheme replaces orgID's classification levels, lowest first.
-// Removing a level that assets still use is a conflict.
-func (tx *Tx) SetClassificationScheme(ctx context.Context, orgID string, names []string) error {
-	current, err := tx.Classifications(ctx, orgID)
-	if err != nil {
-		return err
-	}
-	keep := map[string]bool{}
-	for _, n := range names {
-		keep[n] = true
-	}
-	for _, c := range current {
-		if keep[c] {
-			continue
-		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND classification = ?`, orgID, c).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return bulwark.Errorf(bulwark.ECONFLICT, "%d asset(s) are classified %s; reclassify them before removing the level.", n, c)
-		}
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM classification_levels WHERE org_id = ?`, orgID); err != nil {
-		return err
-	}
-	for i, n := range names {
-		if _, err := tx.Exec(ctx, `INSERT INTO classification_levels (org_id, position, name, description) VALUES (?, ?, ?, '')`, orgID, i+1, n); err != nil {
-			return fmt.Errorf("save classification: %w", err)
-		}
-	}
-	return nil
 }

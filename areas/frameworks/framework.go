@@ -1,4 +1,4 @@
-package bulwark
+package frameworks
 
 // Framework is a standard, regulation or criteria set of the catalog.
 type Framework struct {

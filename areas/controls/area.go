@@ -1,0 +1,107 @@
+package controls
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// Service is the organisation's control set (Annex A and custom controls): each operation checks the principal's permission,
+// stays inside its organisation and writes its audit entry in the same
+// transaction as the change.
+type Service struct {
+	*app.Service
+}
+
+// New returns the area's service over the kernel's.
+func New(k *app.Service) *Service {
+	k.AddSeeder(seed)
+	return &Service{Service: k}
+}
+
+// store is a transaction seen from the area: the kernel's methods and the area's SQL.
+type store struct{ *sqlstore.Tx }
+
+func (s *Service) write(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+func (s *Service) read(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.Read(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+func (s *Service) view(ctx context.Context, fn func(tx store) error) error {
+	return s.DB.View(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
+}
+
+// handlers serve the area's pages and API over the kernel's server.
+type handlers struct {
+	*web.Server
+	svc *Service
+}
+
+// Area mounts the control set on the server.
+func Area(svc *Service) web.Area {
+	return web.Area{Name: "controls", Mount: func(s *web.Server) web.Mounted {
+		h := &handlers{Server: s, svc: svc}
+		pages, err := fs.Sub(templates, "templates")
+		if err != nil {
+			panic(err) // the embedded folder exists: a build problem, not input
+		}
+		return web.Mounted{Templates: pages, Routes: h.routes()}
+	}}
+}
+
+func (h *handlers) routes() []web.Route {
+	return []web.Route{
+		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: h.apiControls},
+		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: h.apiControlCreate, Body: controlBody},
+		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: h.apiControl},
+		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: h.apiControlPatch, Body: controlBody},
+		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: h.apiControlArchive},
+		{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: h.controlsPage},
+		{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: h.controlPage},
+		{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: h.controlSubmit},
+		{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: h.controlPage},
+		{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.controlSubmit},
+	}
+}
+
+// BackfillSeeds gives organisations created before the control set and the
+// classification scheme existed what a new organisation gets.
+var BackfillSeeds = sqlstore.Migration{Version: 20261127140200, Name: "backfill_control_sets", Go: func(ctx context.Context, tx *sqlstore.Tx) error {
+	orgs, err := tx.Organisations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if err := seed(ctx, tx, o.ID); err != nil {
+			return err
+		}
+		if err := tx.SeedClassificationScheme(ctx, o.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}}
+
+// seed gives organisation orgID one control per Annex A control, unless it has them.
+func seed(ctx context.Context, tx *sqlstore.Tx, orgID string) error {
+	return store{tx}.SeedControlSet(ctx, orgID)
+}
+
+// List returns orgID's controls, for the areas above that link to them.
+func List(ctx context.Context, tx *sqlstore.Tx, orgID string, f ControlFilter) ([]*Control, error) {
+	return store{tx}.Controls(ctx, orgID, f)
+}
+
+var controlBody = web.Props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
+	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")

@@ -1,0 +1,165 @@
+package controls
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// statusChart draws the share of controls in each status as a horizontal bar.
+func statusChart(counts map[string]int) template.HTML {
+	colors := map[string]string{"implemented": "#2e7d32", "partial": "#f9a825", "planned": "#1565c0", "not_started": "#9e9e9e", "not_applicable": "#6d4c41"}
+	total := 0
+	for _, st := range ControlStatuses {
+		total += counts[st]
+	}
+	var b strings.Builder
+	b.WriteString(`<svg role="img" aria-label="Controls by status" viewBox="0 0 1000 40" width="100%" height="40" xmlns="http://www.w3.org/2000/svg">`)
+	x := 0.0
+	for _, st := range ControlStatuses {
+		if total == 0 || counts[st] == 0 {
+			continue
+		}
+		wdt := float64(counts[st]) / float64(total) * 1000
+		fmt.Fprintf(&b, `<rect x="%.1f" y="0" width="%.1f" height="40" fill="%s"><title>%s: %d</title></rect>`, x, wdt, colors[st], template.HTMLEscapeString(st), counts[st])
+		x += wdt
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // built from constants and numbers only
+}
+
+func (s *handlers) controlsPage(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	f := controlFilter(r)
+	items, err := s.svc.Controls(r.Context(), p, f)
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	all, err := s.svc.Controls(r.Context(), p, ControlFilter{})
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	counts := map[string]int{}
+	for _, c := range all {
+		counts[c.Status]++
+	}
+	type st struct {
+		Name, Label string
+		Count       int
+	}
+	var statuses []st
+	for _, name := range ControlStatuses {
+		statuses = append(statuses, st{name, strings.ReplaceAll(name, "_", " "), counts[name]})
+	}
+	members, names, err := s.Directory(r)
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	q := map[string]string{}
+	for _, k := range []string{"q", "theme", "status", "owner_id"} {
+		q[k] = r.URL.Query().Get(k)
+	}
+	s.Render(w, r, http.StatusOK, "controls", &web.Page{Title: "Controls", Nav: "controls", Data: map[string]any{
+		"Items": items, "Chart": statusChart(counts), "Statuses": statuses, "StatusNames": ControlStatuses, "Members": members, "Names": names,
+		"Themes": []string{"Organizational", "People", "Physical", "Technological", "custom"}, "Q": q,
+	}})
+}
+
+func (s *handlers) controlPage(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	c := &Control{Status: "not_started"}
+	if id := r.PathValue("id"); id != "" {
+		var err error
+		if c, err = s.svc.Control(r.Context(), p, id); err != nil {
+			s.RenderError(w, r, err)
+			return
+		}
+	}
+	s.renderControl(w, r, http.StatusOK, c, &web.Page{})
+}
+
+func (s *handlers) renderControl(w http.ResponseWriter, r *http.Request, status int, c *Control, pg *web.Page) {
+	p := web.PrincipalFrom(r)
+	members, _, err := s.Directory(r)
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	var req *frameworks.Requirement
+	if c.RequirementID != nil {
+		req = &frameworks.Requirement{ID: *c.RequirementID, Ref: c.Ref}
+	}
+	canEdit := p.Can(bulwark.PermISMSEdit) || (c.ID == "" && p.Can(bulwark.PermISMSCreate)) ||
+		(p.Can(bulwark.PermISMSEditOwn) && c.OwnerID != nil && *c.OwnerID == p.MemberID)
+	title := "New custom control"
+	if c.ID != "" {
+		title = c.Ref + " " + c.Title
+	}
+	pg.Title, pg.Nav = title, "controls"
+	pg.Data = map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "Requirement": req, "CanEdit": canEdit}
+	s.Render(w, r, status, "control", pg)
+}
+
+func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	if err := web.ParseForm(w, r); err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	owner, review := web.FormPtr(r, "owner_id"), web.FormPtr(r, "review_date")
+	status, impl := r.FormValue("status"), r.FormValue("implementation_description")
+	in := ControlInput{OwnerID: &owner, ReviewDate: &review, Status: &status, Implementation: &impl}
+	if r.Form.Has("title") {
+		t, d := r.FormValue("title"), r.FormValue("description")
+		in.Title, in.Description = &t, &d
+	}
+	var c *Control
+	var err error
+	if id := r.PathValue("id"); id != "" {
+		var expect *int
+		if v, err := strconv.Atoi(r.FormValue("version")); err == nil {
+			expect = &v
+		}
+		c, err = s.svc.UpdateControl(r.Context(), p, id, in, expect, nil)
+		if err != nil {
+			if cur, cerr := s.svc.Control(r.Context(), p, id); cerr == nil && bulwark.ErrorCode(err) != bulwark.EINTERNAL {
+				s.FormError(w, r, "control", s.controlPageFor(r, cur), err)
+				return
+			}
+			s.RenderError(w, r, err)
+			return
+		}
+	} else {
+		c, err = s.svc.CreateControl(r.Context(), p, in)
+		if err != nil {
+			draft := &Control{Status: status, Implementation: impl, OwnerID: owner, ReviewDate: review}
+			if in.Title != nil {
+				draft.Title, draft.Description = *in.Title, *in.Description
+			}
+			s.FormError(w, r, "control", s.controlPageFor(r, draft), err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/controls/"+c.ID+"?saved=1", http.StatusSeeOther)
+}
+
+// controlPageFor prepares the control page's data for re-display with an error.
+func (s *handlers) controlPageFor(r *http.Request, c *Control) *web.Page {
+	members, _, err := s.Directory(r)
+	if err != nil {
+		// The owner pick-list is empty then; the error being re-displayed matters more.
+		s.Log().Warn("read the member directory", "err", err, "request_id", web.RequestID(r))
+	}
+	p := web.PrincipalFrom(r)
+	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
+	return &web.Page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "CanEdit": canEdit}}
+}
