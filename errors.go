@@ -92,6 +92,16 @@ func (v *Validation) Add(field, message string) {
 	v.fields = append(v.fields, FieldError{field, message})
 }
 
+// Has reports whether field was already found invalid.
+func (v *Validation) Has(field string) bool {
+	for _, f := range v.fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Err returns nil when nothing was added, else an EINVALID *Error with every field.
 func (v *Validation) Err() error {
 	if len(v.fields) == 0 {

@@ -35,46 +35,22 @@ func (s *Server) apiOrganisation(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, err)
 		return
 	}
+	if scheme == nil { // not the principal's to read (an employee)
+		scheme = []string{}
+	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, p.Org.Version))
 	WriteJSON(w, http.StatusOK, organisationJSON{p.Org, scheme})
 }
 
 func (s *Server) apiOrganisationPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, expect, err := s.Decode(w, r, SettingsChange)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := NewFieldReader(fields)
-	var u app.SettingsUpdate
-	if u.ExpectVersion, err = IfMatch(r); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	var version int
-	if fr.Get("version", &version) && u.ExpectVersion == nil {
-		u.ExpectVersion = &version
-	}
-	var name, tz, order string
-	var sod bool
-	if fr.Get("name", &name) {
-		u.Name = &name
-	}
-	if fr.Get("time_zone", &tz) {
-		u.TimeZone = &tz
-	}
-	if fr.Get("date_order", &order) {
-		u.DateOrder = &order
-	}
-	if fr.Get("segregation_of_duties", &sod) {
-		u.SegregationOfDuties = &sod
-	}
-	scheme := fr.Strings("classification_scheme")
-	fr.ReadOnly("id", "slug", "created_at")
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
+	u := app.SettingsUpdate{ExpectVersion: expect, Name: vals.Str("name"), TimeZone: vals.Str("time_zone"), DateOrder: vals.Str("date_order"),
+		SegregationOfDuties: vals.Bool("segregation_of_duties")}
+	scheme := vals.List("classification_scheme")
 	o, err := s.svc.UpdateSettings(r.Context(), PrincipalFrom(r), u)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -157,52 +133,28 @@ func IfMatch(r *http.Request) (*int, error) {
 }
 
 func (s *Server) apiMemberPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, expect, err := s.Decode(w, r, MemberEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	expect, err := IfMatch(r)
-	if err != nil {
-		s.Problem(w, r, err)
-		return
+	u := app.MemberUpdate{ExpectVersion: expect, Active: vals.Bool("active")}
+	if role := vals.Str("role"); role != nil {
+		rl := bulwark.Role(*role) // one of the roles: the declaration checked it
+		u.Role = &rl
 	}
-	fr := NewFieldReader(fields)
-	var u app.MemberUpdate
-	u.ExpectVersion = expect
-	var role string
-	if fr.Get("role", &role) {
-		rl, err := bulwark.ParseRole(role)
-		if err != nil {
-			fr.Invalid("role", "must be one of owner, admin, manager, contributor, auditor, employee")
-		} else {
-			u.Role = &rl
-		}
-	}
-	if fr.Has("expires_at") {
-		fr.MarkUsed("expires_at")
-		var exp *time.Time
-		if !fr.IsNull("expires_at") {
-			var t time.Time
-			if fr.Get("expires_at", &t) {
-				t = t.UTC()
-				exp = &t
+	if exp := vals.NullStr("expires_at"); exp != nil {
+		var at *time.Time
+		if *exp != nil {
+			t, err := time.Parse(time.RFC3339, **exp) // checked by the declaration
+			if err != nil {
+				s.Problem(w, r, bulwark.Invalid("expires_at", "must be a time such as 2027-01-31T00:00:00Z"))
+				return
 			}
+			t = t.UTC()
+			at = &t
 		}
-		u.ExpiresAt = &exp
-	}
-	var active bool
-	if fr.Get("active", &active) {
-		u.Active = &active
-	}
-	var version int
-	if fr.Get("version", &version) && u.ExpectVersion == nil {
-		u.ExpectVersion = &version
-	}
-	fr.ReadOnly("id", "user_id", "email", "name", "status", "created_at", "deactivated_at")
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
+		u.ExpiresAt = &at
 	}
 	m, err := s.svc.UpdateMember(r.Context(), PrincipalFrom(r), r.PathValue("id"), u)
 	if err != nil {
@@ -246,24 +198,12 @@ func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, _, err := s.Decode(w, r, InvitationEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := NewFieldReader(fields)
-	var email, role string
-	if !fr.Get("email", &email) {
-		fr.Invalid("email", "is required")
-	}
-	if !fr.Get("role", &role) {
-		fr.Invalid("role", "is required")
-	}
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	inv, err := s.svc.Invite(r.Context(), PrincipalFrom(r), email, bulwark.Role(strings.ToLower(role)))
+	inv, err := s.svc.Invite(r.Context(), PrincipalFrom(r), *vals.Str("email"), bulwark.Role(*vals.Str("role")))
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -311,18 +251,17 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, _, err := s.Decode(w, r, TokenEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := NewFieldReader(fields)
 	var name, scope string
-	fr.Get("name", &name)
-	fr.Get("scope", &scope)
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
+	if v := vals.Str("name"); v != nil {
+		name = *v
+	}
+	if v := vals.Str("scope"); v != nil {
+		scope = *v
 	}
 	t, err := s.svc.CreateToken(r.Context(), PrincipalFrom(r), "", name, scope)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
@@ -310,4 +311,47 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 		pg.Error = fmt.Sprintf("%d problem(s) in the file; nothing will be imported until they are fixed.", len(res.Errors))
 	}
 	s.Render(w, r, status, "preview", pg)
+}
+
+// ImportParams are the query parameters of an import.
+var ImportParams = []field.Param{
+	{Name: "dry_run", Kind: field.Bool, Help: "true: check and preview, write nothing"},
+	{Name: "sheet", Help: "the XLSX sheet to read (default: the first)"},
+	{Name: "header_row", Kind: field.Int, Help: "the header's row number (default: detected)"},
+	{Name: "map", Help: "Header=field, repeated: read column Header as field (field empty: ignore the column)"},
+	{Name: "filename", Help: "the file's name when the body is the raw file (its extension gives the format)"},
+}
+
+// ExportParams are the query parameters of a spreadsheet export.
+var ExportParams = []field.Param{{Name: "format", Enum: []string{"csv", "xlsx"}, Help: "default xlsx"}}
+
+// SpreadsheetTypes are the media types of a spreadsheet export.
+var SpreadsheetTypes = []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+// importResultSchema is the JSON schema of app.ImportResult.
+var importResultSchema = func() map[string]any {
+	rowError := map[string]any{"type": "object", "required": []string{"row", "message"}, "properties": map[string]any{
+		"row": map[string]any{"type": "integer"}, "field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}
+	return map[string]any{"type": "object", "required": []string{"dry_run", "created", "updated", "unchanged", "blank_rows", "rows", "errors", "warnings"},
+		"properties": map[string]any{
+			"dry_run": map[string]any{"type": "boolean"}, "created": map[string]any{"type": "integer"}, "updated": map[string]any{"type": "integer"},
+			"unchanged": map[string]any{"type": "integer"}, "blank_rows": map[string]any{"type": "integer"},
+			"rows": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
+				"row": map[string]any{"type": "integer"}, "action": map[string]any{"type": "string", "enum": []string{"create", "update", "unchanged"}},
+				"ref": map[string]any{"type": "string"}, "name": map[string]any{"type": "string"}}}},
+			"errors": map[string]any{"type": "array", "items": rowError}, "warnings": map[string]any{"type": "array", "items": rowError},
+		}}
+}()
+
+// ImportRoute is the API route that imports register reg from a spreadsheet.
+func (s *Server) ImportRoute(reg Register, perm bulwark.Permission) Route {
+	return Route{Method: http.MethodPost, Pattern: "/api/v1/" + reg.Kind + "/import", Perm: perm,
+		Summary: "Import " + reg.Title + " from XLSX or CSV (multipart field file, or the raw body with ?filename=); all or nothing, every bad row named",
+		Handler: s.APIImport(reg), Body: UploadBody, BodyType: "multipart/form-data", Query: ImportParams, Reply: importResultSchema}
+}
+
+// ExportRoute is the API route that exports register reg as a spreadsheet.
+func (s *Server) ExportRoute(reg Register, perm bulwark.Permission) Route {
+	return Route{Method: http.MethodGet, Pattern: "/api/v1/" + reg.Kind + "/export", Perm: perm,
+		Summary: "Export the " + reg.Title + " register as CSV or XLSX", Handler: s.Export(reg), Query: ExportParams, Produces: SpreadsheetTypes}
 }

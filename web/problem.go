@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/field"
 )
 
 var statusOf = map[string]int{
@@ -260,4 +261,26 @@ func (fr *FieldReader) Version(r *http.Request) (*int, error) {
 		expect = &v
 	}
 	return expect, nil
+}
+
+// Decode reads a JSON body declared by entity e: a create (POST) must hold the
+// required fields; a change (PATCH) may name the version it changes, in the body
+// or in If-Match, which expect returns (nil: apply whatever the version). An
+// unknown or read-only field is a 422 naming it, on create as on change.
+func (s *Server) Decode(w http.ResponseWriter, r *http.Request, e *field.Entity) (vals field.Values, expect *int, err error) {
+	raw, err := s.DecodeJSON(w, r)
+	if err != nil {
+		return vals, nil, err
+	}
+	create := r.Method == http.MethodPost
+	if vals, err = e.DecodeJSON(raw, create); err != nil {
+		return vals, nil, err
+	}
+	if create {
+		return vals, nil, nil
+	}
+	if expect, err = IfMatch(r); err != nil || expect != nil {
+		return vals, expect, err
+	}
+	return vals, vals.Int("version"), nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/field"
 )
 
 // Section is a part of the ISMS the navigation shows.
@@ -80,31 +81,27 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/o/{slug}/settings", Perm: bulwark.PermOrgSettings, Handler: s.settingsSubmit},
 
 		// JSON API.
-		{Method: "GET", Pattern: "/api/v1/me", Perm: bulwark.PermSelfService, Summary: "Who the token acts as", Handler: s.apiMe},
-		{Method: "GET", Pattern: "/api/v1/organisation", Perm: bulwark.PermSelfService, Summary: "The token's organisation and its settings", Handler: s.apiOrganisation},
-		{Method: "PATCH", Pattern: "/api/v1/organisation", Perm: bulwark.PermOrgSettings, Summary: "Change the organisation's name and settings", Handler: s.apiOrganisationPatch,
-			Body: Props("name", "string", "time_zone", "string", "date_order", "string", "segregation_of_duties", "boolean", "classification_scheme", "array", "version", "integer")},
-		{Method: "GET", Pattern: "/api/v1/members", Perm: bulwark.PermMembersManage, Summary: "List members", Handler: s.apiMembers},
-		{Method: "GET", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Read a member", Handler: s.apiMember},
-		{Method: "PATCH", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Change a member's role, expiry or activity", Handler: s.apiMemberPatch,
-			Body: Props("role", "string", "expires_at", "string", "active", "boolean", "version", "integer")},
-		{Method: "POST", Pattern: "/api/v1/members/{id}/password-reset", Perm: bulwark.PermMembersManage, Summary: "Issue a one-time password reset link", Handler: s.apiMemberReset,
-			Body: Props()},
-		{Method: "GET", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "List invitations", Handler: s.apiInvitations},
-		{Method: "POST", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "Invite someone by email; the link is returned", Handler: s.apiInvite,
-			Body: Props("email", "string", "role", "string")},
-		{Method: "GET", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Read an invitation", Handler: s.apiInvitation},
-		{Method: "DELETE", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Revoke an invitation", Handler: s.apiInvitationRevoke},
-		{Method: "GET", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "List your tokens (?all=true: everyone's, for admins)", Handler: s.apiTokens},
-		{Method: "POST", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "Create a token; the secret is returned once", Handler: s.apiTokenCreate,
-			Body: Props("name", "string", "scope", "string")},
-		{Method: "GET", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Read a token (never its secret)", Handler: s.apiToken},
-		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Revoke a token", Handler: s.apiTokenRevoke},
-		{Method: "GET", Pattern: "/api/v1/audit-log", Perm: bulwark.PermAuditLogRead, Summary: "List audit entries (filters: actor, entity_type, entity_id, action, from, to)", Handler: s.apiAuditLog},
-		{Method: "GET", Pattern: "/api/v1/audit-log/head", Perm: bulwark.PermAuditLogRead, Summary: "The audit chain head (sequence and hash)", Handler: s.apiAuditHead},
-		{Method: "GET", Pattern: "/api/v1/audit-log/export", Perm: bulwark.PermAuditLogRead, Summary: "Export the audit log (?format=csv|json)", Handler: s.apiAuditExport},
+		{Method: "GET", Pattern: "/api/v1/me", Perm: bulwark.PermSelfService, Summary: "Who the token acts as", Handler: s.apiMe, Reply: meSchema},
+		{Method: "GET", Pattern: "/api/v1/organisation", Perm: bulwark.PermSelfService, Summary: "The token's organisation and its settings", Handler: s.apiOrganisation, Response: OrganisationEntity},
+		{Method: "PATCH", Pattern: "/api/v1/organisation", Perm: bulwark.PermOrgSettings, Summary: "Change the organisation's name and settings", Handler: s.apiOrganisationPatch, Request: SettingsChange, Response: OrganisationEntity},
+		{Method: "GET", Pattern: "/api/v1/members", Perm: bulwark.PermMembersManage, Summary: "List members", Handler: s.apiMembers, Response: MemberEntity, List: true},
+		{Method: "GET", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Read a member", Handler: s.apiMember, Response: MemberEntity},
+		{Method: "PATCH", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Change a member's role, expiry or activity", Handler: s.apiMemberPatch, Request: MemberEntity, Response: MemberEntity},
+		{Method: "POST", Pattern: "/api/v1/members/{id}/password-reset", Perm: bulwark.PermMembersManage, Summary: "Issue a one-time password reset link", Handler: s.apiMemberReset, Body: Props(), Reply: resetLinkSchema, Status: http.StatusCreated},
+		{Method: "GET", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "List invitations", Handler: s.apiInvitations, Response: InvitationEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "Invite someone by email; the link is returned", Handler: s.apiInvite, Request: InvitationEntity, Response: InvitationEntity, Status: http.StatusCreated},
+		{Method: "GET", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Read an invitation", Handler: s.apiInvitation, Response: InvitationEntity},
+		{Method: "DELETE", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Revoke an invitation", Handler: s.apiInvitationRevoke, Status: http.StatusNoContent},
+		{Method: "GET", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "List your tokens (?all=true: everyone's, for admins)", Handler: s.apiTokens, Response: TokenEntity, List: true, Query: []field.Param{{Name: "all", Kind: field.Bool}}},
+		{Method: "POST", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "Create a token; the secret is returned once", Handler: s.apiTokenCreate, Request: TokenEntity, Response: TokenEntity, Status: http.StatusCreated},
+		{Method: "GET", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Read a token (never its secret)", Handler: s.apiToken, Response: TokenEntity},
+		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Revoke a token", Handler: s.apiTokenRevoke, Status: http.StatusNoContent},
+		{Method: "GET", Pattern: "/api/v1/audit-log", Perm: bulwark.PermAuditLogRead, Summary: "List audit entries (filters: actor, entity_type, entity_id, action, from, to)", Handler: s.apiAuditLog, Reply: auditPageSchema, Query: auditListParams},
+		{Method: "GET", Pattern: "/api/v1/audit-log/head", Perm: bulwark.PermAuditLogRead, Summary: "The audit chain head (sequence and hash)", Handler: s.apiAuditHead, Response: ChainHeadEntity},
+		{Method: "GET", Pattern: "/api/v1/audit-log/export", Perm: bulwark.PermAuditLogRead, Summary: "Export the audit log (?format=csv|json)", Handler: s.apiAuditExport, Query: []field.Param{{Name: "format", Enum: []string{"csv", "json"}}},
+			Reply: auditExportSchema, Produces: []string{"text/csv"}},
 
-		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks},
+		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks, Reply: tasksSchema},
 	}
 	return routes
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/field"
 )
 
 //go:embed static templates
@@ -102,13 +103,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Route is one entry of the route table.
 type Route struct {
-	Method   string
-	Pattern  string
-	Perm     bulwark.Permission
-	Summary  string
-	Body     map[string]any // JSON schema "properties" of the request body (API)
-	BodyType string         // media type of the body when not JSON (multipart/form-data)
-	Handler  http.HandlerFunc
+	Method  string
+	Pattern string
+	Perm    bulwark.Permission
+	Summary string
+	Handler http.HandlerFunc
+
+	// What the OpenAPI document says of an API route. Request and Response are
+	// the same declarations the handler decodes and answers with.
+	Request  *field.Entity  // the JSON body: a create (all required fields) for POST, a change for PATCH
+	Response *field.Entity  // the JSON body of a success
+	List     bool           // the success is a page {"items": [Response…], "next_cursor"}
+	Status   int            // the success status when not 200 (201 for a create)
+	Query    []field.Param  // the query parameters
+	Produces []string       // media types of a download (text/csv …) instead of JSON
+	Body     map[string]any // a request body schema written out, when no entity declares it
+	BodyType string         // media type of Body when not JSON (multipart/form-data)
+	Reply    map[string]any // a success body schema written out, when no entity declares it
 }
 
 // API reports whether the route belongs to the JSON API.

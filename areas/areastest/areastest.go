@@ -4,6 +4,7 @@
 package areastest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +14,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	validationerrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
@@ -45,6 +50,8 @@ type Fixture struct {
 	TS       *httptest.Server
 	Org      *bulwark.Organisation
 	Accounts map[bulwark.Role]*Account
+
+	validator validator.Validator // of the server's OpenAPI document, built on first use
 }
 
 // Option changes the service's or the server's configuration.
@@ -205,7 +212,67 @@ func (f *Fixture) Do(method, path string, r Req) *Resp {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	if strings.HasPrefix(path, "/api/") {
+		f.checkContract(method, path, r, hr.Header, res, b)
+	}
 	return &Resp{Response: res, Text: string(b)}
+}
+
+// checkContract validates an API exchange against the server's own OpenAPI
+// document with an independent library: every response, and the request when the
+// server accepted it (a request the tests send to be refused may break the schema
+// on purpose). A drift between the document and the behaviour fails the test.
+func (f *Fixture) checkContract(method, path string, r Req, header http.Header, res *http.Response, body []byte) {
+	f.T.Helper()
+	v := f.contract()
+	req, err := http.NewRequest(method, f.TS.URL+path, strings.NewReader(r.JSON))
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	req.Header = header.Clone()
+	resCopy := *res
+	resCopy.Body = io.NopCloser(bytes.NewReader(body))
+	var errs []*validationerrors.ValidationError
+	if _, e := v.ValidateHttpResponse(req, &resCopy); len(e) > 0 {
+		errs = append(errs, e...)
+	}
+	if res.StatusCode < 300 {
+		if _, e := v.ValidateHttpRequestSync(req); len(e) > 0 {
+			errs = append(errs, e...)
+		}
+	}
+	for _, e := range errs {
+		if e.ValidationType == "path" && res.StatusCode >= 400 { // an unknown path, refused as it should be
+			continue
+		}
+		msg := e.Message + ": " + e.Reason
+		for _, sv := range e.SchemaValidationErrors {
+			msg += "; " + sv.Reason + " at " + sv.FieldPath
+		}
+		f.T.Errorf("%s %s (%d) breaks the OpenAPI document: %s\nbody: %.300s", method, path, res.StatusCode, msg, body)
+	}
+}
+
+// contract returns the validator of the server's OpenAPI document, built once.
+func (f *Fixture) contract() validator.Validator {
+	f.T.Helper()
+	if f.validator != nil {
+		return f.validator
+	}
+	doc, err := json.Marshal(f.Srv.OpenAPI())
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	d, err := libopenapi.NewDocument(doc)
+	if err != nil {
+		f.T.Fatalf("the OpenAPI document does not load: %v", err)
+	}
+	v, errs := validator.NewValidator(d)
+	if len(errs) > 0 {
+		f.T.Fatalf("the OpenAPI document cannot be validated against: %v", errs)
+	}
+	f.validator = v
+	return v
 }
 
 // List is a page of a list.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"net/http"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -68,13 +70,13 @@ func (h *handlers) routes() []web.Route {
 	s := h.Server
 	reg := web.Register{Kind: "assets", Title: "assets", Fields: AssetFields, Import: h.svc.ImportAssets, Export: h.svc.ExportAssets}
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets (q, type, status, classification, owner_id, custodian_id, tag, personal_data, from, to, sort, include_archived)", Handler: h.apiAssets},
-		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: h.apiAssetCreate, Body: assetBody},
-		{Method: "POST", Pattern: "/api/v1/assets/import", Perm: bulwark.PermISMSCreate, Summary: "Import assets from XLSX or CSV (multipart field file, or the raw body with ?filename=); ?dry_run=true previews; ?sheet, ?header_row, ?map=Header%3Dfield", Handler: s.APIImport(reg), Body: web.UploadBody, BodyType: "multipart/form-data"},
-		{Method: "GET", Pattern: "/api/v1/assets/export", Perm: bulwark.PermISMSRead, Summary: "Export the asset register (?format=csv|xlsx)", Handler: s.Export(reg)},
-		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: h.apiAsset},
-		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: h.apiAssetPatch, Body: assetBody},
-		{Method: "DELETE", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive an asset", Handler: h.apiAssetArchive},
+		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets", Handler: h.apiAssets, Response: AssetEntity, List: true, Query: assetListParams},
+		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: h.apiAssetCreate, Request: AssetEntity, Response: AssetEntity, Status: http.StatusCreated},
+		s.ImportRoute(reg, bulwark.PermISMSCreate),
+		s.ExportRoute(reg, bulwark.PermISMSRead),
+		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: h.apiAsset, Response: AssetEntity},
+		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: h.apiAssetPatch, Request: AssetEntity, Response: AssetEntity},
+		{Method: "DELETE", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive an asset", Handler: h.apiAssetArchive, Status: http.StatusNoContent},
 		{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: h.assetsPage},
 		{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: h.assetPage},
 		{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: h.assetSubmit},
@@ -90,6 +92,8 @@ func (h *handlers) routes() []web.Route {
 	}
 }
 
-var assetBody = web.Props("ref", "string", "name", "string", "type", "string", "description", "string", "owner_id", "string", "custodian_id", "string",
-	"location", "string", "classification", "string", "confidentiality", "integer", "integrity", "integer", "availability", "integer",
-	"personal_data", "boolean", "status", "string", "review_date", "string", "tags", "array", "version", "integer")
+// assetListParams are the query parameters of the asset list.
+var assetListParams = field.ListParams([]string{"ref", "name", "type", "status", "classification", "review_date", "created_at", "updated_at"},
+	field.Param{Name: "type", Enum: AssetTypes}, field.Param{Name: "status", Enum: AssetStatuses}, field.Param{Name: "classification"},
+	field.Param{Name: "owner_id"}, field.Param{Name: "custodian_id"}, field.Param{Name: "tag"}, field.Param{Name: "personal_data", Kind: field.Bool},
+	field.Param{Name: "from", Kind: field.Date, Help: "review date on or after"}, field.Param{Name: "to", Kind: field.Date, Help: "review date on or before"})

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/bulwark-isms/bulwark/field"
+
 	"github.com/bulwark-isms/bulwark"
 )
 
@@ -100,4 +102,41 @@ func NormalizeTags(tags []string) []string {
 		out = append(out, t)
 	}
 	return out
+}
+
+// AssetEntity declares the asset's fields once: the API decodes and documents
+// them, the form reads them, and the spreadsheet columns are its Sheet fields in
+// this order.
+var AssetEntity = &field.Entity{Name: "Asset", Fields: []field.Field{
+	{Name: "id", Kind: field.String, ReadOnly: true},
+	{Name: "ref", Label: "Ref", Kind: field.String, Sheet: true, Aliases: []string{"Reference", "Asset ID", "ID"}, Help: "A-001 …; the next free one when not given"},
+	{Name: "name", Label: "Name", Kind: field.String, Required: true, Sheet: true, Aliases: []string{"Asset", "Asset name"}},
+	{Name: "type", Label: "Type", Kind: field.String, Enum: AssetTypes, Required: true, Sheet: true, Aliases: []string{"Asset type", "Category"}},
+	{Name: "description", Label: "Description", Kind: field.String, Sheet: true},
+	{Name: "owner_id", Label: "Owner", Kind: field.String, Nullable: true, Sheet: true, Aliases: []string{"Asset owner", "Owner email"}, Help: "the member accountable for the asset (a member id; a spreadsheet may give an email or a name)"},
+	{Name: "custodian_id", Label: "Custodian", Kind: field.String, Nullable: true, Sheet: true, Aliases: []string{"Custodian email"}, Help: "the member who looks after it day to day"},
+	{Name: "location", Label: "Location", Kind: field.String, Sheet: true},
+	{Name: "classification", Label: "Classification", Kind: field.String, Sheet: true, Aliases: []string{"Class"}, Help: "one of the organisation's classification levels"},
+	{Name: "confidentiality", Label: "Confidentiality", Kind: field.Int, Nullable: true, Min: 1, Max: 4, Sheet: true, Aliases: []string{"C"}},
+	{Name: "integrity", Label: "Integrity", Kind: field.Int, Nullable: true, Min: 1, Max: 4, Sheet: true, Aliases: []string{"I"}},
+	{Name: "availability", Label: "Availability", Kind: field.Int, Nullable: true, Min: 1, Max: 4, Sheet: true, Aliases: []string{"A"}},
+	{Name: "personal_data", Label: "Personal data", Kind: field.Bool, Sheet: true, Aliases: []string{"PII", "Personal information"}},
+	{Name: "status", Label: "Status", Kind: field.String, Enum: AssetStatuses, Sheet: true},
+	{Name: "review_date", Label: "Review date", Kind: field.Date, Nullable: true, Sheet: true, Aliases: []string{"Next review", "Review"}},
+	{Name: "tags", Label: "Tags", Kind: field.Strings, Sheet: true},
+	{Name: "version", Kind: field.Int, Help: "the optimistic-lock counter: send it back (or If-Match) and a stale change is refused with 409"},
+	{Name: "created_at", Kind: field.DateTime, ReadOnly: true},
+	{Name: "updated_at", Kind: field.DateTime, ReadOnly: true},
+	{Name: "archived_at", Kind: field.DateTime, Nullable: true, ReadOnly: true},
+}}
+
+// assetInputOf turns decoded values (JSON or form) into an asset input.
+func assetInputOf(v field.Values) AssetInput {
+	return AssetInput{
+		Ref: v.Str("ref"), Name: v.Str("name"), Type: v.Str("type"), Description: v.Str("description"),
+		OwnerID: v.NullStr("owner_id"), CustodianID: v.NullStr("custodian_id"), Location: v.Str("location"),
+		Classification: v.Str("classification"), Confidentiality: v.NullInt("confidentiality"), Integrity: v.NullInt("integrity"),
+		Availability: v.NullInt("availability"), PersonalData: v.Bool("personal_data"), Status: v.Str("status"),
+		ReviewDate: v.NullStr("review_date"), Tags: v.List("tags"),
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/web"
@@ -70,40 +69,13 @@ func (s *handlers) apiAsset(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, a)
 }
 
-func assetInput(fr *web.FieldReader, create bool) AssetInput {
-	in := AssetInput{
-		Ref: fr.Str("ref", false), Name: fr.Str("name", true), Type: fr.Str("type", true), Description: fr.Str("description", false),
-		OwnerID: fr.NullableStr("owner_id"), CustodianID: fr.NullableStr("custodian_id"), Location: fr.Str("location", false),
-		Classification: fr.Str("classification", false), Confidentiality: fr.NullableInt("confidentiality"), Integrity: fr.NullableInt("integrity"),
-		Availability: fr.NullableInt("availability"), PersonalData: fr.Bool("personal_data"), Status: fr.Str("status", true),
-		ReviewDate: fr.NullableStr("review_date"), Tags: fr.Strings("tags"),
-	}
-	if create {
-		if in.Name == nil && !fr.Has("name") {
-			fr.Invalid("name", "is required")
-		}
-		if in.Type == nil && !fr.Has("type") {
-			fr.Invalid("type", "is required: one of "+strings.Join(AssetTypes, ", "))
-		}
-	}
-	fr.ReadOnly("id", "created_at", "updated_at", "archived_at")
-	return in
-}
-
 func (s *handlers) apiAssetCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, _, err := s.Decode(w, r, AssetEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
-	in := assetInput(fr, true)
-	fr.MarkUsed("version")
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	a, err := s.svc.CreateAsset(r.Context(), web.PrincipalFrom(r), in)
+	a, err := s.svc.CreateAsset(r.Context(), web.PrincipalFrom(r), assetInputOf(vals))
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -114,23 +86,12 @@ func (s *handlers) apiAssetCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiAssetPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, expect, err := s.Decode(w, r, AssetEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
-	in := assetInput(fr, false)
-	expect, err := fr.Version(r)
-	if err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	a, err := s.svc.UpdateAsset(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
+	a, err := s.svc.UpdateAsset(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), assetInputOf(vals), expect, nil)
 	if err != nil {
 		s.Problem(w, r, err)
 		return

@@ -123,28 +123,9 @@ func (s *handlers) renderAsset(w http.ResponseWriter, r *http.Request, status in
 
 // assetFromForm reads the asset form into an input, collecting field errors.
 func assetFromForm(r *http.Request) (AssetInput, error) {
-	var v bulwark.Validation
-	name, typ, status, desc, loc, class := r.FormValue("name"), r.FormValue("type"), r.FormValue("status"), r.FormValue("description"), r.FormValue("location"), r.FormValue("classification")
-	owner, custodian, review := web.FormPtr(r, "owner_id"), web.FormPtr(r, "custodian_id"), web.FormPtr(r, "review_date")
-	pd := r.FormValue("personal_data") == "on"
-	tags := strings.Split(r.FormValue("tags"), "|")
-	in := AssetInput{Name: &name, Type: &typ, Status: &status, Description: &desc, Location: &loc, Classification: &class,
-		OwnerID: &owner, CustodianID: &custodian, ReviewDate: &review, PersonalData: &pd, Tags: &tags}
-	for _, f := range []struct {
-		name string
-		dst  ***int
-	}{{"confidentiality", &in.Confidentiality}, {"integrity", &in.Integrity}, {"availability", &in.Availability}} {
-		var val *int
-		if s := r.FormValue(f.name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				v.Add(f.name, "must be from 1 to 4")
-			}
-			val = &n
-		}
-		*f.dst = &val
-	}
-	return in, v.Err()
+	v, err := AssetEntity.DecodeForm(r.Form, "name", "type", "status", "description", "location", "classification",
+		"owner_id", "custodian_id", "review_date", "personal_data", "tags", "confidentiality", "integrity", "availability")
+	return assetInputOf(v), err
 }
 
 func (s *handlers) assetSubmit(w http.ResponseWriter, r *http.Request) {

@@ -12,25 +12,9 @@ import (
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
-// AssetFields are the asset register's spreadsheet columns, in export order: the
-// JSON field names, with labels and the headers people commonly write.
-var AssetFields = []tabular.Field{
-	{Name: "ref", Label: "Ref", Aliases: []string{"Reference", "Asset ID", "ID"}},
-	{Name: "name", Label: "Name", Aliases: []string{"Asset", "Asset name"}},
-	{Name: "type", Label: "Type", Aliases: []string{"Asset type", "Category"}},
-	{Name: "description", Label: "Description"},
-	{Name: "owner_id", Label: "Owner", Aliases: []string{"Asset owner", "Owner email"}},
-	{Name: "custodian_id", Label: "Custodian", Aliases: []string{"Custodian email"}},
-	{Name: "location", Label: "Location"},
-	{Name: "classification", Label: "Classification", Aliases: []string{"Class"}},
-	{Name: "confidentiality", Label: "Confidentiality", Aliases: []string{"C"}},
-	{Name: "integrity", Label: "Integrity", Aliases: []string{"I"}},
-	{Name: "availability", Label: "Availability", Aliases: []string{"A"}},
-	{Name: "personal_data", Label: "Personal data", Aliases: []string{"PII", "Personal information"}},
-	{Name: "status", Label: "Status"},
-	{Name: "review_date", Label: "Review date", Aliases: []string{"Next review", "Review"}},
-	{Name: "tags", Label: "Tags"},
-}
+// AssetFields are the asset register's spreadsheet columns, in export order:
+// the Sheet fields of AssetEntity.
+var AssetFields = AssetEntity.Sheet()
 
 // assetRowInput turns one row into an asset input, collecting field errors.
 func assetRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, dateOrder string, errs *[]app.RowError) AssetInput {

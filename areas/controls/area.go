@@ -4,9 +4,11 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"net/http"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -62,11 +64,11 @@ func Area(svc *Service) web.Area {
 
 func (h *handlers) routes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: h.apiControls},
-		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: h.apiControlCreate, Body: controlBody},
-		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: h.apiControl},
-		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: h.apiControlPatch, Body: controlBody},
-		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: h.apiControlArchive},
+		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: h.apiControls, Response: ControlEntity, List: true, Query: controlListParams},
+		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: h.apiControlCreate, Request: ControlEntity, Response: ControlEntity, Status: http.StatusCreated},
+		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: h.apiControl, Response: ControlEntity},
+		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: h.apiControlPatch, Request: ControlEntity, Response: ControlEntity},
+		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: h.apiControlArchive, Status: http.StatusNoContent},
 		{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: h.controlsPage},
 		{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: h.controlSubmit},
@@ -103,5 +105,6 @@ func List(ctx context.Context, tx *sqlstore.Tx, orgID string, f ControlFilter) (
 	return store{tx}.Controls(ctx, orgID, f)
 }
 
-var controlBody = web.Props("title", "string", "description", "string", "owner_id", "string", "status", "string", "implementation_description", "string",
-	"review_date", "string", "requirement_ids", "array", "risk_ids", "array", "version", "integer")
+// controlListParams are the query parameters of the control list.
+var controlListParams = []field.Param{{Name: "status", Enum: ControlStatuses}, {Name: "owner_id"}, {Name: "theme", Help: "an Annex A theme"},
+	{Name: "q", Help: "search in ref, title and description"}, {Name: "include_archived", Kind: field.Bool}}

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/bulwark-isms/bulwark/field"
+
 	"github.com/bulwark-isms/bulwark"
 )
 
@@ -64,4 +66,21 @@ func (c *Control) Validate() error {
 		v.Add("review_date", "must be a date such as 2026-12-31")
 	}
 	return v.Err()
+}
+
+// ControlEntity declares the control's fields once, for the API, forms and the
+// OpenAPI document. A control's risks are linked from the risk (its control_ids),
+// so risk_ids is read-only here, on create as on change.
+var ControlEntity = field.FromStruct("Control", Control{}).
+	Writable("title", "description", "owner_id", "status", "implementation_description", "review_date", "version").
+	Require("title").OneOf("status", ControlStatuses).
+	Describe("owner_id", "Owner", "the member accountable for the control").
+	Describe("risk_ids", "Risks", "the risks the control treats; link them from the risk").
+	Add(field.Field{Name: "requirement_ids", Label: "Requirements", Kind: field.Strings, Input: true,
+		Help: "requirements of any framework the control meets, stated by a person; links from published mappings stay"})
+
+// controlInputOf turns decoded values (JSON or form) into a control input.
+func controlInputOf(v field.Values) ControlInput {
+	return ControlInput{Title: v.Str("title"), Description: v.Str("description"), OwnerID: v.NullStr("owner_id"), Status: v.Str("status"),
+		Implementation: v.Str("implementation_description"), ReviewDate: v.NullStr("review_date"), RequirementIDs: v.List("requirement_ids")}
 }

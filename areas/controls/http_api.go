@@ -34,32 +34,13 @@ func (s *handlers) apiControl(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, c)
 }
 
-func controlInput(fr *web.FieldReader, create bool) ControlInput {
-	in := ControlInput{
-		Title: fr.Str("title", true), Description: fr.Str("description", false), OwnerID: fr.NullableStr("owner_id"),
-		Status: fr.Str("status", true), Implementation: fr.Str("implementation_description", false), ReviewDate: fr.NullableStr("review_date"),
-		RequirementIDs: fr.Strings("requirement_ids"), RiskIDs: fr.Strings("risk_ids"),
-	}
-	if create && in.Title == nil {
-		fr.Invalid("title", "is required")
-	}
-	fr.ReadOnly("id", "ref", "requirement_id", "requirements", "created_at", "updated_at", "archived_at")
-	return in
-}
-
 func (s *handlers) apiControlCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, _, err := s.Decode(w, r, ControlEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
-	in := controlInput(fr, true)
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	c, err := s.svc.CreateControl(r.Context(), web.PrincipalFrom(r), in)
+	c, err := s.svc.CreateControl(r.Context(), web.PrincipalFrom(r), controlInputOf(vals))
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -70,23 +51,12 @@ func (s *handlers) apiControlCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiControlPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, expect, err := s.Decode(w, r, ControlEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
-	in := controlInput(fr, false)
-	expect, err := fr.Version(r)
-	if err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	c, err := s.svc.UpdateControl(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
+	c, err := s.svc.UpdateControl(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), controlInputOf(vals), expect, nil)
 	if err != nil {
 		s.Problem(w, r, err)
 		return

@@ -17,7 +17,6 @@ type ControlInput struct {
 	Implementation *string
 	ReviewDate     **string
 	RequirementIDs *[]string // manual links; mapped and derived links stay
-	RiskIDs        *[]string
 }
 
 // Controls lists the organisation's control set.
@@ -146,9 +145,6 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 				return err
 			}
 			ch["requirement_ids"] = bulwark.Change{After: *in.RequirementIDs}
-		}
-		if in.RiskIDs != nil {
-			return bulwark.Invalid("risk_ids", "is read-only here: link controls from the risk (its control_ids)")
 		}
 		if len(ch) == 0 {
 			out = c

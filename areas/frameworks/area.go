@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -59,12 +60,22 @@ func Area(svc *Service) web.Area {
 
 func (h *handlers) routes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/frameworks", Perm: bulwark.PermISMSRead, Summary: "List frameworks of the catalog", Handler: h.apiFrameworks},
-		{Method: "GET", Pattern: "/api/v1/frameworks/{key}", Perm: bulwark.PermISMSRead, Summary: "Read a framework by id or slug", Handler: h.apiFramework},
-		{Method: "GET", Pattern: "/api/v1/frameworks/{key}/requirements", Perm: bulwark.PermISMSRead, Summary: "List a framework's requirements (q, kind, theme, control_type, security_properties, cybersecurity_concepts, operational_capabilities, security_domains, category, section)", Handler: h.apiRequirements},
-		{Method: "GET", Pattern: "/api/v1/requirements/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a requirement with its mappings both ways and its guidance", Handler: h.apiRequirement},
+		{Method: "GET", Pattern: "/api/v1/frameworks", Perm: bulwark.PermISMSRead, Summary: "List frameworks of the catalog", Handler: h.apiFrameworks, Response: FrameworkEntity, List: true},
+		{Method: "GET", Pattern: "/api/v1/frameworks/{key}", Perm: bulwark.PermISMSRead, Summary: "Read a framework by id or slug", Handler: h.apiFramework, Response: FrameworkEntity},
+		{Method: "GET", Pattern: "/api/v1/frameworks/{key}/requirements", Perm: bulwark.PermISMSRead, Summary: "List a framework's requirements (q, kind, theme, control_type, security_properties, cybersecurity_concepts, operational_capabilities, security_domains, category, section)", Handler: h.apiRequirements, Response: RequirementEntity, List: true, Query: requirementListParams},
+		{Method: "GET", Pattern: "/api/v1/requirements/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a requirement with its mappings both ways and its guidance", Handler: h.apiRequirement, Response: RequirementEntity},
 		{Method: "GET", Pattern: "/o/{slug}/frameworks", Perm: bulwark.PermISMSRead, Handler: h.frameworksPage},
 		{Method: "GET", Pattern: "/o/{slug}/frameworks/{key}", Perm: bulwark.PermISMSRead, Handler: h.requirementsPage},
 		{Method: "GET", Pattern: "/o/{slug}/requirements/{id}", Perm: bulwark.PermISMSRead, Handler: h.requirementPage},
 	}
 }
+
+// requirementListParams are the query parameters of a framework's requirement list.
+var requirementListParams = append([]field.Param{{Name: "limit", Kind: field.Int}, {Name: "cursor"}, {Name: "q"}, {Name: "kind"}},
+	func() []field.Param {
+		var ps []field.Param
+		for _, a := range FilterAttributes {
+			ps = append(ps, field.Param{Name: a})
+		}
+		return ps
+	}()...)

@@ -1,5 +1,7 @@
 package frameworks
 
+import "github.com/bulwark-isms/bulwark/field"
+
 // Framework is a standard, regulation or criteria set of the catalog.
 type Framework struct {
 	ID               string `json:"id"`
@@ -54,3 +56,9 @@ type RequirementFilter struct {
 
 // FilterAttributes are the attribute filters offered when browsing requirements.
 var FilterAttributes = []string{"theme", "control_type", "security_properties", "cybersecurity_concepts", "operational_capabilities", "security_domains", "category", "section"}
+
+// The catalog's entities, as the API answers with them.
+var (
+	FrameworkEntity   = field.FromStruct("Framework", Framework{})
+	RequirementEntity = field.FromStruct("Requirement", Requirement{})
+)

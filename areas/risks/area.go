@@ -9,6 +9,8 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -93,33 +95,33 @@ func (h *handlers) routes() []web.Route {
 	s := h.Server
 	reg := web.Register{Kind: "risks", Title: "risks", Fields: RiskFields, Import: h.svc.ImportRisks, Export: h.svc.ExportRisks}
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSRead, Summary: "The current (approved) risk methodology", Handler: h.apiMethodology},
-		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: h.apiMethodologyPut, Body: methodologySchema},
-		{Method: "GET", Pattern: "/api/v1/risk-methodology/versions", Perm: bulwark.PermISMSRead, Summary: "Every methodology version", Handler: h.apiMethodologies},
-		{Method: "POST", Pattern: "/api/v1/risk-methodology/versions/{version}/approve", Perm: bulwark.PermApprove, Summary: "Approve a draft methodology version", Handler: h.apiMethodologyApprove, Body: web.Props()},
-		{Method: "GET", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSRead, Summary: "List risks (q, status, owner_id, treatment, level, kind, likelihood, impact, review_before, sort, include_archived)", Handler: h.apiRisks},
-		{Method: "POST", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSCreateOwn, Summary: "Create a risk", Handler: h.apiRiskCreate, Body: riskBody},
-		{Method: "POST", Pattern: "/api/v1/risks/import", Perm: bulwark.PermISMSEdit, Summary: "Import risks from XLSX or CSV (as for assets)", Handler: s.APIImport(reg), Body: web.UploadBody, BodyType: "multipart/form-data"},
-		{Method: "GET", Pattern: "/api/v1/risks/export", Perm: bulwark.PermISMSRead, Summary: "Export the risk register (?format=csv|xlsx)", Handler: s.Export(reg)},
-		{Method: "GET", Pattern: "/api/v1/risks/treatment-plan", Perm: bulwark.PermISMSRead, Summary: "Export the risk treatment plan (?format=xlsx|pdf)", Handler: h.treatmentPlanExport},
-		{Method: "GET", Pattern: "/api/v1/risks/heatmap", Perm: bulwark.PermISMSRead, Summary: "Risks per likelihood and impact (?kind=inherent|residual)", Handler: h.apiHeatmap},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a risk", Handler: h.apiRisk},
-		{Method: "PATCH", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a risk; changing a likelihood or impact voids its sign-offs", Handler: h.apiRiskPatch, Body: riskBody},
-		{Method: "DELETE", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a risk", Handler: h.apiRiskArchive},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermISMSRead, Summary: "A risk's sign-offs", Handler: h.apiSignOffs},
-		{Method: "POST", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermRiskSignOffOwn, Summary: "Sign off a risk's treatment plan and residual risk", Handler: h.apiSignOff, Body: web.Props("comment", "string")},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/reviews", Perm: bulwark.PermISMSRead, Summary: "A risk's reassessment timeline", Handler: h.apiRiskReviews},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSRead, Summary: "A risk's treatment actions", Handler: h.apiActions},
-		{Method: "POST", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Summary: "Add a treatment action", Handler: h.apiActionSave, Body: actionBody},
-		{Method: "PATCH", Pattern: "/api/v1/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a treatment action", Handler: h.apiActionSave, Body: actionBody},
-		{Method: "GET", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSRead, Summary: "The organisation's threat library", Handler: h.apiLibrary("threat")},
-		{Method: "POST", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSEdit, Summary: "Add a threat to the library", Handler: h.apiLibrarySave("threat"), Body: libraryBody},
-		{Method: "PATCH", Pattern: "/api/v1/threats/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a threat of the library", Handler: h.apiLibrarySave("threat"), Body: libraryBody},
-		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSRead, Summary: "The organisation's vulnerability library", Handler: h.apiLibrary("vulnerability")},
-		{Method: "POST", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSEdit, Summary: "Add a vulnerability to the library", Handler: h.apiLibrarySave("vulnerability"), Body: libraryBody},
-		{Method: "PATCH", Pattern: "/api/v1/vulnerabilities/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a vulnerability of the library", Handler: h.apiLibrarySave("vulnerability"), Body: libraryBody},
-		{Method: "GET", Pattern: "/api/v1/risk-methodology/rescore-preview", Perm: bulwark.PermISMSRead, Summary: "Risks on older methodology versions and where their values would land", Handler: h.apiRescorePreview},
-		{Method: "GET", Pattern: "/api/v1/risks/{id}/suggested-controls", Perm: bulwark.PermISMSRead, Summary: "Controls the library suggests for the risk's threat and vulnerability", Handler: h.apiSuggestedControls},
+		{Method: "GET", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSRead, Summary: "The current (approved) risk methodology", Handler: h.apiMethodology, Response: MethodologyEntity},
+		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: h.apiMethodologyPut, Body: methodologySchema, Response: MethodologyEntity},
+		{Method: "GET", Pattern: "/api/v1/risk-methodology/versions", Perm: bulwark.PermISMSRead, Summary: "Every methodology version", Handler: h.apiMethodologies, Response: MethodologyEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/risk-methodology/versions/{version}/approve", Perm: bulwark.PermApprove, Summary: "Approve a draft methodology version", Handler: h.apiMethodologyApprove, Body: web.Props(), Response: MethodologyEntity},
+		{Method: "GET", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSRead, Summary: "List risks (q, status, owner_id, treatment, level, kind, likelihood, impact, review_before, sort, include_archived)", Handler: h.apiRisks, Response: RiskEntity, List: true, Query: riskListParams},
+		{Method: "POST", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSCreateOwn, Summary: "Create a risk", Handler: h.apiRiskCreate, Request: RiskEntity, Response: RiskEntity, Status: http.StatusCreated},
+		s.ImportRoute(reg, bulwark.PermISMSEdit),
+		s.ExportRoute(reg, bulwark.PermISMSRead),
+		{Method: "GET", Pattern: "/api/v1/risks/treatment-plan", Perm: bulwark.PermISMSRead, Summary: "Export the risk treatment plan (?format=xlsx|pdf)", Handler: h.treatmentPlanExport, Query: []field.Param{{Name: "format", Enum: []string{"xlsx", "pdf"}, Help: "default pdf"}}, Produces: []string{"application/pdf", web.SpreadsheetTypes[1]}},
+		{Method: "GET", Pattern: "/api/v1/risks/heatmap", Perm: bulwark.PermISMSRead, Summary: "Risks per likelihood and impact (?kind=inherent|residual)", Handler: h.apiHeatmap, Response: HeatmapEntity, Query: []field.Param{{Name: "kind", Enum: []string{"inherent", "residual"}}}},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a risk", Handler: h.apiRisk, Response: RiskEntity},
+		{Method: "PATCH", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a risk; changing a likelihood or impact voids its sign-offs", Handler: h.apiRiskPatch, Request: RiskEntity, Response: RiskEntity},
+		{Method: "DELETE", Pattern: "/api/v1/risks/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a risk", Handler: h.apiRiskArchive, Status: http.StatusNoContent},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermISMSRead, Summary: "A risk's sign-offs", Handler: h.apiSignOffs, Response: SignOffEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/risks/{id}/sign-offs", Perm: bulwark.PermRiskSignOffOwn, Summary: "Sign off a risk's treatment plan and residual risk", Handler: h.apiSignOff, Request: SignOffEntity, Response: SignOffEntity, Status: http.StatusCreated},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/reviews", Perm: bulwark.PermISMSRead, Summary: "A risk's reassessment timeline", Handler: h.apiRiskReviews, Response: ReviewEntity, List: true},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSRead, Summary: "A risk's treatment actions", Handler: h.apiActions, Response: ActionEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Summary: "Add a treatment action", Handler: h.apiActionSave, Request: ActionEntity, Response: ActionEntity, Status: http.StatusCreated},
+		{Method: "PATCH", Pattern: "/api/v1/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a treatment action", Handler: h.apiActionSave, Request: ActionEntity, Response: ActionEntity},
+		{Method: "GET", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSRead, Summary: "The organisation's threat library", Handler: h.apiLibrary("threat"), Response: LibraryItemEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/threats", Perm: bulwark.PermISMSEdit, Summary: "Add a threat to the library", Handler: h.apiLibrarySave("threat"), Request: LibraryItemEntity, Response: LibraryItemEntity, Status: http.StatusCreated},
+		{Method: "PATCH", Pattern: "/api/v1/threats/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a threat of the library", Handler: h.apiLibrarySave("threat"), Request: LibraryItemEntity, Response: LibraryItemEntity},
+		{Method: "GET", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSRead, Summary: "The organisation's vulnerability library", Handler: h.apiLibrary("vulnerability"), Response: LibraryItemEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/vulnerabilities", Perm: bulwark.PermISMSEdit, Summary: "Add a vulnerability to the library", Handler: h.apiLibrarySave("vulnerability"), Request: LibraryItemEntity, Response: LibraryItemEntity, Status: http.StatusCreated},
+		{Method: "PATCH", Pattern: "/api/v1/vulnerabilities/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a vulnerability of the library", Handler: h.apiLibrarySave("vulnerability"), Request: LibraryItemEntity, Response: LibraryItemEntity},
+		{Method: "GET", Pattern: "/api/v1/risk-methodology/rescore-preview", Perm: bulwark.PermISMSRead, Summary: "Risks on older methodology versions and where their values would land", Handler: h.apiRescorePreview, Response: RescoreEntity, List: true},
+		{Method: "GET", Pattern: "/api/v1/risks/{id}/suggested-controls", Perm: bulwark.PermISMSRead, Summary: "Controls the library suggests for the risk's threat and vulnerability", Handler: h.apiSuggestedControls, Response: controls.ControlEntity, List: true},
 		{Method: "GET", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.ImportPage(reg)},
 		{Method: "POST", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.ImportUpload(reg)},
 		{Method: "GET", Pattern: "/o/{slug}/import/risks/{id}", Perm: bulwark.PermISMSEdit, Handler: s.ImportPreview(reg)},
@@ -179,6 +181,9 @@ func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 	}, nil
 }
 
-var libraryBody = web.Props("name", "string", "category", "string", "description", "string", "controls", "array")
-
-var actionBody = web.Props("title", "string", "owner_id", "string", "due_date", "string", "status", "string", "version", "integer")
+// riskListParams are the query parameters of the risk list.
+var riskListParams = field.ListParams([]string{"ref", "title", "status", "review_date", "inherent_score", "residual_score", "updated_at"},
+	field.Param{Name: "status", Enum: RiskStatuses}, field.Param{Name: "owner_id"}, field.Param{Name: "treatment", Enum: RiskTreatments},
+	field.Param{Name: "level", Help: "a level of the methodology (of kind)"}, field.Param{Name: "kind", Enum: []string{"inherent", "residual"}},
+	field.Param{Name: "likelihood", Kind: field.Int}, field.Param{Name: "impact", Kind: field.Int}, field.Param{Name: "methodology_version", Kind: field.Int},
+	field.Param{Name: "review_before", Kind: field.Date, Help: "review date on or before"})

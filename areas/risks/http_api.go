@@ -70,26 +70,6 @@ func (s *handlers) apiMethodologyApprove(w http.ResponseWriter, r *http.Request)
 }
 
 // riskInput reads a risk body; create requires a title.
-func riskInput(fr *web.FieldReader, create bool) RiskInput {
-	in := RiskInput{
-		Ref: fr.Str("ref", false), Title: fr.Str("title", true), Description: fr.Str("description", false), Category: fr.Str("category", false),
-		Threat: fr.Str("threat", false), Vulnerability: fr.Str("vulnerability", false), ThreatID: fr.NullableStr("threat_id"),
-		VulnerabilityID: fr.NullableStr("vulnerability_id"), OwnerID: fr.NullableStr("owner_id"), Treatment: fr.NullableStr("treatment"),
-		TargetDate: fr.NullableStr("target_date"), ReviewDate: fr.NullableStr("review_date"), AssetIDs: fr.Strings("asset_ids"), ControlIDs: fr.Strings("control_ids"),
-		AffectsConfidentiality: fr.Bool("affects_confidentiality"), AffectsIntegrity: fr.Bool("affects_integrity"), AffectsAvailability: fr.Bool("affects_availability"),
-		InherentLikelihood: fr.NullableInt("inherent_likelihood"), InherentImpact: fr.NullableInt("inherent_impact"),
-		ResidualLikelihood: fr.NullableInt("residual_likelihood"), ResidualImpact: fr.NullableInt("residual_impact"), Status: fr.Str("status", true),
-	}
-	var reason string
-	if fr.Get("review_reason", &reason) {
-		in.Reason = reason
-	}
-	if create && in.Title == nil && !fr.Has("title") {
-		fr.Invalid("title", "is required")
-	}
-	fr.ReadOnly("id", "inherent_score", "inherent_level", "residual_score", "residual_level", "methodology_version", "created_at", "updated_at", "archived_at")
-	return in
-}
 
 func riskFilter(r *http.Request) (RiskFilter, error) {
 	q := r.URL.Query()
@@ -147,19 +127,12 @@ func (s *handlers) apiRisk(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiRiskCreate(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, _, err := s.Decode(w, r, RiskEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
-	in := riskInput(fr, true)
-	fr.MarkUsed("version")
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	rk, err := s.svc.CreateRisk(r.Context(), web.PrincipalFrom(r), in)
+	rk, err := s.svc.CreateRisk(r.Context(), web.PrincipalFrom(r), riskInputOf(vals))
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -170,23 +143,12 @@ func (s *handlers) apiRiskCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiRiskPatch(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, expect, err := s.Decode(w, r, RiskEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
-	in := riskInput(fr, false)
-	expect, err := fr.Version(r)
-	if err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	out, err := s.svc.UpdateRisk(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, expect, nil)
+	out, err := s.svc.UpdateRisk(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), riskInputOf(vals), expect, nil)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -217,17 +179,14 @@ func (s *handlers) apiSignOffs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiSignOff(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, _, err := s.Decode(w, r, SignOffEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
 	var comment string
-	fr.Get("comment", &comment)
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
+	if c := vals.Str("comment"); c != nil {
+		comment = *c
 	}
 	so, err := s.svc.SignOff(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), comment)
 	if err != nil {
@@ -280,18 +239,6 @@ var methodologySchema = map[string]any{
 var scaleLevelSchema = map[string]any{"type": "object", "required": []string{"value", "label"}, "properties": map[string]any{
 	"value": map[string]any{"type": "integer"}, "label": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}}}
 
-var riskBody = web.Props("ref", "string", "title", "string", "description", "string", "category", "string", "threat", "string", "vulnerability", "string",
-	"threat_id", "string", "vulnerability_id", "string", "asset_ids", "array", "owner_id", "string", "affects_confidentiality", "boolean",
-	"affects_integrity", "boolean", "affects_availability", "boolean", "inherent_likelihood", "integer", "inherent_impact", "integer",
-	"treatment", "string", "control_ids", "array", "residual_likelihood", "integer", "residual_impact", "integer", "target_date", "string",
-	"status", "string", "review_date", "string", "review_reason", "string", "version", "integer")
-
-func actionInput(fr *web.FieldReader) ActionInput {
-	in := ActionInput{Title: fr.Str("title", true), OwnerID: fr.NullableStr("owner_id"), DueDate: fr.NullableStr("due_date"), Status: fr.Str("status", true)}
-	fr.ReadOnly("id", "risk_id", "risk_ref", "created_at", "updated_at")
-	return in
-}
-
 func (s *handlers) apiActions(w http.ResponseWriter, r *http.Request) {
 	as, err := s.svc.Actions(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
 	if err != nil {
@@ -302,26 +249,13 @@ func (s *handlers) apiActions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiActionSave(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
-	if err != nil {
-		s.Problem(w, r, err)
-		return
-	}
-	fr := web.NewFieldReader(fields)
-	in := actionInput(fr)
-	expect, err := fr.Version(r)
+	vals, expect, err := s.Decode(w, r, ActionEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
 	create := r.PathValue("action") == ""
-	if create && in.Title == nil {
-		fr.Invalid("title", "is required")
-	}
-	if err := fr.Err(); err != nil {
-		s.Problem(w, r, err)
-		return
-	}
+	in := ActionInput{Title: vals.Str("title"), OwnerID: vals.NullStr("owner_id"), DueDate: vals.NullStr("due_date"), Status: vals.Str("status")}
 	a, err := s.svc.SaveAction(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("action"), in, expect)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -373,21 +307,12 @@ func (s *handlers) apiSuggestedControls(w http.ResponseWriter, r *http.Request) 
 
 func (s *handlers) apiLibrarySave(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		fields, err := s.DecodeJSON(w, r)
+		vals, _, err := s.Decode(w, r, LibraryItemEntity)
 		if err != nil {
 			s.Problem(w, r, err)
 			return
 		}
-		fr := web.NewFieldReader(fields)
-		in := LibraryInput{Name: fr.Str("name", true), Category: fr.Str("category", false), Description: fr.Str("description", false), Controls: fr.Strings("controls")}
-		fr.ReadOnly("id", "kind", "ref", "affects")
-		if r.PathValue("id") == "" && in.Name == nil {
-			fr.Invalid("name", "is required")
-		}
-		if err := fr.Err(); err != nil {
-			s.Problem(w, r, err)
-			return
-		}
+		in := LibraryInput{Name: vals.Str("name"), Category: vals.Str("category"), Description: vals.Str("description"), Controls: vals.List("controls")}
 		it, err := s.svc.SaveLibraryItem(r.Context(), web.PrincipalFrom(r), kind, r.PathValue("id"), in)
 		if err != nil {
 			s.Problem(w, r, err)

@@ -15,33 +15,7 @@ import (
 )
 
 // RiskFields are the risk register's spreadsheet columns, in export order.
-var RiskFields = []tabular.Field{
-	{Name: "ref", Label: "Ref", Aliases: []string{"Risk ID", "ID", "Reference"}},
-	{Name: "title", Label: "Title", Aliases: []string{"Risk", "Risk title", "Name"}},
-	{Name: "description", Label: "Description"},
-	{Name: "category", Label: "Category"},
-	{Name: "threat", Label: "Threat"},
-	{Name: "vulnerability", Label: "Vulnerability"},
-	{Name: "asset_ids", Label: "Assets", Aliases: []string{"Asset", "Affected assets"}},
-	{Name: "owner_id", Label: "Owner", Aliases: []string{"Risk owner"}},
-	{Name: "affects_confidentiality", Label: "Confidentiality", Aliases: []string{"C"}},
-	{Name: "affects_integrity", Label: "Integrity", Aliases: []string{"I"}},
-	{Name: "affects_availability", Label: "Availability", Aliases: []string{"A"}},
-	{Name: "inherent_likelihood", Label: "Inherent likelihood", Aliases: []string{"Likelihood"}},
-	{Name: "inherent_impact", Label: "Inherent impact", Aliases: []string{"Impact"}},
-	{Name: "inherent_score", Label: "Inherent score", Derived: true},
-	{Name: "inherent_level", Label: "Inherent level", Derived: true},
-	{Name: "treatment", Label: "Treatment", Aliases: []string{"Treatment option"}},
-	{Name: "control_ids", Label: "Controls", Aliases: []string{"Annex A controls"}},
-	{Name: "residual_likelihood", Label: "Residual likelihood"},
-	{Name: "residual_impact", Label: "Residual impact"},
-	{Name: "residual_score", Label: "Residual score", Derived: true},
-	{Name: "residual_level", Label: "Residual level", Derived: true},
-	{Name: "target_date", Label: "Target date", Aliases: []string{"Due date"}},
-	{Name: "status", Label: "Status"},
-	{Name: "review_date", Label: "Review date", Aliases: []string{"Next review"}},
-	{Name: "methodology_version", Label: "Methodology version", Derived: true},
-}
+var RiskFields = RiskEntity.Sheet()
 
 // riskRowInput turns a row into a risk input; assets by ref or name, owners by
 // email or name, controls by ref.
