@@ -133,6 +133,10 @@ func IfMatch(r *http.Request) (*int, error) {
 }
 
 func (s *Server) apiMemberPatch(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.findMember(r); err != nil { // the member first: another organisation's id is a 404 whatever the body
+		s.Problem(w, r, err)
+		return
+	}
 	vals, expect, err := s.Decode(w, r, MemberEntity)
 	if err != nil {
 		s.Problem(w, r, err)

@@ -350,6 +350,9 @@ func FieldsOf(err error) []bulwark.FieldError { return bulwark.FieldErrors(err) 
 
 func (s *Server) memberRole(w http.ResponseWriter, r *http.Request) {
 	s.memberAction(w, r, "role", func(p *bulwark.Principal) error {
+		if _, err := s.findMember(r); err != nil { // the member first: another organisation's id is a 404 whatever the form
+			return err
+		}
 		role, err := bulwark.ParseRole(r.FormValue("role"))
 		if err != nil {
 			return err

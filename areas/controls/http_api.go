@@ -51,6 +51,10 @@ func (s *handlers) apiControlCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiControlPatch(w http.ResponseWriter, r *http.Request) {
+	if err := s.found(r); err != nil { // the row first: another organisation's id is a 404 whatever the body
+		s.Problem(w, r, err)
+		return
+	}
 	vals, expect, err := s.Decode(w, r, ControlEntity)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -72,4 +76,14 @@ func (s *handlers) apiControlArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// found answers ENOTFOUND unless the path's control is of the principal's
+// organisation. Handlers that read a body call it first, so that another
+// organisation's id is a 404 before the body is validated.
+func (s *handlers) found(r *http.Request) error {
+	return s.svc.view(r.Context(), func(tx store) error {
+		_, err := tx.Control(r.Context(), web.PrincipalFrom(r).Org.ID, r.PathValue("id"))
+		return err
+	})
 }

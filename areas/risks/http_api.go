@@ -143,6 +143,10 @@ func (s *handlers) apiRiskCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiRiskPatch(w http.ResponseWriter, r *http.Request) {
+	if err := s.found(r); err != nil { // the row first: another organisation's id is a 404 whatever the body
+		s.Problem(w, r, err)
+		return
+	}
 	vals, expect, err := s.Decode(w, r, RiskEntity)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -179,6 +183,10 @@ func (s *handlers) apiSignOffs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiSignOff(w http.ResponseWriter, r *http.Request) {
+	if err := s.found(r); err != nil { // the row first: another organisation's id is a 404 whatever the body
+		s.Problem(w, r, err)
+		return
+	}
 	vals, _, err := s.Decode(w, r, SignOffEntity)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -249,6 +257,10 @@ func (s *handlers) apiActions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiActionSave(w http.ResponseWriter, r *http.Request) {
+	if err := s.found(r); err != nil { // the row first: another organisation's id is a 404 whatever the body
+		s.Problem(w, r, err)
+		return
+	}
 	vals, expect, err := s.Decode(w, r, ActionEntity)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -307,6 +319,10 @@ func (s *handlers) apiSuggestedControls(w http.ResponseWriter, r *http.Request) 
 
 func (s *handlers) apiLibrarySave(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.foundInLibrary(r, kind); err != nil { // as found, for the library's entries
+			s.Problem(w, r, err)
+			return
+		}
 		vals, _, err := s.Decode(w, r, LibraryItemEntity)
 		if err != nil {
 			s.Problem(w, r, err)
@@ -325,4 +341,38 @@ func (s *handlers) apiLibrarySave(kind string) http.HandlerFunc {
 		}
 		web.WriteJSON(w, status, it)
 	}
+}
+
+// found answers ENOTFOUND unless the path's risk (and its action, for an
+// action's path) is of the principal's organisation. Handlers that read a body
+// call it first, so that another organisation's id is a 404 before the body is
+// validated.
+func (s *handlers) found(r *http.Request) error {
+	ctx, orgID, riskID := r.Context(), web.PrincipalFrom(r).Org.ID, r.PathValue("id")
+	return s.svc.view(ctx, func(tx store) error {
+		if _, err := tx.Risk(ctx, orgID, riskID); err != nil {
+			return err
+		}
+		if action := r.PathValue("action"); action != "" {
+			_, err := tx.Action(ctx, orgID, riskID, action)
+			return err
+		}
+		return nil
+	})
+}
+
+// foundInLibrary is found for an entry of kind of the library (none to find
+// when the path names none: a new entry).
+func (s *handlers) foundInLibrary(r *http.Request, kind string) error {
+	id := r.PathValue("id")
+	if id == "" {
+		return nil
+	}
+	return s.svc.view(r.Context(), func(tx store) error {
+		it, err := tx.LibraryItem(r.Context(), web.PrincipalFrom(r).Org.ID, id)
+		if err == nil && it.Kind != kind {
+			err = bulwark.Errorf(bulwark.ENOTFOUND, "Library entry not found.")
+		}
+		return err
+	})
 }
