@@ -38,6 +38,7 @@ type Service struct {
 	cfg    Config
 
 	seeders []Seeder
+	imports map[string]bulwark.Permission // upload kind → the permission of its register's import
 }
 
 // Seeder gives a new organisation what an area starts it with (a methodology, a

@@ -129,9 +129,29 @@ func (s *Service) BeginExport(ctx context.Context, p *bulwark.Principal, format 
 	return tw, err
 }
 
+// AddImport registers a register whose spreadsheets are imported through
+// uploads (kind: "assets", "risks") with the permission its import needs, the
+// one its routes declare and its import operation checks: the upload operations
+// check it too. Areas call it while the program starts, before the service is used.
+func (s *Service) AddImport(kind string, perm bulwark.Permission) {
+	if s.imports == nil {
+		s.imports = map[string]bulwark.Permission{}
+	}
+	s.imports[kind] = perm
+}
+
+// requireImport returns EFORBIDDEN unless p may import into the register kind.
+func (s *Service) requireImport(p *bulwark.Principal, kind string) error {
+	perm, ok := s.imports[kind]
+	if !ok {
+		return fmt.Errorf("no register imports uploads of kind %q", kind)
+	}
+	return Require(p, perm)
+}
+
 // SaveUpload keeps an uploaded spreadsheet for the preview/confirm steps.
 func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, filename string, content []byte) (string, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+	if err := s.requireImport(p, kind); err != nil {
 		return "", err
 	}
 	u := &sqlstore.Upload{Kind: kind, Filename: filename, Content: content}
@@ -139,21 +159,27 @@ func (s *Service) SaveUpload(ctx context.Context, p *bulwark.Principal, kind, fi
 	return u.ID, err
 }
 
-// Upload returns one of the principal's own uploads.
-func (s *Service) Upload(ctx context.Context, p *bulwark.Principal, id string) (*sqlstore.Upload, error) {
-	if err := Require(p, bulwark.PermISMSCreate); err != nil {
+// Upload returns one of the principal's own uploads for the register kind.
+func (s *Service) Upload(ctx context.Context, p *bulwark.Principal, kind, id string) (*sqlstore.Upload, error) {
+	if err := s.requireImport(p, kind); err != nil {
 		return nil, err
 	}
 	var u *sqlstore.Upload
 	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		u, err = tx.Upload(ctx, p.Org.ID, p.MemberID, id)
+		if err == nil && u.Kind != kind {
+			err = bulwark.Errorf(bulwark.ENOTFOUND, "This upload belongs to another register.")
+		}
 		return err
 	})
 	return u, err
 }
 
-// DiscardUpload deletes an upload.
-func (s *Service) DiscardUpload(ctx context.Context, p *bulwark.Principal, id string) error {
-	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DeleteUpload(ctx, p.Org.ID, id) })
+// DiscardUpload deletes one of the principal's own uploads for the register kind.
+func (s *Service) DiscardUpload(ctx context.Context, p *bulwark.Principal, kind, id string) error {
+	if err := s.requireImport(p, kind); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DeleteUpload(ctx, p.Org.ID, p.MemberID, kind, id) })
 }

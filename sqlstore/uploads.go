@@ -44,8 +44,8 @@ func (tx *Tx) Upload(ctx context.Context, orgID, memberID, id string) (*Upload, 
 	return &u, nil
 }
 
-// DeleteUpload removes an upload once imported.
-func (tx *Tx) DeleteUpload(ctx context.Context, orgID, id string) error {
-	_, err := tx.Exec(ctx, `DELETE FROM import_uploads WHERE org_id = ? AND id = ?`, orgID, id)
+// DeleteUpload removes upload id of kind, of member memberID in orgID, once imported.
+func (tx *Tx) DeleteUpload(ctx context.Context, orgID, memberID, kind, id string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM import_uploads WHERE org_id = ? AND member_id = ? AND kind = ? AND id = ?`, orgID, memberID, kind, id)
 	return err
 }

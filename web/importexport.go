@@ -264,10 +264,7 @@ func (s *Server) ImportConfirm(reg Register) http.HandlerFunc {
 
 func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register, dryRun bool) {
 	p := PrincipalFrom(r)
-	u, err := s.svc.Upload(r.Context(), p, r.PathValue("id"))
-	if err == nil && u.Kind != reg.Kind {
-		err = bulwark.Errorf(bulwark.ENOTFOUND, "This upload belongs to another register.")
-	}
+	u, err := s.svc.Upload(r.Context(), p, reg.Kind, r.PathValue("id"))
 	if err != nil {
 		s.RenderError(w, r, err)
 		return
@@ -301,7 +298,7 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 	}
 	data["Result"] = res
 	if !dryRun && len(res.Errors) == 0 {
-		_ = s.svc.DiscardUpload(r.Context(), p, u.ID)
+		_ = s.svc.DiscardUpload(r.Context(), p, reg.Kind, u.ID)
 		pg.Notice = fmt.Sprintf("Imported: %d created, %d updated, %d unchanged.", res.Created, res.Updated, res.Unchanged)
 		data["Done"] = true
 	}

@@ -23,8 +23,16 @@ type Service struct {
 	*app.Service
 }
 
+// PermImport is what importing the asset register needs: it creates assets and
+// changes any of them. Its routes declare it and ImportAssets checks it; the
+// kernel's upload operations check it for the register's uploads.
+const PermImport = bulwark.PermISMSEdit
+
 // New returns the asset area's service over the kernel's.
-func New(k *app.Service) *Service { return &Service{Service: k} }
+func New(k *app.Service) *Service {
+	k.AddImport("assets", PermImport)
+	return &Service{Service: k}
+}
 
 // store is a transaction seen from the asset area: the kernel's methods and the
 // area's SQL.
@@ -72,7 +80,7 @@ func (h *handlers) routes() []web.Route {
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets", Handler: h.apiAssets, Response: AssetEntity, List: true, Query: assetListParams},
 		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: h.apiAssetCreate, Request: AssetEntity, Response: AssetEntity, Status: http.StatusCreated},
-		s.ImportRoute(reg, bulwark.PermISMSCreate),
+		s.ImportRoute(reg, PermImport),
 		s.ExportRoute(reg, bulwark.PermISMSRead),
 		{Method: "GET", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an asset", Handler: h.apiAsset, Response: AssetEntity},
 		{Method: "PATCH", Pattern: "/api/v1/assets/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an asset", Handler: h.apiAssetPatch, Request: AssetEntity, Response: AssetEntity},
@@ -80,10 +88,10 @@ func (h *handlers) routes() []web.Route {
 		{Method: "GET", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSRead, Handler: h.assetsPage},
 		{Method: "GET", Pattern: "/o/{slug}/assets/new", Perm: bulwark.PermISMSCreate, Handler: h.assetPage},
 		{Method: "POST", Pattern: "/o/{slug}/assets", Perm: bulwark.PermISMSCreate, Handler: h.assetSubmit},
-		{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportPage(reg)},
-		{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: bulwark.PermISMSCreate, Handler: s.ImportUpload(reg)},
-		{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: bulwark.PermISMSCreate, Handler: s.ImportPreview(reg)},
-		{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: bulwark.PermISMSCreate, Handler: s.ImportConfirm(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/assets", Perm: PermImport, Handler: s.ImportPage(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/assets", Perm: PermImport, Handler: s.ImportUpload(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/assets/{id}", Perm: PermImport, Handler: s.ImportPreview(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/assets/{id}/confirm", Perm: PermImport, Handler: s.ImportConfirm(reg)},
 		{Method: "POST", Pattern: "/o/{slug}/assets/export", Perm: bulwark.PermISMSRead, Handler: s.Export(reg)},
 		{Method: "GET", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSRead, Handler: h.assetPage},
 		{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.assetSubmit},

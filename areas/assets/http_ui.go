@@ -65,7 +65,7 @@ func (s *handlers) assetsPage(w http.ResponseWriter, r *http.Request) {
 		cols = append(cols, col)
 	}
 	data := map[string]any{"Items": items, "Members": members, "Names": names, "Classes": classes, "Types": AssetTypes,
-		"Statuses": AssetStatuses, "Q": q, "Columns": cols, "Filtered": filtered}
+		"Statuses": AssetStatuses, "Q": q, "Columns": cols, "Filtered": filtered, "CanImport": p.Can(PermImport)}
 	if next != "" {
 		v := r.URL.Query()
 		v.Set("cursor", next)

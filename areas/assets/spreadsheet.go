@@ -110,10 +110,7 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, dateOrder
 // known updates that asset, any other row creates one. All or nothing: when any
 // row is invalid, nothing is written and every bad row is reported.
 func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*app.ImportResult, error) {
-	if err := app.Require(p, bulwark.PermISMSCreate); err != nil {
-		return nil, err
-	}
-	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
+	if err := app.Require(p, PermImport); err != nil {
 		return nil, err
 	}
 	res := &app.ImportResult{DryRun: dryRun, BlankRows: t.BlankRows, Rows: []app.ImportRow{}, Errors: []app.RowError{}, Warnings: []app.RowError{}}

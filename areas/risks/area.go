@@ -30,8 +30,14 @@ type Service struct {
 // vulnerability library.
 func New(k *app.Service) *Service {
 	k.AddSeeder(seed)
+	k.AddImport("risks", PermImport)
 	return &Service{Service: k}
 }
+
+// PermImport is what importing the risk register needs: it creates risks and
+// changes any of them. Its routes declare it and ImportRisks checks it; the
+// kernel's upload operations check it for the register's uploads.
+const PermImport = bulwark.PermISMSEdit
 
 // BackfillSeeds gives organisations created before risk management existed
 // methodology version 1 and the threat and vulnerability library.
@@ -101,7 +107,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "POST", Pattern: "/api/v1/risk-methodology/versions/{version}/approve", Perm: bulwark.PermApprove, Summary: "Approve a draft methodology version", Handler: h.apiMethodologyApprove, Body: web.Props(), Response: MethodologyEntity},
 		{Method: "GET", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSRead, Summary: "List risks (q, status, owner_id, treatment, level, kind, likelihood, impact, review_before, sort, include_archived)", Handler: h.apiRisks, Response: RiskEntity, List: true, Query: riskListParams},
 		{Method: "POST", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSCreateOwn, Summary: "Create a risk", Handler: h.apiRiskCreate, Request: RiskEntity, Response: RiskEntity, Status: http.StatusCreated},
-		s.ImportRoute(reg, bulwark.PermISMSEdit),
+		s.ImportRoute(reg, PermImport),
 		s.ExportRoute(reg, bulwark.PermISMSRead),
 		{Method: "GET", Pattern: "/api/v1/risks/treatment-plan", Perm: bulwark.PermISMSRead, Summary: "Export the risk treatment plan (?format=xlsx|pdf)", Handler: h.treatmentPlanExport, Query: []field.Param{{Name: "format", Enum: []string{"xlsx", "pdf"}, Help: "default pdf"}}, Produces: []string{"application/pdf", web.SpreadsheetTypes[1]}},
 		{Method: "GET", Pattern: "/api/v1/risks/heatmap", Perm: bulwark.PermISMSRead, Summary: "Risks per likelihood and impact (?kind=inherent|residual)", Handler: h.apiHeatmap, Response: HeatmapEntity, Query: []field.Param{{Name: "kind", Enum: []string{"inherent", "residual"}}}},
@@ -122,10 +128,10 @@ func (h *handlers) routes() []web.Route {
 		{Method: "PATCH", Pattern: "/api/v1/vulnerabilities/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a vulnerability of the library", Handler: h.apiLibrarySave("vulnerability"), Request: LibraryItemEntity, Response: LibraryItemEntity},
 		{Method: "GET", Pattern: "/api/v1/risk-methodology/rescore-preview", Perm: bulwark.PermISMSRead, Summary: "Risks on older methodology versions and where their values would land", Handler: h.apiRescorePreview, Response: RescoreEntity, List: true},
 		{Method: "GET", Pattern: "/api/v1/risks/{id}/suggested-controls", Perm: bulwark.PermISMSRead, Summary: "Controls the library suggests for the risk's threat and vulnerability", Handler: h.apiSuggestedControls, Response: controls.ControlEntity, List: true},
-		{Method: "GET", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.ImportPage(reg)},
-		{Method: "POST", Pattern: "/o/{slug}/import/risks", Perm: bulwark.PermISMSEdit, Handler: s.ImportUpload(reg)},
-		{Method: "GET", Pattern: "/o/{slug}/import/risks/{id}", Perm: bulwark.PermISMSEdit, Handler: s.ImportPreview(reg)},
-		{Method: "POST", Pattern: "/o/{slug}/import/risks/{id}/confirm", Perm: bulwark.PermISMSEdit, Handler: s.ImportConfirm(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/risks", Perm: PermImport, Handler: s.ImportPage(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/risks", Perm: PermImport, Handler: s.ImportUpload(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/risks/{id}", Perm: PermImport, Handler: s.ImportPreview(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/risks/{id}/confirm", Perm: PermImport, Handler: s.ImportConfirm(reg)},
 		{Method: "POST", Pattern: "/o/{slug}/risks/export", Perm: bulwark.PermISMSRead, Handler: s.Export(reg)},
 		{Method: "GET", Pattern: "/o/{slug}/risks", Perm: bulwark.PermISMSRead, Handler: h.risksPage},
 		{Method: "GET", Pattern: "/o/{slug}/risks/new", Perm: bulwark.PermISMSCreateOwn, Handler: h.riskPage},

@@ -92,7 +92,7 @@ func (s *handlers) risksPage(w http.ResponseWriter, r *http.Request) {
 		filtered = true
 	}
 	data := map[string]any{"Items": items, "Maps": maps, "Methodology": maps[0].Map.Methodology, "Members": members, "Names": names,
-		"Statuses": RiskStatuses, "Q": q, "Filtered": filtered, "Cell": cell}
+		"Statuses": RiskStatuses, "Q": q, "Filtered": filtered, "Cell": cell, "CanImport": p.Can(PermImport)}
 	if next != "" {
 		v := r.URL.Query()
 		v.Set("cursor", next)

@@ -133,7 +133,7 @@ func riskRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, assets, co
 // reassesses the risk; a risk on an older methodology is rescored only when its
 // values change; "accepted" needs sign-offs, which an import cannot give.
 func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabular.Table, dryRun bool) (*app.ImportResult, error) {
-	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
+	if err := app.Require(p, PermImport); err != nil {
 		return nil, err
 	}
 	if !t.Has("title") && !t.Has("ref") {
