@@ -50,6 +50,9 @@ type Field struct {
 	Aliases  []string // other spreadsheet headers people write for the column
 	Sheet    bool     // a spreadsheet column (imports and exports), in declaration order
 	Optional bool     // may be absent from a response (omitted when empty)
+	// Schema, when set, is the value's JSON schema as written out, for a structured
+	// Object or Objects field (a methodology's scales).
+	Schema map[string]any
 }
 
 // Entity is a named list of fields: an asset, a risk, a control…
@@ -162,6 +165,20 @@ func (v Values) List(name string) *[]string {
 	return &l
 }
 
+// Into unmarshals a structured (Object or Objects) field into dst; it reports
+// whether the field was given.
+func (v Values) Into(name string, dst any) (bool, error) {
+	x, ok := v.given[name]
+	if !ok || x.null {
+		return ok, nil
+	}
+	raw, _ := x.v.(json.RawMessage)
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return true, bulwark.Invalid(name, "has the wrong shape")
+	}
+	return true, nil
+}
+
 // DecodeJSON checks a JSON object against the entity and returns its values. An
 // unknown field, a read-only one, a value of the wrong type or outside the allowed
 // values, or (on create) a missing required field is a 422 naming every such
@@ -252,6 +269,15 @@ func (f *Field) fromJSON(raw json.RawMessage) (val value, msg string) {
 			return value{}, "must be a list of texts"
 		}
 		return f.checkList(l)
+	case Object, Objects:
+		var x any
+		if json.Unmarshal(raw, &x) != nil {
+			return value{}, "must be JSON"
+		}
+		if _, isList := x.([]any); f.Kind == Objects && !isList {
+			return value{}, "must be a list"
+		}
+		return value{v: raw}, ""
 	default:
 		return value{}, "is read-only"
 	}
@@ -390,6 +416,16 @@ func (e *Entity) RequestSchema(create bool) map[string]any {
 
 // schema is the JSON schema of one field's value.
 func (f *Field) schema() map[string]any {
+	if f.Schema != nil {
+		s := map[string]any{}
+		for k, v := range f.Schema {
+			s[k] = v
+		}
+		if f.ReadOnly {
+			s["readOnly"] = true
+		}
+		return s
+	}
 	s := map[string]any{}
 	var typ string
 	switch f.Kind {
@@ -615,6 +651,12 @@ func (e *Entity) Columns(names ...string) *Entity {
 			j++
 		}
 	}
+	return e
+}
+
+// Shape gives a structured field its JSON schema as written out.
+func (e *Entity) Shape(name string, schema map[string]any) *Entity {
+	e.must(name).Schema = schema
 	return e
 }
 

@@ -87,7 +87,7 @@ func (s *Server) OpenAPI() map[string]any {
 		var reqSchema map[string]any
 		switch {
 		case rt.Request != nil:
-			create := rt.Method == http.MethodPost
+			create := rt.Method == http.MethodPost || rt.Method == http.MethodPut
 			name := rt.Request.Name + "Change"
 			if create {
 				name = rt.Request.Name + "New"

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -103,166 +102,6 @@ func (s *Server) DecodeJSON(w http.ResponseWriter, r *http.Request) (map[string]
 	return fields, nil
 }
 
-// FieldReader takes typed values out of a decoded body and remembers which
-// fields were unknown or of the wrong type, so one 422 names them all.
-type FieldReader struct {
-	fields map[string]json.RawMessage
-	v      bulwark.Validation
-	used   map[string]bool
-}
-
-// NewFieldReader reads the fields of a decoded JSON object.
-func NewFieldReader(f map[string]json.RawMessage) *FieldReader {
-	return &FieldReader{fields: f, used: map[string]bool{}}
-}
-
-// Invalid records that field is invalid; Err returns it with the others.
-func (fr *FieldReader) Invalid(field, message string) { fr.v.Add(field, message) }
-
-// MarkUsed marks field as read elsewhere (a version read from If-Match), so it is not reported unknown.
-func (fr *FieldReader) MarkUsed(field string) { fr.used[field] = true }
-
-// Has reports whether field was sent (possibly as null).
-func (fr *FieldReader) Has(field string) bool { _, ok := fr.fields[field]; return ok }
-
-// IsNull reports whether field was sent as null.
-func (fr *FieldReader) IsNull(field string) bool { return string(fr.fields[field]) == "null" }
-
-// Get unmarshals field into dst when present; it reports presence.
-func (fr *FieldReader) Get(field string, dst any) bool {
-	raw, ok := fr.fields[field]
-	fr.used[field] = true
-	if !ok {
-		return false
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		fr.v.Add(field, fmt.Sprintf("has the wrong type (%T expected)", dst))
-		return false
-	}
-	return true
-}
-
-// ReadOnly marks fields that may be sent back unchanged but are ignored.
-func (fr *FieldReader) ReadOnly(fields ...string) {
-	for _, f := range fields {
-		if fr.Has(f) {
-			fr.v.Add(f, "is read-only")
-		}
-		fr.used[f] = true
-	}
-}
-
-// Err reports unknown fields and type errors.
-func (fr *FieldReader) Err() error {
-	for f := range fr.fields {
-		if !fr.used[f] {
-			fr.v.Add(f, "is not a known field")
-		}
-	}
-	return fr.v.Err()
-}
-
-// Str reads an optional string field; null clears it to "" unless required.
-func (fr *FieldReader) Str(field string, required bool) *string {
-	if !fr.Has(field) {
-		fr.used[field] = true
-		return nil
-	}
-	if fr.IsNull(field) {
-		fr.used[field] = true
-		if required {
-			fr.v.Add(field, "cannot be empty")
-			return nil
-		}
-		empty := ""
-		return &empty
-	}
-	var s string
-	if fr.Get(field, &s) {
-		return &s
-	}
-	return nil
-}
-
-// NullableStr reads a field that may be null (nil inside means "clear").
-func (fr *FieldReader) NullableStr(field string) **string {
-	if !fr.Has(field) {
-		fr.used[field] = true
-		return nil
-	}
-	var v *string
-	if fr.IsNull(field) {
-		fr.used[field] = true
-		return &v
-	}
-	var s string
-	if fr.Get(field, &s) {
-		if s == "" {
-			return &v
-		}
-		v = &s
-		return &v
-	}
-	return nil
-}
-
-// NullableInt reads an integer field that may be null.
-func (fr *FieldReader) NullableInt(field string) **int {
-	if !fr.Has(field) {
-		fr.used[field] = true
-		return nil
-	}
-	var v *int
-	if fr.IsNull(field) {
-		fr.used[field] = true
-		return &v
-	}
-	var n int
-	if fr.Get(field, &n) {
-		v = &n
-		return &v
-	}
-	return nil
-}
-
-// Bool reads an optional boolean field.
-func (fr *FieldReader) Bool(field string) *bool {
-	var b bool
-	if fr.Get(field, &b) {
-		return &b
-	}
-	return nil
-}
-
-// Strings reads an optional array of strings; null means empty.
-func (fr *FieldReader) Strings(field string) *[]string {
-	if fr.Has(field) && fr.IsNull(field) {
-		fr.used[field] = true
-		return &[]string{}
-	}
-	var v []string
-	if fr.Get(field, &v) {
-		if v == nil {
-			v = []string{}
-		}
-		return &v
-	}
-	return nil
-}
-
-// Version reads the optimistic-lock version from If-Match or the body.
-func (fr *FieldReader) Version(r *http.Request) (*int, error) {
-	expect, err := IfMatch(r)
-	if err != nil {
-		return nil, err
-	}
-	var v int
-	if fr.Get("version", &v) && expect == nil {
-		expect = &v
-	}
-	return expect, nil
-}
-
 // Decode reads a JSON body declared by entity e: a create (POST) must hold the
 // required fields; a change (PATCH) may name the version it changes, in the body
 // or in If-Match, which expect returns (nil: apply whatever the version). An
@@ -283,4 +122,14 @@ func (s *Server) Decode(w http.ResponseWriter, r *http.Request, e *field.Entity)
 		return vals, expect, err
 	}
 	return vals, vals.Int("version"), nil
+}
+
+// DecodeCreate reads a JSON body that must hold e's required fields, whatever
+// the method (a PUT that creates a new version).
+func (s *Server) DecodeCreate(w http.ResponseWriter, r *http.Request, e *field.Entity) (field.Values, error) {
+	raw, err := s.DecodeJSON(w, r)
+	if err != nil {
+		return field.Values{}, err
+	}
+	return e.DecodeJSON(raw, true)
 }

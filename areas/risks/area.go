@@ -102,7 +102,7 @@ func (h *handlers) routes() []web.Route {
 	reg := web.Register{Kind: "risks", Title: "risks", Fields: RiskFields, Import: h.svc.ImportRisks, Export: h.svc.ExportRisks}
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSRead, Summary: "The current (approved) risk methodology", Handler: h.apiMethodology, Response: MethodologyEntity},
-		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: h.apiMethodologyPut, Body: methodologySchema, Response: MethodologyEntity},
+		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: h.apiMethodologyPut, Request: MethodologyEntity, Response: MethodologyEntity},
 		{Method: "GET", Pattern: "/api/v1/risk-methodology/versions", Perm: bulwark.PermISMSRead, Summary: "Every methodology version", Handler: h.apiMethodologies, Response: MethodologyEntity, List: true},
 		{Method: "POST", Pattern: "/api/v1/risk-methodology/versions/{version}/approve", Perm: bulwark.PermApprove, Summary: "Approve a draft methodology version", Handler: h.apiMethodologyApprove, Body: web.Props(), Response: MethodologyEntity},
 		{Method: "GET", Pattern: "/api/v1/risks", Perm: bulwark.PermISMSRead, Summary: "List risks (q, status, owner_id, treatment, level, kind, likelihood, impact, review_before, sort, include_archived)", Handler: h.apiRisks, Response: RiskEntity, List: true, Query: riskListParams},

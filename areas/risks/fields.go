@@ -54,7 +54,11 @@ var (
 	LibraryItemEntity = field.FromStruct("LibraryItem", LibraryItem{}).Writable("name", "category", "description", "controls").Require("name")
 
 	// MethodologyEntity is a version of the risk methodology.
-	MethodologyEntity = field.FromStruct("Methodology", Methodology{})
+	MethodologyEntity = field.FromStruct("Methodology", Methodology{}).
+				Writable("likelihood", "impact", "score_rule", "matrix", "levels", "acceptable_up_to").
+				Require("likelihood", "impact", "score_rule", "levels", "acceptable_up_to").OneOf("score_rule", []string{ScoreProduct, ScoreMatrix}).
+				Shape("likelihood", scaleSchema).Shape("impact", scaleSchema).Shape("levels", levelsSchema).Shape("matrix", matrixSchema).
+				Describe("acceptable_up_to", "Acceptable up to", "the label of the highest level whose residual risk is acceptable")
 
 	// ReviewEntity is an entry of a risk's reassessment timeline.
 	ReviewEntity = field.FromStruct("RiskReview", RiskReview{})
@@ -82,3 +86,14 @@ func riskInputOf(v field.Values) RiskInput {
 	}
 	return in
 }
+
+// The methodology's structured fields.
+var (
+	scaleSchema = map[string]any{"type": "array", "minItems": 3, "maxItems": 10, "items": map[string]any{"type": "object", "required": []string{"value", "label"},
+		"properties": map[string]any{"value": map[string]any{"type": "integer"}, "label": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}}}}
+	levelsSchema = map[string]any{"type": "array", "minItems": 2, "maxItems": 10, "items": map[string]any{"type": "object", "required": []string{"label", "min", "max"},
+		"properties": map[string]any{"label": map[string]any{"type": "string"}, "min": map[string]any{"type": "integer"}, "max": map[string]any{"type": "integer"},
+			"color": map[string]any{"type": "string", "pattern": "^(#[0-9a-fA-F]{6})?$", "description": "#rrggbb, or empty for the default colour"}}}}
+	matrixSchema = map[string]any{"type": "array", "description": "rows per likelihood, cells per impact; for score_rule matrix",
+		"items": map[string]any{"type": "array", "items": map[string]any{"type": "integer"}}}
+)

@@ -29,24 +29,23 @@ func (s *handlers) apiMethodologies(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) apiMethodologyPut(w http.ResponseWriter, r *http.Request) {
-	fields, err := s.DecodeJSON(w, r)
+	vals, err := s.DecodeCreate(w, r, MethodologyEntity)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	fr := web.NewFieldReader(fields)
 	var m Methodology
-	fr.Get("likelihood", &m.Likelihood)
-	fr.Get("impact", &m.Impact)
-	fr.Get("score_rule", &m.ScoreRule)
-	fr.Get("matrix", &m.Matrix)
-	fr.Get("levels", &m.Levels)
-	fr.Get("acceptable_up_to", &m.AcceptableUpTo)
-	fr.ReadOnly("version", "status", "created_by", "approved_by", "approved_at")
-	if err := fr.Err(); err != nil {
+	var v bulwark.Validation
+	for name, dst := range map[string]any{"likelihood": &m.Likelihood, "impact": &m.Impact, "matrix": &m.Matrix, "levels": &m.Levels} {
+		if _, err := vals.Into(name, dst); err != nil {
+			v.Add(name, "has the wrong shape")
+		}
+	}
+	if err := v.Err(); err != nil {
 		s.Problem(w, r, err)
 		return
 	}
+	m.ScoreRule, m.AcceptableUpTo = *vals.Str("score_rule"), *vals.Str("acceptable_up_to")
 	saved, err := s.svc.SaveMethodology(r.Context(), web.PrincipalFrom(r), &m)
 	if err != nil {
 		s.Problem(w, r, err)
@@ -234,18 +233,6 @@ func (s *handlers) apiLibrary(kind string) http.HandlerFunc {
 }
 
 // methodologySchema documents the methodology body in the OpenAPI document.
-var methodologySchema = map[string]any{
-	"likelihood": map[string]any{"type": "array", "minItems": 3, "maxItems": 10, "items": scaleLevelSchema},
-	"impact":     map[string]any{"type": "array", "minItems": 3, "maxItems": 10, "items": scaleLevelSchema},
-	"score_rule": map[string]any{"type": "string", "enum": []string{"product", "matrix"}},
-	"matrix":     map[string]any{"type": "array", "description": "rows per likelihood, cells per impact; for score_rule matrix", "items": map[string]any{"type": "array", "items": map[string]any{"type": "integer"}}},
-	"levels": map[string]any{"type": "array", "minItems": 2, "maxItems": 10, "items": map[string]any{"type": "object", "required": []string{"label", "min", "max"},
-		"properties": map[string]any{"label": map[string]any{"type": "string"}, "min": map[string]any{"type": "integer"}, "max": map[string]any{"type": "integer"}, "color": map[string]any{"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}}},
-	"acceptable_up_to": map[string]any{"type": "string", "description": "label of the highest level whose residual risk is acceptable"},
-}
-
-var scaleLevelSchema = map[string]any{"type": "object", "required": []string{"value", "label"}, "properties": map[string]any{
-	"value": map[string]any{"type": "integer"}, "label": map[string]any{"type": "string"}, "description": map[string]any{"type": "string"}}}
 
 func (s *handlers) apiActions(w http.ResponseWriter, r *http.Request) {
 	as, err := s.svc.Actions(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
