@@ -186,3 +186,9 @@ func Today(now time.Time, tz string) string {
 	}
 	return now.In(loc).Format("2006-01-02")
 }
+
+// Membership is one organisation a user belongs to, for the switcher.
+type Membership struct {
+	Org    Organisation
+	Member Member
+}

@@ -287,8 +287,8 @@ func (s *Service) UpdateSettings(ctx context.Context, p *bulwark.Principal, u Se
 }
 
 // Memberships lists the organisations the user can switch to.
-func (s *Service) Memberships(ctx context.Context, userID string) ([]sqlstore.Membership, error) {
-	var out []sqlstore.Membership
+func (s *Service) Memberships(ctx context.Context, userID string) ([]bulwark.Membership, error) {
+	var out []bulwark.Membership
 	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		out, err = tx.MembershipsOfUser(ctx, userID)

@@ -34,6 +34,10 @@ var domainRules = map[string][]string{
 	"risks":      {"risk.go", "methodology.go"},
 }
 
+// aboveStorage are kernel packages that reach the database only through the
+// service (app), never the storage package itself.
+var aboveStorage = []string{"web", "field"}
+
 // drivers may be imported by the kernel's storage alone.
 var drivers = []string{"github.com/jackc/pgx", "github.com/ncruces/go-sqlite3", "github.com/lib/pq", "modernc.org/sqlite"}
 
@@ -108,6 +112,9 @@ func TestLayout(t *testing.T) {
 					t.Errorf("kernel package %s imports %s: the kernel imports no area; register a provider instead", path, d)
 				}
 			}
+		}
+		if slices.Contains(aboveStorage, strings.TrimPrefix(path, module+"/")) && slices.Contains(p.Imports, module+"/sqlstore") {
+			t.Errorf("%s imports the storage package: it goes through the service", path)
 		}
 		a := areaOf(path)
 		if a == "" {

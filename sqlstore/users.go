@@ -141,23 +141,17 @@ func (tx *Tx) UpdateMember(ctx context.Context, m *bulwark.Member) error {
 	return nil
 }
 
-// Membership is one organisation a user belongs to, for the switcher.
-type Membership struct {
-	Org    bulwark.Organisation
-	Member bulwark.Member
-}
-
 // MembershipsOfUser lists the organisations where userID holds an active membership.
-func (tx *Tx) MembershipsOfUser(ctx context.Context, userID string) ([]Membership, error) {
+func (tx *Tx) MembershipsOfUser(ctx context.Context, userID string) ([]bulwark.Membership, error) {
 	rows, err := tx.Query(ctx, `SELECT o.id, o.slug, o.name, m.id, m.role FROM members m JOIN organisations o ON o.id = m.org_id
 		WHERE m.user_id = ? AND m.deactivated_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > ?) ORDER BY o.name`, userID, tx.now)
 	if err != nil {
 		return nil, fmt.Errorf("list memberships: %w", err)
 	}
 	defer rows.Close()
-	var out []Membership
+	var out []bulwark.Membership
 	for rows.Next() {
-		var ms Membership
+		var ms bulwark.Membership
 		if err := rows.Scan(&ms.Org.ID, &ms.Org.Slug, &ms.Org.Name, &ms.Member.ID, &ms.Member.Role); err != nil {
 			return nil, err
 		}

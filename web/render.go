@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // Page is what every template receives.
@@ -22,7 +21,7 @@ type Page struct {
 	Nav      string
 	User     *bulwark.User
 	P        *bulwark.Principal
-	Orgs     []sqlstore.Membership
+	Orgs     []bulwark.Membership
 	Sections []Section
 	Notice   string
 	Error    string
