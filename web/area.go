@@ -22,8 +22,9 @@ type Area struct {
 
 // Mounted is what an area adds to the server.
 type Mounted struct {
-	// Templates holds the area's pages, one file a page named after it
-	// ("risk.html" is the page "risk"), each defining "content" inside the layout.
+	// Templates holds the area's pages in a folder templates/, one file a page
+	// named after it ("risk.html" is the page "risk"), each defining "content"
+	// inside the layout.
 	Templates fs.FS
 	// Routes are the area's routes, each with the permission it needs.
 	Routes []Route
@@ -64,12 +65,12 @@ func (s *Server) mount(areas []Area) error {
 
 // parseAreaPages parses an area's page templates, each inside the layout.
 func (s *Server) parseAreaPages(area string, fsys fs.FS) error {
-	files, err := fs.Glob(fsys, "*.html")
+	files, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		name := strings.TrimSuffix(f, ".html")
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
 		if _, dup := s.pages[name]; dup {
 			return fmt.Errorf("area %s: template %s is already defined", area, name)
 		}

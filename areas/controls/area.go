@@ -3,7 +3,6 @@ package controls
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"net/http"
 
 	"github.com/bulwark-isms/bulwark"
@@ -54,11 +53,7 @@ type handlers struct {
 func Area(svc *Service) web.Area {
 	return web.Area{Name: "controls", Mount: func(s *web.Server) web.Mounted {
 		h := &handlers{Server: s, svc: svc}
-		pages, err := fs.Sub(templates, "templates")
-		if err != nil {
-			panic(err) // the embedded folder exists: a build problem, not input
-		}
-		return web.Mounted{Templates: pages, Routes: h.routes()}
+		return web.Mounted{Templates: templates, Routes: h.routes()}
 	}}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"html/template"
-	"io/fs"
 	"net/http"
 
 	"github.com/bulwark-isms/bulwark"
@@ -89,11 +88,7 @@ type handlers struct {
 func Area(svc *Service) web.Area {
 	return web.Area{Name: "risks", Mount: func(s *web.Server) web.Mounted {
 		h := &handlers{Server: s, svc: svc}
-		pages, err := fs.Sub(templates, "templates")
-		if err != nil {
-			panic(err) // the embedded folder exists: a build problem, not input
-		}
-		return web.Mounted{Templates: pages, Routes: h.routes(), Dashboard: h.dashboardPart, Tasks: h.tasks}
+		return web.Mounted{Templates: templates, Routes: h.routes(), Dashboard: h.dashboardPart, Tasks: h.tasks}
 	}}
 }
 
