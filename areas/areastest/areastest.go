@@ -6,6 +6,7 @@ package areastest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pb33f/libopenapi"
@@ -253,7 +255,8 @@ func (f *Fixture) checkContract(method, path string, r Req, header http.Header, 
 	}
 }
 
-// contract returns the validator of the server's OpenAPI document, built once.
+// contract returns the validator of the server's OpenAPI document. Building one
+// compiles every schema, so fixtures serving the same document share it.
 func (f *Fixture) contract() validator.Validator {
 	f.T.Helper()
 	if f.validator != nil {
@@ -263,6 +266,13 @@ func (f *Fixture) contract() validator.Validator {
 	if err != nil {
 		f.T.Fatal(err)
 	}
+	key := sha256.Sum256(doc)
+	contracts.Lock()
+	defer contracts.Unlock()
+	if v, ok := contracts.m[key]; ok {
+		f.validator = v
+		return v
+	}
 	d, err := libopenapi.NewDocument(doc)
 	if err != nil {
 		f.T.Fatalf("the OpenAPI document does not load: %v", err)
@@ -271,9 +281,16 @@ func (f *Fixture) contract() validator.Validator {
 	if len(errs) > 0 {
 		f.T.Fatalf("the OpenAPI document cannot be validated against: %v", errs)
 	}
+	contracts.m[key] = v
 	f.validator = v
 	return v
 }
+
+// contracts caches validators by document, for the test binary's life.
+var contracts = struct {
+	sync.Mutex
+	m map[[32]byte]validator.Validator
+}{m: map[[32]byte]validator.Validator{}}
 
 // List is a page of a list.
 type List struct {
