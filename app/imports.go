@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -13,9 +14,52 @@ import (
 
 // RowError is a problem with one row of an import, in the sheet's own numbering.
 type RowError struct {
-	Row     int    `json:"row"`
-	Field   string `json:"field,omitempty"`
+	Row   int    `json:"row"`
+	Field string `json:"field,omitempty"`
+	// Column is the header of the field's column as the file writes it ("Next review"), or the field's label
+	// when the file has no such column: what messages show, since it is what the person sees.
+	Column  string `json:"column,omitempty"`
 	Message string `json:"message"`
+}
+
+// NameColumns fills each error's and warning's Column from the file's header, or from the field's label when
+// the file has no column for it.
+func (r *ImportResult) NameColumns(t *tabular.Table, fields []tabular.Field) {
+	name := func(e *RowError) {
+		if e.Field == "" || e.Column != "" {
+			return
+		}
+		if t.Has(e.Field) {
+			e.Column = t.HeaderOf(e.Field)
+			return
+		}
+		e.Column = e.Field
+		for _, f := range fields {
+			if f.Name == e.Field && f.Label != "" {
+				e.Column = f.Label
+			}
+		}
+	}
+	for i := range r.Errors {
+		name(&r.Errors[i])
+	}
+	for i := range r.Warnings {
+		name(&r.Warnings[i])
+	}
+}
+
+// DateCell reads a date cell as YYYY-MM-DD. note is set when a plain number was read as a spreadsheet serial
+// date (a date whose format the file lost), so the import can show the person how it read the value.
+func DateCell(c tabular.Cell, order string) (date, note string, err error) {
+	d, serial, err := tabular.ParseDateSerial(c, order)
+	if err != nil {
+		return "", "", err
+	}
+	date = d.Format(time.DateOnly)
+	if serial {
+		note = fmt.Sprintf("%s was read as a spreadsheet date number: %s (format the column as dates, or write YYYY-MM-DD, to be sure)", strings.TrimSpace(c.Text), date)
+	}
+	return date, note, nil
 }
 
 // ImportRow is what an import does with one row.

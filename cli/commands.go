@@ -665,9 +665,12 @@ Example:
 			if len(res.Errors) > 0 {
 				fmt.Fprintf(e.stderr, "%s has %d problem(s); nothing was imported:\n", args[1], len(res.Errors))
 				for _, re := range res.Errors {
-					fmt.Fprintf(e.stderr, "  row %d, %s: %s\n", re.Row, fieldLabel(fields, re.Field), re.Message)
+					fmt.Fprintf(e.stderr, "  %s\n", rowProblem(re))
 				}
 				return fmt.Errorf("import refused")
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(e.stderr, "note: %s\n", rowProblem(w))
 			}
 			verb := "imported"
 			if dryRun {
@@ -688,14 +691,12 @@ Example:
 	return cmd
 }
 
-// fieldLabel names a field as the spreadsheet's header would.
-func fieldLabel(fields []tabular.Field, name string) string {
-	for _, f := range fields {
-		if f.Name == name {
-			return f.Label
-		}
+// rowProblem writes an import error or warning as the person sees their file: row number and column header.
+func rowProblem(re app.RowError) string {
+	if re.Column == "" {
+		return fmt.Sprintf("row %d: %s", re.Row, re.Message)
 	}
-	return name
+	return fmt.Sprintf("row %d, %s: %s", re.Row, re.Column, re.Message)
 }
 
 func demoCmd(e *env, o *options) *cobra.Command {

@@ -338,3 +338,50 @@ func TestReadExcelizeFixture(t *testing.T) {
 		}
 	}
 }
+
+// TestReadAnnotatedHeaders reads headers as people write them: a unit, a range or a hint in brackets is not
+// part of the column's name, and messages can name the file's own header.
+func TestReadAnnotatedHeaders(t *testing.T) {
+	fields := []tabular.Field{
+		{Name: "title", Label: "Title", Aliases: []string{"Risk"}},
+		{Name: "owner_id", Label: "Owner", Aliases: []string{"Risk owner"}},
+		{Name: "likelihood", Label: "Likelihood"},
+		{Name: "impact", Label: "Impact"},
+		{Name: "review_date", Label: "Review date", Aliases: []string{"Next review"}},
+	}
+	tests := []struct {
+		name   string
+		header string
+		want   map[string]string // field → header text as written
+		ignore []string
+	}{
+		{"ranges and units", "Risk,Owner (email),Likelihood (1-5),Impact [1..5],Next review",
+			map[string]string{"title": "Risk", "owner_id": "Owner (email)", "likelihood": "Likelihood (1-5)", "impact": "Impact [1..5]", "review_date": "Next review"}, nil},
+		{"exact text wins over the stripped one", "Risk,Likelihood,Impact (score),Next review (YYYY-MM-DD)",
+			map[string]string{"title": "Risk", "likelihood": "Likelihood", "impact": "Impact (score)", "review_date": "Next review (YYYY-MM-DD)"}, nil},
+		{"only an annotation matches nothing", "Risk,Likelihood,(1-5)",
+			map[string]string{"title": "Risk", "likelihood": "Likelihood"}, []string{"(1-5)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := tt.header + "\nServer theft,,3,4,46433\n"
+			tbl := mustRead(t, []byte(data), "register.csv", fields, tabular.Options{})
+			for f, h := range tt.want {
+				if got := tbl.HeaderOf(f); got != h {
+					t.Errorf("HeaderOf(%s) = %q, want %q", f, got, h)
+				}
+			}
+			if !slices.Equal(tbl.Unmapped, tt.ignore) {
+				t.Errorf("Unmapped = %q, want %q", tbl.Unmapped, tt.ignore)
+			}
+			if got := tbl.HeaderOf("nosuch"); got != "nosuch" {
+				t.Errorf("HeaderOf of a missing field = %q", got)
+			}
+		})
+	}
+	// A mapping keyed by the header without its annotation applies too.
+	tbl := mustRead(t, []byte("Risk,Chance (1-5),Impact\nx,2,3\n"), "r.csv", fields, tabular.Options{Mapping: map[string]string{"Chance": "likelihood"}})
+	if tbl.HeaderOf("likelihood") != "Chance (1-5)" {
+		t.Errorf("mapped header: %+v", tbl.Columns)
+	}
+}

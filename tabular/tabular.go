@@ -95,6 +95,17 @@ type Table struct {
 	Unmapped  []string // header texts not matched to a field (columns ignored through Options.Mapping are not listed)
 }
 
+// HeaderOf returns the header text of the column imported as the named field, as the file writes it
+// ("Next review"), for messages; the field name when the file has no such column.
+func (t *Table) HeaderOf(field string) string {
+	for _, c := range t.Columns {
+		if c.Field == field {
+			return c.Header
+		}
+	}
+	return field
+}
+
 // Has reports whether the file has a column imported as the named field.
 func (t *Table) Has(field string) bool {
 	for _, c := range t.Columns {
@@ -274,15 +285,49 @@ func newMatcher(fields []Field, mapping map[string]string) (*matcher, error) {
 // match returns the field index a header text imports as: -1 for a column ignored through the mapping, and
 // known false for a text that matches nothing.
 func (m *matcher) match(text string) (field int, known bool) {
+	field, known, _ = m.matchKey(text)
+	return field, known
+}
+
+// matchKey is match that also returns the mapping key the text matched ("" when no mapping applied).
+func (m *matcher) matchKey(text string) (field int, known bool, mapped string) {
 	key := normalise(text)
 	if key == "" {
-		return -1, false
+		return -1, false, ""
 	}
 	if i, ok := m.mapping[key]; ok {
-		return i, true
+		return i, true, key
 	}
-	i, ok := m.byKey[key]
-	return i, ok
+	if i, ok := m.byKey[key]; ok {
+		return i, true, ""
+	}
+	// People annotate headers with a unit, a range or a hint: "Likelihood (1-5)", "Owner (email)",
+	// "Impact [1..5]". The annotation is not part of the column's name.
+	if bare := normalise(stripAnnotations(text)); bare != "" && bare != key {
+		if i, ok := m.mapping[bare]; ok {
+			return i, true, bare
+		}
+		i, ok := m.byKey[bare]
+		return i, ok, ""
+	}
+	return 0, false, ""
+}
+
+// stripAnnotations removes parenthesised and bracketed parts of a header text.
+func stripAnnotations(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(' || r == '[':
+			depth++
+		case (r == ')' || r == ']') && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // labels lists the fields' labels (or names) for messages.
@@ -421,11 +466,9 @@ func (b *builder) header(num int, cells []rawCell) error {
 			continue
 		}
 		col := Column{Index: c.col, Header: text}
-		i, known := b.m.match(text)
-		if key := normalise(text); known {
-			if _, mapped := b.m.mapping[key]; mapped {
-				seenMapping[key] = true
-			}
+		i, known, mapped := b.m.matchKey(text)
+		if mapped != "" {
+			seenMapping[mapped] = true
 		}
 		switch {
 		case !known:

@@ -27,9 +27,42 @@ const (
 //
 // The result is in UTC; a date without a time is at midnight. Errors name the value.
 func ParseDate(c Cell, order string) (time.Time, error) {
+	t, _, err := ParseDateSerial(c, order)
+	return t, err
+}
+
+// Spreadsheet serial dates ParseDateSerial accepts: 1950-01-01 to 2099-12-31. A smaller or larger plain number
+// in a date column is far likelier a mistake (a year, a score) than a date.
+const (
+	minSerialDate = 18264
+	maxSerialDate = 73050
+)
+
+// ParseDateSerial is ParseDate that also reads a plain number as a spreadsheet serial date (46433 is
+// 2027-02-14): a date cell whose format was lost, as happens when a sheet is saved as CSV or a column is
+// formatted as General. serial reports that it did so, so that an import can tell the person how it read the
+// value. Numbers outside 1950–2099 are refused.
+func ParseDateSerial(c Cell, order string) (t time.Time, serial bool, err error) {
 	if c.Time != nil {
-		return c.Time.UTC(), nil
+		return c.Time.UTC(), false, nil
 	}
+	s := strings.TrimSpace(c.Text)
+	if isPlainNumber(s) && !strings.ContainsAny(s, "eE+-") {
+		f, perr := strconv.ParseFloat(s, 64)
+		if perr != nil || f < minSerialDate || f >= maxSerialDate+1 {
+			return time.Time{}, false, fmt.Errorf("%q is a number, not a date; write the date as YYYY-MM-DD, for example 2026-03-31", s)
+		}
+		t, ok := serialTime(f, false, true)
+		if !ok {
+			return time.Time{}, false, fmt.Errorf("%q is not a date; write it as YYYY-MM-DD, for example 2026-03-31", s)
+		}
+		return t, true, nil
+	}
+	t, err = parseDateText(c, order)
+	return t, false, err
+}
+
+func parseDateText(c Cell, order string) (time.Time, error) {
 	order = strings.ToUpper(strings.TrimSpace(order))
 	if order != "" && order != DMY && order != MDY {
 		return time.Time{}, fmt.Errorf("tabular: unknown date order %q (want DMY, MDY or empty)", order)

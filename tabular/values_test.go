@@ -54,7 +54,11 @@ func TestParseDate(t *testing.T) {
 		{"month name, no such day", cell("31 April 2026"), "", time.Time{}, `"31 April 2026" is not a date`},
 		{"empty", cell(""), "", time.Time{}, "no date given"},
 		{"not a date", cell("next Tuesday"), "", time.Time{}, `"next Tuesday" is not a date; write it as YYYY-MM-DD`},
-		{"number", cell("46022"), "", time.Time{}, `"46022" is not a date`},
+		{"spreadsheet serial date", cell("46433"), "", date(2027, 2, 15), ""},
+		{"spreadsheet serial with a time of day", cell("46022.75"), "", date(2025, 12, 31), ""},
+		{"a year is not a serial date", cell("2026"), "", time.Time{}, `"2026" is a number, not a date`},
+		{"a huge number is not a serial date", cell("100000"), "", time.Time{}, `"100000" is a number, not a date`},
+		{"a negative number is not a date", cell("-46022"), "", time.Time{}, `is not a date`},
 		{"bad order", cell("2026-03-04"), "YMD", time.Time{}, "unknown date order"},
 	}
 	for _, tt := range tests {
@@ -68,6 +72,9 @@ func TestParseDate(t *testing.T) {
 			}
 			if err != nil || !got.Equal(tt.want) || got.Location() != time.UTC {
 				t.Fatalf("ParseDate(%q, %q) = %v, %v; want %v", tt.cell.Text, tt.order, got, err, tt.want)
+			}
+			if _, serial, _ := tabular.ParseDateSerial(tt.cell, tt.order); serial != strings.HasPrefix(tt.name, "spreadsheet serial") {
+				t.Fatalf("ParseDateSerial(%q) says serial %v", tt.cell.Text, serial)
 			}
 		})
 	}

@@ -111,7 +111,11 @@ func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) (string, [
 func importProblem(res *app.ImportResult) error {
 	e := &bulwark.Error{Code: bulwark.EINVALID, Message: fmt.Sprintf("%d row error(s); nothing was imported.", len(res.Errors))}
 	for _, re := range res.Errors {
-		e.Fields = append(e.Fields, bulwark.FieldError{Field: fmt.Sprintf("row %d: %s", re.Row, re.Field), Message: re.Message})
+		col := re.Column
+		if col == "" {
+			col = re.Field
+		}
+		e.Fields = append(e.Fields, bulwark.FieldError{Field: fmt.Sprintf("row %d: %s", re.Row, col), Message: re.Message})
 	}
 	return e
 }
@@ -328,7 +332,9 @@ var SpreadsheetTypes = []string{"text/csv", "application/vnd.openxmlformats-offi
 // importResultSchema is the JSON schema of app.ImportResult.
 var importResultSchema = func() map[string]any {
 	rowError := map[string]any{"type": "object", "required": []string{"row", "message"}, "properties": map[string]any{
-		"row": map[string]any{"type": "integer"}, "field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}
+		"row": map[string]any{"type": "integer"}, "field": map[string]any{"type": "string", "description": "the field's JSON name"},
+		"column": map[string]any{"type": "string", "description": "the column's header as the file writes it, or the field's label when the file has no such column"},
+		"message": map[string]any{"type": "string"}}}
 	return map[string]any{"type": "object", "required": []string{"dry_run", "created", "updated", "unchanged", "blank_rows", "rows", "errors", "warnings"},
 		"properties": map[string]any{
 			"dry_run": map[string]any{"type": "boolean"}, "created": map[string]any{"type": "integer"}, "updated": map[string]any{"type": "integer"},

@@ -17,7 +17,7 @@ import (
 var AssetFields = AssetEntity.Sheet()
 
 // assetRowInput turns one row into an asset input, collecting field errors.
-func assetRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, dateOrder string, errs *[]app.RowError) AssetInput {
+func assetRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, dateOrder string, errs, warns *[]app.RowError) AssetInput {
 	var in AssetInput
 	fail := func(field, msg string) {
 		*errs = append(*errs, app.RowError{Row: row.Number, Field: field, Message: msg})
@@ -89,12 +89,15 @@ func assetRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, dateOrder
 	if t.Has("review_date") {
 		var v *string
 		if c := row.Cells["review_date"]; !c.IsEmpty() {
-			d, err := tabular.ParseDate(c, dateOrder)
-			if err != nil {
+			d, note, err := app.DateCell(c, dateOrder)
+			switch {
+			case err != nil:
 				fail("review_date", err.Error())
-			} else {
-				s := d.Format("2006-01-02")
-				v = &s
+			case note != "":
+				*warns = append(*warns, app.RowError{Row: row.Number, Field: "review_date", Message: note})
+				fallthrough
+			default:
+				v = &d
 			}
 		}
 		in.ReviewDate = &v
@@ -140,7 +143,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 		seenRef := map[string]int{}
 		for _, row := range t.Rows {
 			var rowErrs []app.RowError
-			in := assetRowInput(t, row, ppl, p.Org.Settings.DateOrder, &rowErrs)
+			in := assetRowInput(t, row, ppl, p.Org.Settings.DateOrder, &rowErrs, &res.Warnings)
 			ref := ""
 			if in.Ref != nil {
 				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
@@ -184,7 +187,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 				}
 				for _, f := range verr.Fields {
 					if !app.HasField(rowErrs, f.Field) {
-						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Message})
 					}
 				}
 			}
@@ -245,6 +248,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 	if err != nil {
 		return nil, err
 	}
+	res.NameColumns(t, AssetFields)
 	return res, nil
 }
 

@@ -19,7 +19,7 @@ var RiskFields = RiskEntity.Sheet()
 
 // riskRowInput turns a row into a risk input; assets by ref or name, owners by
 // email or name, controls by ref.
-func riskRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, assets, controls map[string]string, dateOrder string, errs *[]app.RowError) RiskInput {
+func riskRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, assets, controls map[string]string, dateOrder string, errs, warns *[]app.RowError) RiskInput {
 	var in RiskInput
 	fail := func(field, msg string) {
 		*errs = append(*errs, app.RowError{Row: row.Number, Field: field, Message: msg})
@@ -114,12 +114,15 @@ func riskRowInput(t *tabular.Table, row tabular.Row, ppl *app.People, assets, co
 		if t.Has(f.name) {
 			var v *string
 			if c := row.Cells[f.name]; !c.IsEmpty() {
-				d, err := tabular.ParseDate(c, dateOrder)
-				if err != nil {
+				d, note, err := app.DateCell(c, dateOrder)
+				switch {
+				case err != nil:
 					fail(f.name, err.Error())
-				} else {
-					s := d.Format("2006-01-02")
-					v = &s
+				case note != "":
+					*warns = append(*warns, app.RowError{Row: row.Number, Field: f.name, Message: note})
+					fallthrough
+				default:
+					v = &d
 				}
 			}
 			*f.dst = &v
@@ -193,7 +196,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		seen := map[string]int{}
 		for _, row := range t.Rows {
 			var rowErrs []app.RowError
-			in := riskRowInput(t, row, ppl, assetIDs, controlIDs, p.Org.Settings.DateOrder, &rowErrs)
+			in := riskRowInput(t, row, ppl, assetIDs, controlIDs, p.Org.Settings.DateOrder, &rowErrs, &res.Warnings)
 			ref := ""
 			if in.Ref != nil {
 				ref = strings.ToUpper(strings.TrimSpace(*in.Ref))
@@ -269,7 +272,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			for _, e := range []error{r.Validate(), r.Derive(m)} {
 				for _, f := range bulwark.FieldErrors(e) {
 					if !app.HasField(rowErrs, f.Field) {
-						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Message})
 					}
 				}
 			}
@@ -345,6 +348,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 	if err != nil {
 		return nil, err
 	}
+	res.NameColumns(t, RiskFields)
 	return res, nil
 }
 

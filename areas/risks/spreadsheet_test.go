@@ -151,6 +151,79 @@ func TestRiskImportLibreOfficeFixture(t *testing.T) {
 	})
 }
 
+// TestRiskImportHandKeptRegister imports a register kept by hand, as a new user tried it: headers annotated
+// with ranges and hints ("Likelihood (1-5)", "Owner (email)"), review dates that lost their date format and
+// arrive as spreadsheet numbers (46433), a title row and columns Bulwark has no use for. Without any --map every
+// likelihood, impact and review date is read, the preview says how each number was read, and messages name the
+// file's own headers.
+func TestRiskImportHandKeptRegister(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		svc := areastest.NewService(t, db)
+		ctx := context.Background()
+		owner := areastest.MustOrg(t, svc, "Acme", "owner@acme.test")
+		b, err := os.ReadFile("testdata/hand-kept-register.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := func(data []byte) *tabular.Table {
+			tbl, err := tabular.Read(bytes.NewReader(data), "hand-kept-register.csv", risks.RiskFields, tabular.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tbl
+		}
+		tbl := read(b)
+		if tbl.HeaderRow != 3 || len(tbl.Rows) != 30 || strings.Join(tbl.Unmapped, "|") != "No.|Comments" {
+			t.Fatalf("read: header row %d, %d rows, unmapped %q", tbl.HeaderRow, len(tbl.Rows), tbl.Unmapped)
+		}
+		res, err := svc.Risks.ImportRisks(ctx, owner, tbl, true)
+		if err != nil || len(res.Errors) > 0 || res.Created != 30 {
+			t.Fatalf("dry run: %+v %v", res, err)
+		}
+		if len(res.Warnings) != 30 {
+			t.Fatalf("every review date number should be noted: %+v", res.Warnings)
+		}
+		if w := res.Warnings[0]; w.Row != 4 || w.Field != "review_date" || w.Column != "Next review" || !strings.Contains(w.Message, "46433 was read as a spreadsheet date number: 2027-02-15") {
+			t.Errorf("first warning: %+v", w)
+		}
+		if _, err := svc.Risks.ImportRisks(ctx, owner, tbl, false); err != nil {
+			t.Fatal(err)
+		}
+		rs, _, err := svc.Risks.Risks(ctx, owner, risks.RiskFilter{})
+		if err != nil || len(rs) != 30 {
+			t.Fatalf("risks: %d %v", len(rs), err)
+		}
+		scored, reviewed := 0, 0
+		for _, r := range rs {
+			if r.InherentLikelihood != nil && r.InherentImpact != nil && r.InherentScore != nil {
+				scored++
+			}
+			if r.ReviewDate != nil && *r.ReviewDate >= "2027-02-15" {
+				reviewed++
+			}
+		}
+		if scored != 30 || reviewed != 30 {
+			t.Errorf("%d of 30 risks scored, %d of 30 with a review date", scored, reviewed)
+		}
+		// Problems name the file's headers, not Bulwark's field names.
+		bad := strings.Replace(string(b), "owner@acme.test,1,1,Mitigate,46433", "owner@acme.test,9,1,Mitigate,2026", 1)
+		res, err = svc.Risks.ImportRisks(ctx, owner, read([]byte(bad)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols := map[string]string{}
+		for _, e := range res.Errors {
+			cols[e.Column] = e.Message
+			if e.Row != 4 || strings.Contains(e.Message, "_") {
+				t.Errorf("error %+v", e)
+			}
+		}
+		if !strings.Contains(cols["Next review"], `"2026" is a number, not a date`) || cols["Likelihood (1-5)"] == "" {
+			t.Errorf("errors should name the file's columns: %+v", res.Errors)
+		}
+	})
+}
+
 // BenchmarkRiskImport reads a 10,000-row risk workbook and imports it. Target: under 3 s.
 func BenchmarkRiskImport(b *testing.B) {
 	b.Run("n=10000", func(b *testing.B) {
