@@ -333,7 +333,7 @@ var SpreadsheetTypes = []string{"text/csv", "application/vnd.openxmlformats-offi
 var importResultSchema = func() map[string]any {
 	rowError := map[string]any{"type": "object", "required": []string{"row", "message"}, "properties": map[string]any{
 		"row": map[string]any{"type": "integer"}, "field": map[string]any{"type": "string", "description": "the field's JSON name"},
-		"column": map[string]any{"type": "string", "description": "the column's header as the file writes it, or the field's label when the file has no such column"},
+		"column":  map[string]any{"type": "string", "description": "the column's header as the file writes it, or the field's label when the file has no such column"},
 		"message": map[string]any{"type": "string"}}}
 	return map[string]any{"type": "object", "required": []string{"dry_run", "created", "updated", "unchanged", "blank_rows", "rows", "errors", "warnings"},
 		"properties": map[string]any{
