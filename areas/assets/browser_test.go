@@ -18,10 +18,11 @@ func TestBrowserAssetImport(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := areastest.New(t, db)
 		dir := t.TempDir()
-		// "Asset owner (email)" is not a header Bulwark knows: the person maps it by hand.
-		csv := "Northwind asset inventory\nRef,Name,Type,Asset owner (email),Classification,Review date,Tags\n" +
+		// "Accountable person" is not a header Bulwark knows: the person maps it by hand. The second review
+		// date lost its date format and arrives as a spreadsheet number; the preview says how it was read.
+		csv := "Northwind asset inventory\nRef,Name,Type,Accountable person,Classification,Review date (YYYY-MM-DD),Tags\n" +
 			",Quantum key vault,hardware,manager@acme.test,Restricted,2027-03-31,crypto | vault\n" +
-			",Customer portal,software,manager@acme.test,Internal,2027-04-30,web\n"
+			",Customer portal,software,manager@acme.test,Internal,46507,web\n"
 		path := dir + "/inventory.csv"
 		if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
 			t.Fatal(err)
@@ -42,13 +43,16 @@ func TestBrowserAssetImport(t *testing.T) {
 		areastest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#mapping-form")))
 		// Column D is not recognised yet: map it to Owner and check again.
 		areastest.Do(t, ctx,
-			chromedp.SetValue(chromedp.CSS("#map-3"), "Asset owner (email)=owner_id"),
+			chromedp.SetValue(chromedp.CSS("#map-3"), "Accountable person=owner_id"),
 			chromedp.Click(chromedp.CSS("#recheck")),
 		)
 		areastest.WaitURL(t, ctx, "map=")
 		areastest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#summary")))
 		if s := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#summary"))); !strings.Contains(s, "2 to create") {
 			t.Fatalf("preview summary: %q", s)
+		}
+		if s := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#warnings"))); !strings.Contains(s, "Row 4, Review date (YYYY-MM-DD): 46507 was read as a spreadsheet date number: 2027-04-30") {
+			t.Fatalf("preview warnings: %q", s)
 		}
 		areastest.Do(t, ctx, chromedp.Click(chromedp.CSS("#confirm")))
 		areastest.WaitURL(t, ctx, "/confirm")

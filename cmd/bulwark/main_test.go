@@ -275,6 +275,15 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	if res := run(t, dir, "", "import", "suppliers", fixture, db); res.code != 2 {
 		t.Fatalf("import of an unknown kind: %+v", res)
 	}
+	// A register kept by hand imports without --map: annotated headers match, review dates that lost their
+	// format are read as spreadsheet dates and noted, with the file's own header.
+	register, _ := filepath.Abs("../../areas/risks/testdata/hand-kept-register.csv")
+	res = run(t, dir, "", "import", "risks", register, db, "--dry-run", "--map", "Owner (email)=")
+	if res.code != 0 || !strings.Contains(res.stdout, "would import 30 new") ||
+		!strings.Contains(res.stderr, "note: row 4, Next review: 46433 was read as a spreadsheet date number: 2027-02-15") ||
+		!strings.Contains(res.stderr, "ignored column(s): No., Comments") {
+		t.Fatalf("import of a hand-kept register: %+v", res)
+	}
 	// LibreOffice opens the export.
 	if _, err := exec.LookPath("libreoffice"); err == nil {
 		cmd := exec.Command("libreoffice", "--headless", "--convert-to", "csv", "--outdir", dir, out)
