@@ -115,21 +115,22 @@ func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	owner, review := web.FormPtr(r, "owner_id"), web.FormPtr(r, "review_date")
-	status, impl := r.FormValue("status"), r.FormValue("implementation_description")
-	in := ControlInput{OwnerID: &owner, ReviewDate: &review, Status: &status, Implementation: &impl}
+	// A catalog control's form has no title and description: they stay the catalog's.
+	names := []string{"owner_id", "review_date", "status", "implementation_description"}
 	if r.Form.Has("title") {
-		t, d := r.FormValue("title"), r.FormValue("description")
-		in.Title, in.Description = &t, &d
+		names = append(names, "title", "description")
 	}
+	vals, err := ControlEntity.DecodeForm(r.Form, names...)
+	in := controlInputOf(vals)
 	var c *Control
-	var err error
 	if id := r.PathValue("id"); id != "" {
 		var expect *int
 		if v, err := strconv.Atoi(r.FormValue("version")); err == nil {
 			expect = &v
 		}
-		c, err = s.svc.UpdateControl(r.Context(), p, id, in, expect, nil)
+		if err == nil {
+			c, err = s.svc.UpdateControl(r.Context(), p, id, in, expect, nil)
+		}
 		if err != nil {
 			if cur, cerr := s.svc.Control(r.Context(), p, id); cerr == nil && bulwark.ErrorCode(err) != bulwark.EINTERNAL {
 				s.FormError(w, r, "control", s.controlPageFor(r, cur), err)
@@ -139,11 +140,18 @@ func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		c, err = s.svc.CreateControl(r.Context(), p, in)
+		if err == nil {
+			c, err = s.svc.CreateControl(r.Context(), p, in)
+		}
 		if err != nil {
-			draft := &Control{Status: status, Implementation: impl, OwnerID: owner, ReviewDate: review}
-			if in.Title != nil {
-				draft.Title, draft.Description = *in.Title, *in.Description
+			draft := &Control{}
+			draft.Status, draft.Implementation = deref(in.Status), deref(in.Implementation)
+			draft.Title, draft.Description = deref(in.Title), deref(in.Description)
+			if in.OwnerID != nil {
+				draft.OwnerID = *in.OwnerID
+			}
+			if in.ReviewDate != nil {
+				draft.ReviewDate = *in.ReviewDate
 			}
 			s.FormError(w, r, "control", s.controlPageFor(r, draft), err)
 			return
@@ -162,4 +170,12 @@ func (s *handlers) controlPageFor(r *http.Request, c *Control) *web.Page {
 	p := web.PrincipalFrom(r)
 	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
 	return &web.Page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "CanEdit": canEdit}}
+}
+
+// deref reads an optional text, "" when absent.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -253,6 +253,18 @@ func TestLibrarySuggestionsAndRescorePreview(t *testing.T) {
 		if len(prev.Items) != 1 || prev.Items[0]["new_inherent_level"] != "High" || prev.Items[0]["inherent_level"] != "Low" {
 			t.Errorf("rescore preview: %+v", prev.Items)
 		}
+		// Echoing the risk's own likelihoods and impacts back is not a rescore, through the API as through the
+		// form; one changed value is, and then all four are needed.
+		old := areastest.Decode[map[string]any](t, f.Do("GET", "/api/v1/risks/"+prev.Items[0]["risk_id"].(string), areastest.Req{Token: mgr}))
+		echo := fmt.Sprintf(`{"inherent_likelihood":%v,"inherent_impact":%v,"residual_likelihood":%v,"residual_impact":%v}`,
+			old["inherent_likelihood"], old["inherent_impact"], old["residual_likelihood"], old["residual_impact"])
+		res = f.Do("PATCH", "/api/v1/risks/"+old["id"].(string), areastest.Req{Token: mgr, JSON: echo})
+		if got := areastest.Decode[map[string]any](t, res); res.StatusCode != 200 || got["methodology_version"] != float64(1) {
+			t.Errorf("echoed scores rescored the risk: %d %v", res.StatusCode, got["methodology_version"])
+		}
+		if res := f.Do("PATCH", "/api/v1/risks/"+old["id"].(string), areastest.Req{Token: mgr, JSON: `{"inherent_likelihood":4}`}); res.StatusCode != 422 || !strings.Contains(res.Text, "residual_impact") {
+			t.Errorf("one changed score on an old methodology: %d %s", res.StatusCode, res.Text)
+		}
 		cookie := f.SignIn("owner@acme.test")
 		if res := f.Do("GET", "/o/acme-ltd/risk-methodology", areastest.Req{Cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.Text, "Risks to rescore") {
 			t.Errorf("methodology page: %d", res.StatusCode)

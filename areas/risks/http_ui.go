@@ -189,34 +189,12 @@ func (s *handlers) renderRisk(w http.ResponseWriter, r *http.Request, status int
 	s.Render(w, r, status, "risk", pg)
 }
 
-// riskFromForm reads the risk form into an input.
+// riskFromForm reads the risk form into an input through the risk's declaration, as the API reads JSON.
 func riskFromForm(r *http.Request) (RiskInput, error) {
-	var v bulwark.Validation
-	str := func(name string) *string { s := r.FormValue(name); return &s }
-	opt := func(name string) **string { p := web.FormPtr(r, name); return &p }
-	num := func(name string) **int {
-		var n *int
-		if s := r.FormValue(name); s != "" {
-			x, err := strconv.Atoi(s)
-			if err != nil {
-				v.Add(name, "must be a number")
-			}
-			n = &x
-		}
-		return &n
-	}
-	flag := func(name string) *bool { b := r.FormValue(name) == "on"; return &b }
-	controls := r.Form["control_ids"]
-	if controls == nil {
-		controls = []string{}
-	}
-	in := RiskInput{Title: str("title"), Description: str("description"), ThreatID: opt("threat_id"), VulnerabilityID: opt("vulnerability_id"),
-		OwnerID: opt("owner_id"), Treatment: opt("treatment"), TargetDate: opt("target_date"), ReviewDate: opt("review_date"), ControlIDs: &controls,
-		AffectsConfidentiality: flag("affects_confidentiality"), AffectsIntegrity: flag("affects_integrity"), AffectsAvailability: flag("affects_availability"),
-		Status: str("status"), Reason: r.FormValue("review_reason")}
-	il, ii, rl, ri := num("inherent_likelihood"), num("inherent_impact"), num("residual_likelihood"), num("residual_impact")
-	in.InherentLikelihood, in.InherentImpact, in.ResidualLikelihood, in.ResidualImpact = il, ii, rl, ri
-	return in, v.Err()
+	v, err := RiskEntity.DecodeForm(r.Form, "title", "description", "threat_id", "vulnerability_id", "owner_id", "treatment",
+		"target_date", "review_date", "control_ids", "affects_confidentiality", "affects_integrity", "affects_availability",
+		"status", "review_reason", "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+	return riskInputOf(v), err
 }
 
 func (s *handlers) riskSubmit(w http.ResponseWriter, r *http.Request) {
@@ -236,27 +214,6 @@ func (s *handlers) riskSubmit(w http.ResponseWriter, r *http.Request) {
 			var expect *int
 			if v, perr := strconv.Atoi(r.FormValue("version")); perr == nil {
 				expect = &v
-			}
-			// The form always sends all four values; unchanged ones must not force a rescore.
-			cur, cerr := s.svc.Risk(r.Context(), p, id)
-			if cerr != nil {
-				s.RenderError(w, r, cerr)
-				return
-			}
-			current, merr := s.svc.Methodology(r.Context(), p, 0)
-			if merr == nil && cur.MethodologyVersion == current.Version {
-				dropSame := func(v ***int, old *int) {
-					if *v != nil && eqInt(**v, old) {
-						*v = nil
-					}
-				}
-				dropSame(&in.InherentLikelihood, cur.InherentLikelihood)
-				dropSame(&in.InherentImpact, cur.InherentImpact)
-				dropSame(&in.ResidualLikelihood, cur.ResidualLikelihood)
-				dropSame(&in.ResidualImpact, cur.ResidualImpact)
-			} else if merr == nil && eqInt(*in.InherentLikelihood, cur.InherentLikelihood) && eqInt(*in.InherentImpact, cur.InherentImpact) &&
-				eqInt(*in.ResidualLikelihood, cur.ResidualLikelihood) && eqInt(*in.ResidualImpact, cur.ResidualImpact) {
-				in.InherentLikelihood, in.InherentImpact, in.ResidualLikelihood, in.ResidualImpact = nil, nil, nil, nil
 			}
 			var out *RiskOutcome
 			if out, err = s.svc.UpdateRisk(r.Context(), p, id, in, expect, nil); err == nil {
@@ -282,16 +239,11 @@ func (s *handlers) riskSubmit(w http.ResponseWriter, r *http.Request) {
 			draft = cur
 		}
 	}
-	draft.Title = *in.Title
+	if in.Title != nil {
+		draft.Title = *in.Title
+	}
 	web.RetryAfter(w, err)
 	s.renderRisk(w, r, s.ErrorStatus(r, err), draft, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)})
-}
-
-func eqInt(a, b *int) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
 }
 
 func (s *handlers) riskSignOff(w http.ResponseWriter, r *http.Request) {

@@ -103,6 +103,25 @@ func (in RiskInput) touchesScores() bool {
 	return in.InherentLikelihood != nil || in.InherentImpact != nil || in.ResidualLikelihood != nil || in.ResidualImpact != nil
 }
 
+// dropUnchangedScores forgets the likelihoods and impacts when every one given equals the risk's own: a form
+// sends all four on every save and a client may echo a risk back, and neither means "rescore". One changed
+// value keeps them all, because rescoring on a newer methodology needs all four.
+func (in *RiskInput) dropUnchangedScores(r *Risk) {
+	same := func(v **int, old *int) bool {
+		if v == nil {
+			return true
+		}
+		if *v == nil || old == nil {
+			return *v == nil && old == nil
+		}
+		return **v == *old
+	}
+	if same(in.InherentLikelihood, r.InherentLikelihood) && same(in.InherentImpact, r.InherentImpact) &&
+		same(in.ResidualLikelihood, r.ResidualLikelihood) && same(in.ResidualImpact, r.ResidualImpact) {
+		in.InherentLikelihood, in.InherentImpact, in.ResidualLikelihood, in.ResidualImpact = nil, nil, nil, nil
+	}
+}
+
 func (in RiskInput) apply(r *Risk) bulwark.Changes {
 	ch := bulwark.Changes{}
 	list := func(field string, dst *[]string, v *[]string) {
@@ -295,6 +314,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 		if in.Ref != nil && !strings.EqualFold(strings.TrimSpace(*in.Ref), r.Ref) {
 			return bulwark.Invalid("ref", "cannot be changed")
 		}
+		in.dropUnchangedScores(r)
 		current, err := tx.Methodology(ctx, p.Org.ID, 0)
 		if err != nil {
 			return err
