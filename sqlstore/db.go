@@ -268,6 +268,33 @@ func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
+// BulkInsertThreshold is how many rows a bulk insert writes before RefreshStatistics is worth its cost.
+const BulkInsertThreshold = 1000
+
+// RefreshStatistics re-reads the planner's statistics of a table after a bulk insert in this transaction, on
+// PostgreSQL; SQLite plans by its indexes and needs nothing.
+//
+// Why: the foreign-key check of a composite key (org_id, id) is planned once per connection from the
+// statistics. For a table that was empty when last analysed, every index that starts with org_id costs the
+// same as the unique (org_id, id) index, and PostgreSQL may pick one that then reads the organisation's every
+// row for each check: 10,000 imported risks linked to controls took 14.5 s instead of 2.4 s. Autovacuum cannot
+// help, since it does not see rows this transaction has not committed; ANALYZE inside the transaction does,
+// and it invalidates the cached check plans. table must be a constant identifier.
+func (tx *Tx) RefreshStatistics(ctx context.Context, table string) error {
+	if tx.db.Dialect != Postgres {
+		return nil
+	}
+	for _, r := range table {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return fmt.Errorf("refresh statistics: %q is not a table name", table)
+		}
+	}
+	if _, err := tx.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
+		return fmt.Errorf("analyze %s: %w", table, err)
+	}
+	return nil
+}
+
 // ExecDynamic runs a statement built at run time (batched inserts) without
 // caching its rebound form.
 func (tx *Tx) ExecDynamic(ctx context.Context, q string, args ...any) (sql.Result, error) {

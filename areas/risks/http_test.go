@@ -2,6 +2,7 @@ package risks_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -256,8 +257,9 @@ func TestLibrarySuggestionsAndRescorePreview(t *testing.T) {
 		// Echoing the risk's own likelihoods and impacts back is not a rescore, through the API as through the
 		// form; one changed value is, and then all four are needed.
 		old := areastest.Decode[map[string]any](t, f.Do("GET", "/api/v1/risks/"+prev.Items[0]["risk_id"].(string), areastest.Req{Token: mgr}))
-		echo := fmt.Sprintf(`{"inherent_likelihood":%v,"inherent_impact":%v,"residual_likelihood":%v,"residual_impact":%v}`,
-			old["inherent_likelihood"], old["inherent_impact"], old["residual_likelihood"], old["residual_impact"])
+		echoJSON, _ := json.Marshal(map[string]any{"inherent_likelihood": old["inherent_likelihood"], "inherent_impact": old["inherent_impact"],
+			"residual_likelihood": old["residual_likelihood"], "residual_impact": old["residual_impact"]})
+		echo := string(echoJSON)
 		res = f.Do("PATCH", "/api/v1/risks/"+old["id"].(string), areastest.Req{Token: mgr, JSON: echo})
 		if got := areastest.Decode[map[string]any](t, res); res.StatusCode != 200 || got["methodology_version"] != float64(1) {
 			t.Errorf("echoed scores rescored the risk: %d %v", res.StatusCode, got["methodology_version"])

@@ -845,16 +845,16 @@ func (tx store) InsertRisks(ctx context.Context, orgID string, risks []*Risk) er
 			heat[cellKey{r.MethodologyVersion, "residual", *r.ResidualLikelihood, *r.ResidualImpact}]++
 		}
 	}
+	// Every risk first, then the links: a large import refreshes the planner's statistics in between, so the
+	// links' foreign-key checks find each risk by its key (see sqlstore.Tx.RefreshStatistics).
 	const perStatement = 100
 	for start := 0; start < len(risks); start += perStatement {
 		end := min(start+perStatement, len(risks))
-		var q, lq, cq strings.Builder
+		var q strings.Builder
 		q.WriteString(`INSERT INTO risks (id, org_id, ref, ref_number, title, description, category, threat, vulnerability, threat_id, vulnerability_id, owner_id,
 			affects_confidentiality, affects_integrity, affects_availability, inherent_likelihood, inherent_impact, inherent_score, inherent_level,
 			treatment, residual_likelihood, residual_impact, residual_score, residual_level, target_date, status, review_date, methodology_version, version, created_at, updated_at) VALUES `)
-		lq.WriteString(`INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES `)
-		cq.WriteString(`INSERT INTO control_risks (org_id, control_id, risk_id, created_at) VALUES `)
-		var args, largs, cargs []any
+		var args []any
 		for i := start; i < end; i++ {
 			r := risks[i]
 			if i > start {
@@ -862,6 +862,26 @@ func (tx store) InsertRisks(ctx context.Context, orgID string, risks []*Risk) er
 			}
 			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
 			args = append(append(append(args, r.ID, orgID, r.Ref, nums[i]), riskArgs(r)...), tx.Now(), tx.Now())
+		}
+		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
+			if sqlstore.IsUniqueViolation(err) {
+				return bulwark.Errorf(bulwark.ECONFLICT, "A risk reference in the file already exists.")
+			}
+			return fmt.Errorf("insert risks: %w", err)
+		}
+	}
+	if len(risks) >= sqlstore.BulkInsertThreshold {
+		if err := tx.RefreshStatistics(ctx, "risks"); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(risks); start += perStatement {
+		end := min(start+perStatement, len(risks))
+		var lq, cq strings.Builder
+		lq.WriteString(`INSERT INTO risk_assets (org_id, risk_id, asset_id) VALUES `)
+		cq.WriteString(`INSERT INTO control_risks (org_id, control_id, risk_id, created_at) VALUES `)
+		var largs, cargs []any
+		for _, r := range risks[start:end] {
 			for _, a := range r.AssetIDs {
 				if len(largs) > 0 {
 					lq.WriteString(", ")
@@ -876,12 +896,6 @@ func (tx store) InsertRisks(ctx context.Context, orgID string, risks []*Risk) er
 				cq.WriteString(`(?, ?, ?, ?)`)
 				cargs = append(cargs, orgID, c, r.ID, tx.Now())
 			}
-		}
-		if _, err := tx.ExecDynamic(ctx, q.String(), args...); err != nil {
-			if sqlstore.IsUniqueViolation(err) {
-				return bulwark.Errorf(bulwark.ECONFLICT, "A risk reference in the file already exists.")
-			}
-			return fmt.Errorf("insert risks: %w", err)
 		}
 		if len(largs) > 0 {
 			if _, err := tx.ExecDynamic(ctx, lq.String()+` ON CONFLICT DO NOTHING`, largs...); err != nil {
