@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/areas/organisation"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
@@ -19,21 +20,22 @@ import (
 // area's service over it.
 type ISMS struct {
 	*app.Service
-	Frameworks *frameworks.Service
-	Controls   *controls.Service
-	Assets     *assets.Service
-	Risks      *risks.Service
+	Organisation *organisation.Service
+	Frameworks   *frameworks.Service
+	Controls     *controls.Service
+	Assets       *assets.Service
+	Risks        *risks.Service
 }
 
 // New builds every area over the kernel service k, registering what each seeds
 // into a new organisation.
 func New(k *app.Service) *ISMS {
-	return &ISMS{Service: k, Frameworks: frameworks.New(k), Controls: controls.New(k), Assets: assets.New(k), Risks: risks.New(k)}
+	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Assets: assets.New(k), Risks: risks.New(k)}
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
-	return []web.Area{frameworks.Area(m.Frameworks), controls.Area(m.Controls), assets.Area(m.Assets), risks.Area(m.Risks)}
+	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls), assets.Area(m.Assets), risks.Area(m.Risks)}
 }
 
 // Migrations lists the areas' data migrations: backfills that give

@@ -227,8 +227,8 @@ func (s *Server) FormError(w http.ResponseWriter, r *http.Request, name string, 
 	s.Render(w, r, s.ErrorStatus(r, err), name, pg)
 }
 
-// formValues copies the named form fields (never passwords) for re-display.
-func formValues(r *http.Request, names ...string) map[string]string {
+// FormValues copies the named form fields (never passwords) for re-display with an error.
+func FormValues(r *http.Request, names ...string) map[string]string {
 	m := map[string]string{}
 	for _, n := range names {
 		m[n] = r.FormValue(n)

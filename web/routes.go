@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/field"
 )
 
 // Section is a part of the ISMS the navigation shows.
@@ -64,43 +63,9 @@ func (s *Server) routeTable() []Route {
 		// Organisation pages.
 		{Method: "GET", Pattern: "/o/{slug}/{$}", Perm: bulwark.PermSelfService, Handler: s.dashboardPage},
 		{Method: "GET", Pattern: "/o/{slug}/tasks", Perm: bulwark.PermSelfService, Handler: s.tasksPage},
-		{Method: "GET", Pattern: "/o/{slug}/members", Perm: bulwark.PermMembersManage, Handler: s.membersPage},
-		{Method: "POST", Pattern: "/o/{slug}/members/{id}/role", Perm: bulwark.PermMembersManage, Handler: s.memberRole},
-		{Method: "POST", Pattern: "/o/{slug}/members/{id}/expiry", Perm: bulwark.PermMembersManage, Handler: s.memberExpiry},
-		{Method: "POST", Pattern: "/o/{slug}/members/{id}/deactivate", Perm: bulwark.PermMembersManage, Handler: s.memberActive(false)},
-		{Method: "POST", Pattern: "/o/{slug}/members/{id}/reactivate", Perm: bulwark.PermMembersManage, Handler: s.memberActive(true)},
-		{Method: "POST", Pattern: "/o/{slug}/members/{id}/reset-link", Perm: bulwark.PermMembersManage, Handler: s.memberResetLink},
-		{Method: "POST", Pattern: "/o/{slug}/invitations", Perm: bulwark.PermMembersManage, Handler: s.inviteSubmit},
-		{Method: "POST", Pattern: "/o/{slug}/invitations/{id}/revoke", Perm: bulwark.PermMembersManage, Handler: s.invitationRevoke},
-		{Method: "GET", Pattern: "/o/{slug}/tokens", Perm: bulwark.PermSelfService, Handler: s.tokensPage},
-		{Method: "POST", Pattern: "/o/{slug}/tokens", Perm: bulwark.PermSelfService, Handler: s.tokenCreate},
-		{Method: "POST", Pattern: "/o/{slug}/tokens/{id}/revoke", Perm: bulwark.PermSelfService, Handler: s.tokenRevoke},
-		{Method: "GET", Pattern: "/o/{slug}/audit-log", Perm: bulwark.PermAuditLogRead, Handler: s.auditLogPage},
-		{Method: "POST", Pattern: "/o/{slug}/audit-log/export", Perm: bulwark.PermAuditLogRead, Handler: s.auditLogExportUI},
-		{Method: "GET", Pattern: "/o/{slug}/settings", Perm: bulwark.PermOrgSettings, Handler: s.settingsPage},
-		{Method: "POST", Pattern: "/o/{slug}/settings", Perm: bulwark.PermOrgSettings, Handler: s.settingsSubmit},
 
 		// JSON API.
 		{Method: "GET", Pattern: "/api/v1/me", Perm: bulwark.PermSelfService, Summary: "Who the token acts as", Handler: s.apiMe, Reply: meSchema},
-		{Method: "GET", Pattern: "/api/v1/organisation", Perm: bulwark.PermSelfService, Summary: "The token's organisation and its settings", Handler: s.apiOrganisation, Response: OrganisationEntity},
-		{Method: "PATCH", Pattern: "/api/v1/organisation", Perm: bulwark.PermOrgSettings, Summary: "Change the organisation's name and settings", Handler: s.apiOrganisationPatch, Request: SettingsChange, Response: OrganisationEntity},
-		{Method: "GET", Pattern: "/api/v1/members", Perm: bulwark.PermMembersManage, Summary: "List members", Handler: s.apiMembers, Response: MemberEntity, List: true},
-		{Method: "GET", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Read a member", Handler: s.apiMember, Response: MemberEntity},
-		{Method: "PATCH", Pattern: "/api/v1/members/{id}", Perm: bulwark.PermMembersManage, Summary: "Change a member's role, expiry or activity", Handler: s.apiMemberPatch, Request: MemberEntity, Response: MemberEntity},
-		{Method: "POST", Pattern: "/api/v1/members/{id}/password-reset", Perm: bulwark.PermMembersManage, Summary: "Issue a one-time password reset link", Handler: s.apiMemberReset, Body: Props(), Reply: resetLinkSchema, Status: http.StatusCreated},
-		{Method: "GET", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "List invitations", Handler: s.apiInvitations, Response: InvitationEntity, List: true},
-		{Method: "POST", Pattern: "/api/v1/invitations", Perm: bulwark.PermMembersManage, Summary: "Invite someone by email; the link is returned", Handler: s.apiInvite, Request: InvitationEntity, Response: InvitationEntity, Status: http.StatusCreated},
-		{Method: "GET", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Read an invitation", Handler: s.apiInvitation, Response: InvitationEntity},
-		{Method: "DELETE", Pattern: "/api/v1/invitations/{id}", Perm: bulwark.PermMembersManage, Summary: "Revoke an invitation", Handler: s.apiInvitationRevoke, Status: http.StatusNoContent},
-		{Method: "GET", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "List your tokens (?all=true: everyone's, for admins)", Handler: s.apiTokens, Response: TokenEntity, List: true, Query: []field.Param{{Name: "all", Kind: field.Bool}}},
-		{Method: "POST", Pattern: "/api/v1/tokens", Perm: bulwark.PermSelfService, Summary: "Create a token; the secret is returned once", Handler: s.apiTokenCreate, Request: TokenEntity, Response: TokenEntity, Status: http.StatusCreated},
-		{Method: "GET", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Read a token (never its secret)", Handler: s.apiToken, Response: TokenEntity},
-		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Perm: bulwark.PermSelfService, Summary: "Revoke a token", Handler: s.apiTokenRevoke, Status: http.StatusNoContent},
-		{Method: "GET", Pattern: "/api/v1/audit-log", Perm: bulwark.PermAuditLogRead, Summary: "List audit entries (filters: actor, entity_type, entity_id, action, from, to)", Handler: s.apiAuditLog, Reply: auditPageSchema, Query: auditListParams},
-		{Method: "GET", Pattern: "/api/v1/audit-log/head", Perm: bulwark.PermAuditLogRead, Summary: "The audit chain head (sequence and hash)", Handler: s.apiAuditHead, Response: ChainHeadEntity},
-		{Method: "GET", Pattern: "/api/v1/audit-log/export", Perm: bulwark.PermAuditLogRead, Summary: "Export the audit log (?format=csv|json)", Handler: s.apiAuditExport, Query: []field.Param{{Name: "format", Enum: []string{"csv", "json"}}},
-			Reply: auditExportSchema, Produces: []string{"text/csv"}},
-
 		{Method: "GET", Pattern: "/api/v1/me/tasks", Perm: bulwark.PermSelfService, Summary: "What waits for you: actions, sign-offs, reviews", Handler: s.apiMyTasks, Reply: tasksSchema},
 	}
 	return routes
