@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/controls"
-	"github.com/bulwark-isms/bulwark/pdf"
+	"github.com/bulwark-isms/bulwark/report"
 	"github.com/bulwark-isms/bulwark/tabular"
 )
 
@@ -164,23 +165,29 @@ func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal,
 		}
 		return tw.Close()
 	}
-	d := pdf.New("Risk treatment plan — " + p.Org.Name)
-	d.Text(0, fmt.Sprintf("%d risk(s) with a treatment. Clause 6.1.3 e: the plan, and the risk owners' approval of it and of the residual risk.", len(plan)))
+	d, err := report.New(report.Meta{Title: "Risk treatment plan", Organisation: p.Org.Name, Generated: time.Now(), Landscape: true})
+	if err != nil {
+		return err
+	}
+	d.Paragraph(fmt.Sprintf("%d risk(s) with a treatment. Clause 6.1.3 e: the plan, and the risk owners' approval of it and of the residual risk.", len(plan)))
+	rows := make([][]string, 0, len(plan))
 	for _, it := range plan {
 		r := it.Risk
-		d.Subheading(r.Ref + "  " + r.Title)
-		d.Text(1, fmt.Sprintf("Owner: %s   Inherent: %s   Treatment: %s   Residual: %s   Target: %s   Status: %s",
-			orDash(it.Owner), level(r.InherentLevel, r.InherentScore), orDash(derefs(r.Treatment)), level(r.ResidualLevel, r.ResidualScore), orDash(derefs(r.TargetDate)), r.Status))
-		if len(it.Controls) > 0 {
-			d.Text(1, "Controls: "+strings.Join(it.Controls, ", "))
-		}
+		var acts []string
 		for _, a := range it.Actions {
-			d.Text(2, "• "+actionText(a, name))
+			acts = append(acts, "• "+actionText(a, name))
 		}
-		d.Text(1, "Sign-off: "+signText(it))
+		rows = append(rows, []string{r.Ref, r.Title, orDash(it.Owner), level(r.InherentLevel, r.InherentScore), orDash(derefs(r.Treatment)),
+			orDash(strings.Join(it.Controls, ", ")), orDash(strings.Join(acts, " ")), level(r.ResidualLevel, r.ResidualScore),
+			orDash(derefs(r.TargetDate)), r.Status, signText(it)})
 	}
-	_, err = d.WriteTo(w)
-	return err
+	cols := []report.Column{{Title: "Ref", Width: 5}, {Title: "Risk", Width: 16}, {Title: "Owner", Width: 10}, {Title: "Inherent", Width: 8},
+		{Title: "Treatment", Width: 8}, {Title: "Controls", Width: 10}, {Title: "Actions", Width: 22}, {Title: "Residual", Width: 8},
+		{Title: "Target", Width: 8}, {Title: "Status", Width: 7}, {Title: "Sign-off", Width: 14}}
+	if err := d.Table(cols, rows); err != nil {
+		return err
+	}
+	return d.Write(w)
 }
 
 func orDash(s string) string {
