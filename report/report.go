@@ -51,12 +51,12 @@ type Column struct {
 }
 
 const (
-	family     = "go"
-	bodySize   = 9.0
-	tableSize  = 8.0
-	marginMM   = 12.0
-	cellPadMM  = 1.2
-	grid       = 120 // maroto's columns per row: fine enough for eleven-column tables
+	family    = "go"
+	bodySize  = 9.0
+	tableSize = 8.0
+	marginMM  = 12.0
+	cellPadMM = 1.2
+	grid      = 120 // maroto's columns per row: fine enough for eleven-column tables
 )
 
 var (
