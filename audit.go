@@ -2,9 +2,11 @@ package bulwark
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -91,3 +93,59 @@ type AuditFilter struct {
 
 // Added is the change of a field that had no value before.
 func Added(v any) Change { return Change{After: v} }
+
+// Checkpoint is a signed statement that a chain ran through an entry: its sequence
+// number and hash, signed with an Ed25519 key kept outside the database. Someone
+// who can rewrite the database can recompute every hash and the head, but cannot
+// sign, so a rewritten chain no longer runs through its checkpoints.
+type Checkpoint struct {
+	OrgID     string
+	Seq       int64
+	Hash      string
+	SignedAt  time.Time
+	Signature []byte
+}
+
+// CheckpointMessage is what a checkpoint's signature covers.
+func CheckpointMessage(orgID string, seq int64, hash string, signedAt time.Time) []byte {
+	return []byte("bulwark-audit-checkpoint/v1\n" + orgID + "\n" + strconv.FormatInt(seq, 10) + "\n" + hash + "\n" +
+		signedAt.UTC().Format(AuditTimeLayout) + "\n")
+}
+
+// CheckpointSigner signs checkpoints: every Every entries of a chain, the entry
+// that completes the interval gets one.
+type CheckpointSigner struct {
+	Key   ed25519.PrivateKey
+	Every int64
+}
+
+// PublicKey returns the key that verifies the signer's checkpoints; false when s
+// is nil.
+func (s *CheckpointSigner) PublicKey() (ed25519.PublicKey, bool) {
+	if s == nil || s.Key == nil {
+		return nil, false
+	}
+	return s.Key.Public().(ed25519.PublicKey), true
+}
+
+// Due reports whether entry seq needs a checkpoint.
+func (s *CheckpointSigner) Due(seq int64) bool { return s != nil && s.Every > 0 && seq%s.Every == 0 }
+
+// Sign returns the checkpoint for entry seq of orgID's chain whose hash is hash.
+func (s *CheckpointSigner) Sign(orgID string, seq int64, hash string, at time.Time) Checkpoint {
+	at = at.UTC().Truncate(time.Microsecond)
+	return Checkpoint{OrgID: orgID, Seq: seq, Hash: hash, SignedAt: at, Signature: ed25519.Sign(s.Key, CheckpointMessage(orgID, seq, hash, at))}
+}
+
+// Verify reports whether c's signature is good under pub.
+func (c Checkpoint) Verify(pub ed25519.PublicKey) bool {
+	return len(c.Signature) == ed25519.SignatureSize && ed25519.Verify(pub, CheckpointMessage(c.OrgID, c.Seq, c.Hash, c.SignedAt), c.Signature)
+}
+
+// CheckpointKey derives the Ed25519 key that signs audit checkpoints from the
+// instance's secret key (the file beside the data, never in the database), so
+// every instance sharing the secret signs with the same key.
+func CheckpointKey(secret []byte) ed25519.PrivateKey {
+	seed := sha256.Sum256(append([]byte("bulwark audit checkpoint key v1\n"), secret...))
+	return ed25519.NewKeyFromSeed(seed[:])
+}

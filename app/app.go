@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -28,7 +29,15 @@ type Config struct {
 	ThrottleWindow     time.Duration
 	MaxFailuresAccount int
 	MaxFailuresIP      int
+	// CheckpointKey signs audit checkpoints (bulwark.CheckpointKey derives it from
+	// the instance's secret key file); nil writes and checks none.
+	CheckpointKey ed25519.PrivateKey
+	// CheckpointEvery is how many entries of a chain apart checkpoints are; 0: 100.
+	CheckpointEvery int64
 }
+
+// DefaultCheckpointEvery is how many audit entries apart signed checkpoints are.
+const DefaultCheckpointEvery = 100
 
 // Service is Bulwark's core. Its methods are safe for concurrent use.
 type Service struct {
@@ -71,6 +80,12 @@ func New(db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger, cfg Config)
 	}
 	if log == nil {
 		log = slog.Default()
+	}
+	if cfg.CheckpointEvery <= 0 {
+		cfg.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if cfg.CheckpointKey != nil && db.Checkpoints == nil {
+		db.Checkpoints = &bulwark.CheckpointSigner{Key: cfg.CheckpointKey, Every: cfg.CheckpointEvery}
 	}
 	return &Service{DB: db, Hasher: hasher, Log: log, cfg: cfg}
 }

@@ -15,7 +15,8 @@ import (
 const pw = "correct horse battery staple"
 
 func newService(t testing.TB, db *sqlstore.DB) *app.Service {
-	return app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"})
+	return app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test",
+		CheckpointKey: bulwark.CheckpointKey([]byte("bulwark test secret key, 32 bytes or more")), CheckpointEvery: 5})
 }
 
 // mustOrg creates an organisation owned by email and returns the owner's principal.

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -78,14 +80,35 @@ func (s *Service) VerifyChain(ctx context.Context, orgID string) (int64, *ChainB
 }
 
 // VerifyChainProgress is VerifyChain calling progress every 10,000 entries.
+//
+// With a checkpoint key (Config.CheckpointKey), the chain must also run through
+// every signed checkpoint: each one due (every CheckpointEvery entries) must exist,
+// carry a good signature and name the hash the entry has. A database writer can
+// recompute every hash and the head, but not sign, so a rewritten chain fails here;
+// deleting the checkpoints does not help, since a missing due one is a break too.
 func (s *Service) VerifyChainProgress(ctx context.Context, orgID string, progress func(checked int64)) (int64, *ChainBreak, error) {
 	var n int64
 	var brk *ChainBreak
+	signer := s.DB.Checkpoints
 	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		head, err := tx.AuditHead(ctx, orgID)
 		if err != nil {
 			return err
 		}
+		checkpoints := map[int64]bulwark.Checkpoint{}
+		var lastCheckpoint int64
+		if signer != nil {
+			cs, err := tx.AuditCheckpoints(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				checkpoints[c.Seq] = c
+				lastCheckpoint = max(lastCheckpoint, c.Seq)
+			}
+		}
+		pub, _ := signer.PublicKey()
+		var passed int64 // the last checkpoint the chain ran through
 		prev := bulwark.GenesisHash
 		stop := fmt.Errorf("stop")
 		err = tx.EachAuditEntry(ctx, orgID, func(e *bulwark.AuditEntry) error {
@@ -101,6 +124,19 @@ func (s *Service) VerifyChainProgress(ctx context.Context, orgID string, progres
 			case e.ComputeHash() != e.Hash:
 				brk = &ChainBreak{e.Seq, "its content does not match its hash (the entry was altered)"}
 			}
+			if brk == nil && signer != nil {
+				c, ok := checkpoints[e.Seq]
+				switch {
+				case !ok && signer.Due(e.Seq):
+					brk = &ChainBreak{e.Seq, "the signed checkpoint due at this entry is missing (checkpoints were deleted)"}
+				case ok && !c.Verify(pub):
+					brk = &ChainBreak{e.Seq, "the signature of the checkpoint at this entry does not verify with this instance's key"}
+				case ok && c.Hash != e.Hash:
+					brk = &ChainBreak{e.Seq, fmt.Sprintf("the chain no longer runs through the signed checkpoint at this entry: an entry from %d to %d was changed and the hashes after it recomputed", passed+1, e.Seq)}
+				case ok:
+					passed = e.Seq
+				}
+			}
 			if brk != nil {
 				return stop
 			}
@@ -110,17 +146,31 @@ func (s *Service) VerifyChainProgress(ctx context.Context, orgID string, progres
 		if brk != nil {
 			return nil
 		}
+		var unreadable *sqlstore.UnreadableEntryError
+		if errors.As(err, &unreadable) {
+			brk = &ChainBreak{unreadable.Seq, "it cannot be read: " + unreadable.Err.Error()}
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		if head.Seq != n {
+		switch {
+		case lastCheckpoint > n:
+			brk = &ChainBreak{n + 1, fmt.Sprintf("missing: a signed checkpoint vouches for entry %d, the chain ends at %d (entries were deleted)", lastCheckpoint, n)}
+		case head.Seq != n:
 			brk = &ChainBreak{n + 1, fmt.Sprintf("missing: the chain head says %d entries, %d are stored", head.Seq, n)}
-		} else if head.Hash != prev {
+		case head.Hash != prev:
 			brk = &ChainBreak{n, "the chain head's hash does not match the last entry"}
 		}
 		return nil
 	})
 	return n, brk, err
+}
+
+// CheckpointPublicKey returns the public key that verifies audit checkpoints, or
+// false when the service signs none.
+func (s *Service) CheckpointPublicKey() (ed25519.PublicKey, bool) {
+	return s.DB.Checkpoints.PublicKey()
 }
 
 // ExportFormats are the audit-log export formats.

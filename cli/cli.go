@@ -71,6 +71,7 @@ type env struct {
 // options are the flags shared by every command that touches data.
 type options struct {
 	db, dataDir, blobURL, logFormat string
+	keyFile                         string
 	as                              string
 }
 
@@ -138,6 +139,7 @@ Every flag can also be set through its BULWARK_* environment variable; flags win
 	pf.StringVar(&o.db, "db", e.or("BULWARK_DB", "sqlite:bulwark.db"), "database: sqlite:PATH or a postgres:// URL (BULWARK_DB)")
 	pf.StringVar(&o.dataDir, "data-dir", e.or("BULWARK_DATA_DIR", "bulwark-data"), "directory for local files: blobs, keys (BULWARK_DATA_DIR)")
 	pf.StringVar(&o.blobURL, "blob-url", e.or("BULWARK_BLOB_URL", ""), "evidence store, file://… or s3://… (default file://DATA-DIR/blobs) (BULWARK_BLOB_URL)")
+	pf.StringVar(&o.keyFile, "secret-key-file", e.or("BULWARK_SECRET_KEY_FILE", ""), "the instance's secret key: it signs audit checkpoints and encrypts stored secrets; keep it out of the database's backups (default DATA-DIR/secret.key, created 0600) (BULWARK_SECRET_KEY_FILE)")
 	pf.StringVar(&o.logFormat, "log-format", e.or("BULWARK_LOG_FORMAT", ""), "text or json (default text on a terminal, else json) (BULWARK_LOG_FORMAT)")
 	root.AddCommand(serveCmd(e, o), migrateCmd(e, o), setupCmd(e, o), tokenCmd(e, o), auditLogCmd(e, o), importCmd(e, o), exportCmd(e, o), demoCmd(e, o), versionCmd(e))
 	return root
@@ -170,10 +172,17 @@ func (o *options) logger(w io.Writer) *slog.Logger {
 
 // open opens and migrates the database and builds the service.
 func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*areas.ISMS, func(), error) {
+	secret, err := o.secretKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.CheckpointKey = bulwark.CheckpointKey(secret)
 	db, err := sqlstore.Open(ctx, o.db)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
 	}
+	// Before migrating: the migration that adopts chains written before checkpoints signs with it.
+	db.Checkpoints = &bulwark.CheckpointSigner{Key: cfg.CheckpointKey, Every: max(cfg.CheckpointEvery, app.DefaultCheckpointEvery)}
 	if applied, err := db.Migrate(ctx, areas.Migrations()...); err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("cannot migrate the database; it was left as it was: %w", err)
@@ -182,6 +191,29 @@ func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*
 	}
 	svc := areas.New(app.New(db, password.NewHasher(password.DefaultParams, 0), log, cfg))
 	return svc, func() { db.Close() }, nil
+}
+
+// secretKey reads the instance's secret key file, creating it (0600, in the data
+// directory unless --secret-key-file names it) on first use.
+func (o *options) secretKey() ([]byte, error) {
+	path := o.keyFile
+	if path == "" {
+		if err := ensureDir(o.dataDir); err != nil {
+			return nil, err
+		}
+		path = filepath.Join(o.dataDir, "secret.key")
+	}
+	if err := ensureSecretKey(path); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the secret key file %s: %w", path, err)
+	}
+	if len(b) < 32 {
+		return nil, fmt.Errorf("the secret key file %s holds %d bytes; it needs at least 32", path, len(b))
+	}
+	return b, nil
 }
 
 // redact hides a password in a database URL.

@@ -3,7 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +33,7 @@ import (
 )
 
 func serveCmd(e *env, o *options) *cobra.Command {
-	var addr, baseURL, maxUpload, idle, maxAge, proxies, keyFile, collectorAllow string
+	var addr, baseURL, maxUpload, idle, maxAge, proxies, collectorAllow string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web UI and the JSON API",
@@ -73,12 +75,6 @@ the audit chain live in the database.`,
 			}
 			cfg.BaseURL = strings.TrimRight(baseURL, "/")
 			if err := ensureDir(o.dataDir); err != nil {
-				return err
-			}
-			if keyFile == "" {
-				keyFile = filepath.Join(o.dataDir, "secret.key")
-			}
-			if err := ensureSecretKey(keyFile); err != nil {
 				return err
 			}
 			_ = collectorAllow // server-side collectors arrive with the monitoring module; nothing is reachable until then
@@ -130,7 +126,6 @@ the audit chain live in the database.`,
 	f.StringVar(&idle, "session-idle", e.or("BULWARK_SESSION_IDLE", "30m"), "sign out after this much inactivity (BULWARK_SESSION_IDLE)")
 	f.StringVar(&maxAge, "session-max", e.or("BULWARK_SESSION_MAX", "12h"), "sign out this long after sign-in, whatever happens (BULWARK_SESSION_MAX)")
 	f.StringVar(&proxies, "trusted-proxies", e.or("BULWARK_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (BULWARK_TRUSTED_PROXIES)")
-	f.StringVar(&keyFile, "secret-key-file", e.or("BULWARK_SECRET_KEY_FILE", ""), "key that encrypts stored secrets (default DATA-DIR/secret.key, created 0600) (BULWARK_SECRET_KEY_FILE)")
 	f.StringVar(&collectorAllow, "collector-allow", e.or("BULWARK_COLLECTOR_ALLOW", ""), "hosts, CIDRs and path prefixes server-side collectors may reach (default: none) (BULWARK_COLLECTOR_ALLOW)")
 	return cmd
 }
@@ -406,7 +401,9 @@ func auditLogCmd(e *env, o *options) *cobra.Command {
 		Short: "Recompute the hash chains and report the first broken entry",
 		Long: `Recompute every audit chain from its first entry: sequence numbers without gaps, each entry's
 previous-hash equal to the hash before it, each hash equal to the SHA-256 of its content, and the
-chain head equal to the last entry. Without --org every organisation and the instance chain are checked.
+chain head equal to the last entry. Every 100 entries the chain must also run through a checkpoint
+signed with the instance's key (see 'audit-log public-key'): someone who rewrites the database can
+recompute hashes, not signatures. Without --org every organisation and the instance chain are checked.
 Exit 1 when a chain is broken; the first line then names it:
   audit log broken: organisation SLUG entry SEQ: REASON`,
 		Args: usageArgs(cobra.NoArgs),
@@ -465,7 +462,24 @@ Exit 1 when a chain is broken; the first line then names it:
 		},
 	}
 	verify.Flags().StringVar(&orgSlug, "org", "", "check only this organisation")
-	cmd.AddCommand(verify)
+	publicKey := &cobra.Command{
+		Use:   "public-key",
+		Short: "Print the Ed25519 public key that verifies the audit checkpoints",
+		Long: `Print, in base64, the Ed25519 public key that verifies the signed audit checkpoints. The key pair is
+derived from the instance's secret key file (--secret-key-file, default DATA-DIR/secret.key), which never
+enters the database. Give the public key to your auditor with an export of the audit log.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			secret, err := o.secretKey()
+			if err != nil {
+				return err
+			}
+			pub := bulwark.CheckpointKey(secret).Public().(ed25519.PublicKey)
+			fmt.Fprintln(e.stdout, base64.StdEncoding.EncodeToString(pub))
+			return nil
+		},
+	}
+	cmd.AddCommand(verify, publicKey)
 	return cmd
 }
 

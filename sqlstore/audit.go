@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 )
@@ -35,7 +37,77 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *bulwark.AuditEntry) error {
 	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, e.Seq, e.Hash, e.OrgID); err != nil {
 		return fmt.Errorf("audit: move chain head: %w", err)
 	}
+	if tx.db.Checkpoints.Due(e.Seq) {
+		return tx.insertCheckpoint(ctx, tx.db.Checkpoints.Sign(e.OrgID, e.Seq, e.Hash, tx.now))
+	}
 	return nil
+}
+
+// insertCheckpoint stores a signed checkpoint.
+func (tx *Tx) insertCheckpoint(ctx context.Context, c bulwark.Checkpoint) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (org_id, seq, hash, signed_at, signature) VALUES (?, ?, ?, ?, ?)`,
+		c.OrgID, c.Seq, c.Hash, c.SignedAt, base64.StdEncoding.EncodeToString(c.Signature)); err != nil {
+		return fmt.Errorf("audit: write checkpoint %d: %w", c.Seq, err)
+	}
+	return nil
+}
+
+// AuditCheckpoints returns the checkpoints of orgID's chain in sequence order. A
+// signature that is not base64 comes back empty, and fails verification.
+func (tx *Tx) AuditCheckpoints(ctx context.Context, orgID string) ([]bulwark.Checkpoint, error) {
+	rows, err := tx.Query(ctx, `SELECT seq, hash, signed_at, signature FROM audit_checkpoints WHERE org_id = ? ORDER BY seq`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("read audit checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []bulwark.Checkpoint
+	for rows.Next() {
+		c := bulwark.Checkpoint{OrgID: orgID}
+		var at any
+		var sig string
+		if err := rows.Scan(&c.Seq, &c.Hash, &at, &sig); err != nil {
+			return nil, fmt.Errorf("read audit checkpoint: %w", err)
+		}
+		if c.SignedAt, err = scanTime(at); err != nil {
+			return nil, fmt.Errorf("checkpoint at entry %d: %w", c.Seq, err)
+		}
+		c.Signature, _ = base64.StdEncoding.DecodeString(sig)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SealCheckpoints writes the checkpoints that entries appended so far are due and
+// lack: for chains written before checkpoints existed. It returns how many it wrote.
+func (tx *Tx) SealCheckpoints(ctx context.Context, signer *bulwark.CheckpointSigner) (int, error) {
+	if signer == nil || signer.Every <= 0 {
+		return 0, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT l.org_id, l.seq, l.hash FROM audit_log l
+		LEFT JOIN audit_checkpoints c ON c.org_id = l.org_id AND c.seq = l.seq
+		WHERE l.seq % ? = 0 AND c.seq IS NULL ORDER BY l.org_id, l.seq`, signer.Every)
+	if err != nil {
+		return 0, fmt.Errorf("find due checkpoints: %w", err)
+	}
+	var due []bulwark.Checkpoint
+	for rows.Next() {
+		var c bulwark.Checkpoint
+		if err := rows.Scan(&c.OrgID, &c.Seq, &c.Hash); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range due {
+		if err := tx.insertCheckpoint(ctx, signer.Sign(c.OrgID, c.Seq, c.Hash, tx.now)); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
 }
 
 // AuditHead returns the head of orgID's chain (seq 0 and the genesis hash when empty).
@@ -56,15 +128,68 @@ func (tx *Tx) AuditHead(ctx context.Context, orgID string) (bulwark.ChainHead, e
 
 const auditColumns = `org_id, seq, at, actor_id, ip, request_id, action, entity_type, entity_id, entity_ref, changes, prev_hash, hash`
 
+// UnreadableEntryError is an audit entry whose row cannot be read (a malformed
+// time written into the database by hand, say): it names the chain and the entry.
+type UnreadableEntryError struct {
+	OrgID string
+	Seq   int64
+	Err   error
+}
+
+func (e *UnreadableEntryError) Error() string {
+	return fmt.Sprintf("audit entry %d cannot be read: %v", e.Seq, e.Err)
+}
+
+func (e *UnreadableEntryError) Unwrap() error { return e.Err }
+
 func scanAudit(rows interface{ Scan(...any) error }) (*bulwark.AuditEntry, error) {
 	var e bulwark.AuditEntry
-	var changes string
-	if err := rows.Scan(&e.OrgID, &e.Seq, &e.At, &e.ActorID, &e.IP, &e.RequestID, &e.Action, &e.EntityType, &e.EntityID, &e.EntityRef, &changes, &e.PrevHash, &e.Hash); err != nil {
+	var changes, at any
+	var seq any
+	if err := rows.Scan(&e.OrgID, &seq, &at, &e.ActorID, &e.IP, &e.RequestID, &e.Action, &e.EntityType, &e.EntityID, &e.EntityRef, &changes, &e.PrevHash, &e.Hash); err != nil {
 		return nil, fmt.Errorf("scan audit entry: %w", err)
 	}
-	e.At = e.At.UTC()
-	e.Changes = []byte(changes)
+	n, ok := seq.(int64)
+	if !ok {
+		return nil, &UnreadableEntryError{OrgID: e.OrgID, Err: fmt.Errorf("its sequence number %v is not a number", seq)}
+	}
+	e.Seq = n
+	t, err := scanTime(at)
+	if err != nil {
+		return nil, &UnreadableEntryError{OrgID: e.OrgID, Seq: n, Err: err}
+	}
+	e.At = t
+	switch c := changes.(type) {
+	case string:
+		e.Changes = []byte(c)
+	case []byte:
+		e.Changes = append([]byte(nil), c...)
+	default:
+		return nil, &UnreadableEntryError{OrgID: e.OrgID, Seq: n, Err: fmt.Errorf("its changes are not text")}
+	}
 	return &e, nil
+}
+
+// scanTime reads a time column scanned into any: a time, or the text SQLite keeps.
+func scanTime(v any) (time.Time, error) {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC(), nil
+	case string:
+		return parseStoredTime(t)
+	case []byte:
+		return parseStoredTime(string(t))
+	}
+	return time.Time{}, fmt.Errorf("its time %v is not a time", v)
+}
+
+func parseStoredTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("its time %q is not a time", s)
 }
 
 // AuditEntries lists entries of orgID's chain matching f, newest first, at most f.Limit.
@@ -184,6 +309,13 @@ func (tx *Tx) AppendAuditBatch(ctx context.Context, orgID string, entries []*bul
 	}
 	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, head.Seq, head.Hash, orgID); err != nil {
 		return fmt.Errorf("audit: move chain head: %w", err)
+	}
+	for _, e := range entries {
+		if tx.db.Checkpoints.Due(e.Seq) {
+			if err := tx.insertCheckpoint(ctx, tx.db.Checkpoints.Sign(orgID, e.Seq, e.Hash, tx.now)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -13,7 +13,16 @@ import (
 func goMigrations() []Migration {
 	return []Migration{
 		{Version: 20261127140100, Name: "load_catalog", Go: loadCatalog},
+		{Version: 20261201120100, Name: "seal_audit_checkpoints", Go: sealCheckpoints},
 	}
+}
+
+// sealCheckpoints signs the checkpoints that entries written before checkpoints
+// existed are due, once, with the key the database was opened with (DB.Checkpoints).
+// It runs once: later, a missing checkpoint is a break, never re-signed.
+func sealCheckpoints(ctx context.Context, tx *Tx) error {
+	_, err := tx.SealCheckpoints(ctx, tx.db.Checkpoints)
+	return err
 }
 
 // loadCatalog upserts the embedded catalog: a later migration can call it again

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulwark-isms/bulwark"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"github.com/ncruces/go-sqlite3"
@@ -52,6 +53,9 @@ type DB struct {
 	reader  *sql.DB
 	// Now returns the current time; tests replace it. Always UTC, microseconds.
 	Now func() time.Time
+	// Checkpoints signs audit checkpoints as entries are appended; nil writes none.
+	// Set once at start-up, before the database is used.
+	Checkpoints *bulwark.CheckpointSigner
 
 	rebindMu sync.RWMutex
 	rebound  map[string]string

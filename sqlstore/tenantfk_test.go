@@ -342,7 +342,7 @@ func TestTenantForeignKeysKeepDeleteRules(t *testing.T) {
 		// Organisation b goes with everything it holds, whatever the order of the cascades.
 		mustExec(`DELETE FROM organisations WHERE id = 'org-b'`)
 		for _, col := range schema(t, db) {
-			if table, ok := strings.CutSuffix(col, ".org_id"); ok && table != "audit_log" && table != "audit_heads" {
+			if table, ok := strings.CutSuffix(col, ".org_id"); ok && table != "audit_log" && table != "audit_heads" && table != "audit_checkpoints" {
 				if n := rowsOf(table, "org-b"); n != 0 {
 					t.Errorf("%s: %d rows of a deleted organisation", table, n)
 				}
@@ -650,12 +650,19 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 				t.Fatalf("search finds nothing before the migration: %v", found)
 			}
 
-			applied, err := db.MigrateWith(ctx, all)
+			// This migration alone: later ones add tables of their own.
+			var through []sqlstore.Migration
+			for _, m := range all {
+				if m.Version <= tenantFKVersion {
+					through = append(through, m)
+				}
+			}
+			applied, err := db.MigrateWith(ctx, through)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(applied, rest) {
-				t.Fatalf("applied %v, want %v", applied, rest)
+			if !slices.Equal(applied, rest[:1]) {
+				t.Fatalf("applied %v, want %v", applied, rest[:1])
 			}
 
 			after := tableDigests(t, db)

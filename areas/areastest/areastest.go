@@ -29,6 +29,10 @@ import (
 	"github.com/bulwark-isms/bulwark/web"
 )
 
+// TestCheckpointKey signs the audit checkpoints of test services: every 5 entries,
+// so that every test that writes exercises them.
+var TestCheckpointKey = bulwark.CheckpointKey([]byte("bulwark test secret key, 32 bytes or more"))
+
 // Password is every fixture account's password.
 const Password = "correct horse battery staple"
 
@@ -63,7 +67,7 @@ type Option func(*app.Config, *web.Config)
 func New(t testing.TB, db *sqlstore.DB, opts ...Option) *Fixture {
 	t.Helper()
 	f := &Fixture{T: t, DB: db, Accounts: map[bulwark.Role]*Account{}}
-	acfg := app.Config{BaseURL: "http://bulwark.test"}
+	acfg := app.Config{BaseURL: "http://bulwark.test", CheckpointKey: TestCheckpointKey, CheckpointEvery: 5}
 	wcfg := web.Config{Version: "test"}
 	for _, o := range opts {
 		o(&acfg, &wcfg)
@@ -311,7 +315,7 @@ func Decode[T any](t testing.TB, res *Resp) T {
 // NewService returns every area's service over a kernel service on db, with cheap
 // password hashing, for tests that call operations without HTTP.
 func NewService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
-	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))
+	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test", CheckpointKey: TestCheckpointKey, CheckpointEvery: 5}))
 }
 
 // MustOrg creates an organisation owned by email and returns the owner's principal.

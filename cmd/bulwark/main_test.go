@@ -325,4 +325,18 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	if res := run(t, dir, "", "audit-log", "verify", demoDB); res.code != 0 {
 		t.Fatalf("demo audit chain: %+v", res)
 	}
+	// The checkpoints are signed with the instance's key: the public key is stable, and another key does not
+	// verify them.
+	pub := run(t, dir, "", "audit-log", "public-key")
+	if again := run(t, dir, "", "audit-log", "public-key"); pub.code != 0 || len(strings.TrimSpace(pub.stdout)) != 44 || again.stdout != pub.stdout {
+		t.Fatalf("public key: %+v %+v", pub, again)
+	}
+	other := filepath.Join(dir, "other.key")
+	if err := os.WriteFile(other, bytes.Repeat([]byte("k"), 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = run(t, dir, "", "audit-log", "verify", demoDB, "--secret-key-file", other)
+	if first := strings.SplitN(res.stdout, "\n", 2)[0]; res.code != 1 || !strings.HasPrefix(first, "audit log broken: organisation northwind-health-ltd entry 100: the signature of the checkpoint") {
+		t.Fatalf("verify with another key: %+v", res)
+	}
 }
