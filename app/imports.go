@@ -23,20 +23,30 @@ type RowError struct {
 }
 
 // NameColumns fills each error's and warning's Column from the file's header, or from the field's label when
-// the file has no column for it.
+// the file has no column for it, and writes field names in messages ("inherent_likelihood and inherent_impact
+// must be given together") as the person knows them ("Likelihood (1-5) and Inherent impact …").
 func (r *ImportResult) NameColumns(t *tabular.Table, fields []tabular.Field) {
-	name := func(e *RowError) {
-		if e.Field == "" || e.Column != "" {
-			return
+	header := func(field string) string {
+		if t.Has(field) {
+			return t.HeaderOf(field)
 		}
-		if t.Has(e.Field) {
-			e.Column = t.HeaderOf(e.Field)
-			return
-		}
-		e.Column = e.Field
 		for _, f := range fields {
-			if f.Name == e.Field && f.Label != "" {
-				e.Column = f.Label
+			if f.Name == field && f.Label != "" {
+				return f.Label
+			}
+		}
+		return field
+	}
+	name := func(e *RowError) {
+		if e.Field != "" && e.Column == "" {
+			e.Column = header(e.Field)
+		}
+		for _, f := range fields {
+			// A name with an underscore is never English; a plain one ("title") only as the message's subject.
+			if strings.Contains(f.Name, "_") {
+				e.Message = replaceWord(e.Message, f.Name, header(f.Name))
+			} else if rest, ok := strings.CutPrefix(e.Message, f.Name+" "); ok {
+				e.Message = header(f.Name) + " " + rest
 			}
 		}
 	}
@@ -45,6 +55,28 @@ func (r *ImportResult) NameColumns(t *tabular.Table, fields []tabular.Field) {
 	}
 	for i := range r.Warnings {
 		name(&r.Warnings[i])
+	}
+}
+
+// replaceWord replaces whole-word occurrences of word in s (word characters: letters, digits, _).
+func replaceWord(s, word, with string) string {
+	isWord := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	var out strings.Builder
+	for {
+		i := strings.Index(s, word)
+		if i < 0 {
+			out.WriteString(s)
+			return out.String()
+		}
+		end := i + len(word)
+		if (i > 0 && isWord(s[i-1])) || (end < len(s) && isWord(s[end])) {
+			out.WriteString(s[:end])
+		} else {
+			out.WriteString(s[:i] + with)
+		}
+		s = s[end:]
 	}
 }
 

@@ -33,7 +33,7 @@ import (
 )
 
 func serveCmd(e *env, o *options) *cobra.Command {
-	var addr, baseURL, maxUpload, idle, maxAge, proxies, collectorAllow string
+	var addr, baseURL, maxUpload, idle, maxAge, proxies, collectorAllow, metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web UI and the JSON API",
@@ -83,7 +83,7 @@ the audit chain live in the database.`,
 				return err
 			}
 			defer closeDB()
-			srv, err := svc.NewServer(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: trusted, MaxUpload: upload, Version: Version}, log)
+			srv, err := svc.NewServer(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: trusted, MaxUpload: upload, Version: Version, MetricsElsewhere: metricsAddr != ""}, log)
 			if err != nil {
 				return err
 			}
@@ -101,8 +101,20 @@ the audit chain live in the database.`,
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute,
 				MaxHeaderBytes: 64 << 10, ErrorLog: nil}
 			go sweepSessions(ctx, svc)
-			errc := make(chan error, 1)
+			errc := make(chan error, 2)
 			go func() { errc <- hs.Serve(ln) }()
+			if metricsAddr != "" {
+				mln, err := net.Listen("tcp", metricsAddr)
+				if err != nil {
+					return fmt.Errorf("cannot listen on %s for metrics: %w", metricsAddr, err)
+				}
+				mux := http.NewServeMux()
+				mux.Handle("GET /metrics", srv.MetricsHandler())
+				ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+				go func() { errc <- ms.Serve(mln) }()
+				defer ms.Close()
+				log.Info("metrics listening", "addr", mln.Addr().String())
+			}
 			log.Info("bulwark listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "db", redact(o.db), "version", Version)
 			select {
 			case err := <-errc:
@@ -126,6 +138,7 @@ the audit chain live in the database.`,
 	f.StringVar(&idle, "session-idle", e.or("BULWARK_SESSION_IDLE", "30m"), "sign out after this much inactivity (BULWARK_SESSION_IDLE)")
 	f.StringVar(&maxAge, "session-max", e.or("BULWARK_SESSION_MAX", "12h"), "sign out this long after sign-in, whatever happens (BULWARK_SESSION_MAX)")
 	f.StringVar(&proxies, "trusted-proxies", e.or("BULWARK_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (BULWARK_TRUSTED_PROXIES)")
+	f.StringVar(&metricsAddr, "metrics-addr", e.or("BULWARK_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr, e.g. 127.0.0.1:9090 (BULWARK_METRICS_ADDR)")
 	f.StringVar(&collectorAllow, "collector-allow", e.or("BULWARK_COLLECTOR_ALLOW", ""), "hosts, CIDRs and path prefixes server-side collectors may reach (default: none) (BULWARK_COLLECTOR_ALLOW)")
 	return cmd
 }

@@ -37,6 +37,7 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *bulwark.AuditEntry) error {
 	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, e.Seq, e.Hash, e.OrgID); err != nil {
 		return fmt.Errorf("audit: move chain head: %w", err)
 	}
+	tx.db.auditAppends.Add(1) // counted before commit: a rolled-back append still cost the work
 	if tx.db.Checkpoints.Due(e.Seq) {
 		return tx.insertCheckpoint(ctx, tx.db.Checkpoints.Sign(e.OrgID, e.Seq, e.Hash, tx.now))
 	}
@@ -310,6 +311,7 @@ func (tx *Tx) AppendAuditBatch(ctx context.Context, orgID string, entries []*bul
 	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE org_id = ?`, head.Seq, head.Hash, orgID); err != nil {
 		return fmt.Errorf("audit: move chain head: %w", err)
 	}
+	tx.db.auditAppends.Add(int64(len(entries)))
 	for _, e := range entries {
 		if tx.db.Checkpoints.Due(e.Seq) {
 			if err := tx.insertCheckpoint(ctx, tx.db.Checkpoints.Sign(orgID, e.Seq, e.Hash, tx.now)); err != nil {

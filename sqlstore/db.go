@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
@@ -52,7 +53,9 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	// Now returns the current time; tests replace it. Always UTC, microseconds.
-	Now func() time.Time
+	Now          func() time.Time
+	auditAppends atomic.Int64
+
 	// Checkpoints signs audit checkpoints as entries are appended; nil writes none.
 	// Set once at start-up, before the database is used.
 	Checkpoints *bulwark.CheckpointSigner
@@ -271,6 +274,18 @@ func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	}
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
+
+// Pools returns the database's connection pools by name, for metrics: "writer"
+// and "reader" on SQLite, "postgres" on PostgreSQL (one pool serves both).
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.writer == db.reader {
+		return map[string]*sql.DB{string(db.Dialect): db.writer}
+	}
+	return map[string]*sql.DB{"writer": db.writer, "reader": db.reader}
+}
+
+// AuditAppends returns how many audit entries this process has appended.
+func (db *DB) AuditAppends() int64 { return db.auditAppends.Load() }
 
 // BulkInsertThreshold is how many rows a bulk insert writes before RefreshStatistics is worth its cost.
 const BulkInsertThreshold = 1000

@@ -107,6 +107,17 @@ func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) (string, [
 	return filepath.Base(name), b, nil
 }
 
+// importOutcome names what an import did, for metrics.
+func importOutcome(res *app.ImportResult, dryRun bool) string {
+	switch {
+	case len(res.Errors) > 0:
+		return "refused"
+	case dryRun:
+		return "dry_run"
+	}
+	return "imported"
+}
+
 // importProblem turns row errors into a 422 whose errors name each row.
 func importProblem(res *app.ImportResult) error {
 	e := &bulwark.Error{Code: bulwark.EINVALID, Message: fmt.Sprintf("%d row error(s); nothing was imported.", len(res.Errors))}
@@ -140,11 +151,13 @@ func (s *Server) apiImportOf(w http.ResponseWriter, r *http.Request, reg Registe
 		s.Problem(w, r, err)
 		return
 	}
-	res, err := reg.Import(r.Context(), PrincipalFrom(r), t, r.URL.Query().Get("dry_run") == "true")
+	dryRun := r.URL.Query().Get("dry_run") == "true"
+	res, err := reg.Import(r.Context(), PrincipalFrom(r), t, dryRun)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
+	s.countImport(reg.Kind, importOutcome(res, dryRun))
 	if len(res.Errors) > 0 {
 		s.Problem(w, r, importProblem(res))
 		return
@@ -301,8 +314,12 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 		return
 	}
 	data["Result"] = res
+	s.countImport(reg.Kind, importOutcome(res, dryRun))
 	if !dryRun && len(res.Errors) == 0 {
-		_ = s.svc.DiscardUpload(r.Context(), p, reg.Kind, u.ID)
+		if err := s.svc.DiscardUpload(r.Context(), p, reg.Kind, u.ID); err != nil {
+			// The import is done; the upload row only lingers until the sweep.
+			s.log.Warn("discard an imported upload", "err", err, "request_id", RequestID(r))
+		}
 		pg.Notice = fmt.Sprintf("Imported: %d created, %d updated, %d unchanged.", res.Created, res.Updated, res.Unchanged)
 		data["Done"] = true
 	}

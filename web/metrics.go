@@ -1,85 +1,80 @@
 package web
 
 import (
-	"fmt"
-	"io"
+	"database/sql"
 	"net/http"
-	"sort"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics keeps request counts and latency histograms per route pattern, written
-// in the Prometheus text format. Small enough not to need a client library.
+// metrics are the server's Prometheus metrics, in a registry of its own (no
+// global state): the Go runtime and the process, each database pool, requests by
+// route pattern and status class, audit entries appended and imports.
 type metrics struct {
-	mu       sync.Mutex
-	requests map[[2]string]uint64 // pattern, status
-	hist     map[string]*histogram
-	started  time.Time
+	registry *prometheus.Registry
+	requests *prometheus.HistogramVec
+	imports  *prometheus.CounterVec
 }
 
-var buckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
-
-type histogram struct {
-	counts []uint64
-	sum    float64
-	count  uint64
+// newMetrics registers the collectors. pools names each database pool (writer,
+// reader, postgres); auditAppends reads how many audit entries were appended.
+func newMetrics(version string, pools map[string]*sql.DB, auditAppends func() int64) *metrics {
+	reg := prometheus.NewRegistry()
+	m := &metrics{
+		registry: reg,
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bulwark_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern and status class (2xx, 3xx, 4xx, 5xx).",
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
+		}, []string{"route", "status"}),
+		imports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bulwark_imports_total",
+			Help: "Spreadsheet imports by register and outcome (imported, refused, dry_run).",
+		}, []string{"kind", "outcome"}),
+	}
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requests, m.imports,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bulwark_build_info", Help: "Build information.", ConstLabels: prometheus.Labels{"version": version}},
+			func() float64 { return 1 }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "bulwark_audit_entries_appended_total", Help: "Audit entries appended by this process."},
+			func() float64 { return float64(auditAppends()) }),
+	)
+	for name, pool := range pools {
+		// go_sql_* by db_name: open, in use, idle, and how often and how long requests waited for a connection.
+		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
+	}
+	return m
 }
 
-func newMetrics() *metrics {
-	return &metrics{requests: map[[2]string]uint64{}, hist: map[string]*histogram{}, started: time.Now()}
-}
-
+// observe records a request.
 func (m *metrics) observe(pattern string, status int, d time.Duration) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[2]string{pattern, strconv.Itoa(status)}]++
-	h := m.hist[pattern]
-	if h == nil {
-		h = &histogram{counts: make([]uint64, len(buckets))}
-		m.hist[pattern] = h
-	}
-	sec := d.Seconds()
-	for i, b := range buckets {
-		if sec <= b {
-			h.counts[i]++
-		}
-	}
-	h.sum += sec
-	h.count++
+	m.requests.WithLabelValues(pattern, strconv.Itoa(status/100)+"xx").Observe(d.Seconds())
 }
 
-func (m *metrics) write(w io.Writer, version string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fmt.Fprintf(w, "# HELP bulwark_build_info Build information.\n# TYPE bulwark_build_info gauge\nbulwark_build_info{version=%q} 1\n", version)
-	fmt.Fprintf(w, "# HELP bulwark_uptime_seconds Seconds since the process started.\n# TYPE bulwark_uptime_seconds gauge\nbulwark_uptime_seconds %g\n", time.Since(m.started).Seconds())
-	fmt.Fprintln(w, "# HELP bulwark_http_requests_total HTTP requests by route and status.\n# TYPE bulwark_http_requests_total counter")
-	keys := make([][2]string, 0, len(m.requests))
-	for k := range m.requests {
-		keys = append(keys, k)
+// Import counts an import of a register's spreadsheet (outcome: imported, refused, dry_run).
+func (s *Server) countImport(kind, outcome string) {
+	s.metrics.imports.WithLabelValues(kind, outcome).Inc()
+}
+
+// MetricsHandler serves the metrics in the Prometheus text format: on /metrics of
+// the server, or on a listener of its own (--metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+}
+
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.MetricsElsewhere {
+		http.NotFound(w, r)
+		return
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
-	for _, k := range keys {
-		fmt.Fprintf(w, "bulwark_http_requests_total{route=%q,status=%q} %d\n", k[0], k[1], m.requests[k])
-	}
-	fmt.Fprintln(w, "# HELP bulwark_http_request_duration_seconds HTTP request latency by route.\n# TYPE bulwark_http_request_duration_seconds histogram")
-	routes := make([]string, 0, len(m.hist))
-	for r := range m.hist {
-		routes = append(routes, r)
-	}
-	sort.Strings(routes)
-	for _, r := range routes {
-		h := m.hist[r]
-		for i, b := range buckets {
-			fmt.Fprintf(w, "bulwark_http_request_duration_seconds_bucket{route=%q,le=%q} %d\n", r, strconv.FormatFloat(b, 'g', -1, 64), h.counts[i])
-		}
-		fmt.Fprintf(w, "bulwark_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", r, h.count)
-		fmt.Fprintf(w, "bulwark_http_request_duration_seconds_sum{route=%q} %g\n", r, h.sum)
-		fmt.Fprintf(w, "bulwark_http_request_duration_seconds_count{route=%q} %d\n", r, h.count)
-	}
+	s.MetricsHandler().ServeHTTP(w, r)
 }

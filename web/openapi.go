@@ -103,6 +103,12 @@ func (s *Server) OpenAPI() map[string]any {
 			}
 			if rt.BodyType != "" {
 				content = map[string]any{rt.BodyType: map[string]any{"schema": reqSchema}}
+				if rt.BodyType == "multipart/form-data" {
+					// An upload may also be the file itself as the body (name it with ?filename=).
+					for _, mt := range SpreadsheetTypes {
+						content[mt] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": mt}}
+					}
+				}
 			}
 			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}

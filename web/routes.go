@@ -111,8 +111,3 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
-
-func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.metrics.write(w, s.cfg.Version)
-}

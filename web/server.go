@@ -33,6 +33,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix // whose X-Forwarded-For is believed
 	MaxUpload      int64          // bytes
 	Version        string
+	// MetricsElsewhere: /metrics is served on a listener of its own (--metrics-addr), not here.
+	MetricsElsewhere bool
 }
 
 // Server serves the UI and the API.
@@ -60,7 +62,7 @@ func New(svc *app.Service, cfg Config, log *slog.Logger, areas ...Area) (*Server
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 50 << 20
 	}
-	s := &Server{svc: svc, cfg: cfg, log: log, metrics: newMetrics(), secure: strings.HasPrefix(cfg.BaseURL, "https://")}
+	s := &Server{svc: svc, cfg: cfg, log: log, metrics: newMetrics(cfg.Version, svc.DB.Pools(), svc.DB.AuditAppends), secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -283,10 +283,26 @@ func TestOperationsEndpoints(t *testing.T) {
 			t.Errorf("readyz: %d", res.StatusCode)
 		}
 		f.Do("GET", "/api/v1/me", areastest.Req{Token: f.Accounts["owner"].Token})
+		imp := f.Do("POST", "/api/v1/risks/import?dry_run=true", areastest.Req{Token: f.Accounts["owner"].Token, Body: "Title,Likelihood (1-5),Impact\nA,2,3\n",
+			Headers: map[string]string{"Content-Type": "text/csv", "Content-Disposition": `attachment; filename="r.csv"`}})
+		if imp.StatusCode != 200 || !strings.Contains(imp.Text, `"created":1`) {
+			t.Fatalf("import: %d %s", imp.StatusCode, imp.Text)
+		}
 		res := f.Do("GET", "/metrics", areastest.Req{})
-		if !strings.Contains(res.Text, `bulwark_http_requests_total{route="GET /api/v1/me",status="200"} 1`) ||
-			!strings.Contains(res.Text, "# TYPE bulwark_http_request_duration_seconds histogram") {
-			t.Errorf("metrics: %s", res.Text)
+		pools := `go_sql_open_connections{db_name="writer"}`
+		if db.Dialect == sqlstore.Postgres {
+			pools = `go_sql_open_connections{db_name="postgres"}`
+		}
+		for _, want := range []string{
+			`bulwark_http_request_duration_seconds_count{route="GET /api/v1/me",status="2xx"} 1`,
+			"# TYPE bulwark_http_request_duration_seconds histogram",
+			"go_goroutines", "go_memstats_heap_alloc_bytes", "process_resident_memory_bytes", "process_start_time_seconds",
+			pools, "go_sql_in_use_connections", "go_sql_wait_count_total", "go_sql_wait_duration_seconds_total",
+			"bulwark_audit_entries_appended_total", `bulwark_build_info{version="test"} 1`, `bulwark_imports_total{kind="risks",outcome="dry_run"} 1`,
+		} {
+			if !strings.Contains(res.Text, want) {
+				t.Errorf("metrics lack %s", want)
+			}
 		}
 		cookie := f.SignIn("owner@acme.test")
 		for _, p := range []string{"/debug/pprof/", "/debug/vars"} {

@@ -172,6 +172,7 @@ type Req struct {
 	Token   string
 	Form    url.Values
 	JSON    string
+	Body    string // sent as is, with the Content-Type of Headers
 	Headers map[string]string
 }
 
@@ -189,6 +190,8 @@ func (f *Fixture) Do(method, path string, r Req) *Resp {
 		body = strings.NewReader(r.Form.Encode())
 	} else if r.JSON != "" {
 		body = strings.NewReader(r.JSON)
+	} else if r.Body != "" {
+		body = strings.NewReader(r.Body)
 	}
 	hr, err := http.NewRequest(method, f.TS.URL+path, body)
 	if err != nil {

@@ -187,7 +187,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 				}
 				for _, f := range verr.Fields {
 					if !app.HasField(rowErrs, f.Field) {
-						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Message})
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
 					}
 				}
 			}

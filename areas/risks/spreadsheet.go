@@ -272,7 +272,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			for _, e := range []error{r.Validate(), r.Derive(m)} {
 				for _, f := range bulwark.FieldErrors(e) {
 					if !app.HasField(rowErrs, f.Field) {
-						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Message})
+						rowErrs = append(rowErrs, app.RowError{Row: row.Number, Field: f.Field, Message: f.Field + " " + f.Message})
 					}
 				}
 			}

@@ -90,8 +90,8 @@ func TestEndToEnd(t *testing.T) {
 			if res.code != 0 || !strings.HasPrefix(token, "bwk_") || strings.Count(res.stdout, "\n") != 1 {
 				t.Fatalf("token create: %+v", res)
 			}
-			addr := freeAddr(t)
-			srv := exec.Command(binary, "serve", db, "--addr", addr, "--data-dir", filepath.Join(dir, "data"))
+			addr, metricsAddr := freeAddr(t), freeAddr(t)
+			srv := exec.Command(binary, "serve", db, "--addr", addr, "--data-dir", filepath.Join(dir, "data"), "--metrics-addr", metricsAddr)
 			srv.Dir = dir
 			var logs bytes.Buffer
 			srv.Stderr = &logs
@@ -130,6 +130,21 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(dir, "data", "secret.key")); err != nil {
 				t.Errorf("secret key not created: %v", err)
+			}
+			// --metrics-addr: /metrics there, and not on the public address.
+			if res, err := http.Get("http://" + metricsAddr + "/metrics"); err != nil || res.StatusCode != 200 {
+				t.Errorf("metrics listener: %v", err)
+			} else {
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if !strings.Contains(string(b), `bulwark_http_request_duration_seconds_count{route="GET /api/v1/me",status="2xx"} 1`) {
+					t.Errorf("metrics listener: %s", b)
+				}
+			}
+			if res, err := http.Get(base + "/metrics"); err != nil {
+				t.Error(err)
+			} else if res.Body.Close(); res.StatusCode != http.StatusNotFound {
+				t.Errorf("/metrics on the public address with --metrics-addr: %d", res.StatusCode)
 			}
 			// Graceful shutdown on SIGTERM.
 			if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
