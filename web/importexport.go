@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -54,7 +56,11 @@ var UploadBody = map[string]any{"file": map[string]any{"type": "string", "format
 
 // readTable parses an uploaded spreadsheet; a bad file is a 422 naming the file.
 func readTable(content []byte, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
-	t, err := tabular.Read(bytes.NewReader(content), filename, fields, opts)
+	return readTableFrom(bytes.NewReader(content), filename, fields, opts)
+}
+
+func readTableFrom(r io.Reader, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
+	t, err := tabular.Read(r, filename, fields, opts)
 	var fe *tabular.FormatError
 	if errors.As(err, &fe) {
 		return nil, bulwark.Invalid("file", fe.Error())
@@ -62,9 +68,44 @@ func readTable(content []byte, filename string, fields []tabular.Field, opts tab
 	return t, err
 }
 
-// uploadedFile reads the request's file: multipart field "file", or the raw body
-// with ?filename=. Bodies over --max-upload are refused while streaming (413).
-func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) (string, []byte, error) {
+// spooledUpload is an uploaded file spooled to a temporary file, with the form's
+// other (small) fields.
+type spooledUpload struct {
+	Name   string
+	File   *os.File
+	Size   int64
+	Fields url.Values
+}
+
+// Close removes the temporary file.
+func (u *spooledUpload) Close() {
+	if u != nil && u.File != nil {
+		u.File.Close()
+		os.Remove(u.File.Name())
+	}
+}
+
+// Content reads the whole file, for storing it until the import is confirmed.
+func (u *spooledUpload) Content() ([]byte, error) {
+	if _, err := u.File.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("rewind upload: %w", err)
+	}
+	return io.ReadAll(u.File)
+}
+
+// Table parses the file.
+func (u *spooledUpload) Table(fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
+	if _, err := u.File.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("rewind upload: %w", err)
+	}
+	return readTableFrom(u.File, u.Name, fields, opts)
+}
+
+// spoolUpload streams the request's file to a temporary file: multipart field
+// "file", or the raw body with ?filename=. The size cap (--max-upload) is enforced
+// while streaming (413), and nothing of the file is held in memory, so many
+// concurrent uploads cost disk, not RAM; parsing is bounded by importSlot.
+func (s *Server) spoolUpload(w http.ResponseWriter, r *http.Request) (*spooledUpload, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	tooLarge := func(err error) error {
 		var mbe *http.MaxBytesError
@@ -73,21 +114,54 @@ func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) (string, [
 		}
 		return bulwark.Errorf(bulwark.EMALFORMED, "The upload could not be read.")
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	spool := func(name string, src io.Reader) (*spooledUpload, error) {
+		f, err := os.CreateTemp("", "bulwark-upload-*")
+		if err != nil {
+			return nil, fmt.Errorf("spool upload: %w", err)
+		}
+		u := &spooledUpload{Name: filepath.Base(name), File: f, Fields: url.Values{}}
+		if u.Size, err = io.Copy(f, src); err != nil {
+			u.Close()
+			return nil, tooLarge(err)
+		}
+		return u, nil
+	}
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
-		f, hdr, err := r.FormFile("file")
-		if err != nil {
-			if errors.Is(err, http.ErrMissingFile) {
-				return "", nil, bulwark.Invalid("file", "choose a .xlsx or .csv file to upload")
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		var u *spooledUpload
+		fields := url.Values{}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
 			}
-			return "", nil, tooLarge(err)
+			if err != nil {
+				u.Close()
+				return nil, tooLarge(err)
+			}
+			switch {
+			case part.FormName() == "file" && u == nil:
+				if part.FileName() == "" {
+					continue
+				}
+				if u, err = spool(part.FileName(), part); err != nil {
+					return nil, err
+				}
+			case part.FileName() == "":
+				v, err := io.ReadAll(io.LimitReader(part, 64<<10))
+				if err != nil {
+					u.Close()
+					return nil, tooLarge(err)
+				}
+				fields.Add(part.FormName(), string(v))
+			}
 		}
-		defer f.Close()
-		b, err := io.ReadAll(f)
-		if err != nil {
-			return "", nil, tooLarge(err)
+		if u == nil {
+			return nil, bulwark.Invalid("file", "choose a .xlsx or .csv file to upload")
 		}
-		return filepath.Base(hdr.Filename), b, nil
+		u.Fields = fields
+		return u, nil
 	}
 	name := r.URL.Query().Get("filename")
 	if name == "" {
@@ -97,14 +171,26 @@ func (s *Server) uploadedFile(w http.ResponseWriter, r *http.Request) (string, [
 		case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
 			name = "upload.xlsx"
 		default:
-			return "", nil, &bulwark.Error{Code: "unsupported_media", Message: "Send the file as multipart/form-data (field \"file\"), text/csv or XLSX."}
+			return nil, &bulwark.Error{Code: "unsupported_media", Message: "Send the file as multipart/form-data (field \"file\"), text/csv or XLSX."}
 		}
 	}
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return "", nil, tooLarge(err)
+	return spool(name, r.Body)
+}
+
+// importSlot waits for one of the few slots in which imports parse files (a parsed
+// sheet takes several times its size in memory), and returns its release. After
+// a while it gives up with 503 and Retry-After rather than queue without end.
+func (s *Server) importSlot(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(s.cfg.ImportWait)
+	defer t.Stop()
+	select {
+	case s.importSlots <- struct{}{}:
+		return func() { <-s.importSlots }, nil
+	case <-t.C:
+		return nil, &bulwark.Error{Code: codeBusy, Message: "The server is busy reading other spreadsheets; try again in a few seconds.", RetryAfter: 5}
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return filepath.Base(name), b, nil
 }
 
 // importOutcome names what an import did, for metrics.
@@ -141,12 +227,19 @@ func (s *Server) apiImportOf(w http.ResponseWriter, r *http.Request, reg Registe
 		s.Problem(w, r, err)
 		return
 	}
-	name, content, err := s.uploadedFile(w, r)
+	up, err := s.spoolUpload(w, r)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
 	}
-	t, err := readTable(content, name, reg.Fields, opts)
+	defer up.Close()
+	release, err := s.importSlot(r.Context())
+	if err != nil {
+		s.Problem(w, r, err)
+		return
+	}
+	defer release()
+	t, err := up.Table(reg.Fields, opts)
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -232,11 +325,20 @@ func (s *Server) ImportUpload(reg Register) http.HandlerFunc {
 
 func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg Register) {
 	p := PrincipalFrom(r)
-	name, content, err := s.uploadedFile(w, r)
+	up, err := s.spoolUpload(w, r)
+	defer up.Close()
+	var content []byte
 	if err == nil {
-		_, err = readTable(content, name, reg.Fields, tabular.Options{Sheet: r.FormValue("sheet")}) // refuse unreadable files at once
-		if err != nil && bulwark.ErrorCode(err) == bulwark.EINVALID && r.FormValue("header_row") != "" {
-			err = nil // the header row given may fix it; the preview says
+		var release func()
+		if release, err = s.importSlot(r.Context()); err == nil {
+			_, err = up.Table(reg.Fields, tabular.Options{Sheet: up.Fields.Get("sheet")}) // refuse unreadable files at once
+			if err != nil && bulwark.ErrorCode(err) == bulwark.EINVALID && up.Fields.Get("header_row") != "" {
+				err = nil // the header row given may fix it; the preview says
+			}
+			if err == nil {
+				content, err = up.Content()
+			}
+			release()
 		}
 	}
 	if err != nil {
@@ -245,16 +347,16 @@ func (s *Server) importUploadOf(w http.ResponseWriter, r *http.Request, reg Regi
 			Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
 		return
 	}
-	id, err := s.svc.SaveUpload(r.Context(), p, reg.Kind, name, content)
+	id, err := s.svc.SaveUpload(r.Context(), p, reg.Kind, up.Name, content)
 	if err != nil {
 		s.RenderError(w, r, err)
 		return
 	}
 	v := url.Values{}
-	if sh := r.FormValue("sheet"); sh != "" {
+	if sh := up.Fields.Get("sheet"); sh != "" {
 		v.Set("sheet", sh)
 	}
-	if h := r.FormValue("header_row"); h != "" {
+	if h := up.Fields.Get("header_row"); h != "" {
 		v.Set("header_row", h)
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/import/"+reg.Kind+"/"+id+"?"+v.Encode(), http.StatusSeeOther)
@@ -295,7 +397,11 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 	opts, err := importOptions(values)
 	var t *tabular.Table
 	if err == nil {
-		t, err = readTable(u.Content, u.Filename, reg.Fields, opts)
+		var release func()
+		if release, err = s.importSlot(r.Context()); err == nil {
+			defer release() // the import runs in the slot too: it holds the parsed table
+			t, err = readTable(u.Content, u.Filename, reg.Fields, opts)
+		}
 	}
 	if err != nil {
 		pg.Error, pg.Fields = bulwark.ErrorMessage(err), FieldsOf(err)

@@ -23,7 +23,12 @@ var statusOf = map[string]int{
 	bulwark.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	bulwark.EINTERNAL:     http.StatusInternalServerError,
 	"unsupported_media":   http.StatusUnsupportedMediaType,
+	codeBusy:              http.StatusServiceUnavailable,
 }
+
+// codeBusy is the error code of a request turned away because the server is at
+// capacity for its kind of work (503, with Retry-After).
+const codeBusy = "busy"
 
 // ErrorStatus maps an error to its HTTP status and logs internal errors (whose
 // text is never shown).

@@ -35,6 +35,10 @@ type Config struct {
 	Version        string
 	// MetricsElsewhere: /metrics is served on a listener of its own (--metrics-addr), not here.
 	MetricsElsewhere bool
+	// ImportSlots is how many uploaded spreadsheets are parsed at once (default 2);
+	// ImportWait how long another waits for a slot before a 503 (default 20s).
+	ImportSlots int
+	ImportWait  time.Duration
 }
 
 // Server serves the UI and the API.
@@ -47,6 +51,8 @@ type Server struct {
 	pages   map[string]*template.Template
 	metrics *metrics
 	secure  bool
+
+	importSlots chan struct{} // see importSlot
 
 	sections   []Section                                      // the navigation, with Built set
 	dashboards []func(r *http.Request) (template.HTML, error) // the areas' parts of the dashboard
@@ -62,7 +68,14 @@ func New(svc *app.Service, cfg Config, log *slog.Logger, areas ...Area) (*Server
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 50 << 20
 	}
-	s := &Server{svc: svc, cfg: cfg, log: log, metrics: newMetrics(cfg.Version, svc.DB.Pools(), svc.DB.AuditAppends), secure: strings.HasPrefix(cfg.BaseURL, "https://")}
+	if cfg.ImportSlots <= 0 {
+		cfg.ImportSlots = 2
+	}
+	if cfg.ImportWait <= 0 {
+		cfg.ImportWait = 20 * time.Second
+	}
+	s := &Server{svc: svc, cfg: cfg, log: log, metrics: newMetrics(cfg.Version, svc.DB.Pools(), svc.DB.AuditAppends), secure: strings.HasPrefix(cfg.BaseURL, "https://"),
+		importSlots: make(chan struct{}, cfg.ImportSlots)}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
