@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -600,13 +601,19 @@ func versionCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			commit, date := Commit, BuildDate
 			if info, ok := debug.ReadBuildInfo(); ok {
+				modified := false
 				for _, s := range info.Settings {
-					if s.Key == "vcs.revision" && commit == "unknown" {
+					switch {
+					case s.Key == "vcs.revision" && commit == "unknown":
 						commit = s.Value
-					}
-					if s.Key == "vcs.time" && date == "unknown" {
+					case s.Key == "vcs.time" && date == "unknown":
 						date = s.Value
+					case s.Key == "vcs.modified":
+						modified = s.Value == "true"
 					}
+				}
+				if modified && commit != "unknown" {
+					commit += " (with uncommitted changes)"
 				}
 			}
 			fmt.Fprintf(e.stdout, "bulwark %s\ncommit %s\nbuilt %s\n", Version, commit, date)
@@ -732,19 +739,31 @@ func demoCmd(e *env, o *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--addr A] [--db D] [--no-serve]",
 		Short: "Seed a realistic demo organisation and serve it",
-		Long: `Create Northwind Health Ltd, a fictional company with ten members in every role, 150 assets and a
-control set half way through implementation, then serve it and print where to sign in. Without --db
-the demo lives in a temporary SQLite database that nothing else uses. A database that already holds
-organisations is refused.`,
+		Long: `Create Northwind Health Ltd, a fictional company with ten members in every role, 150 assets, 60
+risks and a control set half way through implementation, then serve it on --addr (default
+127.0.0.1:8081, beside a 'bulwark serve' on 8080) and print where to sign in. Without --db the demo
+lives in a temporary directory (database, secret key) that nothing else uses and that is removed when
+the demo stops (Ctrl-C). A database that already holds organisations is refused.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			where := "database " + redact(o.db)
 			if !cmd.Flags().Changed("db") && e.getenv("BULWARK_DB") == "" {
 				dir, err := os.MkdirTemp("", "bulwark-demo-")
 				if err != nil {
 					return err
 				}
+				if !noServe {
+					defer os.RemoveAll(dir)
+				}
 				o.db, o.dataDir = "sqlite:"+filepath.Join(dir, "demo.db"), filepath.Join(dir, "data")
+				if !cmd.Flags().Changed("secret-key-file") {
+					o.keyFile = ""
+				}
+				where = "data in " + dir + ", removed when the demo stops"
+				if noServe {
+					where = "data in " + dir + " (kept: --no-serve)"
+				}
 			}
 			log := o.logger(e.stderr)
 			svc, closeDB, err := o.open(ctx, log, app.Config{})
@@ -759,8 +778,8 @@ organisations is refused.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Bulwark demo: http://%s/o/%s/\nsign in as %s with the password %s\n(every demo member shares that password; database %s)\n",
-				addr, res.Org.Slug, res.Email, res.Password, redact(o.db))
+			fmt.Fprintf(e.stdout, "Bulwark demo: http://%s/o/%s/\nsign in as %s with the password %s\n(every demo member shares that password; %s)\n",
+				addr, res.Org.Slug, res.Email, res.Password, where)
 			if noServe {
 				return nil
 			}
@@ -772,7 +791,52 @@ organisations is refused.`,
 			return serve.RunE(serve, nil)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", e.or("BULWARK_ADDR", "127.0.0.1:8080"), "listen address (BULWARK_ADDR)")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8081", "listen address (8081, so that it runs beside a 'bulwark serve' on 8080)")
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "seed and exit")
+	return cmd
+}
+
+func backupCmd(e *env, o *options) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "backup -o FILE",
+		Short: "Copy the database consistently while it is in use",
+		Long: `Write a consistent copy of the database to FILE while Bulwark keeps running.
+SQLite: one read transaction copies every page (VACUUM INTO); 'bulwark serve --db sqlite:FILE' opens
+the copy and 'bulwark audit-log verify --db sqlite:FILE' checks it. PostgreSQL: runs pg_dump in its
+custom format (restore with pg_restore). The secret key file is not in the copy: back it up
+separately, and keep it apart from the database backups.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("give the file to write with -o FILE")
+			}
+			ctx := cmd.Context()
+			if strings.HasPrefix(o.db, "postgres://") || strings.HasPrefix(o.db, "postgresql://") {
+				bin, err := exec.LookPath("pg_dump")
+				if err != nil {
+					return fmt.Errorf("pg_dump is not installed; install the PostgreSQL client tools, or run pg_dump where they are")
+				}
+				c := exec.CommandContext(ctx, bin, "--format=custom", "--file="+out, o.db)
+				c.Stderr = e.stderr
+				if err := c.Run(); err != nil {
+					return fmt.Errorf("pg_dump failed: %w", err)
+				}
+				fmt.Fprintf(e.stdout, "backed up %s to %s (restore with pg_restore)\n", redact(o.db), out)
+				return nil
+			}
+			db, err := sqlstore.Open(ctx, o.db)
+			if err != nil {
+				return fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
+			}
+			defer db.Close()
+			if err := db.BackupSQLite(ctx, out); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "backed up %s to %s\n", redact(o.db), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the file to write (must not exist)")
 	return cmd
 }

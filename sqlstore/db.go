@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,4 +434,19 @@ func StrPtr(s sql.NullString) *string {
 
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// BackupSQLite writes a consistent copy of a SQLite database to path while it is in
+// use (VACUUM INTO: one read transaction, compacted). path must not exist.
+func (db *DB) BackupSQLite(ctx context.Context, path string) error {
+	if db.Dialect != SQLite {
+		return fmt.Errorf("backup: %s databases are backed up with their own tools (pg_dump)", db.Dialect)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s already exists", path)
+	}
+	if _, err := db.reader.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
 }

@@ -103,7 +103,8 @@ func New(svc *app.Service, cfg Config, log *slog.Logger, areas ...Area) (*Server
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ProblemOrPage(w, r, bulwark.Errorf(bulwark.EFORBIDDEN, "Cross-site request refused."))
 	}))
-	s.handler = s.observe(s.securityHeaders(cop.Handler(mux)))
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
+	s.handler = s.observe(s.securityHeaders(compress(cop.Handler(mux))))
 	return s, nil
 }
 

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -480,6 +482,53 @@ func TestMeAndBearerScheme(t *testing.T) {
 			if res := f.Do("GET", "/api/v1/me", areastest.Req{Headers: map[string]string{"Authorization": h}}); res.StatusCode != http.StatusUnauthorized {
 				t.Errorf("Authorization %q: %d", h, res.StatusCode)
 			}
+		}
+	})
+}
+
+// TestCompressionAndFavicon checks that pages and JSON are gzipped for clients that
+// accept it (and only for them), and that the favicon is served.
+func TestCompressionAndFavicon(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		get := func(path, enc string) *http.Response {
+			req, _ := http.NewRequest("GET", f.TS.URL+path, nil)
+			if enc != "" {
+				req.Header.Set("Accept-Encoding", enc) // set by hand: the client no longer unzips for us
+			}
+			res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { res.Body.Close() })
+			return res
+		}
+		res := get("/signin", "gzip, deflate, br")
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("sign-in page: %v", res.Header)
+		}
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(zr)
+		if !strings.Contains(string(page), `<link rel="icon" href="/static/favicon.svg"`) {
+			t.Errorf("unzipped page: %.200s", page)
+		}
+		if res := get("/signin", ""); res.Header.Get("Content-Encoding") != "" {
+			t.Errorf("gzip without Accept-Encoding")
+		}
+		if res := get("/signin", "gzip;q=0"); res.Header.Get("Content-Encoding") != "" {
+			t.Errorf("gzip refused with q=0 but sent")
+		}
+		if res := get("/api/v1/openapi.json", "gzip"); res.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("JSON not compressed")
+		}
+		if res := get("/favicon.ico", ""); res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/static/favicon.svg" {
+			t.Errorf("favicon.ico: %d", res.StatusCode)
+		}
+		if res := get("/static/favicon.svg", "gzip"); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/svg+xml") {
+			t.Errorf("favicon: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	})
 }

@@ -62,10 +62,13 @@ func TestBrowserAssetImport(t *testing.T) {
 		}
 		areastest.Do(t, ctx,
 			chromedp.Navigate(base+"/o/acme-ltd/assets"),
+			chromedp.WaitVisible(chromedp.CSS("#q")),
 			chromedp.SetValue(chromedp.CSS("#q"), "quantum"),
 			chromedp.Click(chromedp.CSS("#go")),
-			chromedp.WaitVisible(chromedp.CSS("tbody tr")),
 		)
+		// Wait for the search's own page: the unfiltered list shows rows too, and reading it was a flake.
+		areastest.WaitURL(t, ctx, "q=quantum")
+		areastest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS("tbody tr")))
 		rows := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("tbody")))
 		if !strings.Contains(rows, "Quantum key vault") || strings.Contains(rows, "Customer portal") || !strings.Contains(rows, "Person Manager") {
 			t.Fatalf("search result: %q", rows)

@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "bulwark")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	// -buildvcs=true: the version command must print the checkout's commit even where GOFLAGS turns stamping off.
+	out, err := exec.Command("go", "build", "-buildvcs=true", "-o", binary, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build bulwark: %v\n%s", err, out)
 		os.Exit(1)
@@ -238,6 +239,15 @@ func TestFailedMigrationExitsNonZeroAndChangesNothing(t *testing.T) {
 	}
 }
 
+// gitHead returns the checkout's commit, which the test binary is stamped with.
+func gitHead(t *testing.T) string {
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatalf("git rev-parse: %v (the tests run in a git checkout)", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func TestCLIUsage(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -245,12 +255,16 @@ func TestCLIUsage(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"version"}, 0, "bulwark "},
+		{[]string{"version"}, 0, "commit " + gitHead(t)},
 		{[]string{"--help"}, 0, "bulwark setup --org"},
 		{[]string{"no-such-command"}, 2, "unknown command"},
 		{[]string{"setup", "--org", "X"}, 2, "required flag"},
 		{[]string{"export", "soa", "--format", "xlsx", "-o", "-"}, 2, "cannot export"},
 		{[]string{"serve", "--session-idle", "soon"}, 2, "--session-idle"},
+		{[]string{"backup"}, 2, "-o FILE"},
+		{[]string{"backup", "-o", "x.db", "--db", "sqlite:" + filepath.Join(dir, "missing", "nope.db")}, 1, "cannot open the database"},
+		{[]string{"import", "suppliers", "x.csv"}, 2, ""},
+		{[]string{"audit-log", "verify", "--org", "nobody", "--db", "sqlite:" + filepath.Join(dir, "empty.db")}, 2, `no organisation has the slug "nobody"`},
 	}
 	for _, tt := range tests {
 		res := run(t, dir, "", tt.args...)
@@ -322,6 +336,20 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 		t.Fatalf("demo: %+v", res)
 	}
 	demoDB := "--db=sqlite:" + filepath.Join(dir, "demo.db")
+	// A consistent copy of the live database opens and verifies.
+	copyPath := filepath.Join(dir, "copy.db")
+	if res := run(t, dir, "", "backup", demoDB, "-o", copyPath); res.code != 0 || !strings.Contains(res.stdout, "backed up") {
+		t.Fatalf("backup: %+v", res)
+	}
+	if res := run(t, dir, "", "backup", demoDB, "-o", copyPath); res.code != 1 || !strings.Contains(res.stderr, "already exists") {
+		t.Fatalf("backup over an existing file: %+v", res)
+	}
+	if res := run(t, dir, "", "audit-log", "verify", "--db=sqlite:"+copyPath); res.code != 0 || !strings.Contains(res.stdout, "ok: organisation northwind-health-ltd") {
+		t.Fatalf("verify the backup: %+v", res)
+	}
+	if res := run(t, dir, "", "export", "risks", "--db=sqlite:"+copyPath, "--format", "csv", "-o", "-"); res.code != 0 || strings.Count(res.stdout, "\n") != 61 {
+		t.Fatalf("the backup's risks: %d lines, %+v", strings.Count(res.stdout, "\n"), res.stderr)
+	}
 	res = run(t, dir, "", "export", "assets", demoDB, "--format", "csv", "-o", "-")
 	if lines := strings.Count(res.stdout, "\n"); res.code != 0 || lines != 151 {
 		t.Fatalf("demo assets: %d lines", lines)

@@ -1,0 +1,84 @@
+package demo_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/demo"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+)
+
+// TestSeed seeds the demo and checks what a first visitor meets: every member in
+// their role and able to sign in with the printed password, 150 assets, 60 risks
+// with owners and scores, a control set half implemented, an intact audit chain;
+// and a second seed refused.
+func TestSeed(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		svc := areastest.NewService(t, db)
+		res, err := demo.Seed(ctx, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Org.Slug != "northwind-health-ltd" || res.Email != demo.People[0].Email || !strings.HasPrefix(res.Password, "demo-") {
+			t.Fatalf("result: %+v", res)
+		}
+		p := svc.CLIPrincipal(res.Org, "test")
+		ms, err := svc.Members(ctx, p)
+		if err != nil || len(ms) != len(demo.People) {
+			t.Fatalf("members: %d %v", len(ms), err)
+		}
+		roles := map[string]bulwark.Role{}
+		for _, m := range ms {
+			roles[m.Email] = m.Role
+		}
+		for _, person := range demo.People {
+			if roles[person.Email] != person.Role {
+				t.Errorf("%s is %q, want %q", person.Email, roles[person.Email], person.Role)
+			}
+			if _, _, err := svc.SignIn(ctx, person.Email, res.Password, "127.0.0.1", "test", ""); err != nil {
+				t.Errorf("%s cannot sign in with the printed password: %v", person.Email, err)
+			}
+		}
+		as, _, err := svc.Assets.Assets(ctx, p, assets.AssetFilter{Limit: 500})
+		if err != nil || len(as) != 150 {
+			t.Errorf("assets: %d %v", len(as), err)
+		}
+		rs, _, err := svc.Risks.Risks(ctx, p, risks.RiskFilter{Limit: 500})
+		if err != nil || len(rs) != 60 {
+			t.Fatalf("risks: %d %v", len(rs), err)
+		}
+		for _, r := range rs {
+			if r.OwnerID == nil || r.InherentScore == nil {
+				t.Errorf("%s has no owner or score", r.Ref)
+				break
+			}
+		}
+		cs, err := svc.Controls.Controls(ctx, p, controls.ControlFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		implemented := 0
+		for _, c := range cs {
+			if c.Status == "implemented" {
+				implemented++
+			}
+		}
+		if len(cs) != 93 || implemented < 20 || implemented > 73 {
+			t.Errorf("%d controls, %d implemented: want 93, about half implemented", len(cs), implemented)
+		}
+		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n < 300 {
+			t.Errorf("audit chain: %d entries, %+v %v", n, brk, err)
+		}
+		if _, err := demo.Seed(ctx, svc); err == nil || !strings.Contains(err.Error(), "already holds organisations") {
+			t.Errorf("second seed: %v", err)
+		}
+	})
+}
