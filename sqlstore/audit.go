@@ -227,7 +227,7 @@ func (tx *Tx) AuditEntries(ctx context.Context, orgID string, f bulwark.AuditFil
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_log`+where.String()+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit), args...)
+	rows, err := tx.Query(ctx, `SELECT `+auditColumns+` FROM audit_log`+where.String()+` ORDER BY seq DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -64,8 +65,9 @@ type DB struct {
 	rebindMu sync.RWMutex
 	rebound  map[string]string
 
-	stmtMu sync.RWMutex
-	stmts  map[string]*sql.Stmt // prepared statements of View, by query
+	stmtMu   sync.RWMutex
+	stmts    map[string]*sql.Stmt // prepared statements on the read pool, by query
+	prepares atomic.Int64         // statements prepared, for tests that they stay few
 }
 
 // Open opens the database named by dsn: "sqlite:PATH" (or a bare path), or a
@@ -103,7 +105,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite3", u)
+		// Readers are query-only from the start: a read transaction then needs no PRAGMA
+		// query_only toggle, which would expire every prepared statement of the connection.
+		rq := url.Values{}
+		rq.Add("_pragma", "busy_timeout(10000)")
+		rq.Add("_pragma", "foreign_keys(1)")
+		rq.Add("_pragma", "query_only(1)")
+		rq.Set("_timefmt", sqliteTimeLayout)
+		r, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+rq.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -164,30 +173,58 @@ func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return db.cached(ctx, db.reader, db.stmts, q)
 }
 
-// cached returns the prepared statement of q on pool, preparing it once. Parsing
-// a statement costs as much as running a simple one, and writes of large imports
-// run the same few statements thousands of times.
+// maxCachedStatements bounds each statement cache. Queries are constants with
+// placeholders (values never enter the SQL text), so a program has a few hundred.
+const maxCachedStatements = 2000
+
+// cached returns the prepared statement of q on pool, preparing it once; nil when
+// the cache is full, and the caller runs q unprepared. database/sql keeps a
+// statement prepared on each connection it has run on, so a statement is parsed
+// once per connection, not once per query: on SQLite, parsing cost a third of a
+// list request.
 func (db *DB) cached(ctx context.Context, pool *sql.DB, cache map[string]*sql.Stmt, q string) (*sql.Stmt, error) {
 	db.stmtMu.RLock()
 	st, ok := cache[q]
+	full := len(cache) >= maxCachedStatements
 	db.stmtMu.RUnlock()
 	if ok {
 		return st, nil
 	}
-	db.stmtMu.Lock()
-	defer db.stmtMu.Unlock()
-	if st, ok := cache[q]; ok {
-		return st, nil
+	if full {
+		return nil, nil
 	}
+	// Prepared outside the lock: other queries go on meanwhile.
 	st, err := pool.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if len(cache) < 1000 {
-		cache[q] = st
+	db.prepares.Add(1)
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if prev, ok := cache[q]; ok { // another goroutine won the race
+		st.Close()
+		return prev, nil
 	}
+	cache[q] = st
 	return st, nil
 }
+
+// InList is a condition that col is one of values, with its one parameter: a JSON
+// array read by json_each on SQLite, a text array on PostgreSQL. One statement
+// serves lists of any length, where IN (?, ?, …) would be a new statement each time.
+func (tx *Tx) InList(col string, values []string) (cond string, arg any) {
+	if values == nil {
+		values = []string{}
+	}
+	if tx.db.Dialect == Postgres {
+		return col + " = ANY(?::text[])", values
+	}
+	b, _ := json.Marshal(values) // strings always marshal
+	return col + " IN (SELECT value FROM json_each(?))", string(b)
+}
+
+// Prepares returns how many statements this database has prepared for its caches.
+func (db *DB) Prepares() int64 { return db.prepares.Load() }
 
 // Now is the transaction's fixed time.
 func (tx *Tx) Now() time.Time { return tx.now }
@@ -344,6 +381,9 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 		if err != nil {
 			return nil, err
 		}
+		if st == nil {
+			return tx.db.reader.QueryContext(ctx, tx.db.rebind(q), args...)
+		}
 		return st.QueryContext(ctx, args...)
 	}
 	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
@@ -353,7 +393,7 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if tx.tx == nil {
 		st, err := tx.db.stmt(ctx, tx.db.rebind(q))
-		if err != nil {
+		if err != nil || st == nil {
 			// Let Scan report the error: a Row from a failed query carries it.
 			return tx.db.reader.QueryRowContext(ctx, tx.db.rebind(q), args...)
 		}

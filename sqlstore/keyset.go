@@ -81,14 +81,15 @@ func NewKeyset(sortParam, cursorParam string, limit int, fields map[string]SortF
 	return k, nil
 }
 
-// OrderLimit is the ORDER BY and LIMIT clause; one row more than the page tells
-// whether another page follows.
-func (k *Keyset) OrderLimit(idCol string) string {
+// OrderLimit is the ORDER BY and LIMIT clause, and args with the limit appended:
+// one row more than the page tells whether another page follows. The limit is a
+// parameter, so every page size shares one prepared statement.
+func (k *Keyset) OrderLimit(idCol string, args []any) (string, []any) {
 	dir := "ASC"
 	if k.desc {
 		dir = "DESC"
 	}
-	return fmt.Sprintf(` ORDER BY %s %s, %s %s LIMIT %d`, k.sf.Expr, dir, idCol, dir, k.Limit+1)
+	return fmt.Sprintf(` ORDER BY %s %s, %s %s LIMIT ?`, k.sf.Expr, dir, idCol, dir), append(args, k.Limit+1)
 }
 
 // Next returns the cursor after a row with id whose sort value is v (an int, a

@@ -203,8 +203,8 @@ func (tx store) Assets(ctx context.Context, orgID string, f AssetFilter) ([]*Ass
 	if k.Cond != "" {
 		add(k.Cond, k.Args...)
 	}
-	q := `SELECT ` + assetColumns + ` FROM assets a` + where.String() + k.OrderLimit("a.id")
-	rows, err := tx.Query(ctx, q, args...)
+	order, args := k.OrderLimit("a.id", args)
+	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a`+where.String()+order, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list assets: %w", err)
 	}

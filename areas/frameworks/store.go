@@ -90,7 +90,7 @@ func (tx store) Requirements(ctx context.Context, fw string, f RequirementFilter
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := tx.Query(ctx, q+fmt.Sprintf(` ORDER BY r.sort_order LIMIT %d`, limit+1), args...)
+	rows, err := tx.Query(ctx, q+` ORDER BY r.sort_order LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, -1, fmt.Errorf("list requirements: %w", err)
 	}
@@ -122,14 +122,13 @@ func (tx store) loadAttributes(ctx context.Context, rs []*Requirement) error {
 		return nil
 	}
 	byID := map[string]*Requirement{}
-	ph := make([]string, len(rs))
-	args := make([]any, len(rs))
+	ids := make([]string, len(rs))
 	for i, r := range rs {
 		byID[r.ID] = r
-		ph[i] = "?"
-		args[i] = r.ID
+		ids[i] = r.ID
 	}
-	rows, err := tx.Query(ctx, `SELECT requirement_id, name, value FROM requirement_attributes WHERE requirement_id IN (`+strings.Join(ph, ",")+`) ORDER BY requirement_id, name, value`, args...)
+	in, list := tx.InList("requirement_id", ids)
+	rows, err := tx.Query(ctx, `SELECT requirement_id, name, value FROM requirement_attributes WHERE `+in+` ORDER BY requirement_id, name, value`, list)
 	if err != nil {
 		return fmt.Errorf("requirement attributes: %w", err)
 	}

@@ -282,7 +282,10 @@ func (s *Service) Risks(ctx context.Context, p *bulwark.Principal, f RiskFilter)
 	}
 	var out []*Risk
 	var next string
-	err := s.read(ctx, func(tx store) error {
+	// No transaction: the page and its links are separate statements, each on the latest commit, and run as
+	// statements prepared once per connection. A link changed between the two shows with the page; nothing
+	// here needs one snapshot.
+	err := s.view(ctx, func(tx store) error {
 		var err error
 		out, next, err = tx.Risks(ctx, p.Org.ID, f)
 		return err

@@ -409,22 +409,20 @@ func (tx store) loadRiskLinks(ctx context.Context, orgID string, rs []*Risk) err
 		return nil
 	}
 	byID := map[string]*Risk{}
-	ph := make([]string, len(rs))
-	args := []any{orgID}
+	ids := make([]string, len(rs))
 	for i, r := range rs {
 		byID[r.ID] = r
-		ph[i] = "?"
-		args = append(args, r.ID)
+		ids[i] = r.ID
 	}
-	in := strings.Join(ph, ",")
+	in, list := tx.InList("risk_id", ids)
 	for _, q := range []struct {
 		sql string
 		add func(r *Risk, id string)
 	}{
-		{`SELECT risk_id, asset_id FROM risk_assets WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY asset_id`, func(r *Risk, id string) { r.AssetIDs = append(r.AssetIDs, id) }},
-		{`SELECT risk_id, control_id FROM control_risks WHERE org_id = ? AND risk_id IN (` + in + `) ORDER BY control_id`, func(r *Risk, id string) { r.ControlIDs = append(r.ControlIDs, id) }},
+		{`SELECT risk_id, asset_id FROM risk_assets WHERE org_id = ? AND ` + in + ` ORDER BY asset_id`, func(r *Risk, id string) { r.AssetIDs = append(r.AssetIDs, id) }},
+		{`SELECT risk_id, control_id FROM control_risks WHERE org_id = ? AND ` + in + ` ORDER BY control_id`, func(r *Risk, id string) { r.ControlIDs = append(r.ControlIDs, id) }},
 	} {
-		rows, err := tx.Query(ctx, q.sql, args...)
+		rows, err := tx.Query(ctx, q.sql, orgID, list)
 		if err != nil {
 			return fmt.Errorf("risk links: %w", err)
 		}
@@ -506,7 +504,8 @@ func (tx store) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*Risk,
 	if k.Cond != "" {
 		add(k.Cond, k.Args...)
 	}
-	rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+k.OrderLimit("r.id"), args...)
+	order, args := k.OrderLimit("r.id", args)
+	rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM risks r`+where.String()+order, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list risks: %w", err)
 	}
