@@ -477,7 +477,8 @@ func EscapeLike(s string) string {
 }
 
 // BackupSQLite writes a consistent copy of a SQLite database to path while it is in
-// use (VACUUM INTO: one read transaction, compacted). path must not exist.
+// use (VACUUM INTO: one read transaction, compacted; writes wait for it). path must
+// not exist.
 func (db *DB) BackupSQLite(ctx context.Context, path string) error {
 	if db.Dialect != SQLite {
 		return fmt.Errorf("backup: %s databases are backed up with their own tools (pg_dump)", db.Dialect)
@@ -485,7 +486,8 @@ func (db *DB) BackupSQLite(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s already exists", path)
 	}
-	if _, err := db.reader.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	// On the write connection: the readers are query-only, which VACUUM INTO's new file counts as a write.
+	if _, err := db.writer.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
