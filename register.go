@@ -44,3 +44,13 @@ var DefaultClassification = []struct{ Name, Description string }{
 	{"Confidential", "For named groups; disclosure harms the organisation, customers or staff."},
 	{"Restricted", "For named people only; disclosure causes serious harm or breaks the law."},
 }
+
+// Value returns what an optional field holds, or its zero value when it is unset:
+// for showing an optional text where "" reads as "none".
+func Value[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

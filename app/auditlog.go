@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -165,12 +164,6 @@ func (s *Service) VerifyChainProgress(ctx context.Context, orgID string, progres
 		return nil
 	})
 	return n, brk, err
-}
-
-// CheckpointPublicKey returns the public key that verifies audit checkpoints, or
-// false when the service signs none.
-func (s *Service) CheckpointPublicKey() (ed25519.PublicKey, bool) {
-	return s.DB.Checkpoints.PublicKey()
 }
 
 // ExportFormats are the audit-log export formats.

@@ -216,24 +216,7 @@ func TestChainsBeforeCheckpointsAreSealed(t *testing.T) {
 	for _, d := range sqltest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, sqltest.EmptyDSN(t, d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			all, err := sqlstore.Migrations(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var before []sqlstore.Migration
-			for _, m := range all {
-				if m.Version < checkpointsVersion {
-					before = append(before, m)
-				}
-			}
-			if _, err := db.MigrateWith(ctx, before); err != nil {
-				t.Fatal(err)
-			}
+			db, all := sqltest.MigratedBefore(t, d, checkpointsVersion)
 			old := app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{}) // no key: the old release
 			owner := mustOrg(t, old, "Acme", "owner@acme.test")
 			for i := range 350 {

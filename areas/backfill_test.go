@@ -17,17 +17,9 @@ func TestSeedsBackfilled(t *testing.T) {
 	for _, d := range sqltest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, sqltest.EmptyDSN(t, d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			all, _ := sqlstore.Migrations(d)
-			if _, err := db.MigrateWith(ctx, all[:1]); err != nil { // the foundation only
-				t.Fatal(err)
-			}
+			db, _ := sqltest.MigratedBefore(t, d, 20261127140000) // the foundation only
 			var orgID string
-			err = db.Write(ctx, func(tx *sqlstore.Tx) error {
+			err := db.Write(ctx, func(tx *sqlstore.Tx) error {
 				o := &bulwark.Organisation{Name: "Old", Slug: "old", Settings: bulwark.DefaultSettings()}
 				err := tx.InsertOrganisation(ctx, o)
 				orgID = o.ID

@@ -586,29 +586,15 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 	for _, d := range sqltest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, sqltest.EmptyDSN(t, d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			all, err := sqlstore.Migrations(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var before []sqlstore.Migration
+			db, all := sqltest.MigratedBefore(t, d, tenantFKVersion)
 			var rest []int64
 			for _, m := range all {
-				if m.Version < tenantFKVersion {
-					before = append(before, m)
-				} else {
+				if m.Version >= tenantFKVersion {
 					rest = append(rest, m.Version)
 				}
 			}
-			if len(rest) == 0 || rest[0] != tenantFKVersion {
+			if rest[0] != tenantFKVersion {
 				t.Fatalf("migration %d not found: %v", tenantFKVersion, rest)
-			}
-			if _, err := db.MigrateWith(ctx, before); err != nil {
-				t.Fatal(err)
 			}
 
 			svc := areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))

@@ -55,11 +55,7 @@ type Register struct {
 var UploadBody = map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}
 
 // readTable parses an uploaded spreadsheet; a bad file is a 422 naming the file.
-func readTable(content []byte, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
-	return readTableFrom(bytes.NewReader(content), filename, fields, opts)
-}
-
-func readTableFrom(r io.Reader, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
+func readTable(r io.Reader, filename string, fields []tabular.Field, opts tabular.Options) (*tabular.Table, error) {
 	t, err := tabular.Read(r, filename, fields, opts)
 	var fe *tabular.FormatError
 	if errors.As(err, &fe) {
@@ -98,7 +94,7 @@ func (u *spooledUpload) Table(fields []tabular.Field, opts tabular.Options) (*ta
 	if _, err := u.File.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("rewind upload: %w", err)
 	}
-	return readTableFrom(u.File, u.Name, fields, opts)
+	return readTable(u.File, u.Name, fields, opts)
 }
 
 // spoolUpload streams the request's file to a temporary file: multipart field
@@ -400,7 +396,7 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 		var release func()
 		if release, err = s.importSlot(r.Context()); err == nil {
 			defer release() // the import runs in the slot too: it holds the parsed table
-			t, err = readTable(u.Content, u.Filename, reg.Fields, opts)
+			t, err = readTable(bytes.NewReader(u.Content), u.Filename, reg.Fields, opts)
 		}
 	}
 	if err != nil {

@@ -60,7 +60,7 @@ func (m *metrics) observe(pattern string, status int, d time.Duration) {
 	m.requests.WithLabelValues(pattern, strconv.Itoa(status/100)+"xx").Observe(d.Seconds())
 }
 
-// Import counts an import of a register's spreadsheet (outcome: imported, refused, dry_run).
+// countImport counts an import of a register's spreadsheet (outcome: imported, refused, dry_run).
 func (s *Server) countImport(kind, outcome string) {
 	s.metrics.imports.WithLabelValues(kind, outcome).Inc()
 }

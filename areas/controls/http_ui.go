@@ -145,8 +145,8 @@ func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			draft := &Control{}
-			draft.Status, draft.Implementation = deref(in.Status), deref(in.Implementation)
-			draft.Title, draft.Description = deref(in.Title), deref(in.Description)
+			draft.Status, draft.Implementation = bulwark.Value(in.Status), bulwark.Value(in.Implementation)
+			draft.Title, draft.Description = bulwark.Value(in.Title), bulwark.Value(in.Description)
 			if in.OwnerID != nil {
 				draft.OwnerID = *in.OwnerID
 			}
@@ -170,12 +170,4 @@ func (s *handlers) controlPageFor(r *http.Request, c *Control) *web.Page {
 	p := web.PrincipalFrom(r)
 	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
 	return &web.Page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "CanEdit": canEdit}}
-}
-
-// deref reads an optional text, "" when absent.
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

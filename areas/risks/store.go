@@ -528,16 +528,9 @@ func (tx store) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*Risk,
 		out = out[:k.Limit]
 		last := out[k.Limit-1]
 		next = k.Next(last.ID, map[string]any{"ref": nums[k.Limit-1], "title": last.Title, "status": last.Status, "review_date": last.ReviewDate,
-			"inherent_score": deref(last.InherentScore), "residual_score": deref(last.ResidualScore), "updated_at": last.UpdatedAt}[k.Field])
+			"inherent_score": bulwark.Value(last.InherentScore), "residual_score": bulwark.Value(last.ResidualScore), "updated_at": last.UpdatedAt}[k.Field])
 	}
 	return out, next, tx.loadRiskLinks(ctx, orgID, out)
-}
-
-func deref(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // HeatCell is the number of risks at one likelihood and impact.

@@ -97,13 +97,6 @@ func level(l *string, s *int) string {
 	return fmt.Sprintf("%s (%d)", *l, *s)
 }
 
-func derefs(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // ExportTreatmentPlan writes the risk treatment plan as XLSX (one row per risk)
 // or PDF (a block per risk). The export is audited.
 func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal, format string, w io.Writer) error {
@@ -158,8 +151,8 @@ func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal,
 				acts = append(acts, actionText(a, name))
 			}
 			r := it.Risk
-			if err := tw.Write([]any{r.Ref, r.Title, it.Owner, level(r.InherentLevel, r.InherentScore), derefs(r.Treatment), it.Controls, acts,
-				level(r.ResidualLevel, r.ResidualScore), derefs(r.TargetDate), r.Status, signText(it)}); err != nil {
+			if err := tw.Write([]any{r.Ref, r.Title, it.Owner, level(r.InherentLevel, r.InherentScore), bulwark.Value(r.Treatment), it.Controls, acts,
+				level(r.ResidualLevel, r.ResidualScore), bulwark.Value(r.TargetDate), r.Status, signText(it)}); err != nil {
 				return err
 			}
 		}
@@ -177,9 +170,9 @@ func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal,
 		for _, a := range it.Actions {
 			acts = append(acts, "• "+actionText(a, name))
 		}
-		rows = append(rows, []string{r.Ref, r.Title, orDash(it.Owner), level(r.InherentLevel, r.InherentScore), orDash(derefs(r.Treatment)),
+		rows = append(rows, []string{r.Ref, r.Title, orDash(it.Owner), level(r.InherentLevel, r.InherentScore), orDash(bulwark.Value(r.Treatment)),
 			orDash(strings.Join(it.Controls, ", ")), orDash(strings.Join(acts, " ")), level(r.ResidualLevel, r.ResidualScore),
-			orDash(derefs(r.TargetDate)), r.Status, signText(it)})
+			orDash(bulwark.Value(r.TargetDate)), r.Status, signText(it)})
 	}
 	cols := []report.Column{{Title: "Ref", Width: 5}, {Title: "Risk", Width: 16}, {Title: "Owner", Width: 10}, {Title: "Inherent", Width: 8},
 		{Title: "Treatment", Width: 8}, {Title: "Controls", Width: 10}, {Title: "Actions", Width: 22}, {Title: "Residual", Width: 8},

@@ -251,3 +251,34 @@ func withDatabase(dsn, name string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// MigratedBefore opens a fresh database of dialect d migrated up to, not including,
+// migration version: the database an older release left, for testing what a later
+// migration does to its data. It returns every migration of d (the areas' included)
+// for the test to run the rest.
+func MigratedBefore(t testing.TB, d sqlstore.Dialect, version int64, extra ...sqlstore.Migration) (*sqlstore.DB, []sqlstore.Migration) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, EmptyDSN(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	all, err := sqlstore.Migrations(d, extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []sqlstore.Migration
+	for _, m := range all {
+		if m.Version < version {
+			before = append(before, m)
+		}
+	}
+	if len(before) == len(all) {
+		t.Fatalf("no migration %d or later", version)
+	}
+	if _, err := db.MigrateWith(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	return db, all
+}
