@@ -259,3 +259,14 @@ func (s *Service) DiscardUpload(ctx context.Context, p *bulwark.Principal, kind,
 	}
 	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DeleteUpload(ctx, p.Org.ID, p.MemberID, kind, id) })
 }
+
+// AfterImport refreshes the planner's statistics once an import has written many rows (the statistics policy of
+// sqlstore.DB.Optimize). It runs after the commit: a failure is logged, never reported as a failed import.
+func (s *Service) AfterImport(ctx context.Context, res *ImportResult, tables ...string) {
+	if res == nil || res.DryRun || res.Created+res.Updated < sqlstore.BulkInsertThreshold {
+		return
+	}
+	if err := s.DB.Optimize(ctx, tables...); err != nil {
+		s.Log.WarnContext(ctx, "refresh statistics after an import", "err", err)
+	}
+}

@@ -124,7 +124,75 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Dialect, err)
 	}
+	if db.Dialect == SQLite {
+		// The statistics policy, part one: on open, SQLite analyses the tables that were never analysed or have
+		// changed size a lot since (bounded, so a large database still opens at once). PostgreSQL's autovacuum
+		// keeps committed data analysed.
+		if err := db.Optimize(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
+}
+
+// Optimize is the statistics policy, shared by production and the benchmarks: after a bulk write, ANALYZE of
+// the tables it touched (on SQLite limited to a sample of each index); with no table named, PRAGMA optimize
+// on SQLite (the tables never analysed or much changed) and ANALYZE of everything on PostgreSQL. Imports also refresh statistics inside their
+// transaction on PostgreSQL (Tx.RefreshStatistics), for the foreign-key checks of the rows they write next.
+func (db *DB) Optimize(ctx context.Context, tables ...string) error {
+	if db.Dialect == SQLite {
+		// On the writer: readers are query-only, and ANALYZE writes sqlite_stat1. Readers' statements are
+		// re-prepared by SQLite when they next run, with the new statistics.
+		conn, err := db.writer.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("optimize: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+			return fmt.Errorf("optimize: %w", err)
+		}
+		if len(tables) == 0 {
+			if _, err := conn.ExecContext(ctx, `PRAGMA optimize = 0x10002`); err != nil {
+				return fmt.Errorf("optimize: %w", err)
+			}
+			return nil
+		}
+		// PRAGMA optimize leaves a table alone until its size changes tenfold, so the tables a bulk write touched
+		// are analysed by name.
+		for _, t := range tables {
+			if !isIdentifier(t) {
+				return fmt.Errorf("optimize: %q is not a table name", t)
+			}
+			if _, err := conn.ExecContext(ctx, "ANALYZE "+t); err != nil {
+				return fmt.Errorf("optimize %s: %w", t, err)
+			}
+		}
+		return nil
+	}
+	for _, t := range tables {
+		if !isIdentifier(t) {
+			return fmt.Errorf("optimize: %q is not a table name", t)
+		}
+	}
+	q := "ANALYZE"
+	if len(tables) > 0 {
+		q += " " + strings.Join(tables, ", ")
+	}
+	if _, err := db.writer.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("optimize: %w", err)
+	}
+	return nil
+}
+
+// isIdentifier reports whether s is a plain lower-case SQL identifier.
+func isIdentifier(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Close closes both pools.
@@ -341,10 +409,8 @@ func (tx *Tx) RefreshStatistics(ctx context.Context, table string) error {
 	if tx.db.Dialect != Postgres {
 		return nil
 	}
-	for _, r := range table {
-		if (r < 'a' || r > 'z') && r != '_' {
-			return fmt.Errorf("refresh statistics: %q is not a table name", table)
-		}
+	if !isIdentifier(table) {
+		return fmt.Errorf("refresh statistics: %q is not a table name", table)
 	}
 	if _, err := tx.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
 		return fmt.Errorf("analyze %s: %w", table, err)

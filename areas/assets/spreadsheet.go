@@ -248,6 +248,7 @@ func (s *Service) ImportAssets(ctx context.Context, p *bulwark.Principal, t *tab
 	if err != nil {
 		return nil, err
 	}
+	s.AfterImport(ctx, res, "assets")
 	res.NameColumns(t, AssetFields)
 	return res, nil
 }

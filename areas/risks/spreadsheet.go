@@ -348,6 +348,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 	if err != nil {
 		return nil, err
 	}
+	s.AfterImport(ctx, res, "risks", "risk_assets", "control_risks")
 	res.NameColumns(t, RiskFields)
 	return res, nil
 }

@@ -221,26 +221,49 @@ const riskColumns = `r.id, r.ref, r.title, r.description, r.category, r.threat, 
 	r.methodology_version, r.version, r.created_at, r.updated_at, r.archived_at, r.ref_number`
 
 func scanRisk(row interface{ Scan(...any) error }) (*Risk, int, error) {
-	var r Risk
-	var threatID, vulnID, owner, inLevel, treatment, resLevel, target, review sql.NullString
-	var inL, inI, inS, resL, resI, resS sql.NullInt64
-	var archived sql.NullTime
-	var num int
-	err := row.Scan(&r.ID, &r.Ref, &r.Title, &r.Description, &r.Category, &r.Threat, &r.Vulnerability, &threatID, &vulnID, &owner,
-		&r.AffectsConfidentiality, &r.AffectsIntegrity, &r.AffectsAvailability, &inL, &inI, &inS, &inLevel,
-		&treatment, &resL, &resI, &resS, &resLevel, &target, &r.Status, &review, &r.MethodologyVersion, &r.Version, &r.CreatedAt, &r.UpdatedAt, &archived, &num)
+	// One allocation holds the risk and every nullable column's scan target: the nullable
+	// fields point into it. Separate Null* variables cost an allocation each, per row.
+	var s struct {
+		r                                                                     Risk
+		threatID, vulnID, owner, inLevel, treatment, resLevel, target, review sql.NullString
+		ints                                                                  [6]any // likelihoods, impacts, scores: small ints box without allocating
+		vals                                                                  [6]int
+		archived                                                              sql.NullTime
+		num                                                                   int
+	}
+	r := &s.r
+	err := row.Scan(&r.ID, &r.Ref, &r.Title, &r.Description, &r.Category, &r.Threat, &r.Vulnerability, &s.threatID, &s.vulnID, &s.owner,
+		&r.AffectsConfidentiality, &r.AffectsIntegrity, &r.AffectsAvailability, &s.ints[0], &s.ints[1], &s.ints[2], &s.inLevel,
+		&s.treatment, &s.ints[3], &s.ints[4], &s.ints[5], &s.resLevel, &s.target, &r.Status, &s.review, &r.MethodologyVersion, &r.Version, &r.CreatedAt, &r.UpdatedAt, &s.archived, &s.num)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, bulwark.Errorf(bulwark.ENOTFOUND, "Risk not found.")
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("scan risk: %w", err)
 	}
-	r.ThreatID, r.VulnerabilityID, r.OwnerID = sqlstore.StrPtr(threatID), sqlstore.StrPtr(vulnID), sqlstore.StrPtr(owner)
-	r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel = sqlstore.IntPtr(inL), sqlstore.IntPtr(inI), sqlstore.IntPtr(inS), sqlstore.StrPtr(inLevel)
-	r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel = sqlstore.StrPtr(treatment), sqlstore.IntPtr(resL), sqlstore.IntPtr(resI), sqlstore.IntPtr(resS), sqlstore.StrPtr(resLevel)
-	r.TargetDate, r.ReviewDate, r.ArchivedAt = sqlstore.StrPtr(target), sqlstore.StrPtr(review), sqlstore.TimePtr(archived)
+	str := func(n *sql.NullString) *string {
+		if !n.Valid {
+			return nil
+		}
+		return &n.String
+	}
+	var ints [6]*int
+	for i, v := range s.ints {
+		switch n := v.(type) {
+		case nil:
+		case int64:
+			s.vals[i] = int(n)
+			ints[i] = &s.vals[i]
+		default:
+			return nil, 0, fmt.Errorf("scan risk %s: a score column holds %T", r.Ref, v)
+		}
+	}
+	r.ThreatID, r.VulnerabilityID, r.OwnerID = str(&s.threatID), str(&s.vulnID), str(&s.owner)
+	r.InherentLikelihood, r.InherentImpact, r.InherentScore, r.InherentLevel = ints[0], ints[1], ints[2], str(&s.inLevel)
+	r.Treatment, r.ResidualLikelihood, r.ResidualImpact, r.ResidualScore, r.ResidualLevel = str(&s.treatment), ints[3], ints[4], ints[5], str(&s.resLevel)
+	r.TargetDate, r.ReviewDate, r.ArchivedAt = str(&s.target), str(&s.review), sqlstore.TimePtr(s.archived)
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	r.AssetIDs, r.ControlIDs = []string{}, []string{}
-	return &r, num, nil
+	return r, s.num, nil
 }
 
 func riskArgs(r *Risk) []any {
