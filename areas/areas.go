@@ -38,10 +38,10 @@ func (m *ISMS) Web() []web.Area {
 	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls), assets.Area(m.Assets), risks.Area(m.Risks)}
 }
 
-// Migrations lists the areas' data migrations: backfills that give
-// organisations created before an area existed what it seeds into new ones.
+// Migrations lists the areas' own migrations: backfills that give organisations created before an area
+// existed what it seeds into new ones, and the areas' indexes written in SQL both databases share.
 func Migrations() []sqlstore.Migration {
-	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds}
+	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex}
 }
 
 // NewServer builds the HTTP server with every area mounted.

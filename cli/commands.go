@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -111,6 +112,10 @@ the audit chain live in the database.`,
 				}
 				mux := http.NewServeMux()
 				mux.Handle("GET /metrics", srv.MetricsHandler())
+				// The metrics listener is the operator's, never the public one: Go's profiles live there too.
+				mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+				mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+				mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 				ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 				go func() { errc <- ms.Serve(mln) }()
 				defer ms.Close()
@@ -139,7 +144,7 @@ the audit chain live in the database.`,
 	f.StringVar(&idle, "session-idle", e.or("BULWARK_SESSION_IDLE", "30m"), "sign out after this much inactivity (BULWARK_SESSION_IDLE)")
 	f.StringVar(&maxAge, "session-max", e.or("BULWARK_SESSION_MAX", "12h"), "sign out this long after sign-in, whatever happens (BULWARK_SESSION_MAX)")
 	f.StringVar(&proxies, "trusted-proxies", e.or("BULWARK_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (BULWARK_TRUSTED_PROXIES)")
-	f.StringVar(&metricsAddr, "metrics-addr", e.or("BULWARK_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr, e.g. 127.0.0.1:9090 (BULWARK_METRICS_ADDR)")
+	f.StringVar(&metricsAddr, "metrics-addr", e.or("BULWARK_METRICS_ADDR", ""), "serve /metrics, and Go's profiles at /debug/pprof/, on this address instead of --addr, e.g. 127.0.0.1:9090 (BULWARK_METRICS_ADDR)")
 	f.StringVar(&collectorAllow, "collector-allow", e.or("BULWARK_COLLECTOR_ALLOW", ""), "hosts, CIDRs and path prefixes server-side collectors may reach (default: none) (BULWARK_COLLECTOR_ALLOW)")
 	return cmd
 }
@@ -734,19 +739,26 @@ func rowProblem(re app.RowError) string {
 }
 
 func demoCmd(e *env, o *options) *cobra.Command {
-	var addr string
+	var addr, size string
 	var noServe bool
 	cmd := &cobra.Command{
-		Use:   "demo [--addr A] [--db D] [--no-serve]",
+		Use:   "demo [--addr A] [--db D] [--no-serve] [--size normal|large]",
 		Short: "Seed a realistic demo organisation and serve it",
-		Long: `Create Northwind Health Ltd, a fictional company with ten members in every role, 150 assets, 60
-risks and a control set half way through implementation, then serve it on --addr (default
+		Long: `Create Northwind Health Ltd, a fictional company with ten members across the six roles, 150 assets,
+60 risks and a control set half way through implementation, then serve it on --addr (default
 127.0.0.1:8081, beside a 'bulwark serve' on 8080) and print where to sign in. Without --db the demo
 lives in a temporary directory (database, secret key) that nothing else uses and that is removed when
-the demo stops (Ctrl-C). A database that already holds organisations is refused.`,
+the demo stops (Ctrl-C). A database that already holds organisations is refused.
+
+--size large grows it to the scale the benchmarks use: 200 members, 10,000 assets, 20,000 risks and
+1,000,000 audit entries (a few minutes; progress on stderr). For example, to keep it for the load tool:
+  bulwark demo --size large --no-serve --db sqlite:/tmp/large.db`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if size != "normal" && size != "large" {
+				return usagef("--size: %q is not a size; use normal or large", size)
+			}
 			where := "database " + redact(o.db)
 			if !cmd.Flags().Changed("db") && e.getenv("BULWARK_DB") == "" {
 				dir, err := os.MkdirTemp("", "bulwark-demo-")
@@ -774,6 +786,10 @@ the demo stops (Ctrl-C). A database that already holds organisations is refused.
 				fmt.Fprintln(e.stderr, "seeding Northwind Health Ltd: members, 150 assets, the control set…")
 			}
 			res, err := demo.Seed(ctx, svc)
+			if err == nil && size == "large" {
+				fmt.Fprintln(e.stderr, "growing the demo to the large size:")
+				err = demo.SeedLarge(ctx, svc, res, demo.LargeSize, e.stderr)
+			}
 			closeDB()
 			if err != nil {
 				return err
@@ -793,6 +809,7 @@ the demo stops (Ctrl-C). A database that already holds organisations is refused.
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8081", "listen address (8081, so that it runs beside a 'bulwark serve' on 8080)")
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "seed and exit")
+	cmd.Flags().StringVar(&size, "size", "normal", "normal, or large: 200 members, 10,000 assets, 20,000 risks, 1,000,000 audit entries")
 	return cmd
 }
 

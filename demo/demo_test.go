@@ -82,3 +82,39 @@ func TestSeed(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedLarge grows the demo at a small size through the same path as `demo --size large`: the members
+// join, the registers gain the imported rows, and the audit chain reaches the size and still verifies.
+func TestSeedLarge(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		svc := areastest.NewService(t, db)
+		res, err := demo.Seed(ctx, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := demo.Large{Members: len(demo.People) + 4, Assets: 30, Risks: 45, AuditEntries: 25000}
+		var progress strings.Builder
+		if err := demo.SeedLarge(ctx, svc, res, size, &progress); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []string{"members: 4 more", "assets: 30", "risks: 45", "audit history"} {
+			if !strings.Contains(progress.String(), step) {
+				t.Errorf("progress lacks %q:\n%s", step, progress.String())
+			}
+		}
+		p := svc.CLIPrincipal(res.Org, "test")
+		if ms, err := svc.Members(ctx, p); err != nil || len(ms) != size.Members {
+			t.Errorf("members: %d %v", len(ms), err)
+		}
+		if as, _, err := svc.Assets.Assets(ctx, p, assets.AssetFilter{Limit: 500}); err != nil || len(as) != 150+size.Assets {
+			t.Errorf("assets: %d %v", len(as), err)
+		}
+		if rs, _, err := svc.Risks.Risks(ctx, p, risks.RiskFilter{Limit: 500}); err != nil || len(rs) != 60+size.Risks {
+			t.Errorf("risks: %d %v", len(rs), err)
+		}
+		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n != size.AuditEntries {
+			t.Errorf("audit chain: %d entries, want %d; %+v %v", n, size.AuditEntries, brk, err)
+		}
+	})
+}

@@ -263,11 +263,11 @@ func (tx *Tx) EachAuditEntry(ctx context.Context, orgID string, fn func(*bulwark
 	return rows.Err()
 }
 
-// CountAuditEntries counts the entries of orgID's chain.
+// CountAuditEntries counts the entries of orgID's chain: the head's sequence, since entries are numbered from
+// 1 without gaps (verification checks it). COUNT(*) read a million rows for a dashboard figure.
 func (tx *Tx) CountAuditEntries(ctx context.Context, orgID string) (int64, error) {
-	var n int64
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE org_id = ?`, orgID).Scan(&n)
-	return n, err
+	h, err := tx.AuditHead(ctx, orgID)
+	return h.Seq, err
 }
 
 // AppendAuditBatch appends entries (all of one chain) in order, locking the head

@@ -120,6 +120,15 @@ func (db *DB) MigrateWith(ctx context.Context, ms []Migration) (applied []int64,
 	if err != nil {
 		return nil, err
 	}
+	if db.Dialect == SQLite {
+		// The statistics policy, part one: once the schema is known to be ours, SQLite analyses the tables
+		// that were never analysed or have changed size a lot since (bounded, so a large database still
+		// starts at once). Not before: a database whose migration failed is left exactly as it was.
+		// PostgreSQL's autovacuum keeps committed data analysed.
+		if err := db.Optimize(ctx); err != nil {
+			return applied, err
+		}
+	}
 	return applied, nil
 }
 

@@ -18,7 +18,6 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// IfMatch reads the expected version from If-Match ("N" or W/"N").
 // IfMatch reads the version of an If-Match header (nil without one).
 func IfMatch(r *http.Request) (*int, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))

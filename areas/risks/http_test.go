@@ -378,6 +378,24 @@ func TestReviewFixes(t *testing.T) {
 		if res := f.Do("DELETE", "/api/v1/risks/"+rk.ID, areastest.Req{Token: mgr}); res.StatusCode != 204 {
 			t.Errorf("archiving a risk of a former member: %d %s", res.StatusCode, res.Text)
 		}
+		// A level filter is the methodology's level in any case; an unknown level is a 422, not an empty page.
+		scored := areastest.Decode[risks.Risk](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: mgr, JSON: `{"title":"Laptop theft","inherent_likelihood":3,"inherent_impact":3}`}))
+		if scored.InherentLevel == nil {
+			t.Fatalf("a scored risk has no level: %+v", scored)
+		}
+		level := *scored.InherentLevel
+		byLevel := areastest.Decode[struct{ Items []risks.Risk }](t, f.Do("GET", "/api/v1/risks?level="+strings.ToLower(level), areastest.Req{Token: mgr}))
+		if len(byLevel.Items) == 0 {
+			t.Errorf("level=%s found nothing", strings.ToLower(level))
+		}
+		for _, r := range byLevel.Items {
+			if r.InherentLevel == nil || *r.InherentLevel != level {
+				t.Errorf("level=%s gave %s at %v", strings.ToLower(level), r.Ref, r.InherentLevel)
+			}
+		}
+		if res := f.Do("GET", "/api/v1/risks?level=extreme", areastest.Req{Token: mgr}); res.StatusCode != 422 || !strings.Contains(res.Text, "its levels are") {
+			t.Errorf("level=extreme: %d %s", res.StatusCode, res.Text)
+		}
 		// Huge numbers in cursors or versions are 422/404, never 500.
 		big := "eyJuIjo5OTk5OTk5OTk5OSwiaWQiOiJ4In0" // {"n":99999999999,"id":"x"}
 		for path, want := range map[string]int{"/api/v1/risks?cursor=" + big: 422, "/api/v1/assets?cursor=" + big: 422} {

@@ -286,11 +286,38 @@ func (s *Service) Risks(ctx context.Context, p *bulwark.Principal, f RiskFilter)
 	// statements prepared once per connection. A link changed between the two shows with the page; nothing
 	// here needs one snapshot.
 	err := s.view(ctx, func(tx store) error {
+		if f.Level != "" {
+			// A level is named as the methodology spells it, in any case ("high" finds "High"); a name no
+			// version uses is an error, not an empty page.
+			ms, err := tx.Methodologies(ctx, p.Org.ID)
+			if err != nil {
+				return err
+			}
+			if f.Level = levelName(ms, f.Level); f.Level == "" {
+				var names []string
+				for _, b := range ms[0].Levels {
+					names = append(names, b.Label)
+				}
+				return bulwark.Invalid("level", "is not a level of the risk methodology; its levels are "+strings.Join(names, ", "))
+			}
+		}
 		var err error
 		out, next, err = tx.Risks(ctx, p.Org.ID, f)
 		return err
 	})
 	return out, next, err
+}
+
+// levelName returns the spelling of level in the methodology versions ms, or "" when none has it.
+func levelName(ms []*Methodology, level string) string {
+	for _, m := range ms {
+		for _, b := range m.Levels {
+			if strings.EqualFold(b.Label, level) {
+				return b.Label
+			}
+		}
+	}
+	return ""
 }
 
 // UpdateRisk changes a risk. A risk scored with an older methodology keeps its
@@ -705,8 +732,7 @@ func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskS
 		if sum.OverdueActions, err = tx.Actions(ctx, p.Org.ID, ActionFilter{OpenOnly: true, DueBefore: today}); err != nil {
 			return err
 		}
-		due, _, err := tx.Risks(ctx, p.Org.ID, RiskFilter{ReviewBefore: today, Limit: 500})
-		sum.ReviewsDue = len(due)
+		sum.ReviewsDue, err = tx.CountReviewsDue(ctx, p.Org.ID, today)
 		return err
 	})
 	return sum, err

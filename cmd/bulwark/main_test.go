@@ -147,6 +147,17 @@ func TestEndToEnd(t *testing.T) {
 			} else if res.Body.Close(); res.StatusCode != http.StatusNotFound {
 				t.Errorf("/metrics on the public address with --metrics-addr: %d", res.StatusCode)
 			}
+			// Go's profiles on the operator's listener only.
+			for _, u := range []struct {
+				url  string
+				want int
+			}{{"http://" + metricsAddr + "/debug/pprof/goroutine?debug=1", 200}, {base + "/debug/pprof/goroutine?debug=1", 404}} {
+				if res, err := http.Get(u.url); err != nil {
+					t.Error(err)
+				} else if res.Body.Close(); res.StatusCode != u.want {
+					t.Errorf("%s: %d, want %d", u.url, res.StatusCode, u.want)
+				}
+			}
 			// Graceful shutdown on SIGTERM.
 			if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
@@ -330,6 +341,9 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	// The demo refuses a database that holds organisations, and seeds a fresh one.
 	if res := run(t, dir, "", "demo", db, "--no-serve"); res.code != 1 || !strings.Contains(res.stderr, "already holds organisations") {
 		t.Fatalf("demo on a used database: %+v", res)
+	}
+	if res := run(t, dir, "", "demo", "--no-serve", "--size", "huge", "--db", "sqlite:"+filepath.Join(dir, "demo.db")); res.code != 2 || !strings.Contains(res.stderr, `"huge" is not a size; use normal or large`) {
+		t.Fatalf("demo --size huge: %+v", res)
 	}
 	res = run(t, dir, "", "demo", "--no-serve", "--db", "sqlite:"+filepath.Join(dir, "demo.db"))
 	if res.code != 0 || !strings.Contains(res.stdout, "sign in as olivia.hart@northwind.example with the password demo-") {
