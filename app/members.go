@@ -494,3 +494,27 @@ func (s *Service) Directory(ctx context.Context, p *bulwark.Principal) ([]Member
 	})
 	return out, err
 }
+
+// AuditPeople lists every member the organisation has had, former ones included, for reading and filtering
+// the audit log: whoever may read the log may see who wrote it.
+func (s *Service) AuditPeople(ctx context.Context, p *bulwark.Principal) ([]MemberRef, error) {
+	if err := Require(p, bulwark.PermAuditLogRead); err != nil {
+		return nil, err
+	}
+	var out []MemberRef
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		ms, err := tx.Members(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			name := m.Name
+			if !m.Active(tx.Now()) {
+				name += " (former member)"
+			}
+			out = append(out, MemberRef{ID: m.ID, UserID: m.UserID, Name: name, Email: m.Email})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -28,6 +28,8 @@ type Page struct {
 	Fields   []bulwark.FieldError
 	Form     map[string]string
 	Data     any
+
+	loc *time.Location // the organisation's time zone, once looked up
 }
 
 type fieldErr struct{ ID, Msg string }
@@ -42,11 +44,71 @@ func (p *Page) FieldErr(name string) *fieldErr {
 	return nil
 }
 
+// When formats a moment for reading, in the organisation's time zone: "1 Dec 2026, 14:05". Exports and the
+// API keep ISO 8601.
+func (p *Page) When(t any) string {
+	var v time.Time
+	switch x := t.(type) {
+	case time.Time:
+		v = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		v = *x
+	case string:
+		var err error
+		if v, err = time.Parse(time.RFC3339Nano, x); err != nil {
+			return x
+		}
+	default:
+		return ""
+	}
+	if p.loc == nil {
+		p.loc = time.UTC
+		if p.P != nil && p.P.Org.Settings.TimeZone != "" {
+			if l, err := time.LoadLocation(p.P.Org.Settings.TimeZone); err == nil {
+				p.loc = l
+			}
+		}
+	}
+	v = v.In(p.loc)
+	s := v.Format("2 Jan 2006, 15:04")
+	if p.loc == time.UTC {
+		s += " UTC"
+	}
+	return s
+}
+
+// Day formats a calendar date for reading ("1 Dec 2026"): a time (its UTC date), or a YYYY-MM-DD string as
+// stored for review and due dates. Anything else is shown as it is.
+func Day(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		return v.UTC().Format("2 Jan 2006")
+	case *time.Time:
+		if v != nil {
+			return v.UTC().Format("2 Jan 2006")
+		}
+	case string:
+		if d, err := time.Parse("2006-01-02", v); err == nil {
+			return d.Format("2 Jan 2006")
+		}
+		return v
+	case *string:
+		if v != nil {
+			return Day(*v)
+		}
+	}
+	return ""
+}
+
 // FieldList lists field errors not shown next to a field.
 func (p *Page) FieldList() []bulwark.FieldError { return p.Fields }
 
 var funcs = template.FuncMap{
-	"date": func(t any) string {
+	// isodate is for form values (input type=date); day and Page.When are for reading.
+	"isodate": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:
 			return v.UTC().Format("2006-01-02")
@@ -57,27 +119,13 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"datetime": func(t any) string {
-		switch v := t.(type) {
-		case time.Time:
-			return v.UTC().Format("2006-01-02T15:04Z")
-		case *time.Time:
-			if v != nil {
-				return v.UTC().Format("2006-01-02T15:04Z")
-			}
-		}
-		return ""
-	},
-	"status":    func(m *bulwark.Member) string { return m.Status(time.Now()) },
-	"invstatus": func(i *bulwark.Invitation) string { return i.Status(time.Now()) },
-	"changes":   changesText,
-	"label": func(s string) string {
-		s = strings.ReplaceAll(s, "_", " ")
-		if s == "" {
-			return ""
-		}
-		return strings.ToUpper(s[:1]) + s[1:]
-	},
+	"day":        Day,
+	"plural":     bulwark.Plural,
+	"status":     func(m *bulwark.Member) string { return m.Status(time.Now()) },
+	"invstatus":  func(i *bulwark.Invitation) string { return i.Status(time.Now()) },
+	"changes":    Changes,
+	"fieldlabel": FieldLabel,
+	"label":      FieldLabel,
 	"deref": func(p *string) string {
 		if p == nil {
 			return ""
@@ -91,6 +139,21 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(*p)
 	},
 	"join": func(v []string) string { return strings.Join(v, " | ") },
+	// dict passes several values to a nested template: dict "Key" value ….
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict needs key and value pairs")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, errors.New("dict keys are strings")
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
 	"ideref": func(p *int) int {
 		if p == nil {
 			return 0
@@ -110,38 +173,115 @@ var funcs = template.FuncMap{
 		if n, ok := names[id]; ok {
 			return n
 		}
-		return id
+		if how, ok := strings.CutPrefix(id, "cli:"); ok {
+			return "Command line (" + how + ")"
+		}
+		if id == "" || id == "system" {
+			return "Bulwark"
+		}
+		return "former member"
 	},
 }
 
-// changesText renders an audit entry's changes as "field: before → after" lines.
-func changesText(raw json.RawMessage) []string {
+// Change is one field of an audit entry or a reassessment, as people read it.
+type Change struct{ Field, Before, After string }
+
+// FieldLabel turns a stored field name into words: owner_id → Owner, control_ids → Controls,
+// inherent_likelihood → Inherent likelihood.
+func FieldLabel(name string) string {
+	switch {
+	case strings.HasSuffix(name, "_ids"):
+		name = strings.TrimSuffix(name, "_ids") + "s"
+	case strings.HasSuffix(name, "_id"):
+		name = strings.TrimSuffix(name, "_id")
+	}
+	name = strings.NewReplacer("_", " ", ".", " ").Replace(name)
+	if name == "" {
+		return ""
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// isID reports whether s looks like one of Bulwark's record ids (a UUID).
+func isID(s string) bool {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Changes reads a changes document ({"field": {"before": …, "after": …}}) into labelled lines, naming the
+// members whose ids it holds (names: id → name); another document is shown as it is.
+func Changes(names map[string]string, raw json.RawMessage) []Change {
 	var ch map[string]struct {
 		Before any `json:"before"`
 		After  any `json:"after"`
 	}
-	if err := json.Unmarshal(raw, &ch); err != nil {
-		return []string{string(raw)}
+	if err := json.Unmarshal(raw, &ch); err != nil || len(ch) == 0 {
+		if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
+			return nil
+		}
+		return []Change{{Field: "Details", After: string(raw)}}
 	}
 	keys := make([]string, 0, len(ch))
 	for k := range ch {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := make([]string, 0, len(keys))
-	show := func(v any) string {
-		if v == nil {
-			return "∅"
+	var show func(v any) string
+	show = func(v any) string {
+		switch x := v.(type) {
+		case nil:
+			return "(none)"
+		case string:
+			if n, ok := names[x]; ok {
+				return n
+			}
+			if x == "" {
+				return "(empty)"
+			}
+			if isID(x) {
+				return "a linked record"
+			}
+			return x
+		case bool:
+			if x {
+				return "yes"
+			}
+			return "no"
+		case []any:
+			if len(x) == 0 {
+				return "(none)"
+			}
+			parts := make([]string, 0, len(x))
+			unnamed := 0
+			for _, e := range x {
+				if id, ok := e.(string); ok && isID(id) && names[id] == "" {
+					unnamed++
+					continue
+				}
+				parts = append(parts, show(e))
+			}
+			if unnamed > 0 { // links to records of other registers: their refs are on the record's page
+				parts = append(parts, bulwark.Plural(unnamed, "linked record"))
+			}
+			return strings.Join(parts, ", ")
 		}
 		return fmt.Sprint(v)
 	}
+	out := make([]Change, 0, len(keys))
 	for _, k := range keys {
 		c := ch[k]
-		if c.Before == nil {
-			out = append(out, k+": "+show(c.After))
-		} else {
-			out = append(out, k+": "+show(c.Before)+" → "+show(c.After))
+		line := Change{Field: FieldLabel(k), After: show(c.After)}
+		if c.Before != nil {
+			line.Before = show(c.Before)
 		}
+		out = append(out, line)
 	}
 	return out
 }

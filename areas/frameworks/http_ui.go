@@ -3,7 +3,6 @@ package frameworks
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/bulwark-isms/bulwark/catalog"
 	"github.com/bulwark-isms/bulwark/web"
@@ -20,8 +19,11 @@ func (s *handlers) frameworksPage(w http.ResponseWriter, r *http.Request) {
 
 type facet struct {
 	Name, Label string
-	Values      []string
+	Values      []facetValue
 }
+
+// facetValue is one choice of a filter: the stored value and its words.
+type facetValue struct{ Value, Label string }
 
 // facetsOf lists the attribute filters that make sense for a framework.
 var facetsOf = map[string][]string{
@@ -50,7 +52,11 @@ func (s *handlers) requirementsPage(w http.ResponseWriter, r *http.Request) {
 			s.RenderError(w, r, err)
 			return
 		}
-		facets = append(facets, facet{Name: name, Label: strings.ReplaceAll(strings.ToUpper(name[:1])+name[1:], "_", " "), Values: vals})
+		fv := make([]facetValue, len(vals))
+		for i, v := range vals {
+			fv[i] = facetValue{Value: v, Label: AttributeValue(v)}
+		}
+		facets = append(facets, facet{Name: name, Label: AttributeLabel(name), Values: fv})
 		q[name] = r.URL.Query().Get(name)
 	}
 	data := map[string]any{"Framework": fw, "Items": items, "Facets": facets, "Q": q}
@@ -68,5 +74,29 @@ func (s *handlers) requirementPage(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "requirement", &web.Page{Title: req.Ref + " " + req.DisplayTitle, Nav: "frameworks", Data: req})
+	fws, err := s.svc.Frameworks(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "requirement", &web.Page{Title: req.Ref + " " + req.DisplayTitle, Nav: "frameworks",
+		Data: requirementView{Requirement: req, Attributes: ReadableAttributes(req.Attributes), FrameworkName: frameworkName(fws, req.Framework), Mappings: GroupMappings(req.Links, fws)}})
+}
+
+// requirementView is a requirement with its mappings grouped for reading.
+type requirementView struct {
+	*Requirement
+	Attributes    []Attribute // shadows the map: labels and values as words
+	FrameworkName string
+	Mappings      []MappingGroup
+}
+
+// frameworkName is the name of the framework with slug, or the slug when the catalog has none such.
+func frameworkName(fws []*Framework, slug string) string {
+	for _, f := range fws {
+		if f.Slug == slug {
+			return f.Name
+		}
+	}
+	return slug
 }

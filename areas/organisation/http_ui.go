@@ -208,7 +208,9 @@ type auditData struct {
 	Page    *app.AuditPage
 	Q       map[string]string
 	NextURL string
-	Actors  map[string]string
+	Names   map[string]string // user and member ids → the member's name, for the actor column and changes
+	People  []app.MemberRef   // the actor filter's choices
+	Unknown string            // an actor filter that matched nobody
 }
 
 func (s *handlers) auditLogPage(w http.ResponseWriter, r *http.Request) {
@@ -218,24 +220,42 @@ func (s *handlers) auditLogPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := web.PrincipalFrom(r)
+	ms, err := s.svc.AuditPeople(r.Context(), p)
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	d := &auditData{Q: map[string]string{}, Names: map[string]string{}, People: ms}
+	for _, m := range ms {
+		d.Names[m.UserID], d.Names[m.ID] = m.Name, m.Name
+	}
+	// The page filters by person: an id from the menu, or a name or email typed into the address.
+	if a := f.ActorID; a != "" && d.Names[a] == "" && !strings.HasPrefix(a, "cli:") {
+		var match []app.MemberRef
+		for _, m := range ms {
+			if strings.Contains(strings.ToLower(m.Name), strings.ToLower(a)) || strings.EqualFold(m.Email, a) {
+				match = append(match, m)
+			}
+		}
+		if len(match) == 1 {
+			f.ActorID = match[0].UserID
+		} else {
+			d.Unknown = a
+		}
+	}
 	pg, err := s.svc.AuditLog(r.Context(), p, f)
 	if err != nil {
 		s.RenderError(w, r, err)
 		return
 	}
-	q := map[string]string{}
-	for _, k := range []string{"actor", "entity_type", "action", "from", "to"} {
-		q[k] = r.URL.Query().Get(k)
+	d.Page = pg
+	for _, k := range []string{"entity_type", "action", "from", "to"} {
+		d.Q[k] = r.URL.Query().Get(k)
 	}
-	d := &auditData{Page: pg, Q: q, Actors: map[string]string{}}
-	if ms, err := s.svc.Members(r.Context(), p); err == nil {
-		for _, m := range ms {
-			d.Actors[m.UserID] = m.Name + " <" + m.Email + ">"
-		}
-	}
+	d.Q["actor"] = f.ActorID
 	if pg.Next > 0 {
 		v := url.Values{}
-		for k, val := range q {
+		for k, val := range d.Q {
 			if val != "" {
 				v.Set(k, val)
 			}

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"net/url"
 	"strings"
+
+	"github.com/bulwark-isms/bulwark"
 )
 
 // heatmapSVG draws a heat map: likelihood rising upwards, impact to the right,
@@ -36,8 +38,8 @@ func heatmapSVG(h *Heatmap, slug string) template.HTML {
 			n := counts[[2]int{li, ii}]
 			href := fmt.Sprintf("/o/%s/risks?%s", url.PathEscape(slug), url.Values{"kind": {h.Kind}, "likelihood": {fmt.Sprint(li)}, "impact": {fmt.Sprint(ii)},
 				"methodology_version": {fmt.Sprint(m.Version)}}.Encode())
-			fmt.Fprintf(&b, `<a href="%s"><title>Likelihood %d, impact %d: %s, %d risk(s)</title><rect x="%d" y="%d" width="%d" height="%d" fill="%s" fill-opacity="%s" stroke="#ffffff" stroke-width="2"/>`,
-				template.HTMLEscapeString(href), li, ii, template.HTMLEscapeString(band.Label), n, x, y, cell, cell, color, opacity(n))
+			fmt.Fprintf(&b, `<a href="%s"><title>Likelihood %d, impact %d: %s, %s</title><rect x="%d" y="%d" width="%d" height="%d" fill="%s" fill-opacity="%s" stroke="#ffffff" stroke-width="2"/>`,
+				template.HTMLEscapeString(href), li, ii, template.HTMLEscapeString(band.Label), bulwark.Plural(n, "risk"), x, y, cell, cell, color, opacity(n))
 			if n > 0 {
 				fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="16" font-weight="bold" fill="#ffffff">%d</text>`, x+cell/2, y+cell/2+6, n)
 			}

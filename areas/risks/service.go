@@ -383,7 +383,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 			}
 			ch["status"] = bulwark.Change{Before: before.Status, After: "assessed"}
 			r.Status = "assessed"
-			out.Notice = "The risk owner changed: " + itoa(int(n)) + " sign-off(s) were voided and the risk is assessed again."
+			out.Notice = "The risk owner changed: " + bulwark.Plural(int(n), "sign-off") + " voided; the risk is assessed again."
 		}
 		if rescored {
 			n, err := tx.VoidSignOffs(ctx, p.Org.ID, r.ID)

@@ -162,7 +162,7 @@ func (s *Service) ExportTreatmentPlan(ctx context.Context, p *bulwark.Principal,
 	if err != nil {
 		return err
 	}
-	d.Paragraph(fmt.Sprintf("%d risk(s) with a treatment. Clause 6.1.3 e: the plan, and the risk owners' approval of it and of the residual risk.", len(plan)))
+	d.Paragraph(fmt.Sprintf("%s with a treatment. Clause 6.1.3 e: the plan, and the risk owners' approval of it and of the residual risk.", bulwark.Plural(len(plan), "risk")))
 	rows := make([][]string, 0, len(plan))
 	for _, it := range plan {
 		r := it.Risk

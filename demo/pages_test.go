@@ -1,0 +1,223 @@
+package demo_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/demo"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// pageChecks runs in the page: what overflows the viewport outside a scrolling box, which form fields have
+// no label, and the visible text.
+const pageChecks = `(() => {
+  const wide = [];
+  if (document.documentElement.scrollWidth > innerWidth) {
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (r.right <= innerWidth + 1) continue;
+      let scrolls = false;
+      for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX === 'auto') { scrolls = true; break; }
+      if (!scrolls) wide.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ends at ' + Math.round(r.right) + 'px');
+    }
+  }
+  const unlabelled = [];
+  for (const e of document.querySelectorAll('input, select, textarea')) {
+    if (['hidden', 'submit', 'button', 'reset'].includes(e.type)) continue;
+    const named = e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.closest('label') ||
+      (e.id && document.querySelector('label[for="' + CSS.escape(e.id) + '"]'));
+    if (!named) unlabelled.push(e.outerHTML.slice(0, 120));
+  }
+  return JSON.stringify({scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 5), unlabelled, text: document.body.innerText, h1: document.querySelectorAll('h1').length});
+})()`
+
+// TestEveryPageFitsAndSpeaksPlainly opens every page of the UI's route table on the demo, as its owner, at a
+// phone's width (390 × 844) and a desktop's (1400 × 900): no page is wider than the viewport (wide tables
+// scroll inside their own box), every form field has a label, and no declared field name with an underscore
+// (owner_id, inherent_likelihood …) shows in the visible text. The browser checks layout and wording; the
+// storage behind the pages runs on both databases in the areas' tests, so this runs on SQLite.
+func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
+	db := sqltest.New(t, sqlstore.SQLite)
+	f := areastest.Start(t, db, app.Config{CheckpointKey: areastest.TestCheckpointKey}, web.Config{Version: "test"})
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, f.Svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.Svc.CLIPrincipal(res.Org, "test")
+	rs, _, err := f.Svc.Risks.Risks(ctx, p, risks.RiskFilter{Limit: 1})
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("risks: %v", err)
+	}
+	as, _, err := f.Svc.Assets.Assets(ctx, p, assets.AssetFilter{Limit: 1})
+	if err != nil || len(as) == 0 {
+		t.Fatalf("assets: %v", err)
+	}
+	cs, err := f.Svc.Controls.Controls(ctx, p, controls.ControlFilter{})
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("controls: %v", err)
+	}
+	_, reqs, _, err := f.Svc.Frameworks.Requirements(ctx, p, "iso27001-2022", frameworks.RequirementFilter{After: -1, Limit: 1})
+	if err != nil || len(reqs) == 0 {
+		t.Fatalf("requirements: %v", err)
+	}
+	params := map[string]string{"{slug}": res.Org.Slug, "{key}": "iso27001-2022", "{$}": ""}
+	ids := map[string]string{"risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID}
+
+	var paths []string
+	for _, r := range f.Srv.Routes() {
+		if r.Method != "GET" || !(strings.HasPrefix(r.Pattern, "/o/{slug}/") || r.Pattern == "/account" || r.Pattern == "/orgs/new") {
+			continue
+		}
+		if strings.Contains(r.Pattern, "/import/") && strings.HasSuffix(r.Pattern, "{id}") {
+			continue // an upload's preview: the import tests open it
+		}
+		path := r.Pattern
+		for k, v := range params {
+			path = strings.ReplaceAll(path, k, v)
+		}
+		if strings.Contains(path, "{id}") {
+			section := strings.Split(strings.TrimPrefix(path, "/o/"+res.Org.Slug+"/"), "/")[0]
+			id, ok := ids[section]
+			if !ok {
+				t.Errorf("route %s: the test has no id for %q; add one", r.Pattern, section)
+				continue
+			}
+			path = strings.ReplaceAll(path, "{id}", id)
+		}
+		if strings.Contains(path, "{") {
+			t.Errorf("route %s: the test cannot fill %s; add it", r.Pattern, path)
+			continue
+		}
+		paths = append(paths, path)
+	}
+	// Beyond one page per route: every framework, and a control requirement with attributes and mappings.
+	fws, err := f.Svc.Frameworks.Frameworks(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fw := range fws {
+		paths = append(paths, "/o/"+res.Org.Slug+"/frameworks/"+fw.Slug)
+	}
+	_, a88, _, err := f.Svc.Frameworks.Requirements(ctx, p, "iso27001-2022", frameworks.RequirementFilter{Q: "A.8.8", After: -1, Limit: 1})
+	if err != nil || len(a88) == 0 {
+		t.Fatalf("A.8.8: %v", err)
+	}
+	paths = append(paths, "/o/"+res.Org.Slug+"/requirements/"+a88[0].ID)
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	if len(paths) < 20 {
+		t.Fatalf("only %d pages found in the route table: %v", len(paths), paths)
+	}
+
+	rawKeys := declaredKeys(t, f.TS.URL)
+	browser := areastest.Browser(t)
+	browser, cancel := context.WithTimeout(browser, 10*time.Minute)
+	defer cancel()
+	base := f.TS.URL
+	areastest.Do(t, browser, chromedp.Navigate(base+"/signin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), res.Email),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), res.Password),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)))
+	areastest.WaitURL(t, browser, "/o/"+res.Org.Slug)
+	shots := os.Getenv("BULWARK_SCREENSHOTS")
+	for _, size := range []struct{ w, h int64 }{{390, 844}, {1400, 900}} {
+		areastest.Do(t, browser, chromedp.EmulateViewport(size.w, size.h))
+		for _, path := range paths {
+			areastest.Do(t, browser, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("body")))
+			var got struct {
+				ScrollWidth, InnerWidth int
+				Wide, Unlabelled        []string
+				Text                    string
+				H1                      int
+			}
+			if err := json.Unmarshal([]byte(areastest.Must(t, browser, chromedp.Evaluate[string](pageChecks))), &got); err != nil {
+				t.Fatal(err)
+			}
+			where := fmt.Sprintf("%s at %d px", path, size.w)
+			if got.H1 != 1 {
+				t.Errorf("%s: %d h1 headings, want one", where, got.H1)
+			}
+			if got.ScrollWidth > got.InnerWidth {
+				t.Errorf("%s: the page is %d px wide: %s", where, got.ScrollWidth, strings.Join(got.Wide, "; "))
+			}
+			for _, u := range got.Unlabelled {
+				t.Errorf("%s: a field without a label: %s", where, u)
+			}
+			for _, k := range rawKeys.FindAllString(got.Text, 5) {
+				t.Errorf("%s: the field name %q shows in the text", where, k)
+			}
+			for _, k := range snakeCase.FindAllString(got.Text, 5) {
+				if !rawKeys.MatchString(k) && !strings.HasPrefix(k, "bwk_") { // an API token's prefix is what people compare
+					t.Errorf("%s: developer text %q shows", where, k)
+				}
+			}
+			if shots != "" {
+				png := areastest.Must(t, browser, chromedp.CaptureScreenshot())
+				name := strings.Trim(strings.NewReplacer("/", "-", "?", "-").Replace(strings.TrimPrefix(path, "/o/"+res.Org.Slug)), "-")
+				_ = os.WriteFile(fmt.Sprintf("%s/page-%d-%s.png", shots, size.w, name), png, 0o644)
+			}
+		}
+	}
+}
+
+// snakeCase matches words joined by underscores (catalog attribute names and values such as control_type or
+// Threat_and_vulnerability_management) that no reader should meet.
+var snakeCase = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)+\b`)
+
+// declaredKeys returns a pattern matching, as whole words, every property name with an underscore that the
+// server's OpenAPI document declares: the names people should never read on a page.
+func declaredKeys(t *testing.T, base string) *regexp.Regexp {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, s := range doc.Components.Schemas {
+		for k := range s.Properties {
+			if strings.Contains(k, "_") {
+				keys = append(keys, regexp.QuoteMeta(k))
+			}
+		}
+	}
+	if len(keys) < 10 {
+		t.Fatalf("only %d declared field names with an underscore", len(keys))
+	}
+	slices.Sort(keys)
+	return regexp.MustCompile(`\b(` + strings.Join(slices.Compact(keys), "|") + `)\b`)
+}
