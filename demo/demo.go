@@ -47,6 +47,8 @@ type Result struct {
 	Password string
 }
 
+// assetKinds are the demo's asset types with the places they live and their tags; large.go's bulk assets
+// use them too.
 var assetKinds = []struct {
 	typ, class string
 	names      []string
@@ -54,17 +56,72 @@ var assetKinds = []struct {
 	tags       []string
 }{
 	{"information", "Confidential", []string{"Patient records", "Clinical trial results", "Payroll data", "Supplier contracts", "Board minutes", "Customer support tickets", "Marketing leads", "Incident reports", "HR files", "Financial statements"},
-		[]string{"EU cloud region", "File server", "SharePoint"}, []string{"personal-data", "finance", "clinical", "hr"}},
-	{"software", "Internal", []string{"Electronic health record system", "CRM", "Payroll application", "Ticketing system", "Source code repository", "Identity provider", "Backup software", "Email service", "Accounting package", "Laboratory information system"},
+		[]string{"EU cloud region", "File server", "SharePoint"}, []string{"personal-data", "finance", "hr"}},
+	{"software", "Confidential", []string{"Electronic health record system", "CRM", "Payroll application", "Ticketing system", "Source code repository", "Identity provider", "Backup software", "Email service", "Accounting package", "Laboratory information system"},
 		[]string{"SaaS", "Data centre Leeds", "EU cloud region"}, []string{"saas", "core", "identity"}},
 	{"hardware", "Internal", []string{"Laptop", "Database server", "Firewall", "Core switch", "NAS appliance", "Badge reader", "Clinic tablet", "Printer", "Hypervisor host", "UPS"},
 		[]string{"Leeds office", "Data centre Leeds", "Manchester clinic"}, []string{"endpoint", "network", "datacentre"}},
-	{"service", "Internal", []string{"Managed SOC", "Cloud hosting", "Payroll bureau", "Courier service", "Telecom line", "Shredding service"},
+	{"service", "Confidential", []string{"Managed SOC", "Cloud hosting", "Payroll bureau", "Courier service", "Telecom line", "Shredding service"},
 		[]string{"Supplier", "SaaS"}, []string{"supplier", "outsourced"}},
-	{"people", "Restricted", []string{"IT administrators", "Clinical staff", "Finance team", "Developers", "Reception staff"},
+	{"people", "Internal", []string{"IT administrators", "Clinical staff", "Finance team", "Developers", "Reception staff"},
 		[]string{"Leeds office", "Manchester clinic"}, []string{"staff"}},
 	{"site", "Internal", []string{"Leeds office", "Manchester clinic", "Data centre Leeds", "Archive room"},
 		[]string{"Leeds", "Manchester"}, []string{"premises"}},
+}
+
+// profile is how a health-tech company would classify one of its assets: classification, confidentiality,
+// integrity and availability (1–4), whether it holds personal data, and its tags (phi: protected health
+// information under HIPAA, special-category data under GDPR).
+type profile struct {
+	class   string
+	c, i, a int
+	pd      bool
+	tags    []string
+}
+
+// profiles holds the assets whose classification a reader checks first; the others take their type's default.
+var profiles = map[string]profile{
+	"Patient records":                 {"Restricted", 4, 4, 3, true, []string{"phi", "personal-data"}},
+	"Clinical trial results":          {"Restricted", 4, 4, 2, true, []string{"phi", "research"}},
+	"Payroll data":                    {"Confidential", 3, 3, 2, true, []string{"hr", "finance", "personal-data"}},
+	"Supplier contracts":              {"Confidential", 2, 3, 2, false, []string{"finance", "legal"}},
+	"Board minutes":                   {"Confidential", 3, 3, 1, false, []string{"governance"}},
+	"Customer support tickets":        {"Confidential", 3, 2, 2, true, []string{"personal-data"}},
+	"Marketing leads":                 {"Internal", 2, 2, 1, true, []string{"personal-data", "marketing"}},
+	"Incident reports":                {"Confidential", 3, 3, 2, true, []string{"security"}},
+	"HR files":                        {"Confidential", 3, 3, 2, true, []string{"hr", "personal-data"}},
+	"Financial statements":            {"Confidential", 3, 4, 2, false, []string{"finance"}},
+	"Electronic health record system": {"Restricted", 4, 4, 4, true, []string{"phi", "core"}},
+	"Laboratory information system":   {"Restricted", 4, 4, 3, true, []string{"phi", "core"}},
+	"Identity provider":               {"Restricted", 4, 4, 4, true, []string{"identity", "core"}},
+	"CRM":                             {"Confidential", 3, 3, 3, true, []string{"saas", "personal-data"}},
+	"Payroll application":             {"Confidential", 3, 3, 2, true, []string{"saas", "personal-data"}},
+	"Email service":                   {"Confidential", 3, 3, 3, true, []string{"saas"}},
+	"Source code repository":          {"Confidential", 3, 4, 3, false, []string{"core"}},
+	"Backup software":                 {"Confidential", 3, 4, 4, true, []string{"core"}},
+	"Ticketing system":                {"Internal", 2, 2, 3, true, []string{"saas"}},
+	"Accounting package":              {"Confidential", 3, 4, 3, false, []string{"saas", "finance"}},
+	"Database server":                 {"Restricted", 4, 4, 4, true, []string{"datacentre", "phi"}},
+	"Hypervisor host":                 {"Confidential", 3, 4, 4, true, []string{"datacentre"}},
+	"Firewall":                        {"Confidential", 2, 4, 4, false, []string{"network"}},
+	"Clinic tablet":                   {"Confidential", 3, 3, 2, true, []string{"endpoint", "phi"}},
+	"Laptop":                          {"Confidential", 3, 3, 2, true, []string{"endpoint"}},
+	"Cloud hosting":                   {"Restricted", 4, 4, 4, true, []string{"supplier", "phi"}},
+	"Managed SOC":                     {"Confidential", 3, 3, 3, true, []string{"supplier"}},
+	"Payroll bureau":                  {"Confidential", 3, 3, 2, true, []string{"supplier", "personal-data"}},
+	"Shredding service":               {"Confidential", 3, 1, 1, true, []string{"supplier"}},
+	"Courier service":                 {"Internal", 2, 2, 2, true, []string{"supplier"}},
+	"Telecom line":                    {"Internal", 1, 2, 4, false, []string{"supplier", "network"}},
+	"Clinical staff":                  {"Internal", 3, 3, 3, false, []string{"staff"}},
+	"IT administrators":               {"Internal", 3, 3, 3, false, []string{"staff"}},
+	"Data centre Leeds":               {"Confidential", 2, 3, 4, false, []string{"premises"}},
+	"Archive room":                    {"Confidential", 3, 2, 1, true, []string{"premises", "phi"}},
+}
+
+// exclusions are the Annex A controls Northwind does not apply, each for a reason an auditor would accept;
+// every other control is applicable.
+var exclusions = map[string]string{
+	"A.8.30": "Northwind develops its software in-house with its own staff; no development is outsourced.",
 }
 
 // Seed creates the demo organisation. The database must hold no organisation.
@@ -113,14 +170,16 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		if n := i / (len(assetKinds) * len(k.names)); n > 0 || k.typ == "hardware" {
 			name = fmt.Sprintf("%s %02d", base, i/len(assetKinds)+1)
 		}
-		typ, class, loc := k.typ, k.class, k.locations[rng.IntN(len(k.locations))]
-		if rng.IntN(5) == 0 {
-			class = []string{"Public", "Internal", "Confidential", "Restricted"}[rng.IntN(4)]
+		typ, loc := k.typ, k.locations[rng.IntN(len(k.locations))]
+		pr, ok := profiles[base]
+		if !ok {
+			pr = profile{class: k.class, c: 2, i: 2, a: 2, tags: []string{k.tags[rng.IntN(len(k.tags))]}}
 		}
+		class := pr.class
 		owner, custodian := &owners[rng.IntN(len(owners))], &owners[rng.IntN(len(owners))]
-		c, in, av := 1+rng.IntN(4), 1+rng.IntN(4), 1+rng.IntN(4)
+		c, in, av := pr.c, pr.i, pr.a
 		cp, ip, ap := &c, &in, &av
-		pd := k.typ == "information" && rng.IntN(2) == 0
+		pd := pr.pd
 		status := "in_use"
 		if rng.IntN(12) == 0 {
 			status = "retired"
@@ -129,7 +188,7 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		}
 		review := fmt.Sprintf("2027-%02d-%02d", 1+rng.IntN(12), 1+rng.IntN(28))
 		rp := &review
-		tags := []string{k.tags[rng.IntN(len(k.tags))]}
+		tags := pr.tags
 		desc := fmt.Sprintf("%s used by Northwind Health (%s).", base, strings.ToLower(loc))
 		if _, err := svc.Assets.CreateAsset(ctx, sys, assets.AssetInput{Name: &name, Type: &typ, Description: &desc, Location: &loc, Classification: &class,
 			OwnerID: &owner, CustodianID: &custodian, Confidentiality: &cp, Integrity: &ip, Availability: &ap, PersonalData: &pd, Status: &status,
@@ -142,16 +201,22 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	weights := []string{"implemented", "implemented", "implemented", "partial", "partial", "planned", "not_started", "not_applicable"}
+	weights := []string{"implemented", "implemented", "implemented", "partial", "partial", "planned", "not_started"}
 	for _, c := range controlSet {
 		status := weights[rng.IntN(len(weights))]
-		if c.Ref == "A.5.1" || c.Ref == "A.5.2" {
-			status = "implemented"
+		if c.Ref == "A.5.1" || c.Ref == "A.5.2" || c.Ref == "A.5.9" {
+			status = "implemented" // policies, roles and the asset inventory come first
+		}
+		if _, excluded := exclusions[c.Ref]; excluded {
+			status = "not_applicable"
 		}
 		owner := &owners[rng.IntN(len(owners))]
 		impl := ""
 		if status == "implemented" || status == "partial" {
 			impl = fmt.Sprintf("In place since 2026; see the %s procedure in the policy library.", strings.ToLower(c.Title))
+		}
+		if why, excluded := exclusions[c.Ref]; excluded {
+			impl = "Not applicable: " + why
 		}
 		review := fmt.Sprintf("2027-%02d-15", 1+rng.IntN(12))
 		rp := &review
@@ -173,7 +238,7 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 	if err != nil {
 		return err
 	}
-	assets, _, err := svc.Assets.Assets(ctx, sys, assets.AssetFilter{Limit: 200})
+	assetList, _, err := svc.Assets.Assets(ctx, sys, assets.AssetFilter{Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -204,12 +269,30 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 	for email, id := range members {
 		byMember[id] = email
 	}
+	// Risks are about the assets that matter: information, systems and services, not a numbered printer.
+	var valued []*assets.Asset
+	for _, a := range assetList {
+		if _, ok := profiles[a.Name]; ok && a.Status != "retired" {
+			valued = append(valued, a)
+		}
+	}
+	if len(valued) == 0 {
+		return fmt.Errorf("demo risks: no classified asset to assess")
+	}
 	for i := 0; i < 60; i++ {
 		th := threats[i%len(threats)]
-		a := assets[(i*7)%len(assets)]
-		title := fmt.Sprintf("%s affecting %s", th.Name, strings.ToLower(a.Name))
+		a := valued[(i*7)%len(valued)]
+		title := fmt.Sprintf("%s: %s", th.Name, a.Name)
 		owner := owners[rng.IntN(len(owners))]
-		l, im := 1+rng.IntN(5), 1+rng.IntN(5)
+		// The impact follows what the asset is worth (its highest CIA value, 1–4, on a 1–5 scale); the
+		// likelihood is the scenario's.
+		worth := 1
+		for _, v := range []*int{a.Confidentiality, a.Integrity, a.Availability} {
+			if v != nil && *v > worth {
+				worth = *v
+			}
+		}
+		l, im := 1+rng.IntN(5), min(5, worth+rng.IntN(2))
 		rl, ri := max(1, l-1-rng.IntN(2)), max(1, im-rng.IntN(2))
 		treatment := []string{"mitigate", "mitigate", "mitigate", "transfer", "accept", "avoid"}[rng.IntN(6)]
 		var ctrl []string
@@ -233,7 +316,7 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 			return fmt.Errorf("demo risk %d: %w", i+1, err)
 		}
 		if i%4 == 0 { // a treatment action, some of them overdue
-			title := "Put " + strings.Join(th.Controls, ", ") + " in place for this risk"
+			title := "Put " + strings.Join(th.Controls, ", ") + " in place for " + a.Name
 			due := fmt.Sprintf("2027-%02d-01", 1+rng.IntN(12))
 			if i%12 == 0 {
 				due = "2026-09-30"

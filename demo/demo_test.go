@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,6 +75,34 @@ func TestSeed(t *testing.T) {
 		}
 		if len(cs) != 93 || implemented < 20 || implemented > 73 {
 			t.Errorf("%d controls, %d implemented: want 93, about half implemented", len(cs), implemented)
+		}
+		// A health-tech CISO's first checks: patient data classified as such, Annex A applicable unless
+		// justified, risk titles that read as scenarios.
+		byName := map[string]*assets.Asset{}
+		for _, a := range as {
+			byName[a.Name] = a
+		}
+		for _, name := range []string{"Patient records", "Electronic health record system"} {
+			a := byName[name]
+			if a == nil || a.Classification != "Restricted" || !a.PersonalData || !slices.Contains(a.Tags, "phi") {
+				t.Errorf("%s: %+v, want Restricted, personal data, tagged phi", name, a)
+			}
+		}
+		if a := byName["Payroll data"]; a == nil || slices.Contains(a.Tags, "clinical") || slices.Contains(a.Tags, "phi") {
+			t.Errorf("payroll data tagged as clinical: %+v", a)
+		}
+		for _, c := range cs {
+			if c.Status == "not_applicable" && c.Ref != "A.8.30" {
+				t.Errorf("%s is not applicable without a justification", c.Ref)
+			}
+			if c.Ref == "A.5.9" && c.Status != "implemented" {
+				t.Errorf("A.5.9 (the asset inventory the demo shows) is %s", c.Status)
+			}
+		}
+		for _, r := range rs {
+			if strings.Contains(r.Title, " affecting ") || regexp.MustCompile(`\d+$`).MatchString(r.Title) {
+				t.Errorf("%s: %q does not read as a scenario", r.Ref, r.Title)
+			}
 		}
 		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n < 300 {
 			t.Errorf("audit chain: %d entries, %+v %v", n, brk, err)

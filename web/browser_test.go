@@ -49,7 +49,7 @@ func TestBrowserFirstRunInviteAndRoleChange(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#code"), code),
 			chromedp.SetValue(chromedp.CSS("#password"), areastest.Password),
 			chromedp.Click(chromedp.CSS("main button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS(".cards")),
+			chromedp.WaitVisible(chromedp.CSS("#waiting")),
 		)
 		if loc := areastest.Must(t, admin, chromedp.Location()); loc != base+"/o/acme-ltd/" {
 			t.Fatalf("after setup: %s", loc)
@@ -77,7 +77,7 @@ func TestBrowserFirstRunInviteAndRoleChange(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#name"), "Nina New"),
 			chromedp.SetValue(chromedp.CSS("#password"), "nina's own long password"),
 			chromedp.Click(chromedp.CSS("main button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS(".cards")),
+			chromedp.WaitVisible(chromedp.CSS("#waiting")),
 		)
 		if who := areastest.Must(t, invitee, chromedp.Text(chromedp.CSS(".topbar form[action='/signout']"))); !strings.Contains(who, "Nina New") || !strings.Contains(who, "Employee") {
 			t.Fatalf("invitee's header: %q", who)
@@ -102,7 +102,7 @@ func TestBrowserFirstRunInviteAndRoleChange(t *testing.T) {
 		if m2.Role != bulwark.RoleManager {
 			t.Fatalf("role is %s", m2.Role)
 		}
-		areastest.Do(t, invitee, chromedp.Navigate(base+"/o/acme-ltd/"), chromedp.WaitVisible(chromedp.CSS(".cards")))
+		areastest.Do(t, invitee, chromedp.Navigate(base+"/o/acme-ltd/"), chromedp.WaitVisible(chromedp.CSS("#waiting")))
 		if who := areastest.Must(t, invitee, chromedp.Text(chromedp.CSS(".topbar form[action='/signout']"))); !strings.Contains(who, "Manager") {
 			t.Fatalf("after the role change the invitee sees %q", who)
 		}

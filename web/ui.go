@@ -276,7 +276,12 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		}
 		parts = append(parts, h)
 	}
-	data := map[string]any{"Counts": d, "Parts": parts}
+	waiting, _, taskParts, err := s.myTasks(r)
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	data := map[string]any{"Counts": d, "Parts": parts, "Waiting": waiting, "TaskParts": taskParts}
 	s.Render(w, r, http.StatusOK, "dashboard", &Page{Title: "Dashboard", Nav: "dashboard", Data: data})
 }
 

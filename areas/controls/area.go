@@ -53,7 +53,7 @@ type handlers struct {
 func Area(svc *Service) web.Area {
 	return web.Area{Name: "controls", Mount: func(s *web.Server) web.Mounted {
 		h := &handlers{Server: s, svc: svc}
-		return web.Mounted{Templates: templates, Routes: h.routes()}
+		return web.Mounted{Templates: templates, Routes: h.routes(), Dashboard: h.dashboardPart}
 	}}
 }
 

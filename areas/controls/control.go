@@ -14,6 +14,18 @@ import (
 // Control statuses.
 var ControlStatuses = []string{"not_started", "planned", "partial", "implemented", "not_applicable"}
 
+// statusLabels are the statuses as people read them.
+var statusLabels = map[string]string{"not_started": "Not started", "planned": "Planned", "partial": "Partly implemented",
+	"implemented": "Implemented", "not_applicable": "Not applicable"}
+
+// StatusLabel is what people read for a control status.
+func StatusLabel(status string) string {
+	if l, ok := statusLabels[status]; ok {
+		return l
+	}
+	return status
+}
+
 // Link origins of a control↔requirement link.
 const (
 	OriginMapping = "mapping" // a published mapping between frameworks

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
@@ -57,7 +58,7 @@ func (s *handlers) controlsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var statuses []st
 	for _, name := range ControlStatuses {
-		statuses = append(statuses, st{name, strings.ReplaceAll(name, "_", " "), counts[name]})
+		statuses = append(statuses, st{name, StatusLabel(name), counts[name]})
 	}
 	members, names, err := s.Directory(r)
 	if err != nil {
@@ -170,4 +171,60 @@ func (s *handlers) controlPageFor(r *http.Request, c *Control) *web.Page {
 	p := web.PrincipalFrom(r)
 	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
 	return &web.Page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "CanEdit": canEdit}}
+}
+
+// progress is the programme's progress over the control set, for the dashboard.
+type progress struct {
+	Chart                            template.HTML
+	Statuses                         []statusCount
+	Applicable, Implemented, Percent int
+	WithOwner, OwnerPercent          int
+	ReviewsDue                       int
+	Today                            string
+}
+
+// statusCount is how many controls are in one status.
+type statusCount struct {
+	Name, Label string
+	Count       int
+}
+
+// dashboardPart renders the programme's progress on the dashboard for those who read the ISMS: controls by
+// status, how many applicable ones have an owner, and reviews due.
+func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
+	p := web.PrincipalFrom(r)
+	if !p.Can(bulwark.PermISMSRead) {
+		return "", nil
+	}
+	cs, err := h.svc.Controls(r.Context(), p, ControlFilter{})
+	if err != nil {
+		return "", err
+	}
+	today := bulwark.Today(time.Now(), p.Org.Settings.TimeZone)
+	pr := &progress{Today: today}
+	counts := map[string]int{}
+	for _, c := range cs {
+		counts[c.Status]++
+		if c.Status == "not_applicable" {
+			continue
+		}
+		pr.Applicable++
+		if c.Status == "implemented" {
+			pr.Implemented++
+		}
+		if c.OwnerID != nil {
+			pr.WithOwner++
+		}
+		if c.ReviewDate != nil && *c.ReviewDate < today {
+			pr.ReviewsDue++
+		}
+	}
+	if pr.Applicable > 0 {
+		pr.Percent, pr.OwnerPercent = 100*pr.Implemented/pr.Applicable, 100*pr.WithOwner/pr.Applicable
+	}
+	for _, st := range ControlStatuses {
+		pr.Statuses = append(pr.Statuses, statusCount{Name: st, Label: StatusLabel(st), Count: counts[st]})
+	}
+	pr.Chart = statusChart(counts)
+	return h.Partial("controls-dashboard", &web.Page{P: p, Data: pr})
 }

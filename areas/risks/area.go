@@ -38,11 +38,12 @@ func New(k *app.Service) *Service {
 // kernel's upload operations check it for the register's uploads.
 const PermImport = bulwark.PermISMSEdit
 
-// DashboardIndex lets the dashboard count live risks per level and per owner from an index alone: on 20,000
+// DashboardIndex lets the dashboard count live risks per level (inherent and residual) and per owner from indexes alone: on 20,000
 // risks the two counts read the whole table otherwise (the same SQL on both databases).
 var DashboardIndex = sqlstore.Migration{Version: 20261201230000, Name: "risks_dashboard_index",
 	SQL: `CREATE INDEX risks_live_level_owner ON risks(org_id, inherent_level, owner_id) WHERE archived_at IS NULL;
-CREATE INDEX risks_live_owner ON risks(org_id, owner_id) WHERE archived_at IS NULL;`}
+CREATE INDEX risks_live_owner ON risks(org_id, owner_id) WHERE archived_at IS NULL;
+CREATE INDEX risks_live_residual ON risks(org_id, residual_level, inherent_level) WHERE archived_at IS NULL;`}
 
 // BackfillSeeds gives organisations created before risk management existed
 // methodology version 1 and the threat and vulnerability library.
@@ -182,9 +183,10 @@ func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 		return web.Tasks{}, err
 	}
 	return web.Tasks{
-		Count: len(t.OverdueActions) + len(t.OpenActions) + len(t.PendingSignOffs) + len(t.ReviewsDue),
-		JSON:  map[string]any{"overdue_actions": t.OverdueActions, "open_actions": t.OpenActions, "pending_sign_offs": t.PendingSignOffs, "reviews_due": t.ReviewsDue},
-		HTML:  html,
+		Count: len(t.OverdueActions) + len(t.OpenActions) + len(t.PendingSignOffs) + len(t.ApprovalsWaiting) + len(t.ReviewsDue),
+		JSON: map[string]any{"overdue_actions": t.OverdueActions, "open_actions": t.OpenActions, "pending_sign_offs": t.PendingSignOffs,
+			"approvals_waiting": t.ApprovalsWaiting, "reviews_due": t.ReviewsDue},
+		HTML: html,
 	}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,7 +208,7 @@ func TestTreatmentActionsAndTasks(t *testing.T) {
 		if res := f.Do("GET", "/o/acme-ltd/tasks", areastest.Req{Cookie: cookie}); !strings.Contains(res.Text, "past their review date") {
 			t.Errorf("tasks page: %s", res.Text)
 		}
-		if res := f.Do("GET", "/o/acme-ltd/", areastest.Req{Cookie: f.SignIn("manager@acme.test")}); !strings.Contains(res.Text, "Reviews due") {
+		if res := f.Do("GET", "/o/acme-ltd/", areastest.Req{Cookie: f.SignIn("manager@acme.test")}); !strings.Contains(res.Text, "Risk reviews due") || !strings.Contains(res.Text, "Programme progress") {
 			t.Errorf("dashboard lacks the risk summary")
 		}
 	})
@@ -414,5 +415,65 @@ func TestReviewFixes(t *testing.T) {
 			t.Errorf("a contributor to the draft approved it: %d", res.StatusCode)
 		}
 		_ = admin
+	})
+}
+
+// TestApprovalsReachTheApprover checks sign-offs above the acceptance criteria: the approval waits in the
+// "my tasks" of owners and admins (not the risk owner's, with segregation of duties on), one person's sign-off
+// never counts twice, and a manager signs off the risks they own.
+func TestApprovalsReachTheApprover(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		owner, admin, mgr := f.Accounts[bulwark.RoleOwner], f.Accounts[bulwark.RoleAdmin], f.Accounts[bulwark.RoleManager]
+		critical := areastest.Decode[risks.Risk](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: owner.Token,
+			JSON: `{"title":"Ransomware on the EHR database","owner_id":"` + owner.MemberID + `","inherent_likelihood":5,"inherent_impact":5,"treatment":"mitigate"}`}))
+		waiting := func(acc *areastest.Account) []string {
+			t.Helper()
+			tasks := areastest.Decode[map[string][]risks.Risk](t, f.Do("GET", "/api/v1/me/tasks", areastest.Req{Token: acc.Token}))
+			var refs []string
+			for _, r := range tasks["approvals_waiting"] {
+				refs = append(refs, r.Ref)
+			}
+			return refs
+		}
+		if got := waiting(admin); !slices.Contains(got, critical.Ref) {
+			t.Errorf("the admin's approvals waiting: %v, want %s", got, critical.Ref)
+		}
+		if got := waiting(owner); slices.Contains(got, critical.Ref) {
+			t.Errorf("the risk owner is asked to approve their own risk: %v", got)
+		}
+		if got := waiting(mgr); len(got) != 0 {
+			t.Errorf("a manager is asked to approve: %v", got)
+		}
+		page := f.Do("GET", "/o/acme-ltd/tasks", areastest.Req{Cookie: f.SignIn(admin.Email)})
+		if !strings.Contains(page.Text, "waiting for your approval") || !strings.Contains(page.Text, critical.Ref) {
+			t.Errorf("the admin's tasks page does not ask for the approval")
+		}
+		// The risk owner, an owner of the organisation, signs off: as risk owner only.
+		so := areastest.Decode[risks.SignOff](t, f.Do("POST", "/api/v1/risks/"+critical.ID+"/sign-offs", areastest.Req{Token: owner.Token, JSON: `{"comment":"plan agreed"}`}))
+		if !so.AsOwner || so.AsApprover {
+			t.Errorf("one person's sign-off: as owner %v, as approver %v; want owner only", so.AsOwner, so.AsApprover)
+		}
+		if res := f.Do("PATCH", "/api/v1/risks/"+critical.ID, areastest.Req{Token: owner.Token, JSON: `{"status":"accepted"}`}); res.StatusCode != 422 || !strings.Contains(res.Text, "segregation of duties") {
+			t.Errorf("accepted on the risk owner's sign-off alone: %d %s", res.StatusCode, res.Text)
+		}
+		if got := waiting(admin); !slices.Contains(got, critical.Ref) {
+			t.Errorf("after the risk owner's sign-off the admin's approval still waits: %v", got)
+		}
+		if res := f.Do("POST", "/api/v1/risks/"+critical.ID+"/sign-offs", areastest.Req{Token: admin.Token, JSON: `{}`}); res.StatusCode != 201 {
+			t.Fatalf("the admin's approval: %d %s", res.StatusCode, res.Text)
+		}
+		if got := waiting(admin); slices.Contains(got, critical.Ref) {
+			t.Errorf("an approved risk still waits: %v", got)
+		}
+		if res := f.Do("PATCH", "/api/v1/risks/"+critical.ID, areastest.Req{Token: owner.Token, JSON: `{"status":"accepted"}`}); res.StatusCode != 200 {
+			t.Errorf("accepting with both sign-offs: %d %s", res.StatusCode, res.Text)
+		}
+		// A manager signs off a risk they own.
+		own := areastest.Decode[risks.Risk](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: mgr.Token,
+			JSON: `{"title":"Lost laptop","owner_id":"` + mgr.MemberID + `","inherent_likelihood":2,"inherent_impact":2}`}))
+		if res := f.Do("POST", "/api/v1/risks/"+own.ID+"/sign-offs", areastest.Req{Token: mgr.Token, JSON: `{}`}); res.StatusCode != 201 {
+			t.Errorf("a manager signing off their own risk: %d %s", res.StatusCode, res.Text)
+		}
 	})
 }

@@ -466,6 +466,11 @@ func (s *Service) SignOff(ctx context.Context, p *bulwark.Principal, riskID, com
 		}
 		so := &SignOff{RiskID: r.ID, SignerID: p.MemberID, Comment: strings.TrimSpace(comment),
 			AsOwner: r.OwnerID != nil && *r.OwnerID == p.MemberID, AsApprover: p.Can(bulwark.PermRiskSignOffAny)}
+		if so.AsOwner && so.AsApprover && p.Org.Settings.SegregationOfDuties {
+			// One person's sign-off is the risk owner's only: the approval above the criteria comes from
+			// someone else (A.5.3).
+			so.AsApprover = false
+		}
 		if !so.AsOwner && !so.AsApprover {
 			return bulwark.Errorf(bulwark.EFORBIDDEN, "Only the risk owner, or an owner or admin of the organisation, can sign off this risk.")
 		}
@@ -667,7 +672,10 @@ type Tasks struct {
 	OverdueActions  []*Action `json:"overdue_actions"`
 	OpenActions     []*Action `json:"open_actions"`
 	PendingSignOffs []*Risk   `json:"pending_sign_offs"`
-	ReviewsDue      []*Risk   `json:"reviews_due"`
+	// ApprovalsWaiting are risks above the acceptance criteria that wait for an owner's or admin's approval
+	// (for those roles only; with segregation of duties, not the viewer's own risks).
+	ApprovalsWaiting []*Risk `json:"approvals_waiting"`
+	ReviewsDue       []*Risk `json:"reviews_due"`
 }
 
 // MyTasks gathers the principal's open treatment actions, risks awaiting their
@@ -695,6 +703,21 @@ func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, er
 				return err
 			}
 		}
+		if p.Can(bulwark.PermRiskSignOffAny) {
+			m, err := tx.Methodology(ctx, p.Org.ID, 0)
+			if err != nil {
+				return err
+			}
+			var above []string
+			for _, b := range m.Levels {
+				if !m.Acceptable(b.Label) {
+					above = append(above, b.Label)
+				}
+			}
+			if t.ApprovalsWaiting, err = tx.ApprovalsWaiting(ctx, p.Org.ID, p.MemberID, above, p.Org.Settings.SegregationOfDuties); err != nil {
+				return err
+			}
+		}
 		t.ReviewsDue, _, err = tx.Risks(ctx, p.Org.ID, RiskFilter{OwnerID: p.MemberID, ReviewBefore: today, Limit: 200})
 		return err
 	})
@@ -703,12 +726,15 @@ func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, er
 
 // RiskSummary feeds the dashboard: risks by level and owner, and overdue actions.
 type RiskSummary struct {
-	ByLevel        map[string]int
+	ByLevel        map[string]int // inherent level → live risks
+	ByResidual     map[string]int // residual level (inherent where none) → live risks
 	ByOwner        map[string]int
 	OverdueActions []*Action
 	ReviewsDue     int
 	Today          string // in the organisation's time zone
 	Levels         []Band
+	AcceptableUpTo string // the highest acceptable level
+	Total          int    // live risks
 }
 
 // RiskSummary counts the register for the dashboard.
@@ -719,14 +745,17 @@ func (s *Service) RiskSummary(ctx context.Context, p *bulwark.Principal) (*RiskS
 	sum := &RiskSummary{}
 	err := s.read(ctx, func(tx store) error {
 		var err error
-		if sum.ByLevel, sum.ByOwner, err = tx.RiskCounts(ctx, p.Org.ID); err != nil {
+		if sum.ByLevel, sum.ByResidual, sum.ByOwner, err = tx.RiskCounts(ctx, p.Org.ID); err != nil {
 			return err
 		}
 		m, err := tx.Methodology(ctx, p.Org.ID, 0)
 		if err != nil {
 			return err
 		}
-		sum.Levels = m.Levels
+		sum.Levels, sum.AcceptableUpTo = m.Levels, m.AcceptableUpTo
+		for _, n := range sum.ByOwner {
+			sum.Total += n
+		}
 		today := bulwark.Today(tx.Now(), p.Org.Settings.TimeZone)
 		sum.Today = today
 		if sum.OverdueActions, err = tx.Actions(ctx, p.Org.ID, ActionFilter{OpenOnly: true, DueBefore: today}); err != nil {

@@ -505,7 +505,11 @@ func (tx store) Risks(ctx context.Context, orgID string, f RiskFilter) ([]*Risk,
 	if f.Kind == "residual" {
 		prefix = "residual"
 	}
-	for _, c := range []struct{ col, v string }{{"r.status", f.Status}, {"r.owner_id", f.OwnerID}, {"r.treatment", f.Treatment}, {"r." + prefix + "_level", f.Level}, {"r.category", f.Category}} {
+	levelCol := "r.inherent_level"
+	if prefix == "residual" {
+		levelCol = "COALESCE(r.residual_level, r.inherent_level)" // no residual values: the inherent level stands
+	}
+	for _, c := range []struct{ col, v string }{{"r.status", f.Status}, {"r.owner_id", f.OwnerID}, {"r.treatment", f.Treatment}, {levelCol, f.Level}, {"r.category", f.Category}} {
 		if c.v != "" {
 			add(c.col+" = ?", c.v)
 		}
@@ -778,32 +782,37 @@ func (tx store) Actions(ctx context.Context, orgID string, f ActionFilter) ([]*A
 	return out, rows.Err()
 }
 
-// RiskCounts counts live risks by inherent level and by owner.
-func (tx store) RiskCounts(ctx context.Context, orgID string) (byLevel, byOwner map[string]int, err error) {
-	byLevel, byOwner = map[string]int{}, map[string]int{}
+// RiskCounts counts orgID's live risks per inherent level, per residual level (a risk without residual values
+// counts at its inherent level: nothing was done to lower it) and per owner ("" for none).
+func (tx store) RiskCounts(ctx context.Context, orgID string) (inherent, residual, byOwner map[string]int, err error) {
+	inherent, residual, byOwner = map[string]int{}, map[string]int{}, map[string]int{}
 	for _, q := range []struct {
 		sql string
 		m   map[string]int
 	}{
-		{`SELECT COALESCE(inherent_level, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY inherent_level`, byLevel},
+		{`SELECT COALESCE(inherent_level, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY inherent_level`, inherent},
+		{`SELECT COALESCE(residual_level, inherent_level, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY COALESCE(residual_level, inherent_level, '')`, residual},
 		{`SELECT COALESCE(owner_id, ''), COUNT(*) FROM risks WHERE org_id = ? AND archived_at IS NULL GROUP BY owner_id`, byOwner},
 	} {
 		rows, err := tx.Query(ctx, q.sql, orgID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("risk counts: %w", err)
+			return nil, nil, nil, fmt.Errorf("risk counts: %w", err)
 		}
 		for rows.Next() {
 			var k string
 			var n int
 			if err := rows.Scan(&k, &n); err != nil {
 				rows.Close()
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			q.m[k] = n
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	return byLevel, byOwner, nil
+	return inherent, residual, byOwner, nil
 }
 
 // CountReviewsDue counts live risks whose review date is before today.
@@ -813,6 +822,41 @@ func (tx store) CountReviewsDue(ctx context.Context, orgID, today string) (int, 
 		return 0, fmt.Errorf("count reviews due: %w", err)
 	}
 	return n, nil
+}
+
+// ApprovalsWaiting lists live risks at one of levels (those above the acceptance criteria) that carry no
+// current approver's sign-off: what an owner or admin is asked to approve. With segregated, an approval by
+// the risk owner does not count, and the viewer's own risks are left out: someone else approves them.
+func (tx store) ApprovalsWaiting(ctx context.Context, orgID, viewerID string, levels []string, segregated bool) ([]*Risk, error) {
+	if len(levels) == 0 {
+		return nil, nil
+	}
+	in, list := tx.InList("COALESCE(r.residual_level, r.inherent_level)", levels)
+	approval := `s.as_approver = ?`
+	args := []any{orgID, list, true}
+	mine := ""
+	if segregated {
+		approval += ` AND (r.owner_id IS NULL OR s.signer_id <> r.owner_id)`
+		mine = ` AND (r.owner_id IS NULL OR r.owner_id <> ?)`
+		args = append(args, viewerID)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+riskColumns+` FROM risks r WHERE r.org_id = ? AND r.archived_at IS NULL
+		AND r.status IN ('assessed', 'in_treatment') AND `+in+`
+		AND NOT EXISTS (SELECT 1 FROM risk_signoffs s WHERE s.org_id = r.org_id AND s.risk_id = r.id AND s.voided_at IS NULL AND `+approval+`)`+mine+`
+		ORDER BY r.ref_number LIMIT 200`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("approvals waiting: %w", err)
+	}
+	defer rows.Close()
+	var out []*Risk
+	for rows.Next() {
+		r, _, err := scanRisk(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // PendingSignOffs lists live risks owned by memberID that are assessed or in
