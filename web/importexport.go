@@ -311,7 +311,13 @@ func (l *LazyWriter) Write(b []byte) (int, error) {
 
 func (s *Server) ImportPage(reg Register) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.Render(w, r, http.StatusOK, "import", &Page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}})
+		pg := &Page{Title: "Import " + reg.Title, Nav: reg.Kind, Data: map[string]any{"Fields": reg.Fields, "Kind": reg.Kind}}
+		var created, updated, unchanged int
+		if n, err := fmt.Sscanf(r.URL.Query().Get("imported"), "%d-%d-%d", &created, &updated, &unchanged); err == nil && n == 3 {
+			pg.Notice = fmt.Sprintf("Imported: %d created, %d updated, %d unchanged.", created, updated, unchanged)
+			pg.Data.(map[string]any)["Done"] = true
+		}
+		s.Render(w, r, http.StatusOK, "import", pg)
 	}
 }
 
@@ -422,8 +428,10 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 			// The import is done; the upload row only lingers until the sweep.
 			s.log.Warn("discard an imported upload", "err", err, "request_id", RequestID(r))
 		}
-		pg.Notice = fmt.Sprintf("Imported: %d created, %d updated, %d unchanged.", res.Created, res.Updated, res.Unchanged)
-		data["Done"] = true
+		// Post/Redirect/Get: the result page is a GET, so a refresh shows the result again instead of
+		// confirming an upload that is gone.
+		http.Redirect(w, r, fmt.Sprintf("/o/%s/import/%s?imported=%d-%d-%d", url.PathEscape(p.Org.Slug), reg.Kind, res.Created, res.Updated, res.Unchanged), http.StatusSeeOther)
+		return
 	}
 	status := http.StatusOK
 	if len(res.Errors) > 0 {

@@ -55,10 +55,15 @@ func TestBrowserAssetImport(t *testing.T) {
 			t.Fatalf("preview warnings: %q", s)
 		}
 		areastest.Do(t, ctx, chromedp.Click(chromedp.CSS("#confirm")))
-		areastest.WaitURL(t, ctx, "/confirm")
+		areastest.WaitURL(t, ctx, "imported=")
 		areastest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".notice")))
 		if s := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(s, "2 created") {
 			t.Fatalf("after confirm: %q", s)
+		}
+		// The result is a page of its own: reloading it shows the result again and imports nothing twice.
+		areastest.Do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		if s := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(s, "2 created") {
+			t.Fatalf("after a refresh: %q", s)
 		}
 		areastest.Do(t, ctx,
 			chromedp.Navigate(base+"/o/acme-ltd/assets"),

@@ -3,6 +3,7 @@ package risks
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"net/url"
 	"strings"
 
@@ -41,7 +42,7 @@ func heatmapSVG(h *Heatmap, slug string) template.HTML {
 			fmt.Fprintf(&b, `<a href="%s"><title>Likelihood %d, impact %d: %s, %s</title><rect x="%d" y="%d" width="%d" height="%d" fill="%s" fill-opacity="%s" stroke="#ffffff" stroke-width="2"/>`,
 				template.HTMLEscapeString(href), li, ii, template.HTMLEscapeString(band.Label), bulwark.Plural(n, "risk"), x, y, cell, cell, color, opacity(n))
 			if n > 0 {
-				fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="16" font-weight="bold" fill="#ffffff">%d</text>`, x+cell/2, y+cell/2+6, n)
+				fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="16" font-weight="bold" fill="%s">%d</text>`, x+cell/2, y+cell/2+6, TextOn(color), n)
 			}
 			b.WriteString(`</a>`)
 		}
@@ -52,6 +53,46 @@ func heatmapSVG(h *Heatmap, slug string) template.HTML {
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" fill="currentColor">Impact →</text>`, left+ni*cell/2, top+nl*cell+36)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // numbers, constants and escaped labels only
+}
+
+// TextOn returns black or white, whichever reads better on the background colour bg (#rrggbb): the one
+// with the higher WCAG contrast ratio, at least 4.5:1 for any colour (white on a band's yellow is 1.9:1).
+func TextOn(bg string) string {
+	l, ok := luminance(bg)
+	if !ok {
+		return "#000000"
+	}
+	// Contrast with white is 1.05/(l+0.05), with black (l+0.05)/0.05: black wins above l ≈ 0.179.
+	if (l+0.05)/0.05 >= 1.05/(l+0.05) {
+		return "#000000"
+	}
+	return "#ffffff"
+}
+
+// Contrast is the WCAG contrast ratio of two #rrggbb colours.
+func Contrast(a, b string) float64 {
+	la, _ := luminance(a)
+	lb, _ := luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+// luminance is the WCAG relative luminance of a #rrggbb colour.
+func luminance(hex string) (float64, bool) {
+	var r, g, b uint8
+	if n, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil || n != 3 {
+		return 0, false
+	}
+	lin := func(c uint8) float64 {
+		v := float64(c) / 255
+		if v <= 0.04045 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b), true
 }
 
 func opacity(n int) string {

@@ -2,6 +2,7 @@ package risks_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +143,28 @@ func timeNow() *time.Time { t := time.Now(); return &t }
 func toJSON(err error) string {
 	b, _ := json.Marshal(err)
 	return string(b)
+}
+
+// TestHeatmapTextReadsOnEveryBand checks the counts' colour on the heat map: at least 4.5:1 (WCAG AA) on the
+// default bands and on any colour a methodology may give a band.
+func TestHeatmapTextReadsOnEveryBand(t *testing.T) {
+	colours := []string{"#9e9e9e"}
+	for _, b := range risks.DefaultMethodology().Levels {
+		colours = append(colours, b.Color)
+	}
+	for r := 0; r < 256; r += 17 {
+		for g := 0; g < 256; g += 17 {
+			for b := 0; b < 256; b += 17 {
+				colours = append(colours, fmt.Sprintf("#%02x%02x%02x", r, g, b))
+			}
+		}
+	}
+	for _, c := range colours {
+		if got := risks.Contrast(c, risks.TextOn(c)); got < 4.5 {
+			t.Errorf("text %s on %s: contrast %.2f", risks.TextOn(c), c, got)
+		}
+	}
+	if risks.TextOn("#f9a825") != "#000000" || risks.TextOn("#c62828") != "#ffffff" {
+		t.Errorf("yellow gets %s, red %s", risks.TextOn("#f9a825"), risks.TextOn("#c62828"))
+	}
 }
