@@ -108,6 +108,7 @@ func (p *Page) FieldList() []bulwark.FieldError { return p.Fields }
 
 var funcs = template.FuncMap{
 	// isodate is for form values (input type=date); day and Page.When are for reading.
+	"inc": func(i int) int { return i + 1 },
 	"isodate": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:

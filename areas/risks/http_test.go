@@ -272,8 +272,27 @@ func TestLibrarySuggestionsAndRescorePreview(t *testing.T) {
 		if res := f.Do("GET", "/o/acme-ltd/risk-methodology", areastest.Req{Cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.Text, "Risks to rescore") {
 			t.Errorf("methodology page: %d", res.StatusCode)
 		}
-		if res := f.Do("POST", "/o/acme-ltd/risk-methodology", areastest.Req{Cookie: cookie, Form: map[string][]string{"methodology": {`{"likelihood": 3}`}}}); res.StatusCode != 422 {
-			t.Errorf("bad methodology JSON: %d", res.StatusCode)
+		// The methodology is edited as a form: rows per scale step and band, blank rows ignored.
+		form := map[string][]string{
+			"likelihood_label": {"Rare", "Possible", "Likely", ""}, "likelihood_description": {"hardly ever", "now and then", "often", ""},
+			"impact_label": {"Minor", "Serious", "Severe", ""}, "impact_description": {"", "", "", ""},
+			"score_rule": {"product"},
+			"level_label": {"Acceptable", "Needs treatment", ""}, "level_min": {"1", "4", ""}, "level_max": {"3", "9", ""}, "level_color": {"#2e7d32", "#c62828", "#9e9e9e"},
+			"acceptable_up_to": {"Acceptable"},
+		}
+		if res := f.Do("POST", "/o/acme-ltd/risk-methodology", areastest.Req{Cookie: cookie, Form: form}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("methodology form: %d %s", res.StatusCode, res.Text)
+		}
+		versions := areastest.Decode[struct{ Items []risks.Methodology }](t, f.Do("GET", "/api/v1/risk-methodology/versions", areastest.Req{Token: mgr}))
+		draft := versions.Items[0]
+		if draft.Status != "draft" || len(draft.Likelihood) != 3 || draft.Likelihood[2] != (risks.ScaleLevel{Value: 3, Label: "Likely", Description: "often"}) ||
+			len(draft.Levels) != 2 || draft.Levels[1].Label != "Needs treatment" || draft.AcceptableUpTo != "Acceptable" {
+			t.Errorf("the draft from the form: %+v", draft)
+		}
+		form["level_min"] = []string{"1", "four", ""}
+		if res := f.Do("POST", "/o/acme-ltd/risk-methodology", areastest.Req{Cookie: cookie, Form: form}); res.StatusCode != 422 ||
+			!strings.Contains(res.Text, "whole numbers") || !strings.Contains(res.Text, `value="Needs treatment"`) {
+			t.Errorf("a band without numbers: %d, the form not kept", res.StatusCode)
 		}
 		_ = owner
 	})

@@ -1,7 +1,6 @@
 package risks
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -328,10 +327,37 @@ func (s *handlers) treatmentPlanExport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *handlers) methodologyPage(w http.ResponseWriter, r *http.Request) {
-	s.renderMethodology(w, r, http.StatusOK, &web.Page{}, "")
+	s.renderMethodology(w, r, http.StatusOK, &web.Page{}, nil)
 }
 
-func (s *handlers) renderMethodology(w http.ResponseWriter, r *http.Request, status int, pg *web.Page, draftJSON string) {
+// methodologyForm is the methodology as its form shows it: every scale step and band as a row, two empty
+// rows to add more, and the matrix as lines of numbers.
+type methodologyForm struct {
+	Likelihood, Impact []ScaleLevel
+	Levels             []Band
+	ScoreRule          string
+	Matrix             string // one line per likelihood, scores separated by spaces
+	AcceptableUpTo     string
+}
+
+func formOf(m *Methodology) *methodologyForm {
+	f := &methodologyForm{ScoreRule: m.ScoreRule, AcceptableUpTo: m.AcceptableUpTo}
+	f.Likelihood = append(append(f.Likelihood, m.Likelihood...), ScaleLevel{}, ScaleLevel{})
+	f.Impact = append(append(f.Impact, m.Impact...), ScaleLevel{}, ScaleLevel{})
+	f.Levels = append(append(f.Levels, m.Levels...), Band{}, Band{})
+	var lines []string
+	for _, row := range m.Matrix {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = strconv.Itoa(v)
+		}
+		lines = append(lines, strings.Join(cells, " "))
+	}
+	f.Matrix = strings.Join(lines, "\n")
+	return f
+}
+
+func (s *handlers) renderMethodology(w http.ResponseWriter, r *http.Request, status int, pg *web.Page, draft *methodologyForm) {
 	p := web.PrincipalFrom(r)
 	ctx := r.Context()
 	current, err := s.svc.Methodology(ctx, p, 0)
@@ -349,15 +375,82 @@ func (s *handlers) renderMethodology(w http.ResponseWriter, r *http.Request, sta
 		s.RenderError(w, r, err)
 		return
 	}
-	if draftJSON == "" {
-		edit := *current
-		b, _ := json.MarshalIndent(map[string]any{"likelihood": edit.Likelihood, "impact": edit.Impact, "score_rule": edit.ScoreRule,
-			"matrix": edit.Matrix, "levels": edit.Levels, "acceptable_up_to": edit.AcceptableUpTo}, "", "  ")
-		draftJSON = string(b)
+	if draft == nil {
+		draft = formOf(current)
 	}
 	pg.Title, pg.Nav = "Risk methodology", "risks"
-	pg.Data = map[string]any{"Current": current, "Versions": versions, "Preview": preview, "Draft": draftJSON}
+	pg.Data = map[string]any{"Current": current, "Versions": versions, "Preview": preview, "Draft": draft}
 	s.Render(w, r, status, "methodology", pg)
+}
+
+// methodologyFromForm reads the form's rows: a row with neither label nor description is an empty one left
+// for adding; scale values follow the rows' order.
+func methodologyFromForm(r *http.Request) (*Methodology, *methodologyForm, error) {
+	var v bulwark.Validation
+	f := &methodologyForm{ScoreRule: r.FormValue("score_rule"), AcceptableUpTo: strings.TrimSpace(r.FormValue("acceptable_up_to")), Matrix: r.FormValue("matrix")}
+	m := &Methodology{ScoreRule: f.ScoreRule, AcceptableUpTo: f.AcceptableUpTo}
+	at := func(name string, i int) string {
+		if vs := r.Form[name]; i < len(vs) {
+			return strings.TrimSpace(vs[i])
+		}
+		return ""
+	}
+	for _, scale := range []struct {
+		name string
+		dst  *[]ScaleLevel
+		form *[]ScaleLevel
+	}{{"likelihood", &m.Likelihood, &f.Likelihood}, {"impact", &m.Impact, &f.Impact}} {
+		for i := range r.Form[scale.name+"_label"] {
+			l := ScaleLevel{Label: at(scale.name+"_label", i), Description: at(scale.name+"_description", i)}
+			*scale.form = append(*scale.form, l)
+			if l.Label == "" && l.Description == "" {
+				continue
+			}
+			l.Value = len(*scale.dst) + 1
+			*scale.dst = append(*scale.dst, l)
+		}
+	}
+	for i := range r.Form["level_label"] {
+		b := Band{Label: at("level_label", i), Color: at("level_color", i)}
+		minS, maxS := at("level_min", i), at("level_max", i)
+		var err1, err2 error
+		b.Min, err1 = strconv.Atoi(minS)
+		b.Max, err2 = strconv.Atoi(maxS)
+		f.Levels = append(f.Levels, b)
+		if b.Label == "" && minS == "" && maxS == "" {
+			continue
+		}
+		if err1 != nil || err2 != nil {
+			v.Add("levels", fmt.Sprintf("level %q needs whole numbers for its lowest and highest score", b.Label))
+			continue
+		}
+		m.Levels = append(m.Levels, b)
+	}
+	if m.ScoreRule == ScoreMatrix {
+		for n, line := range strings.Split(strings.TrimSpace(f.Matrix), "\n") {
+			var row []int
+			for _, cell := range strings.Fields(line) {
+				x, err := strconv.Atoi(cell)
+				if err != nil {
+					v.Add("matrix", fmt.Sprintf("line %d: %q is not a whole number", n+1, cell))
+				}
+				row = append(row, x)
+			}
+			if len(row) > 0 {
+				m.Matrix = append(m.Matrix, row)
+			}
+		}
+	}
+	// Keep two empty rows to add more, as the first rendering has.
+	for _, rows := range []*[]ScaleLevel{&f.Likelihood, &f.Impact} {
+		for len(*rows) < 2 || (*rows)[len(*rows)-1] != (ScaleLevel{}) || (*rows)[len(*rows)-2] != (ScaleLevel{}) {
+			*rows = append(*rows, ScaleLevel{})
+		}
+	}
+	for len(f.Levels) < 2 || f.Levels[len(f.Levels)-1] != (Band{}) || f.Levels[len(f.Levels)-2] != (Band{}) {
+		f.Levels = append(f.Levels, Band{})
+	}
+	return m, f, v.Err()
 }
 
 func (s *handlers) methodologySubmit(w http.ResponseWriter, r *http.Request) {
@@ -365,22 +458,16 @@ func (s *handlers) methodologySubmit(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	body := r.FormValue("methodology")
-	var m Methodology
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&m)
-	if err != nil {
-		err = bulwark.Invalid("methodology", "is not valid JSON for a methodology: "+err.Error())
-	} else {
-		_, err = s.svc.SaveMethodology(r.Context(), web.PrincipalFrom(r), &m)
+	m, form, err := methodologyFromForm(r)
+	if err == nil {
+		_, err = s.svc.SaveMethodology(r.Context(), web.PrincipalFrom(r), m)
 	}
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c != bulwark.EINVALID {
 			s.RenderError(w, r, err)
 			return
 		}
-		s.renderMethodology(w, r, http.StatusUnprocessableEntity, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)}, body)
+		s.renderMethodology(w, r, http.StatusUnprocessableEntity, &web.Page{Error: bulwark.ErrorMessage(err), Fields: web.FieldsOf(err)}, form)
 		return
 	}
 	http.Redirect(w, r, "/o/"+web.PrincipalFrom(r).Org.Slug+"/risk-methodology", http.StatusSeeOther)
