@@ -276,7 +276,7 @@ func TestLibrarySuggestionsAndRescorePreview(t *testing.T) {
 		form := map[string][]string{
 			"likelihood_label": {"Rare", "Possible", "Likely", ""}, "likelihood_description": {"hardly ever", "now and then", "often", ""},
 			"impact_label": {"Minor", "Serious", "Severe", ""}, "impact_description": {"", "", "", ""},
-			"score_rule": {"product"},
+			"score_rule":  {"product"},
 			"level_label": {"Acceptable", "Needs treatment", ""}, "level_min": {"1", "4", ""}, "level_max": {"3", "9", ""}, "level_color": {"#2e7d32", "#c62828", "#9e9e9e"},
 			"acceptable_up_to": {"Acceptable"},
 		}
