@@ -74,7 +74,7 @@ func (s *Server) parseAreaPages(area string, fsys fs.FS) error {
 		if _, dup := s.pages[name]; dup {
 			return fmt.Errorf("area %s: template %s is already defined", area, name)
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, sharedTemplates...)
 		if err == nil {
 			t, err = t.ParseFS(fsys, f)
 		}

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -287,6 +288,9 @@ func Changes(names map[string]string, raw json.RawMessage) []Change {
 	return out
 }
 
+// sharedTemplates are parsed with every page: the layout and the parts pages reuse (the picker).
+var sharedTemplates = []string{"templates/layout.html", "templates/picker.html"}
+
 func parsePages() (map[string]*template.Template, error) {
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -295,10 +299,10 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "picker" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", f)
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, append(slices.Clone(sharedTemplates), f)...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}

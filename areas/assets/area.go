@@ -55,6 +55,16 @@ func ByRef(ctx context.Context, tx *sqlstore.Tx, orgID string) (map[string]*Asse
 	return store{tx}.AssetsByRef(ctx, orgID)
 }
 
+// ByIDs returns orgID's assets among ids (archived ones too), in ref order: what a risk links to.
+func ByIDs(ctx context.Context, tx *sqlstore.Tx, orgID string, ids []string) ([]*Asset, error) {
+	return store{tx}.AssetsByID(ctx, orgID, ids)
+}
+
+// CountAll counts orgID's live assets.
+func CountAll(ctx context.Context, tx *sqlstore.Tx, orgID string) (int, error) {
+	return store{tx}.CountAssets(ctx, orgID)
+}
+
 // handlers serve the area's pages and API over the kernel's server.
 type handlers struct {
 	*web.Server
@@ -74,6 +84,8 @@ func (h *handlers) routes() []web.Route {
 	reg := web.Register{Kind: "assets", Title: "assets", Fields: AssetFields, Import: h.svc.ImportAssets, Export: h.svc.ExportAssets}
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets", Handler: h.apiAssets, Response: AssetEntity, List: true, Query: assetListParams},
+		{Method: "GET", Pattern: "/o/{slug}/pick/assets", Perm: bulwark.PermISMSRead, Handler: h.pickAssets},
+		{Method: "GET", Pattern: "/o/{slug}/pick/assets/chip", Perm: bulwark.PermISMSRead, Handler: h.pickAssetChip},
 		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: h.apiAssetCreate, Request: AssetEntity, Response: AssetEntity, Status: http.StatusCreated},
 		s.ImportRoute(reg, PermImport),
 		s.ExportRoute(reg, bulwark.PermISMSRead),

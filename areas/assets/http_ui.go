@@ -187,3 +187,49 @@ func (s *handlers) assetArchive(archive bool) http.HandlerFunc {
 		http.Redirect(w, r, "/o/"+p.Org.Slug+"/assets/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
 	}
 }
+
+// PickItem is how a picker offers an asset: its ref and name.
+func PickItem(a *Asset) web.PickItem { return web.PickItem{ID: a.ID, Label: a.Ref + " " + a.Name} }
+
+// pickAssets answers an asset picker's search (ref, name or words), leaving out the assets already chosen.
+func (h *handlers) pickAssets(w http.ResponseWriter, r *http.Request) {
+	field, ok := web.PickField(r, "asset_ids")
+	if !ok {
+		h.RenderError(w, r, bulwark.Invalid("field", "is not an asset picker"))
+		return
+	}
+	q := web.PickQuery(r, field)
+	var items []web.PickItem
+	if q != "" {
+		as, _, err := h.svc.Assets(r.Context(), web.PrincipalFrom(r), AssetFilter{Q: q, Limit: 40})
+		if err != nil {
+			h.RenderError(w, r, err)
+			return
+		}
+		chosen := map[string]bool{}
+		for _, id := range r.URL.Query()[field] {
+			chosen[id] = true
+		}
+		for _, a := range as {
+			if !chosen[a.ID] && len(items) < 20 {
+				items = append(items, PickItem(a))
+			}
+		}
+	}
+	h.PickResults(w, r, field, "/o/"+web.PrincipalFrom(r).Org.Slug+"/pick/assets/chip", q, items)
+}
+
+// pickAssetChip answers an asset picker's add button with the chosen asset's chip.
+func (h *handlers) pickAssetChip(w http.ResponseWriter, r *http.Request) {
+	field, ok := web.PickField(r, "asset_ids")
+	if !ok {
+		h.RenderError(w, r, bulwark.Invalid("field", "is not an asset picker"))
+		return
+	}
+	a, err := h.svc.Asset(r.Context(), web.PrincipalFrom(r), r.URL.Query().Get("id"))
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	h.PickAdded(w, r, field, PickItem(a))
+}

@@ -119,6 +119,28 @@ func (tx store) Asset(ctx context.Context, orgID, id string) (*Asset, error) {
 	return a, err
 }
 
+// AssetsByID returns orgID's assets among ids, in ref order.
+func (tx store) AssetsByID(ctx context.Context, orgID string, ids []string) ([]*Asset, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, list := tx.InList("a.id", ids)
+	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ? AND `+in+` ORDER BY a.ref_number`, orgID, list)
+	if err != nil {
+		return nil, fmt.Errorf("assets by id: %w", err)
+	}
+	defer rows.Close()
+	var out []*Asset
+	for rows.Next() {
+		a, _, err := scanAsset(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // AssetsByRef returns orgID's assets whose refs are in refs, keyed by ref (for imports).
 func (tx store) AssetsByRef(ctx context.Context, orgID string) (map[string]*Asset, error) {
 	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a WHERE a.org_id = ?`, orgID)

@@ -65,6 +65,8 @@ func (h *handlers) routes() []web.Route {
 		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: h.apiControlPatch, Request: ControlEntity, Response: ControlEntity},
 		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: h.apiControlArchive, Status: http.StatusNoContent},
 		{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: h.controlsPage},
+		{Method: "GET", Pattern: "/o/{slug}/pick/controls", Perm: bulwark.PermISMSRead, Handler: h.pickControls},
+		{Method: "GET", Pattern: "/o/{slug}/pick/controls/chip", Perm: bulwark.PermISMSRead, Handler: h.pickControlChip},
 		{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: h.controlSubmit},
 		{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: h.controlPage},

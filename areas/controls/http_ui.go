@@ -228,3 +228,49 @@ func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
 	pr.Chart = statusChart(counts)
 	return h.Partial("controls-dashboard", &web.Page{P: p, Data: pr})
 }
+
+// PickItem is how a picker offers a control: its ref and title.
+func PickItem(c *Control) web.PickItem { return web.PickItem{ID: c.ID, Label: c.Ref + " " + c.Title} }
+
+// pickControls answers a control picker's search (ref or words), leaving out the controls already chosen.
+func (h *handlers) pickControls(w http.ResponseWriter, r *http.Request) {
+	field, ok := web.PickField(r, "control_ids")
+	if !ok {
+		h.RenderError(w, r, bulwark.Invalid("field", "is not a control picker"))
+		return
+	}
+	q := web.PickQuery(r, field)
+	var items []web.PickItem
+	if q != "" {
+		cs, err := h.svc.Controls(r.Context(), web.PrincipalFrom(r), ControlFilter{Q: q})
+		if err != nil {
+			h.RenderError(w, r, err)
+			return
+		}
+		chosen := map[string]bool{}
+		for _, id := range r.URL.Query()[field] {
+			chosen[id] = true
+		}
+		for _, c := range cs {
+			if !chosen[c.ID] && len(items) < 20 {
+				items = append(items, PickItem(c))
+			}
+		}
+	}
+	h.PickResults(w, r, field, "/o/"+web.PrincipalFrom(r).Org.Slug+"/pick/controls/chip", q, items)
+}
+
+// pickControlChip answers a control picker's add button with the chosen control's chip.
+func (h *handlers) pickControlChip(w http.ResponseWriter, r *http.Request) {
+	field, ok := web.PickField(r, "control_ids")
+	if !ok {
+		h.RenderError(w, r, bulwark.Invalid("field", "is not a control picker"))
+		return
+	}
+	c, err := h.svc.Control(r.Context(), web.PrincipalFrom(r), r.URL.Query().Get("id"))
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	h.PickAdded(w, r, field, PickItem(c))
+}

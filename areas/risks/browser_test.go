@@ -2,12 +2,16 @@ package risks_test
 
 import (
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 )
@@ -74,6 +78,106 @@ func TestBrowserRiskHeatmapAndSignOff(t *testing.T) {
 		if dir := os.Getenv("BULWARK_SCREENSHOTS"); dir != "" {
 			areastest.Do(t, ctx, chromedp.Navigate(base+"/o/acme-ltd/risks"), chromedp.WaitVisible(chromedp.CSS("figure svg")))
 			_ = os.WriteFile(dir+"/"+string(db.Dialect)+"-risks.png", areastest.Must(t, ctx, chromedp.FullScreenshot(100)), 0o644)
+		}
+	})
+}
+
+// TestBrowserPickerLinksControlsAndAssets links records to a risk with the picker as people do: three
+// controls found by typing, a suggested one added in one click, an asset found by a word; then the same
+// without JavaScript, by refs typed into the box.
+func TestBrowserPickerLinksControlsAndAssets(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		mgr := f.Accounts[bulwark.RoleManager]
+		threats := areastest.Decode[struct {
+			Items []struct {
+				ID       string   `json:"id"`
+				Controls []string `json:"controls"`
+			}
+		}](t, f.Do("GET", "/api/v1/threats", areastest.Req{Token: mgr.Token}))
+		threat := threats.Items[0]
+		if len(threat.Controls) == 0 {
+			t.Fatalf("the first threat suggests no control: %+v", threat)
+		}
+		rk := areastest.Decode[risks.Risk](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: mgr.Token, JSON: `{"title":"Patient portal outage","threat_id":"` + threat.ID + `"}`}))
+		portal := areastest.Decode[map[string]any](t, f.Do("POST", "/api/v1/assets", areastest.Req{Token: mgr.Token, JSON: `{"name":"Patient portal","type":"software"}`}))
+		cs := areastest.Decode[struct {
+			Items []struct{ ID, Ref string }
+		}](t, f.Do("GET", "/api/v1/controls", areastest.Req{Token: mgr.Token}))
+		idOf := map[string]string{}
+		for _, c := range cs.Items {
+			idOf[c.Ref] = c.ID
+		}
+		typed := []string{"A.8.13", "A.8.15", "A.5.15"}
+		for _, ref := range typed {
+			if slices.Contains(threat.Controls, ref) {
+				t.Fatalf("%s is suggested already; pick other refs for the test", ref)
+			}
+		}
+
+		ctx := areastest.Browser(t)
+		base := f.TS.URL
+		areastest.Do(t, ctx,
+			chromedp.Navigate(base+"/signin"),
+			chromedp.SetValue(chromedp.CSS("#email"), mgr.Email),
+			chromedp.SetValue(chromedp.CSS("#password"), areastest.Password),
+			chromedp.Click(chromedp.CSS("main button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#waiting")),
+			chromedp.Navigate(base+"/o/acme-ltd/risks/"+rk.ID),
+			chromedp.WaitVisible(chromedp.CSS("#pick-q-control_ids")),
+		)
+		clear := func(sel string) {
+			t.Helper()
+			areastest.Must(t, ctx, chromedp.Evaluate[bool](`(document.querySelector('` + sel + `').value = '', true)`))
+		}
+		for _, ref := range typed {
+			clear("#pick-q-control_ids")
+			areastest.Do(t, ctx,
+				chromedp.SendKeys(chromedp.CSS("#pick-q-control_ids"), ref),
+				chromedp.WaitVisible(chromedp.CSS(`#pick-result-control_ids-`+idOf[ref]+` button`)),
+				chromedp.Click(chromedp.CSS(`#pick-result-control_ids-`+idOf[ref]+` button`)),
+				chromedp.WaitReady(chromedp.CSS(`#chips-control_ids input[value="`+idOf[ref]+`"]:checked`)),
+			)
+		}
+		// A suggestion: one click on its chip.
+		suggested := idOf[threat.Controls[0]]
+		areastest.Do(t, ctx, chromedp.Click(chromedp.CSS(`.chip-suggested input[value="`+suggested+`"]`)))
+		// An asset found by a word of its name.
+		areastest.Do(t, ctx,
+			chromedp.SendKeys(chromedp.CSS("#pick-q-asset_ids"), "portal"),
+			chromedp.WaitVisible(chromedp.CSS(`#pick-result-asset_ids-`+portal["id"].(string)+` button`)),
+			chromedp.Click(chromedp.CSS(`#pick-result-asset_ids-`+portal["id"].(string)+` button`)),
+			chromedp.WaitReady(chromedp.CSS(`#chips-asset_ids input[value="`+portal["id"].(string)+`"]:checked`)),
+		)
+		// The search boxes keep what was typed; clear them as one does before saving.
+		clear("#pick-q-control_ids")
+		clear("#pick-q-asset_ids")
+		areastest.Do(t, ctx, chromedp.Click(chromedp.CSS("#save-risk")))
+		areastest.WaitURL(t, ctx, "notice=saved")
+		got := areastest.Decode[risks.Risk](t, f.Do("GET", "/api/v1/risks/"+rk.ID, areastest.Req{Token: mgr.Token}))
+		for _, ref := range append(typed, threat.Controls[0]) {
+			if !slices.Contains(got.ControlIDs, idOf[ref]) {
+				t.Errorf("%s not linked: %v", ref, got.ControlIDs)
+			}
+		}
+		if len(got.ControlIDs) != 4 || !slices.Equal(got.AssetIDs, []string{portal["id"].(string)}) {
+			t.Errorf("links after the picker: controls %v, assets %v", got.ControlIDs, got.AssetIDs)
+		}
+
+		// Without JavaScript: refs typed into the box are added when the form is saved; a word that is no ref
+		// is refused by name and nothing is saved.
+		cookie := f.SignIn(mgr.Email)
+		form := map[string][]string{"title": {"Patient portal outage"}, "version": {strconv.Itoa(got.Version)}, "control_ids": got.ControlIDs,
+			"asset_ids": got.AssetIDs, "status": {got.Status}, "pick_q_control_ids": {"A.5.1, teleport"}}
+		if res := f.Do("POST", "/o/acme-ltd/risks/"+rk.ID, areastest.Req{Cookie: cookie, Form: form}); res.StatusCode != 422 || !strings.Contains(res.Text, "teleport") {
+			t.Errorf("an unknown ref typed: %d", res.StatusCode)
+		}
+		form["pick_q_control_ids"] = []string{"A.5.1"}
+		if res := f.Do("POST", "/o/acme-ltd/risks/"+rk.ID, areastest.Req{Cookie: cookie, Form: form}); res.StatusCode != 303 {
+			t.Fatalf("a ref typed: %d %s", res.StatusCode, res.Text)
+		}
+		if got := areastest.Decode[risks.Risk](t, f.Do("GET", "/api/v1/risks/"+rk.ID, areastest.Req{Token: mgr.Token})); len(got.ControlIDs) != 5 || !slices.Contains(got.ControlIDs, idOf["A.5.1"]) {
+			t.Errorf("after typing A.5.1: %v", got.ControlIDs)
 		}
 	})
 }

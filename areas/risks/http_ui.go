@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/web"
 )
 
@@ -181,6 +183,32 @@ func (s *handlers) renderRisk(w http.ResponseWriter, r *http.Request, status int
 			return
 		}
 	}
+	// The pickers: controls (the set is small enough to list whole), assets (listed whole while the
+	// register is small; otherwise found by search or typed refs).
+	var suggested []string
+	if sc, ok := data["Suggested"].([]*controls.Control); ok {
+		for _, c := range sc {
+			suggested = append(suggested, c.ID)
+		}
+	}
+	allControls := make([]web.PickItem, len(ctrls))
+	for i, c := range ctrls {
+		allControls[i] = controls.PickItem(c)
+	}
+	cp := web.NewPicker("control_ids", "Controls that treat it", allControls, rk.ControlIDs, suggested)
+	cp.Placeholder, cp.SearchURL = "A.8.13, backup, or refs separated by commas", "/o/"+p.Org.Slug+"/pick/controls"
+	chosenAssets, smallRegister, err := s.svc.assetChoices(ctx, p, rk.AssetIDs)
+	if err != nil {
+		s.RenderError(w, r, err)
+		return
+	}
+	var allAssets []web.PickItem
+	for _, a := range append(chosenAssets, smallRegister...) {
+		allAssets = append(allAssets, assets.PickItem(a))
+	}
+	ap := web.NewPicker("asset_ids", "Assets it affects", allAssets, rk.AssetIDs, nil)
+	ap.Placeholder, ap.SearchURL = "A-014, patient, or refs separated by commas", "/o/"+p.Org.Slug+"/pick/assets"
+	data["ControlPicker"], data["AssetPicker"] = cp, ap
 	pg.Title, pg.Nav, pg.Data = "New risk", "risks", data
 	if rk.ID != "" {
 		pg.Title = rk.Ref + " " + rk.Title
@@ -191,7 +219,7 @@ func (s *handlers) renderRisk(w http.ResponseWriter, r *http.Request, status int
 // riskFromForm reads the risk form into an input through the risk's declaration, as the API reads JSON.
 func riskFromForm(r *http.Request) (RiskInput, error) {
 	v, err := RiskEntity.DecodeForm(r.Form, "title", "description", "threat_id", "vulnerability_id", "owner_id", "treatment",
-		"target_date", "review_date", "control_ids", "affects_confidentiality", "affects_integrity", "affects_availability",
+		"target_date", "review_date", "control_ids", "asset_ids", "affects_confidentiality", "affects_integrity", "affects_availability",
 		"status", "review_reason", "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 	return riskInputOf(v), err
 }
@@ -203,6 +231,9 @@ func (s *handlers) riskSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, err := riskFromForm(r)
+	if err == nil {
+		err = s.svc.addTypedRefs(r.Context(), p, &in, r.FormValue("pick_q_control_ids"), r.FormValue("pick_q_asset_ids"))
+	}
 	id := r.PathValue("id")
 	notice := ""
 	var saved *Risk

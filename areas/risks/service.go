@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 )
 
@@ -941,4 +943,113 @@ func (s *Service) controlSet(ctx context.Context, p *bulwark.Principal) ([]*cont
 		return err
 	})
 	return out, err
+}
+
+// smallRegister is how many assets a risk's asset picker lists whole; beyond it, search and typed refs add them.
+const smallRegister = 300
+
+// assetChoices returns the assets among chosen, and every live asset when the register is small enough to
+// list in the page.
+func (s *Service) assetChoices(ctx context.Context, p *bulwark.Principal, chosen []string) (picked, all []*assets.Asset, err error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+		return nil, nil, err
+	}
+	err = s.view(ctx, func(tx store) error {
+		if picked, err = assets.ByIDs(ctx, tx.Tx, p.Org.ID, chosen); err != nil {
+			return err
+		}
+		n, err := assets.CountAll(ctx, tx.Tx, p.Org.ID)
+		if err != nil || n > smallRegister {
+			return err
+		}
+		byRef, err := assets.ByRef(ctx, tx.Tx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		isPicked := map[string]bool{}
+		for _, a := range picked {
+			isPicked[a.ID] = true
+		}
+		for _, a := range byRef {
+			if a.ArchivedAt == nil && !isPicked[a.ID] {
+				all = append(all, a)
+			}
+		}
+		slices.SortFunc(all, func(a, b *assets.Asset) int { return strings.Compare(a.Ref, b.Ref) })
+		return nil
+	})
+	return picked, all, err
+}
+
+// addTypedRefs adds to in the controls and assets whose refs were typed into the pickers' boxes: how the
+// pickers work without JavaScript. A word that is no ref is an error naming it, so nothing typed is lost.
+func (s *Service) addTypedRefs(ctx context.Context, p *bulwark.Principal, in *RiskInput, controlRefs, assetRefs string) error {
+	split := func(t string) []string {
+		return strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' })
+	}
+	cr, ar := split(controlRefs), split(assetRefs)
+	if len(cr) == 0 && len(ar) == 0 {
+		return nil
+	}
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+		return err
+	}
+	var v bulwark.Validation
+	err := s.view(ctx, func(tx store) error {
+		if len(cr) > 0 {
+			cs, err := controls.List(ctx, tx.Tx, p.Org.ID, controls.ControlFilter{})
+			if err != nil {
+				return err
+			}
+			byRef := map[string]string{}
+			for _, c := range cs {
+				byRef[strings.ToUpper(c.Ref)] = c.ID
+			}
+			ids := []string{}
+			if in.ControlIDs != nil {
+				ids = append(ids, *in.ControlIDs...)
+			}
+			for _, ref := range cr {
+				id, ok := byRef[strings.ToUpper(ref)]
+				if !ok {
+					v.Add("control_ids", fmt.Sprintf("%q is not the ref of a control: pick from the search results, or type refs such as A.8.13", ref))
+					continue
+				}
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+			in.ControlIDs = &ids
+		}
+		if len(ar) > 0 {
+			byRef, err := assets.ByRef(ctx, tx.Tx, p.Org.ID)
+			if err != nil {
+				return err
+			}
+			upper := map[string]*assets.Asset{}
+			for ref, a := range byRef {
+				upper[strings.ToUpper(ref)] = a
+			}
+			ids := []string{}
+			if in.AssetIDs != nil {
+				ids = append(ids, *in.AssetIDs...)
+			}
+			for _, ref := range ar {
+				a, ok := upper[strings.ToUpper(ref)]
+				if !ok {
+					v.Add("asset_ids", fmt.Sprintf("%q is not the ref of an asset: pick from the search results, or type refs such as A-014", ref))
+					continue
+				}
+				if !slices.Contains(ids, a.ID) {
+					ids = append(ids, a.ID)
+				}
+			}
+			in.AssetIDs = &ids
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return v.Err()
 }

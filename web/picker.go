@@ -1,0 +1,98 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+)
+
+// Picker is the searchable multi-picker that links records to a record (controls and assets to a risk; later
+// evidence, documents, people). Pages show it with {{template "picker" .}}; Name is the form field that
+// carries the chosen ids.
+type Picker struct {
+	Name, Label string
+	Placeholder string     // what to type, in the search box
+	SearchURL   string     // GET ?q=… answers PickResults (htmx); empty: the full list only
+	Chosen      []PickItem // shown as ticked chips
+	Suggested   []PickItem // shown as unticked chips: a click adds one
+	Options     []PickItem // everything that can be chosen and is not yet: the list that works without JavaScript
+}
+
+// PickItem is one record a picker offers.
+type PickItem struct{ ID, Label string }
+
+// NewPicker builds a picker over every item, with chosen (ids) ticked and suggested (ids) offered; the full
+// list leaves out what is chosen.
+func NewPicker(name, label string, all []PickItem, chosen, suggested []string) *Picker {
+	p := &Picker{Name: name, Label: label}
+	in := func(ids []string) map[string]bool {
+		m := map[string]bool{}
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
+	}
+	isChosen, isSuggested := in(chosen), in(suggested)
+	for _, it := range all {
+		switch {
+		case isChosen[it.ID]:
+			p.Chosen = append(p.Chosen, it)
+		case isSuggested[it.ID]:
+			p.Suggested = append(p.Suggested, it)
+		default:
+			p.Options = append(p.Options, it)
+		}
+	}
+	return p
+}
+
+// PickField is the picker's form field named by a search or add request (?field=), checked against the
+// names the area uses: it becomes part of element ids.
+func PickField(r *http.Request, allowed ...string) (string, bool) {
+	f := r.URL.Query().Get("field")
+	for _, a := range allowed {
+		if f == a {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// PickQuery is what was typed into a picker's search box (htmx sends the box under its own name,
+// pick_q_FIELD; ?q= works too).
+func PickQuery(r *http.Request, field string) string {
+	q := r.URL.Query().Get("pick_q_" + field)
+	if q == "" {
+		q = r.URL.Query().Get("q")
+	}
+	return strings.TrimSpace(q)
+}
+
+// PickResults answers a picker's search: the items found, each with a button that adds it (as a chip
+// fetched from chipURL).
+func (s *Server) PickResults(w http.ResponseWriter, r *http.Request, name, chipURL, query string, items []PickItem) {
+	s.fragment(w, r, "pickresults", map[string]any{"Name": name, "ChipURL": chipURL, "Query": query, "Items": items})
+}
+
+// PickAdded answers a picker's add button: the chip to append, and the search result removed.
+func (s *Server) PickAdded(w http.ResponseWriter, r *http.Request, name string, item PickItem) {
+	s.fragment(w, r, "pickadded", map[string]any{"Name": name, "Item": item})
+}
+
+// fragment writes one template of the shared parts, for htmx.
+func (s *Server) fragment(w http.ResponseWriter, r *http.Request, name string, data any) {
+	t, ok := s.pages["dashboard"] // every page set holds the shared parts
+	if !ok {
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("render a fragment", "template", name, "err", err, "request_id", RequestID(r))
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
