@@ -128,7 +128,7 @@ func TestBrowserPickerLinksControlsAndAssets(t *testing.T) {
 		)
 		clear := func(sel string) {
 			t.Helper()
-			areastest.Must(t, ctx, chromedp.Evaluate[bool](`(document.querySelector('` + sel + `').value = '', true)`))
+			areastest.Must(t, ctx, chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').value = '', true)`))
 		}
 		for _, ref := range typed {
 			clear("#pick-q-control_ids")
