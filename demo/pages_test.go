@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/bulwark-isms/bulwark/app"
@@ -133,15 +134,25 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	}
 
 	rawKeys := declaredKeys(t, f.TS.URL)
-	browser := areastest.Browser(t)
-	browser, cancel := context.WithTimeout(browser, 10*time.Minute)
-	defer cancel()
+	browser := areastest.BrowserWithin(t, 10*time.Minute)
 	base := f.TS.URL
 	areastest.Do(t, browser, chromedp.Navigate(base+"/signin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), res.Email),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), res.Password),
 		chromedp.Submit(chromedp.CSS(`input[name=password]`)))
 	areastest.WaitURL(t, browser, "/o/"+res.Org.Slug)
+	// axe-core checks accessibility. It is vendored for this test only and never served: the test browser
+	// bypasses the page's CSP to inject it.
+	axe, err := os.ReadFile("testdata/axe-4.14.1.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(browser, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
 	shots := os.Getenv("BULWARK_SCREENSHOTS")
 	for _, size := range []struct{ w, h int64 }{{390, 844}, {1400, 900}} {
 		areastest.Do(t, browser, chromedp.EmulateViewport(size.w, size.h))
@@ -165,6 +176,24 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 			}
 			for _, u := range got.Unlabelled {
 				t.Errorf("%s: a field without a label: %s", where, u)
+			}
+			areastest.Must(t, browser, chromedp.Evaluate[bool](string(axe)+";true"))
+			var violations []struct {
+				ID, Impact, Help string
+				Nodes            []struct{ Target []any }
+			}
+			found := areastest.Must(t, browser, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+			if err := json.Unmarshal([]byte(found), &violations); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range violations {
+				if v.Impact == "serious" || v.Impact == "critical" {
+					var nodes []string
+					for _, n := range v.Nodes[:min(3, len(v.Nodes))] {
+						nodes = append(nodes, fmt.Sprint(n.Target...))
+					}
+					t.Errorf("%s: axe %s (%s): %s at %s", where, v.ID, v.Impact, v.Help, strings.Join(nodes, ", "))
+				}
 			}
 			for _, k := range rawKeys.FindAllString(got.Text, 5) {
 				t.Errorf("%s: the field name %q shows in the text", where, k)

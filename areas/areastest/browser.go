@@ -11,9 +11,15 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// Browser starts Debian's chromium headless. Without chromium the test skips,
+// Browser starts Debian's chromium headless for at most a minute. Without chromium the test skips,
 // except under CI, where that is a failure.
 func Browser(t testing.TB) context.Context {
+	t.Helper()
+	return BrowserWithin(t, 60*time.Second)
+}
+
+// BrowserWithin is Browser for a test that needs the browser longer than a minute (one that walks every page).
+func BrowserWithin(t testing.TB, limit time.Duration) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -30,7 +36,7 @@ func Browser(t testing.TB) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
 	if err := chromedp.Do(ctx); err != nil { // start the browser now
 		t.Fatalf("start chromium: %v", err)

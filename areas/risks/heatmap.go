@@ -23,7 +23,7 @@ func heatmapSVG(h *Heatmap, slug string) template.HTML {
 	nl, ni := len(m.Likelihood), len(m.Impact)
 	w, ht := left+ni*cell+10, top+nl*cell+60
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg role="img" aria-labelledby="hm-%s-title" viewBox="0 0 %d %d" width="%d" height="%d" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">`, h.Kind, w, ht, w, ht)
+	fmt.Fprintf(&b, `<svg role="group" aria-labelledby="hm-%s-title" viewBox="0 0 %d %d" width="%d" height="%d" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">`, h.Kind, w, ht, w, ht)
 	fmt.Fprintf(&b, `<title id="hm-%s-title">%s risk heat map: %d risks</title>`, h.Kind, template.HTMLEscapeString(strings.ToUpper(h.Kind[:1])+h.Kind[1:]), h.Total)
 	for li := nl; li >= 1; li-- {
 		y := top + (nl-li)*cell
