@@ -1,6 +1,7 @@
 package risks_test
 
 import (
+	"context"
 	"os"
 	"slices"
 	"strconv"
@@ -178,6 +179,74 @@ func TestBrowserPickerLinksControlsAndAssets(t *testing.T) {
 		}
 		if got := areastest.Decode[risks.Risk](t, f.Do("GET", "/api/v1/risks/"+rk.ID, areastest.Req{Token: mgr.Token})); len(got.ControlIDs) != 5 || !slices.Contains(got.ControlIDs, idOf["A.5.1"]) {
 			t.Errorf("after typing A.5.1: %v", got.ControlIDs)
+		}
+	})
+}
+
+// TestBrowserApprovalAndAuditLogByPerson follows a risk above the acceptance criteria in the browser: the
+// risk owner (an owner of the organisation) signs off, the sign-off does not also count as the approval
+// (segregation of duties), the admin finds the approval in "my tasks" and gives it, and the audit log
+// filtered to the admin, picked by name, shows it.
+func TestBrowserApprovalAndAuditLogByPerson(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		owner, admin := f.Accounts[bulwark.RoleOwner], f.Accounts[bulwark.RoleAdmin]
+		rk := areastest.Decode[risks.Risk](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: owner.Token,
+			JSON: `{"title":"Ransomware on the EHR database","owner_id":"` + owner.MemberID + `","inherent_likelihood":5,"inherent_impact":5}`}))
+		base := f.TS.URL
+		signIn := func(ctx context.Context, email string) {
+			areastest.Do(t, ctx,
+				chromedp.Navigate(base+"/signin"),
+				chromedp.SetValue(chromedp.CSS("#email"), email),
+				chromedp.SetValue(chromedp.CSS("#password"), areastest.Password),
+				chromedp.Click(chromedp.CSS("main button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("#waiting")),
+			)
+		}
+		ctx := areastest.Browser(t)
+		signIn(ctx, owner.Email)
+		areastest.Do(t, ctx,
+			chromedp.Navigate(base+"/o/acme-ltd/risks/"+rk.ID),
+			chromedp.WaitVisible(chromedp.CSS("#sign-off")),
+			chromedp.Click(chromedp.CSS("#sign-off")),
+		)
+		areastest.WaitURL(t, ctx, "notice=signed")
+		areastest.Do(t, ctx, chromedp.Navigate(base+"/o/acme-ltd/tasks"), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if text := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("main"))); strings.Contains(text, "waiting for your approval") {
+			t.Errorf("the risk owner is asked to approve their own risk:\n%s", text)
+		}
+		so := areastest.Decode[struct{ Items []risks.SignOff }](t, f.Do("GET", "/api/v1/risks/"+rk.ID+"/sign-offs", areastest.Req{Token: owner.Token}))
+		if len(so.Items) != 1 || !so.Items[0].AsOwner || so.Items[0].AsApprover {
+			t.Fatalf("the risk owner's sign-off: %+v", so.Items)
+		}
+
+		other, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		defer cancel()
+		signIn(other, admin.Email)
+		areastest.Do(t, other, chromedp.Navigate(base+"/o/acme-ltd/tasks"), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if text := areastest.Must(t, other, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, "waiting for your approval") || !strings.Contains(text, rk.Ref) {
+			t.Fatalf("the admin's tasks:\n%s", text)
+		}
+		areastest.Do(t, other,
+			chromedp.Click(chromedp.CSS(`main a[href$="`+rk.ID+`#sign-off"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#sign-off")),
+			chromedp.Click(chromedp.CSS("#sign-off")),
+		)
+		areastest.WaitURL(t, other, "notice=signed")
+		// The audit log, filtered to the admin picked from the list by name.
+		areastest.Do(t, other,
+			chromedp.Navigate(base+"/o/acme-ltd/audit-log"),
+			chromedp.WaitVisible(chromedp.CSS("#f-actor")),
+		)
+		adminName := areastest.Must(t, other, chromedp.Evaluate[string](`[...document.querySelectorAll('#f-actor option')].find(o => o.textContent.includes('Admin')).textContent`))
+		areastest.Do(t, other,
+			chromedp.SetValue(chromedp.CSS("#f-actor"), areastest.Must(t, other, chromedp.Evaluate[string](`[...document.querySelectorAll('#f-actor option')].find(o => o.textContent.includes('Admin')).value`))),
+			chromedp.Click(chromedp.CSS(".filters button[type=submit]")),
+		)
+		areastest.WaitURL(t, other, "actor=")
+		rows := areastest.Must(t, other, chromedp.Text(chromedp.CSS("table.auditlog tbody")))
+		if !strings.Contains(rows, "Risk sign off") || !strings.Contains(rows, adminName) || strings.Contains(rows, "Olivia") {
+			t.Errorf("the audit log filtered to %s:\n%s", adminName, rows)
 		}
 	})
 }
