@@ -223,7 +223,7 @@ func migrateCmd(e *env, o *options) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("cannot migrate the database; it was left as it was: %w", err)
 			}
-			fmt.Fprintf(e.stdout, "applied %d migration(s)\n", len(applied))
+			fmt.Fprintf(e.stdout, "applied %s\n", bulwark.Plural(len(applied), "migration"))
 			return nil
 		},
 	}
@@ -688,7 +688,7 @@ Example:
 			}
 			defer closeDB()
 			if tty {
-				fmt.Fprintf(e.stderr, "checking %d row(s)…\n", len(t.Rows))
+				fmt.Fprintf(e.stderr, "checking %s…\n", bulwark.Plural(len(t.Rows), "row"))
 			}
 			importer := svc.Assets.ImportAssets
 			if args[0] == "risks" {
@@ -699,10 +699,10 @@ Example:
 				return err
 			}
 			if len(t.Unmapped) > 0 {
-				fmt.Fprintf(e.stderr, "ignored column(s): %s\n", strings.Join(t.Unmapped, ", "))
+				fmt.Fprintf(e.stderr, "ignored %s: %s\n", map[bool]string{true: "column", false: "columns"}[len(t.Unmapped) == 1], strings.Join(t.Unmapped, ", "))
 			}
 			if len(res.Errors) > 0 {
-				fmt.Fprintf(e.stderr, "%s has %d problem(s); nothing was imported:\n", args[1], len(res.Errors))
+				fmt.Fprintf(e.stderr, "%s has %s; nothing was imported:\n", args[1], bulwark.Plural(len(res.Errors), "problem"))
 				for _, re := range res.Errors {
 					fmt.Fprintf(e.stderr, "  %s\n", rowProblem(re))
 				}
@@ -715,8 +715,8 @@ Example:
 			if dryRun {
 				verb = "dry run, nothing written: would import"
 			}
-			fmt.Fprintf(e.stdout, "%s %d new, %d updated, %d unchanged (header on row %d, %d blank row(s) skipped)\n",
-				verb, res.Created, res.Updated, res.Unchanged, t.HeaderRow, t.BlankRows)
+			fmt.Fprintf(e.stdout, "%s %d new, %d updated, %d unchanged (header on row %d, %s skipped)\n",
+				verb, res.Created, res.Updated, res.Unchanged, t.HeaderRow, bulwark.Plural(t.BlankRows, "blank row"))
 			return nil
 		},
 	}

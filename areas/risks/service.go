@@ -401,7 +401,7 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 				}
 			}
 			if n > 0 {
-				out.Notice = "The likelihood or impact changed: " + itoa(int(n)) + " sign-off(s) were voided and the risk is assessed again."
+				out.Notice = "The likelihood or impact changed: " + bulwark.Plural(int(n), "sign-off") + " voided; the risk is assessed again."
 				ch["sign_offs_voided"] = bulwark.Added(n)
 			}
 		}

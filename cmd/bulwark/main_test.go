@@ -302,7 +302,7 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	}
 	// Ignore the people columns: the rest imports.
 	res = run(t, dir, "", "import", "assets", fixture, db, "--map", "Owner=", "--map", "Custodian=")
-	if res.code != 0 || !strings.Contains(res.stdout, "imported 8 new, 0 updated, 0 unchanged (header on row 3, 2 blank row(s) skipped)") {
+	if res.code != 0 || !strings.Contains(res.stdout, "imported 8 new, 0 updated, 0 unchanged (header on row 3, 2 blank rows skipped)") {
 		t.Fatalf("import: %+v", res)
 	}
 	out := filepath.Join(dir, "export.xlsx")
@@ -325,7 +325,7 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	res = run(t, dir, "", "import", "risks", register, db, "--dry-run", "--map", "Owner (email)=")
 	if res.code != 0 || !strings.Contains(res.stdout, "would import 30 new") ||
 		!strings.Contains(res.stderr, "note: row 4, Next review: 46433 was read as a spreadsheet date number: 2027-02-15") ||
-		!strings.Contains(res.stderr, "ignored column(s): No., Comments") {
+		!strings.Contains(res.stderr, "ignored columns: No., Comments") {
 		t.Fatalf("import of a hand-kept register: %+v", res)
 	}
 	// LibreOffice opens the export.
