@@ -202,7 +202,7 @@ func importOutcome(res *app.ImportResult, dryRun bool) string {
 
 // importProblem turns row errors into a 422 whose errors name each row.
 func importProblem(res *app.ImportResult) error {
-	e := &bulwark.Error{Code: bulwark.EINVALID, Message: bulwark.Plural(len(res.Errors), "row error")+"; nothing was imported."}
+	e := &bulwark.Error{Code: bulwark.EINVALID, Message: bulwark.Plural(len(res.Errors), "row error") + "; nothing was imported."}
 	for _, re := range res.Errors {
 		col := re.Column
 		if col == "" {
@@ -436,7 +436,7 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, reg Register
 	status := http.StatusOK
 	if len(res.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
-		pg.Error = bulwark.Plural(len(res.Errors), "problem")+" in the file; nothing will be imported until they are fixed."
+		pg.Error = bulwark.Plural(len(res.Errors), "problem") + " in the file; nothing will be imported until they are fixed."
 	}
 	s.Render(w, r, status, "preview", pg)
 }
