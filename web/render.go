@@ -220,6 +220,28 @@ func isID(s string) bool {
 // Changes reads a changes document ({"field": {"before": …, "after": …}}) into labelled lines, naming the
 // members whose ids it holds (names: id → name); another document is shown as it is.
 func Changes(names map[string]string, raw json.RawMessage) []Change {
+	return ChangesLabelled(FieldLabel, names, raw)
+}
+
+// Labeller gives the label of a stored field name.
+type Labeller func(name string) string
+
+// FieldLabeller gives the labels an entity type declares (entityType as audit entries name it: "risk",
+// "asset"), falling back to FieldLabel for a field the declaration does not describe.
+func (s *Server) FieldLabeller(entityType string) Labeller {
+	e := s.entities[strings.ToLower(strings.ReplaceAll(entityType, "_", ""))]
+	return func(name string) string {
+		if e != nil {
+			if f := e.Field(name); f != nil && f.Label != "" {
+				return f.Label
+			}
+		}
+		return FieldLabel(name)
+	}
+}
+
+// ChangesLabelled is Changes with the field labels of label.
+func ChangesLabelled(label Labeller, names map[string]string, raw json.RawMessage) []Change {
 	var ch map[string]struct {
 		Before any `json:"before"`
 		After  any `json:"after"`
@@ -279,7 +301,7 @@ func Changes(names map[string]string, raw json.RawMessage) []Change {
 	out := make([]Change, 0, len(keys))
 	for _, k := range keys {
 		c := ch[k]
-		line := Change{Field: FieldLabel(k), After: show(c.After)}
+		line := Change{Field: label(k), After: show(c.After)}
 		if c.Before != nil {
 			line.Before = show(c.Before)
 		}

@@ -57,6 +57,7 @@ type Server struct {
 	sections   []Section                                      // the navigation, with Built set
 	dashboards []func(r *http.Request) (template.HTML, error) // the areas' parts of the dashboard
 	tasks      []func(r *http.Request) (Tasks, error)         // what the areas have waiting for someone
+	entities   map[string]*field.Entity                       // the declared entities by lower-case name ("risk"), for labels
 }
 
 // New builds the server and its route table: the kernel's routes, then each
@@ -85,6 +86,14 @@ func New(svc *app.Service, cfg Config, log *slog.Logger, areas ...Area) (*Server
 		return nil, err
 	}
 	s.addSections()
+	s.entities = map[string]*field.Entity{}
+	for _, rt := range s.routes {
+		for _, e := range []*field.Entity{rt.Response, rt.Request} {
+			if e != nil {
+				s.entities[strings.ToLower(e.Name)] = e
+			}
+		}
+	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		if rt.Perm == "" {

@@ -1,6 +1,7 @@
 package organisation
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -211,6 +212,13 @@ type auditData struct {
 	Names   map[string]string // user and member ids → the member's name, for the actor column and changes
 	People  []app.MemberRef   // the actor filter's choices
 	Unknown string            // an actor filter that matched nobody
+
+	labels func(entityType string) web.Labeller
+}
+
+// Changes reads an entry's changes with the labels its entity type declares and the members named.
+func (d *auditData) Changes(entityType string, raw json.RawMessage) []web.Change {
+	return web.ChangesLabelled(d.labels(entityType), d.Names, raw)
 }
 
 func (s *handlers) auditLogPage(w http.ResponseWriter, r *http.Request) {
@@ -225,7 +233,7 @@ func (s *handlers) auditLogPage(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	d := &auditData{Q: map[string]string{}, Names: map[string]string{}, People: ms}
+	d := &auditData{Q: map[string]string{}, Names: map[string]string{}, People: ms, labels: s.FieldLabeller}
 	for _, m := range ms {
 		d.Names[m.UserID], d.Names[m.ID] = m.Name, m.Name
 	}
