@@ -269,10 +269,11 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 	for email, id := range members {
 		byMember[id] = email
 	}
-	// Risks are about the assets that matter: information, systems and services, not a numbered printer.
+	// Risks are about the assets that matter: information, systems and services, not a numbered printer or a
+	// team of people.
 	var valued []*assets.Asset
 	for _, a := range assetList {
-		if _, ok := profiles[a.Name]; ok && a.Status != "retired" {
+		if _, ok := profiles[a.Name]; ok && a.Status != "retired" && (a.Type == "information" || a.Type == "software" || a.Type == "service") {
 			valued = append(valued, a)
 		}
 	}
