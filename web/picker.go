@@ -2,6 +2,9 @@ package web
 
 import (
 	"bytes"
+	"context"
+
+	"github.com/bulwark-isms/bulwark"
 	"net/http"
 	"strings"
 )
@@ -95,4 +98,65 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, name string, d
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// PickSource is what an area gives a picker of its records: a search (what is typed; at most a screenful)
+// and one record by id, both in the principal's organisation.
+type PickSource struct {
+	Field  string // the form field the picker fills (control_ids)
+	Search func(ctx context.Context, p *bulwark.Principal, q string) ([]PickItem, error)
+	One    func(ctx context.Context, p *bulwark.Principal, id string) (PickItem, error)
+}
+
+// PickRoutes returns the two routes of a picker over src at /o/{slug}/pick/KIND: the search, which leaves
+// out what is already chosen, and the add button's chip. Reading the ISMS is enough for both.
+func (s *Server) PickRoutes(kind string, src PickSource) []Route {
+	chipURL := func(p *bulwark.Principal) string { return "/o/" + p.Org.Slug + "/pick/" + kind + "/chip" }
+	field := func(w http.ResponseWriter, r *http.Request) bool {
+		if _, ok := PickField(r, src.Field); !ok {
+			s.RenderError(w, r, bulwark.Invalid("field", "is not a picker of "+kind))
+			return false
+		}
+		return true
+	}
+	search := func(w http.ResponseWriter, r *http.Request) {
+		if !field(w, r) {
+			return
+		}
+		p := PrincipalFrom(r)
+		q := PickQuery(r, src.Field)
+		var items []PickItem
+		if q != "" {
+			found, err := src.Search(r.Context(), p, q)
+			if err != nil {
+				s.RenderError(w, r, err)
+				return
+			}
+			chosen := map[string]bool{}
+			for _, id := range r.URL.Query()[src.Field] {
+				chosen[id] = true
+			}
+			for _, it := range found {
+				if !chosen[it.ID] && len(items) < 20 {
+					items = append(items, it)
+				}
+			}
+		}
+		s.PickResults(w, r, src.Field, chipURL(p), q, items)
+	}
+	chip := func(w http.ResponseWriter, r *http.Request) {
+		if !field(w, r) {
+			return
+		}
+		it, err := src.One(r.Context(), PrincipalFrom(r), r.URL.Query().Get("id"))
+		if err != nil {
+			s.RenderError(w, r, err)
+			return
+		}
+		s.PickAdded(w, r, src.Field, it)
+	}
+	return []Route{
+		{Method: "GET", Pattern: "/o/{slug}/pick/" + kind, Perm: bulwark.PermISMSRead, Handler: search},
+		{Method: "GET", Pattern: "/o/{slug}/pick/" + kind + "/chip", Perm: bulwark.PermISMSRead, Handler: chip},
+	}
 }

@@ -82,10 +82,8 @@ func Area(svc *Service) web.Area {
 func (h *handlers) routes() []web.Route {
 	s := h.Server
 	reg := web.Register{Kind: "assets", Title: "assets", Fields: AssetFields, Import: h.svc.ImportAssets, Export: h.svc.ExportAssets}
-	return []web.Route{
+	return append([]web.Route{
 		{Method: "GET", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSRead, Summary: "List assets", Handler: h.apiAssets, Response: AssetEntity, List: true, Query: assetListParams},
-		{Method: "GET", Pattern: "/o/{slug}/pick/assets", Perm: bulwark.PermISMSRead, Handler: h.pickAssets},
-		{Method: "GET", Pattern: "/o/{slug}/pick/assets/chip", Perm: bulwark.PermISMSRead, Handler: h.pickAssetChip},
 		{Method: "POST", Pattern: "/api/v1/assets", Perm: bulwark.PermISMSCreate, Summary: "Create an asset", Handler: h.apiAssetCreate, Request: AssetEntity, Response: AssetEntity, Status: http.StatusCreated},
 		s.ImportRoute(reg, PermImport),
 		s.ExportRoute(reg, bulwark.PermISMSRead),
@@ -104,7 +102,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "POST", Pattern: "/o/{slug}/assets/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.assetSubmit},
 		{Method: "POST", Pattern: "/o/{slug}/assets/{id}/archive", Perm: bulwark.PermISMSEditOwn, Handler: h.assetArchive(true)},
 		{Method: "POST", Pattern: "/o/{slug}/assets/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: h.assetArchive(false)},
-	}
+	}, h.PickRoutes("assets", h.pickSource())...)
 }
 
 // assetListParams are the query parameters of the asset list.

@@ -1,6 +1,7 @@
 package assets
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -191,45 +192,22 @@ func (s *handlers) assetArchive(archive bool) http.HandlerFunc {
 // PickItem is how a picker offers an asset: its ref and name.
 func PickItem(a *Asset) web.PickItem { return web.PickItem{ID: a.ID, Label: a.Ref + " " + a.Name} }
 
-// pickAssets answers an asset picker's search (ref, name or words), leaving out the assets already chosen.
-func (h *handlers) pickAssets(w http.ResponseWriter, r *http.Request) {
-	field, ok := web.PickField(r, "asset_ids")
-	if !ok {
-		h.RenderError(w, r, bulwark.Invalid("field", "is not an asset picker"))
-		return
-	}
-	q := web.PickQuery(r, field)
-	var items []web.PickItem
-	if q != "" {
-		as, _, err := h.svc.Assets(r.Context(), web.PrincipalFrom(r), AssetFilter{Q: q, Limit: 40})
-		if err != nil {
-			h.RenderError(w, r, err)
-			return
-		}
-		chosen := map[string]bool{}
-		for _, id := range r.URL.Query()[field] {
-			chosen[id] = true
-		}
-		for _, a := range as {
-			if !chosen[a.ID] && len(items) < 20 {
+// pickSource lets pickers find assets by ref, name or words.
+func (h *handlers) pickSource() web.PickSource {
+	return web.PickSource{Field: "asset_ids",
+		Search: func(ctx context.Context, p *bulwark.Principal, q string) ([]web.PickItem, error) {
+			as, _, err := h.svc.Assets(ctx, p, AssetFilter{Q: q, Limit: 40})
+			items := make([]web.PickItem, 0, len(as))
+			for _, a := range as {
 				items = append(items, PickItem(a))
 			}
-		}
-	}
-	h.PickResults(w, r, field, "/o/"+web.PrincipalFrom(r).Org.Slug+"/pick/assets/chip", q, items)
-}
-
-// pickAssetChip answers an asset picker's add button with the chosen asset's chip.
-func (h *handlers) pickAssetChip(w http.ResponseWriter, r *http.Request) {
-	field, ok := web.PickField(r, "asset_ids")
-	if !ok {
-		h.RenderError(w, r, bulwark.Invalid("field", "is not an asset picker"))
-		return
-	}
-	a, err := h.svc.Asset(r.Context(), web.PrincipalFrom(r), r.URL.Query().Get("id"))
-	if err != nil {
-		h.RenderError(w, r, err)
-		return
-	}
-	h.PickAdded(w, r, field, PickItem(a))
+			return items, err
+		},
+		One: func(ctx context.Context, p *bulwark.Principal, id string) (web.PickItem, error) {
+			a, err := h.svc.Asset(ctx, p, id)
+			if err != nil {
+				return web.PickItem{}, err
+			}
+			return PickItem(a), nil
+		}}
 }

@@ -58,20 +58,18 @@ func Area(svc *Service) web.Area {
 }
 
 func (h *handlers) routes() []web.Route {
-	return []web.Route{
+	return append([]web.Route{
 		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: h.apiControls, Response: ControlEntity, List: true, Query: controlListParams},
 		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: h.apiControlCreate, Request: ControlEntity, Response: ControlEntity, Status: http.StatusCreated},
 		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: h.apiControl, Response: ControlEntity},
 		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: h.apiControlPatch, Request: ControlEntity, Response: ControlEntity},
 		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: h.apiControlArchive, Status: http.StatusNoContent},
 		{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: h.controlsPage},
-		{Method: "GET", Pattern: "/o/{slug}/pick/controls", Perm: bulwark.PermISMSRead, Handler: h.pickControls},
-		{Method: "GET", Pattern: "/o/{slug}/pick/controls/chip", Perm: bulwark.PermISMSRead, Handler: h.pickControlChip},
 		{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: h.controlSubmit},
 		{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.controlSubmit},
-	}
+	}, h.PickRoutes("controls", h.pickSource())...)
 }
 
 // BackfillSeeds gives organisations created before the control set and the

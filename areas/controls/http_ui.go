@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -232,45 +233,22 @@ func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
 // PickItem is how a picker offers a control: its ref and title.
 func PickItem(c *Control) web.PickItem { return web.PickItem{ID: c.ID, Label: c.Ref + " " + c.Title} }
 
-// pickControls answers a control picker's search (ref or words), leaving out the controls already chosen.
-func (h *handlers) pickControls(w http.ResponseWriter, r *http.Request) {
-	field, ok := web.PickField(r, "control_ids")
-	if !ok {
-		h.RenderError(w, r, bulwark.Invalid("field", "is not a control picker"))
-		return
-	}
-	q := web.PickQuery(r, field)
-	var items []web.PickItem
-	if q != "" {
-		cs, err := h.svc.Controls(r.Context(), web.PrincipalFrom(r), ControlFilter{Q: q})
-		if err != nil {
-			h.RenderError(w, r, err)
-			return
-		}
-		chosen := map[string]bool{}
-		for _, id := range r.URL.Query()[field] {
-			chosen[id] = true
-		}
-		for _, c := range cs {
-			if !chosen[c.ID] && len(items) < 20 {
+// pickSource lets pickers find controls by ref or words.
+func (h *handlers) pickSource() web.PickSource {
+	return web.PickSource{Field: "control_ids",
+		Search: func(ctx context.Context, p *bulwark.Principal, q string) ([]web.PickItem, error) {
+			cs, err := h.svc.Controls(ctx, p, ControlFilter{Q: q})
+			items := make([]web.PickItem, 0, len(cs))
+			for _, c := range cs {
 				items = append(items, PickItem(c))
 			}
-		}
-	}
-	h.PickResults(w, r, field, "/o/"+web.PrincipalFrom(r).Org.Slug+"/pick/controls/chip", q, items)
-}
-
-// pickControlChip answers a control picker's add button with the chosen control's chip.
-func (h *handlers) pickControlChip(w http.ResponseWriter, r *http.Request) {
-	field, ok := web.PickField(r, "control_ids")
-	if !ok {
-		h.RenderError(w, r, bulwark.Invalid("field", "is not a control picker"))
-		return
-	}
-	c, err := h.svc.Control(r.Context(), web.PrincipalFrom(r), r.URL.Query().Get("id"))
-	if err != nil {
-		h.RenderError(w, r, err)
-		return
-	}
-	h.PickAdded(w, r, field, PickItem(c))
+			return items, err
+		},
+		One: func(ctx context.Context, p *bulwark.Principal, id string) (web.PickItem, error) {
+			c, err := h.svc.Control(ctx, p, id)
+			if err != nil {
+				return web.PickItem{}, err
+			}
+			return PickItem(c), nil
+		}}
 }

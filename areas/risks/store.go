@@ -824,6 +824,20 @@ func (tx store) CountReviewsDue(ctx context.Context, orgID, today string) (int, 
 	return n, nil
 }
 
+// scanRisks reads every row of rows as a risk and closes them.
+func scanRisks(rows *sql.Rows) ([]*Risk, error) {
+	defer rows.Close()
+	var out []*Risk
+	for rows.Next() {
+		r, _, err := scanRisk(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // ApprovalsWaiting lists live risks at one of levels (those above the acceptance criteria) that carry no
 // current approver's sign-off: what an owner or admin is asked to approve. With segregated, an approval by
 // the risk owner does not count, and the viewer's own risks are left out: someone else approves them.
@@ -847,16 +861,7 @@ func (tx store) ApprovalsWaiting(ctx context.Context, orgID, viewerID string, le
 	if err != nil {
 		return nil, fmt.Errorf("approvals waiting: %w", err)
 	}
-	defer rows.Close()
-	var out []*Risk
-	for rows.Next() {
-		r, _, err := scanRisk(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanRisks(rows)
 }
 
 // PendingSignOffs lists live risks owned by memberID that are assessed or in
@@ -869,16 +874,7 @@ func (tx store) PendingSignOffs(ctx context.Context, orgID, memberID string) ([]
 	if err != nil {
 		return nil, fmt.Errorf("pending sign-offs: %w", err)
 	}
-	defer rows.Close()
-	var out []*Risk
-	for rows.Next() {
-		r, _, err := scanRisk(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanRisks(rows)
 }
 
 // InsertRisks stores many new risks of orgID with few statements (imports). Their
