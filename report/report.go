@@ -18,6 +18,7 @@ import (
 
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
+	"github.com/johnfercher/maroto/v2/pkg/components/page"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
 	"github.com/johnfercher/maroto/v2/pkg/components/text"
 	"github.com/johnfercher/maroto/v2/pkg/config"
@@ -162,6 +163,9 @@ func (d *Document) text(s string, size float64, bold bool, top, bottom float64) 
 		d.m.AddRows(row.New().Add(col.New(grid).Add(text.New(line, props.Text{Family: family, Style: style, Size: size, Top: top, Bottom: bottom}))))
 	}
 }
+
+// NewPage starts a new page: what follows begins at its top (after a title page, say).
+func (d *Document) NewPage() { d.m.AddPages(page.New()) }
 
 // Heading adds a section heading.
 func (d *Document) Heading(s string) { d.text(s, 12, true, 4, 1.5) }

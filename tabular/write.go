@@ -174,6 +174,13 @@ func NewXLSXWriter(w io.Writer, sheet string) Writer {
 	return &xlsxWriter{w: w, sheet: sheetName(sheet)}
 }
 
+// NewXLSXWriterWithPreamble is NewXLSXWriter with lines above the header: a document's own description (whose
+// it is, which revision, when exported), each a row of label and value. The header row after them is the one
+// frozen and filtered; readers find it as the first row of known column names.
+func NewXLSXWriterWithPreamble(w io.Writer, sheet string, preamble [][2]string) Writer {
+	return &xlsxWriter{w: w, sheet: sheetName(sheet), preamble: preamble}
+}
+
 // widthSample is how many rows are held back to size the columns: excelize needs the widths before the first
 // row is streamed, and a sample keeps memory flat.
 const widthSample = 100
@@ -189,7 +196,8 @@ type xlsxWriter struct {
 	dateTime int
 	held     [][]any // converted rows waiting for the column widths
 	widths   []int
-	err      error // first failure: the file cannot be finished after it
+	preamble [][2]string // label and value lines above the header
+	err      error       // first failure: the file cannot be finished after it
 }
 
 // sheetName makes a name Excel accepts: at most 31 characters, none of : \ / ? * [ ], not starting or ending
@@ -322,7 +330,7 @@ func (xw *xlsxWriter) cell(v any) (any, int, error) {
 }
 
 func (xw *xlsxWriter) setRow(n int, cells []any) error {
-	ref, err := excelize.CoordinatesToCellName(1, n)
+	ref, err := excelize.CoordinatesToCellName(1, n+len(xw.preamble)+xw.gap())
 	if err == nil {
 		err = xw.sw.SetRow(ref, cells)
 	}
@@ -348,13 +356,28 @@ func (xw *xlsxWriter) flushHeld() error {
 			return xw.err
 		}
 	}
+	header := len(xw.preamble) + xw.gap() + 1
+	first := fmt.Sprintf("A%d", header+1)
 	err := xw.sw.SetPanes(&excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+		Freeze: true, YSplit: header, TopLeftCell: first, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: first, ActiveCell: first, Pane: "bottomLeft"}},
 	})
 	if err != nil {
 		xw.err = fmt.Errorf("tabular: freezing the header: %w", err)
 		return xw.err
+	}
+	for i, line := range xw.preamble {
+		label, err := checkedText(line[0])
+		if err == nil {
+			var value string
+			if value, err = checkedText(line[1]); err == nil {
+				err = xw.sw.SetRow(fmt.Sprintf("A%d", i+1), []any{excelize.Cell{StyleID: xw.bold, Value: Neutralise(label)}, Neutralise(value)})
+			}
+		}
+		if err != nil {
+			xw.err = fmt.Errorf("tabular: writing the preamble: %w", err)
+			return xw.err
+		}
 	}
 	for i, cells := range xw.held {
 		if err := xw.setRow(i+1, cells); err != nil {
@@ -381,13 +404,14 @@ func (xw *xlsxWriter) Close() error {
 	if err := xw.flushHeld(); err != nil {
 		return err
 	}
-	last, err := excelize.CoordinatesToCellName(xw.check.width, xw.check.rows)
+	offset := len(xw.preamble) + xw.gap()
+	last, err := excelize.CoordinatesToCellName(xw.check.width, xw.check.rows+offset)
 	if err != nil {
 		return fmt.Errorf("tabular: filter range: %w", err)
 	}
 	// The stream writer has no auto-filter of its own; setting it on the workbook before Flush puts it in the
 	// streamed sheet, without loading the sheet back into memory.
-	if err := xw.f.AutoFilter(xw.sheet, "A1:"+last, nil); err != nil {
+	if err := xw.f.AutoFilter(xw.sheet, fmt.Sprintf("A%d:%s", offset+1, last), nil); err != nil {
 		return fmt.Errorf("tabular: auto-filter: %w", err)
 	}
 	if err := xw.sw.Flush(); err != nil {
@@ -397,6 +421,14 @@ func (xw *xlsxWriter) Close() error {
 		return fmt.Errorf("tabular: writing XLSX: %w", err)
 	}
 	return nil
+}
+
+// gap is the blank row between a preamble and the header.
+func (xw *xlsxWriter) gap() int {
+	if len(xw.preamble) > 0 {
+		return 1
+	}
+	return 0
 }
 
 // cleanup removes excelize's temporary files.

@@ -327,3 +327,28 @@ func TestWriteLargeMemoryFlat(t *testing.T) {
 type countingWriter struct{ n int64 }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+func TestXLSXWriterPreamble(t *testing.T) {
+	var buf bytes.Buffer
+	w := tabular.NewXLSXWriterWithPreamble(&buf, "SoA", [][2]string{{"Organisation", "Acme"}, {"Revision", "=2 (draft)"}})
+	writeAll(t, w, roundTripRows())
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	panes, err := f.GetPanes("SoA")
+	if err != nil || !panes.Freeze || panes.YSplit != 4 || panes.TopLeftCell != "A5" {
+		t.Errorf("panes %+v, %v; want the header on row 4 frozen", panes, err)
+	}
+	if got, _ := f.GetCellValue("SoA", "B2"); got != "'=2 (draft)" {
+		t.Errorf("preamble value %q is not neutralised", got)
+	}
+	if !strings.Contains(sheetXML(t, buf.Bytes()), `<autoFilter ref="$A$4:$J$7"`) {
+		t.Error("no auto-filter over the header and rows A4:J7")
+	}
+	tbl := mustRead(t, buf.Bytes(), "soa.xlsx", roundTripFields, tabular.Options{})
+	if tbl.HeaderRow != 4 || len(tbl.Rows) != 3 {
+		t.Errorf("read back: header row %d, %d rows; want 4 and 3", tbl.HeaderRow, len(tbl.Rows))
+	}
+}

@@ -69,7 +69,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: h.controlSubmit},
 		{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.controlSubmit},
-	}, h.PickRoutes("controls", h.pickSource())...)
+	}, append(h.soaRoutes(), h.PickRoutes("controls", h.pickSource())...)...)
 }
 
 // BackfillSeeds gives organisations created before the control set and the

@@ -2,6 +2,7 @@ package controls
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
@@ -15,8 +16,12 @@ type ControlInput struct {
 	OwnerID        **string
 	Status         *string
 	Implementation *string
+	Maturity       **int
 	ReviewDate     **string
-	RequirementIDs *[]string // manual links; mapped and derived links stay
+	// InclusionReasons replace the stated reasons; risk_treatment among them is ignored (it follows the risks).
+	InclusionReasons       *[]string
+	ExclusionJustification *string
+	RequirementIDs         *[]string // manual links; mapped and derived links stay
 }
 
 // Controls lists the organisation's control set.
@@ -57,8 +62,37 @@ func (in ControlInput) apply(c *Control) bulwark.Changes {
 	app.SetOpt(ch, "owner_id", &c.OwnerID, in.OwnerID)
 	app.Set(ch, "status", &c.Status, in.Status)
 	app.Set(ch, "implementation_description", &c.Implementation, in.Implementation)
+	app.SetOpt(ch, "maturity", &c.Maturity, in.Maturity)
 	app.SetOpt(ch, "review_date", &c.ReviewDate, in.ReviewDate)
+	if in.ExclusionJustification != nil {
+		j := strings.TrimSpace(*in.ExclusionJustification)
+		app.Set(ch, "exclusion_justification", &c.ExclusionJustification, &j)
+	}
+	if in.InclusionReasons != nil {
+		var stated []string
+		for _, r := range *in.InclusionReasons {
+			r = strings.ToLower(strings.TrimSpace(r))
+			if r != "" && r != ReasonRiskTreatment && !slices.Contains(stated, r) {
+				stated = append(stated, r)
+			}
+		}
+		// The canonical order, unknown values last (Validate names them).
+		slices.SortStableFunc(stated, func(a, b string) int { return reasonOrder(a) - reasonOrder(b) })
+		if !slices.Equal(stated, c.stated) {
+			ch["inclusion_reasons"] = bulwark.Change{Before: c.stated, After: stated}
+			c.stated = stated
+		}
+	}
+	c.derive()
 	return ch
+}
+
+// reasonOrder is a reason's place in InclusionReasons, unknown ones last.
+func reasonOrder(r string) int {
+	if i := slices.Index(InclusionReasons, r); i >= 0 {
+		return i
+	}
+	return len(InclusionReasons)
 }
 
 // CreateControl adds a custom control (ref C-001 …).
@@ -85,13 +119,16 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 			return err
 		}
 		if in.RequirementIDs != nil {
-			if err := tx.SetControlRequirements(ctx, p.Org.ID, c.ID, *in.RequirementIDs); err != nil {
+			if _, _, err := tx.SetControlRequirements(ctx, p.Org.ID, c.ID, *in.RequirementIDs); err != nil {
 				return err
 			}
 		}
 		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
 			"title": bulwark.Added(c.Title), "status": bulwark.Added(c.Status), "owner_id": bulwark.Added(c.OwnerID),
 		}); err != nil {
+			return err
+		}
+		if err := SoAChanged(ctx, tx.Tx, p.Org.ID); err != nil {
 			return err
 		}
 		out, err = tx.Control(ctx, p.Org.ID, c.ID)
@@ -141,10 +178,13 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 			ch["archived_at"] = bulwark.Change{After: c.ArchivedAt}
 		}
 		if in.RequirementIDs != nil {
-			if err := tx.SetControlRequirements(ctx, p.Org.ID, c.ID, *in.RequirementIDs); err != nil {
+			before, after, err := tx.SetControlRequirements(ctx, p.Org.ID, c.ID, *in.RequirementIDs)
+			if err != nil {
 				return err
 			}
-			ch["requirement_ids"] = bulwark.Change{After: *in.RequirementIDs}
+			if !slices.Equal(before, after) {
+				ch["requirement_ids"] = bulwark.Change{Before: before, After: after}
+			}
 		}
 		if len(ch) == 0 {
 			out = c
@@ -154,6 +194,9 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 			return err
 		}
 		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "control", c.ID, c.Ref, ch); err != nil {
+			return err
+		}
+		if err := SoAChanged(ctx, tx.Tx, p.Org.ID); err != nil {
 			return err
 		}
 		out, err = tx.Control(ctx, p.Org.ID, c.ID)

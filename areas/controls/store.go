@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
@@ -72,23 +73,91 @@ func (tx store) SeedControlSet(ctx context.Context, orgID string) error {
 	return nil
 }
 
-const controlColumns = `c.id, c.ref, c.title, c.description, c.requirement_id, c.owner_id, c.status, c.implementation, c.review_date, c.version, c.created_at, c.updated_at, c.archived_at`
+const controlColumns = `c.id, c.ref, c.title, c.description, c.requirement_id, c.owner_id, c.status, c.implementation, c.maturity, c.review_date,
+	c.inclusion_reasons, c.exclusion_justification, c.needs_attention, c.version, c.created_at, c.updated_at, c.archived_at`
 
 func scanControl(row interface{ Scan(...any) error }) (*Control, error) {
 	var c Control
 	var req, owner, review sql.NullString
+	var maturity sql.NullInt64
+	var reasons string
 	var archived sql.NullTime
-	err := row.Scan(&c.ID, &c.Ref, &c.Title, &c.Description, &req, &owner, &c.Status, &c.Implementation, &review, &c.Version, &c.CreatedAt, &c.UpdatedAt, &archived)
+	err := row.Scan(&c.ID, &c.Ref, &c.Title, &c.Description, &req, &owner, &c.Status, &c.Implementation, &maturity, &review,
+		&reasons, &c.ExclusionJustification, &c.NeedsAttention, &c.Version, &c.CreatedAt, &c.UpdatedAt, &archived)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Control not found.")
 	} else if err != nil {
 		return nil, fmt.Errorf("scan control: %w", err)
 	}
 	c.RequirementID, c.OwnerID, c.ReviewDate = sqlstore.StrPtr(req), sqlstore.StrPtr(owner), sqlstore.StrPtr(review)
+	if maturity.Valid {
+		m := int(maturity.Int64)
+		c.Maturity = &m
+	}
+	if reasons != "" {
+		c.stated = strings.Split(reasons, ",")
+	}
 	c.ArchivedAt = sqlstore.TimePtr(archived)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
-	c.RiskIDs = []string{}
+	c.RiskIDs, c.RequirementIDs, c.EvidenceIDs, c.DocumentIDs = []string{}, []string{}, []string{}, []string{}
+	c.derive()
 	return &c, nil
+}
+
+// loadLinks fills the requirement and risk links of cs (all of orgID's controls, or the one control
+// onlyID), two queries whatever their number, and derives what follows from the links.
+func (tx store) loadLinks(ctx context.Context, orgID, onlyID string, cs []*Control) error {
+	byID := make(map[string]*Control, len(cs))
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	one, args := "", []any{orgID}
+	if onlyID != "" {
+		one, args = " AND cr.control_id = ?", append(args, onlyID)
+	}
+	rows, err := tx.Query(ctx, `SELECT cr.control_id, cr.requirement_id FROM control_requirements cr
+		JOIN requirements r ON r.id = cr.requirement_id JOIN frameworks f ON f.id = r.framework_id
+		WHERE cr.org_id = ?`+one+` ORDER BY cr.control_id, f.sort_order, r.sort_order`, args...)
+	if err != nil {
+		return fmt.Errorf("control requirements: %w", err)
+	}
+	for rows.Next() {
+		var cid, rid string
+		if err := rows.Scan(&cid, &rid); err != nil {
+			rows.Close()
+			return err
+		}
+		if c := byID[cid]; c != nil {
+			c.RequirementIDs = append(c.RequirementIDs, rid)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Risks are linked from the risk register (an area above); archived risks treat nothing.
+	rows, err = tx.Query(ctx, `SELECT cr.control_id, cr.risk_id FROM control_risks cr JOIN risks r ON r.org_id = cr.org_id AND r.id = cr.risk_id
+		WHERE cr.org_id = ? AND r.archived_at IS NULL`+one+` ORDER BY cr.control_id, r.ref`, args...)
+	if err != nil {
+		return fmt.Errorf("control risks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid, rid string
+		if err := rows.Scan(&cid, &rid); err != nil {
+			return err
+		}
+		if c := byID[cid]; c != nil {
+			c.RiskIDs = append(c.RiskIDs, rid)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		c.derive()
+	}
+	return nil
 }
 
 // ControlFilter selects controls.
@@ -140,7 +209,14 @@ func (tx store) Controls(ctx context.Context, orgID string, f ControlFilter) ([]
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(out) == 0 {
+		return out, nil
+	}
+	return out, tx.loadLinks(ctx, orgID, "", out)
 }
 
 // Control returns control id of orgID with its requirement links and risks.
@@ -167,28 +243,19 @@ func (tx store) Control(ctx context.Context, orgID, id string) (*Control, error)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	risks, err := tx.Query(ctx, `SELECT risk_id FROM control_risks WHERE org_id = ? AND control_id = ? ORDER BY risk_id`, orgID, id)
-	if err != nil {
-		return nil, err
-	}
-	defer risks.Close()
-	for risks.Next() {
-		var r string
-		if err := risks.Scan(&r); err != nil {
-			return nil, err
-		}
-		c.RiskIDs = append(c.RiskIDs, r)
-	}
-	return c, risks.Err()
+	rows.Close()
+	return c, tx.loadLinks(ctx, orgID, c.ID, []*Control{c})
 }
 
 // InsertControl stores a custom control of orgID.
 func (tx store) InsertControl(ctx context.Context, orgID string, c *Control) error {
 	c.ID = sqlstore.NewID()
 	c.CreatedAt, c.UpdatedAt, c.Version = tx.Now(), tx.Now(), 1
-	_, err := tx.Exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, description, owner_id, status, implementation, review_date, sort_order, version, created_at, updated_at)
-		VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 100000, 1, ?, ?)`,
-		c.ID, orgID, c.Ref, c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, tx.Now(), tx.Now())
+	_, err := tx.Exec(ctx, `INSERT INTO controls (id, org_id, ref, requirement_id, title, description, owner_id, status, implementation, maturity, review_date,
+		inclusion_reasons, exclusion_justification, sort_order, version, created_at, updated_at)
+		VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 100000, 1, ?, ?)`,
+		c.ID, orgID, c.Ref, c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.Maturity, c.ReviewDate,
+		strings.Join(c.stated, ","), c.ExclusionJustification, tx.Now(), tx.Now())
 	if sqlstore.IsUniqueViolation(err) {
 		return bulwark.Errorf(bulwark.ECONFLICT, "A control with the reference %s already exists.", c.Ref)
 	}
@@ -200,9 +267,10 @@ func (tx store) InsertControl(ctx context.Context, orgID string, c *Control) err
 
 // UpdateControl writes a control's editable fields if its version is still expected.
 func (tx store) UpdateControl(ctx context.Context, orgID string, c *Control) error {
-	res, err := tx.Exec(ctx, `UPDATE controls SET title = ?, description = ?, owner_id = ?, status = ?, implementation = ?, review_date = ?, archived_at = ?,
-		version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
-		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.ReviewDate, sqlstore.NullTime(c.ArchivedAt), tx.Now(), orgID, c.ID, c.Version)
+	res, err := tx.Exec(ctx, `UPDATE controls SET title = ?, description = ?, owner_id = ?, status = ?, implementation = ?, maturity = ?, review_date = ?,
+		inclusion_reasons = ?, exclusion_justification = ?, archived_at = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id = ? AND version = ?`,
+		c.Title, c.Description, c.OwnerID, c.Status, c.Implementation, c.Maturity, c.ReviewDate, strings.Join(c.stated, ","), c.ExclusionJustification,
+		sqlstore.NullTime(c.ArchivedAt), tx.Now(), orgID, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update control: %w", err)
 	}
@@ -214,25 +282,61 @@ func (tx store) UpdateControl(ctx context.Context, orgID string, c *Control) err
 	return nil
 }
 
-// SetControlRequirements replaces the manual requirement links of a control.
-func (tx store) SetControlRequirements(ctx context.Context, orgID, controlID string, requirementIDs []string) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM control_requirements WHERE org_id = ? AND control_id = ? AND origin = 'manual'`, orgID, controlID); err != nil {
-		return err
+// SetControlRequirements makes the links a person stated for a control exactly requirementIDs, leaving
+// the links of published and derived mappings (an id among them is already linked and stays as it is). It
+// returns the stated links before and after, equal when nothing changed.
+func (tx store) SetControlRequirements(ctx context.Context, orgID, controlID string, requirementIDs []string) (before, after []string, err error) {
+	rows, err := tx.Query(ctx, `SELECT requirement_id, origin FROM control_requirements WHERE org_id = ? AND control_id = ? ORDER BY requirement_id`, orgID, controlID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("control requirements: %w", err)
 	}
+	mapped := map[string]bool{}
+	before = []string{}
+	for rows.Next() {
+		var id, origin string
+		if err := rows.Scan(&id, &origin); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		if origin == OriginManual {
+			before = append(before, id)
+		} else {
+			mapped[id] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	after = []string{}
 	for _, rid := range requirementIDs {
+		if !mapped[rid] && !slices.Contains(after, rid) {
+			after = append(after, rid)
+		}
+	}
+	slices.Sort(after)
+	if slices.Equal(before, after) {
+		return before, after, nil
+	}
+	for _, rid := range after {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM requirements WHERE id = ?`, rid).Scan(&n); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if n == 0 {
-			return bulwark.Invalid("requirement_ids", fmt.Sprintf("%q is not a requirement of the catalog", rid))
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
-			orgID, controlID, rid, tx.Now()); err != nil {
-			return err
+			return nil, nil, bulwark.Invalid("requirement_ids", fmt.Sprintf("%q is not a requirement of the catalog", rid))
 		}
 	}
-	return nil
+	if _, err := tx.Exec(ctx, `DELETE FROM control_requirements WHERE org_id = ? AND control_id = ? AND origin = 'manual'`, orgID, controlID); err != nil {
+		return nil, nil, err
+	}
+	for _, rid := range after {
+		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
+			orgID, controlID, rid, tx.Now()); err != nil {
+			return nil, nil, err
+		}
+	}
+	return before, after, nil
 }
 
 // CountControls counts orgID's live controls by status.
