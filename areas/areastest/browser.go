@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,4 +93,19 @@ func WaitURL(t testing.TB, ctx context.Context, part string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("the page never reached an address containing %q", part)
+}
+
+// WaitHTMX waits until htmx has wired the element matching the CSS selector sel. htmx wires what it swaps in a
+// settle delay (20 ms) after the element appears; a click in that window does nothing, which a browser driven
+// by a test hits and a person does not.
+func WaitHTMX(t testing.TB, ctx context.Context, sel string) {
+	t.Helper()
+	js := `(e => !!(e && e['htmx-internal-data'] && e['htmx-internal-data'].initHash))(document.querySelector(` + strconv.Quote(sel) + `))`
+	for i := 0; i < 200; i++ {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("htmx never wired %s", sel)
 }

@@ -135,7 +135,9 @@ func TestBrowserPickerLinksControlsAndAssets(t *testing.T) {
 			clear("#pick-q-control_ids")
 			areastest.Do(t, ctx,
 				chromedp.SendKeys(chromedp.CSS("#pick-q-control_ids"), ref),
-				chromedp.WaitVisible(chromedp.CSS(`#pick-result-control_ids-`+idOf[ref]+` button`)),
+				chromedp.WaitVisible(chromedp.CSS(`#pick-result-control_ids-`+idOf[ref]+` button`)))
+			areastest.WaitHTMX(t, ctx, `#pick-result-control_ids-`+idOf[ref]+` button`)
+			areastest.Do(t, ctx,
 				chromedp.Click(chromedp.CSS(`#pick-result-control_ids-`+idOf[ref]+` button`)),
 				chromedp.WaitReady(chromedp.CSS(`#chips-control_ids input[value="`+idOf[ref]+`"]:checked`)),
 			)
@@ -146,7 +148,9 @@ func TestBrowserPickerLinksControlsAndAssets(t *testing.T) {
 		// An asset found by a word of its name.
 		areastest.Do(t, ctx,
 			chromedp.SendKeys(chromedp.CSS("#pick-q-asset_ids"), "portal"),
-			chromedp.WaitVisible(chromedp.CSS(`#pick-result-asset_ids-`+portal["id"].(string)+` button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#pick-result-asset_ids-`+portal["id"].(string)+` button`)))
+		areastest.WaitHTMX(t, ctx, `#pick-result-asset_ids-`+portal["id"].(string)+` button`)
+		areastest.Do(t, ctx,
 			chromedp.Click(chromedp.CSS(`#pick-result-asset_ids-`+portal["id"].(string)+` button`)),
 			chromedp.WaitReady(chromedp.CSS(`#chips-asset_ids input[value="`+portal["id"].(string)+`"]:checked`)),
 		)
