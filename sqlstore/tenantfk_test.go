@@ -1,11 +1,14 @@
 package sqlstore_test
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -20,7 +23,6 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/risks"
-	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
@@ -52,6 +54,61 @@ var tenantFKs = []string{
 	"risk_actions.risk_id → risks",
 	"risk_actions.owner_id → members",
 	"risk_reviews.risk_id → risks",
+}
+
+// databaseBeforeTenantFKs opens a copy of the fixture database of the tenant foreign keys migration: three
+// organisations seeded through the application into the schema just before it.
+func databaseBeforeTenantFKs(t *testing.T, d sqlstore.Dialect) (*sqlstore.DB, []sqlstore.Migration) {
+	t.Helper()
+	ctx := context.Background()
+	name := "testdata/before-tenant-fks.db.gz"
+	if d == sqlstore.Postgres {
+		name = "testdata/before-tenant-fks.pg.sql.gz"
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := sqltest.EmptyDSN(t, d)
+	if d == sqlstore.SQLite {
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if d == sqlstore.Postgres {
+		// A plain pg_dump: psql's meta-commands and the session's empty search path are left out (its names are
+		// qualified), the rest is SQL.
+		var script strings.Builder
+		for _, line := range strings.Split(string(content), "\n") {
+			if strings.HasPrefix(line, "\\") || strings.Contains(line, "set_config('search_path'") {
+				continue
+			}
+			script.WriteString(line + "\n")
+		}
+		if _, err := db.SQL().ExecContext(ctx, script.String()); err != nil {
+			t.Fatalf("restore %s: %v", name, err)
+		}
+	}
+	all, err := sqlstore.Migrations(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, all
 }
 
 // laterTenantFKs are the composite foreign keys of later migrations' tables, written that way from the start.
@@ -245,6 +302,9 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"risk_actions.risk_id → risks", "risk", `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-new', 'org-{o}', ?, 'Fix', 'mem-{o}', 'open', ` + ts + `, ` + ts + `)`},
 			{"risk_actions.owner_id → members", "mem", `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-new', 'org-{o}', 'risk-{o}', 'Fix', ?, 'open', ` + ts + `, ` + ts + `)`},
 			{"risk_reviews.risk_id → risks", "risk", `INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES ('rev-new', 'org-{o}', ?, 'cli:test', ` + ts + `, '', '{}')`},
+			{"soa_states.submitted_by → members", "mem", `INSERT INTO soa_states (org_id, status, submitted_by, submitted_at) VALUES ('org-{o}', 'submitted', ?, ` + ts + `)`},
+			{"soa_revisions.submitted_by → members", "mem", `INSERT INTO soa_revisions (org_id, revision, submitted_by, approved_by, approved_at, document) VALUES ('org-{o}', 1, ?, 'mem-{o}', ` + ts + `, '{}')`},
+			{"soa_revisions.approved_by → members", "mem", `INSERT INTO soa_revisions (org_id, revision, submitted_by, approved_by, approved_at, document) VALUES ('org-{o}', 1, 'mem-{o}', ?, ` + ts + `, '{}')`},
 		}
 		var covered []string
 		for _, c := range cases {
@@ -593,7 +653,9 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 	for _, d := range sqltest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			db, all := sqltest.MigratedBefore(t, d, tenantFKVersion)
+			// The organisations were seeded by the code of the day, into the schema just before the migration,
+			// and kept as a file (testdata/README.md): today's code would write today's columns.
+			db, all := databaseBeforeTenantFKs(t, d)
 			var rest []int64
 			for _, m := range all {
 				if m.Version >= tenantFKVersion {
@@ -605,22 +667,21 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 			}
 
 			svc := areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test"}))
-			res, err := demo.Seed(ctx, svc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			principals := []*bulwark.Principal{svc.CLIPrincipal(res.Org, "test"), populateOrg(t, svc, "Second Client", "second.example")}
-			// A gap in the assets' rowids, which assets_fts points at, before the
-			// third organisation's: a copy that renumbered them would show in the
-			// searches below.
-			n, typ := "Short-lived asset", "software"
-			gone, err := svc.Assets.CreateAsset(ctx, principals[1], assets.AssetInput{Name: &n, Type: &typ})
-			if err != nil {
-				t.Fatal(err)
-			}
-			principals = append(principals, populateOrg(t, svc, "Third Client", "third.example"))
-			if _, err := db.SQL().Exec(fkRebind(db, `DELETE FROM assets WHERE id = ?`), gone.ID); err != nil {
-				t.Fatal(err)
+			var principals []*bulwark.Principal
+			for _, o := range []struct{ slug, owner string }{{"northwind-health-ltd", ""}, {"second-client", "owner@second.example"}, {"third-client", "owner@third.example"}} {
+				org, err := svc.OrganisationBySlug(ctx, o.slug)
+				if err != nil {
+					t.Fatalf("%s: %v", o.slug, err)
+				}
+				if o.owner == "" {
+					principals = append(principals, svc.CLIPrincipal(org, "test"))
+					continue
+				}
+				m, u, err := svc.MemberByEmail(ctx, org.ID, o.owner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				principals = append(principals, svc.PrincipalForMember(org, m, u))
 			}
 
 			digests := tableDigests(t, db)
@@ -708,10 +769,13 @@ func TestTenantForeignKeysMigrationKeepsData(t *testing.T) {
 				}
 			}
 
-			// The app goes on: the FTS triggers follow new and changed assets, and
+			// The app goes on, on today's schema: the FTS triggers follow new and changed assets, and
 			// risks link the organisation's own rows.
+			if _, err := db.MigrateWith(ctx, all); err != nil {
+				t.Fatal(err)
+			}
 			p := principals[1]
-			n, typ = "Quarantined zebra appliance", "hardware"
+			n, typ := "Quarantined zebra appliance", "hardware"
 			a, err := svc.Assets.CreateAsset(ctx, p, assets.AssetInput{Name: &n, Type: &typ})
 			if err != nil {
 				t.Fatal(err)
