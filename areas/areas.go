@@ -35,7 +35,7 @@ func New(k *app.Service) *ISMS {
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
-	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls), assets.Area(m.Assets), risks.Area(m.Risks)}
+	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area

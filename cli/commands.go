@@ -27,6 +27,7 @@ import (
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -503,12 +504,14 @@ enters the database. Give the public key to your auditor with an export of the a
 }
 
 // exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
-var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"}}
+var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"},
+	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
+	var revision int
 	cmd := &cobra.Command{
-		Use:   "export KIND --format FMT -o FILE|- [--org SLUG]",
+		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N]",
 		Short: "Export a register or log (audit-log: csv, json)",
 		Long: `Export data to a file, or to standard output with "-o -".
   audit-log   csv, json: the whole hash chain, oldest first; the export is itself audited,
@@ -517,7 +520,13 @@ func exportCmd(e *env, o *options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, audit-log", args[0])
+			}
+			if revision != 0 && args[0] != "soa" {
+				return usagef("--revision is for soa only")
+			}
+			if revision < 0 {
+				return usagef("--revision must be an approved revision number such as 2")
 			}
 			if !contains(formats, format) {
 				return usagef("--format must be one of %s for %s", strings.Join(formats, ", "), args[0])
@@ -564,6 +573,19 @@ func exportCmd(e *env, o *options) *cobra.Command {
 					return err
 				}
 				summary = "exported the risk treatment plan"
+			case "controls":
+				if err := svc.Controls.ExportControls(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the control set"
+			case "soa":
+				if err := svc.Controls.ExportSoA(ctx, p, format, revision, bw); err != nil {
+					return err
+				}
+				summary = "exported the live Statement of Applicability (marked DRAFT unless it is approved)"
+				if revision > 0 {
+					summary = fmt.Sprintf("exported revision %d of the Statement of Applicability", revision)
+				}
 			}
 			if err := bw.Flush(); err != nil {
 				return err
@@ -581,11 +603,16 @@ func exportCmd(e *env, o *options) *cobra.Command {
   assets      csv, xlsx: the live asset register in reference order, owners as emails;
               re-importing an unchanged export changes nothing.
   risks       csv, xlsx: the risk register, assets and controls by ref, owners by email.
-  risk-treatment-plan  xlsx, pdf: every risk's treatment, controls, actions and sign-off.`
+  risk-treatment-plan  xlsx, pdf: every risk's treatment, controls, actions and sign-off.
+  controls    csv, xlsx: the control set in the SoA's columns plus review_date, owners as emails;
+              edit it in a spreadsheet and bring it back with "bulwark import controls".
+  soa         xlsx, csv, pdf, json: the Statement of Applicability; the live one, marked
+              "DRAFT — not approved" unless it is the approved one, or --revision N.`
 	cmd.Flags().StringVar(&format, "format", "", "output format (required)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
 	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
 	cmd.Flags().StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER)")
+	cmd.Flags().IntVar(&revision, "revision", 0, "soa: an approved revision (default: the live statement)")
 	return cmd
 }
 
@@ -628,7 +655,7 @@ func versionCmd(e *env) *cobra.Command {
 }
 
 // importKinds lists the registers that can be imported so far.
-var importKinds = []string{"assets", "risks"}
+var importKinds = []string{"assets", "risks", "controls"}
 
 func importCmd(e *env, o *options) *cobra.Command {
 	var orgSlug, sheet string
@@ -637,7 +664,7 @@ func importCmd(e *env, o *options) *cobra.Command {
 	var maps []string
 	cmd := &cobra.Command{
 		Use:   "import KIND FILE [--org SLUG] [--dry-run] [--sheet NAME] [--header-row N] [--map 'Header=field' …]",
-		Short: "Import a register from an XLSX or CSV file (assets, risks)",
+		Short: "Import a register from an XLSX or CSV file (assets, risks, controls)",
 		Long: `Import a spreadsheet into a register. The header row is found by itself (the first row holding two
 known column names) unless --header-row is given; columns match field names or labels, ignoring case
 and spaces; --map 'Header=field' overrides a column ('Header=' ignores it). A row whose ref exists
@@ -646,7 +673,9 @@ bad row is listed with its row number as the spreadsheet shows it.
 
 Example:
   bulwark import assets register.xlsx --dry-run
-  bulwark import assets register.xlsx --map 'Asset owner (email)=owner_id'`,
+  bulwark import assets register.xlsx --map 'Asset owner (email)=owner_id'
+  bulwark export soa --format xlsx -o soa.xlsx    # edit status, owners, justifications…
+  bulwark import controls soa.xlsx --dry-run      # …and bring them back, by ref`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(importKinds, args[0]) {
@@ -669,10 +698,7 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
 			}
-			fields := assets.AssetFields
-			if args[0] == "risks" {
-				fields = risks.RiskFields
-			}
+			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields}[args[0]]
 			t, err := tabular.Read(file, filepath.Base(args[1]), fields, opts)
 			if err != nil {
 				var fe *tabular.FormatError
@@ -690,10 +716,8 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "checking %s…\n", bulwark.Plural(len(t.Rows), "row"))
 			}
-			importer := svc.Assets.ImportAssets
-			if args[0] == "risks" {
-				importer = svc.Risks.ImportRisks
-			}
+			importer := map[string]func(context.Context, *bulwark.Principal, *tabular.Table, bool) (*app.ImportResult, error){
+				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls}[args[0]]
 			res, err := importer(ctx, p, t, dryRun)
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
@@ -25,6 +26,7 @@ type Service struct {
 // New returns the area's service over the kernel's.
 func New(k *app.Service) *Service {
 	k.AddSeeder(seed)
+	k.AddImport("controls", PermImport)
 	return &Service{Service: k}
 }
 
@@ -47,26 +49,38 @@ func (s *Service) view(ctx context.Context, fn func(tx store) error) error {
 type handlers struct {
 	*web.Server
 	svc *Service
+	fw  *frameworks.Service // the catalog: a control's guidance, requirement labels
 }
 
-// Area mounts the control set on the server.
-func Area(svc *Service) web.Area {
+// Area mounts the control set on the server, over the catalog's service.
+func Area(svc *Service, fw *frameworks.Service) web.Area {
 	return web.Area{Name: "controls", Mount: func(s *web.Server) web.Mounted {
-		h := &handlers{Server: s, svc: svc}
-		return web.Mounted{Templates: templates, Routes: h.routes(), Dashboard: h.dashboardPart}
+		h := &handlers{Server: s, svc: svc, fw: fw}
+		return web.Mounted{Templates: templates, Routes: h.routes(), Dashboard: h.dashboardPart, Tasks: h.tasks}
 	}}
 }
 
 func (h *handlers) routes() []web.Route {
+	s := h.Server
+	reg := web.Register{Kind: "controls", Title: "controls", Fields: ControlFields, Import: h.svc.ImportControls, Export: h.svc.ExportControls}
 	return append([]web.Route{
+		s.ImportRoute(reg, PermImport),
+		s.ExportRoute(reg, bulwark.PermISMSRead),
+		{Method: "GET", Pattern: "/o/{slug}/import/controls", Perm: PermImport, Handler: s.ImportPage(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/controls", Perm: PermImport, Handler: s.ImportUpload(reg)},
+		{Method: "GET", Pattern: "/o/{slug}/import/controls/{id}", Perm: PermImport, Handler: s.ImportPreview(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/import/controls/{id}/confirm", Perm: PermImport, Handler: s.ImportConfirm(reg)},
+		{Method: "POST", Pattern: "/o/{slug}/controls/export", Perm: bulwark.PermISMSRead, Handler: s.Export(reg)},
 		{Method: "GET", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSRead, Summary: "List the organisation's controls (status, owner_id, theme, q, include_archived)", Handler: h.apiControls, Response: ControlEntity, List: true, Query: controlListParams},
 		{Method: "POST", Pattern: "/api/v1/controls", Perm: bulwark.PermISMSCreate, Summary: "Create a custom control (ref C-001 …)", Handler: h.apiControlCreate, Request: ControlEntity, Response: ControlEntity, Status: http.StatusCreated},
+		{Method: "POST", Pattern: "/api/v1/controls/bulk", Perm: bulwark.PermISMSEditOwn, Summary: "Give many controls the same owner, status, review date or exclusion justification (all or nothing)", Handler: h.apiControlsBulk, Request: ControlBulkEntity, Reply: map[string]any{"type": "object", "properties": web.Props("updated", "integer"), "required": []string{"updated"}}},
 		{Method: "GET", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a control with its requirement links", Handler: h.apiControl, Response: ControlEntity},
 		{Method: "PATCH", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change a control", Handler: h.apiControlPatch, Request: ControlEntity, Response: ControlEntity},
 		{Method: "DELETE", Pattern: "/api/v1/controls/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Archive a custom control", Handler: h.apiControlArchive, Status: http.StatusNoContent},
 		{Method: "GET", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSRead, Handler: h.controlsPage},
 		{Method: "GET", Pattern: "/o/{slug}/controls/new", Perm: bulwark.PermISMSCreate, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls", Perm: bulwark.PermISMSCreate, Handler: h.controlSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/controls/bulk", Perm: bulwark.PermISMSEditOwn, Handler: h.controlsBulkSubmit},
 		{Method: "GET", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSRead, Handler: h.controlPage},
 		{Method: "POST", Pattern: "/o/{slug}/controls/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.controlSubmit},
 	}, append(h.soaRoutes(), h.PickRoutes("controls", h.pickSource())...)...)
@@ -103,3 +117,8 @@ func List(ctx context.Context, tx *sqlstore.Tx, orgID string, f ControlFilter) (
 // controlListParams are the query parameters of the control list.
 var controlListParams = []field.Param{{Name: "status", Enum: ControlStatuses}, {Name: "owner_id"}, {Name: "theme", Help: "an Annex A theme"},
 	{Name: "q", Help: "search in ref, title and description"}, {Name: "include_archived", Kind: field.Bool}}
+
+// One returns control id of orgID with its links, for the areas above that change what links to it.
+func One(ctx context.Context, tx *sqlstore.Tx, orgID, id string) (*Control, error) {
+	return store{tx}.Control(ctx, orgID, id)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,19 @@ func statusChart(counts map[string]int) template.HTML {
 }
 
 func (s *handlers) controlsPage(w http.ResponseWriter, r *http.Request) {
+	notice := ""
+	if n := r.URL.Query().Get("bulk"); n != "" {
+		notice = n + " controls changed."
+		if n == "1" {
+			notice = "1 control changed."
+		}
+	}
+	s.renderControls(w, r, http.StatusOK, notice)
+}
+
+// renderControls shows the control list with its filters; a message starting "Nothing was changed" is an
+// error of the bulk form, any other a notice.
+func (s *handlers) renderControls(w http.ResponseWriter, r *http.Request, status int, message string) {
 	p := web.PrincipalFrom(r)
 	f := controlFilter(r)
 	items, err := s.svc.Controls(r.Context(), p, f)
@@ -70,10 +84,17 @@ func (s *handlers) controlsPage(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"q", "theme", "status", "owner_id"} {
 		q[k] = r.URL.Query().Get(k)
 	}
-	s.Render(w, r, http.StatusOK, "controls", &web.Page{Title: "Controls", Nav: "controls", Data: map[string]any{
+	pg := &web.Page{Title: "Controls", Nav: "controls", Data: map[string]any{
 		"Items": items, "Chart": statusChart(counts), "Statuses": statuses, "StatusNames": ControlStatuses, "Members": members, "Names": names,
 		"Themes": []string{"Organizational", "People", "Physical", "Technological", "custom"}, "Q": q,
-	}})
+		"CanBulk": p.Can(bulwark.PermISMSEditOwn), "Back": r.URL.Query().Encode(),
+	}}
+	if strings.HasPrefix(message, "Nothing was changed") {
+		pg.Error = message
+	} else {
+		pg.Notice = message
+	}
+	s.Render(w, r, status, "controls", pg)
 }
 
 func (s *handlers) controlPage(w http.ResponseWriter, r *http.Request) {
@@ -86,29 +107,107 @@ func (s *handlers) controlPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.renderControl(w, r, http.StatusOK, c, &web.Page{})
+	pg := &web.Page{}
+	switch q := r.URL.Query(); {
+	case q.Get("saved") != "":
+		pg.Notice = "Saved."
+	case q.Get("risks") != "":
+		added, removed, _ := strings.Cut(q.Get("risks"), "-")
+		pg.Notice = "Risks linked: " + added + " added, " + removed + " removed."
+	}
+	s.renderControl(w, r, http.StatusOK, c, pg)
 }
 
+// reasonChoice is an inclusion reason as the form offers it.
+type reasonChoice struct {
+	Name, Label string
+	Checked     bool
+}
+
+// reasonLabels are the stated inclusion reasons as people read them.
+var reasonLabels = map[string]string{ReasonLegal: "Legal or regulatory requirement", ReasonContractual: "Contractual obligation",
+	ReasonBusiness: "Business need or good practice"}
+
 func (s *handlers) renderControl(w http.ResponseWriter, r *http.Request, status int, c *Control, pg *web.Page) {
-	p := web.PrincipalFrom(r)
-	members, _, err := s.Directory(r)
+	data, err := s.controlData(r, c)
 	if err != nil {
 		s.RenderError(w, r, err)
 		return
 	}
-	var req *frameworks.Requirement
-	if c.RequirementID != nil {
-		req = &frameworks.Requirement{ID: *c.RequirementID, Ref: c.Ref}
+	pg.Title, pg.Nav, pg.Data = "New custom control", "controls", data
+	if c.ID != "" {
+		pg.Title = c.Ref + " " + c.Title
+	}
+	s.Render(w, r, status, "control", pg)
+}
+
+// controlData gathers what the control page shows: the form's choices, the catalog's guidance, the requirement
+// links (a picker over the ones people state) and the risks the control treats (a picker whose form the risk
+// register serves).
+func (s *handlers) controlData(r *http.Request, c *Control) (map[string]any, error) {
+	ctx, p := r.Context(), web.PrincipalFrom(r)
+	members, _, err := s.Directory(r)
+	if err != nil {
+		return nil, err
 	}
 	canEdit := p.Can(bulwark.PermISMSEdit) || (c.ID == "" && p.Can(bulwark.PermISMSCreate)) ||
 		(p.Can(bulwark.PermISMSEditOwn) && c.OwnerID != nil && *c.OwnerID == p.MemberID)
-	title := "New custom control"
-	if c.ID != "" {
-		title = c.Ref + " " + c.Title
+	data := map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "CanEdit": canEdit,
+		"Maturities": MaturityLabels, "RiskTreatment": slices.Contains(c.InclusionReasons, ReasonRiskTreatment),
+		"CanLinkRisks": c.ID != "" && p.Can(bulwark.PermISMSEditOwn)}
+	data["Maturity"] = -1
+	if c.Maturity != nil {
+		data["Maturity"] = *c.Maturity
 	}
-	pg.Title, pg.Nav = title, "controls"
-	pg.Data = map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "Requirement": req, "CanEdit": canEdit}
-	s.Render(w, r, status, "control", pg)
+	var reasons []reasonChoice
+	for _, name := range StatedReasons {
+		reasons = append(reasons, reasonChoice{Name: name, Label: reasonLabels[name], Checked: slices.Contains(c.StatedReasons(), name)})
+	}
+	data["Reasons"] = reasons
+	if c.RequirementID != nil {
+		req, err := s.fw.Requirement(ctx, p, *c.RequirementID)
+		if err != nil {
+			return nil, err
+		}
+		data["Requirement"] = req
+	}
+	names, err := s.fw.FrameworkNames(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var stated, mapped []ControlRequirement
+	var chosen []web.PickItem
+	for _, l := range c.Requirements {
+		if l.Origin == OriginManual {
+			stated = append(stated, l)
+			chosen = append(chosen, frameworks.PickItem(names, &frameworks.Requirement{ID: l.RequirementID, Framework: l.Framework, Ref: l.Ref, DisplayTitle: l.Title}))
+		} else {
+			mapped = append(mapped, l)
+		}
+	}
+	ids := make([]string, len(chosen))
+	for i, it := range chosen {
+		ids[i] = it.ID
+	}
+	rp := web.NewPicker("requirement_ids", "Requirements you state it meets", chosen, ids, nil)
+	rp.Placeholder, rp.SearchURL = "PR.AT-01, CC6.1, Art. 32, or words", "/o/"+p.Org.Slug+"/pick/requirements"
+	data["RequirementPicker"], data["Mapped"], data["Stated"], data["FrameworkNames"] = rp, mapped, stated, names
+	if c.ID != "" {
+		linked, err := s.svc.LinkedRisks(ctx, p, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		var items []web.PickItem
+		var riskIDs []string
+		for _, l := range linked {
+			items = append(items, web.PickItem{ID: l.ID, Label: l.Ref + " " + l.Title})
+			riskIDs = append(riskIDs, l.ID)
+		}
+		kp := web.NewPicker("risk_ids", "Risks it treats", items, riskIDs, nil)
+		kp.Placeholder, kp.SearchURL = "R-004, phishing, or words", "/o/"+p.Org.Slug+"/pick/risks"
+		data["Risks"], data["RiskPicker"] = linked, kp
+	}
+	return data, nil
 }
 
 func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
@@ -118,9 +217,12 @@ func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A catalog control's form has no title and description: they stay the catalog's.
-	names := []string{"owner_id", "review_date", "status", "implementation_description"}
+	names := []string{"owner_id", "review_date", "status", "implementation_description", "maturity", "inclusion_reasons", "exclusion_justification"}
 	if r.Form.Has("title") {
 		names = append(names, "title", "description")
+	}
+	if r.Form.Has("has_requirement_ids") { // the picker was on the form: what is ticked is the whole list
+		names = append(names, "requirement_ids")
 	}
 	vals, err := ControlEntity.DecodeForm(r.Form, names...)
 	in := controlInputOf(vals)
@@ -134,11 +236,13 @@ func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
 			c, err = s.svc.UpdateControl(r.Context(), p, id, in, expect, nil)
 		}
 		if err != nil {
-			if cur, cerr := s.svc.Control(r.Context(), p, id); cerr == nil && bulwark.ErrorCode(err) != bulwark.EINTERNAL {
-				s.FormError(w, r, "control", s.controlPageFor(r, cur), err)
+			cur, cerr := s.svc.Control(r.Context(), p, id)
+			if cerr != nil || bulwark.ErrorCode(err) == bulwark.EINTERNAL {
+				s.RenderError(w, r, err)
 				return
 			}
-			s.RenderError(w, r, err)
+			in.apply(cur) // show what was typed, with the reason it was refused
+			s.formError(w, r, cur, err)
 			return
 		}
 	} else {
@@ -146,32 +250,27 @@ func (s *handlers) controlSubmit(w http.ResponseWriter, r *http.Request) {
 			c, err = s.svc.CreateControl(r.Context(), p, in)
 		}
 		if err != nil {
-			draft := &Control{}
-			draft.Status, draft.Implementation = bulwark.Value(in.Status), bulwark.Value(in.Implementation)
-			draft.Title, draft.Description = bulwark.Value(in.Title), bulwark.Value(in.Description)
-			if in.OwnerID != nil {
-				draft.OwnerID = *in.OwnerID
-			}
-			if in.ReviewDate != nil {
-				draft.ReviewDate = *in.ReviewDate
-			}
-			s.FormError(w, r, "control", s.controlPageFor(r, draft), err)
+			draft := &Control{Status: "not_started"}
+			in.apply(draft)
+			s.formError(w, r, draft, err)
 			return
 		}
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/controls/"+c.ID+"?saved=1", http.StatusSeeOther)
 }
 
-// controlPageFor prepares the control page's data for re-display with an error.
-func (s *handlers) controlPageFor(r *http.Request, c *Control) *web.Page {
-	members, _, err := s.Directory(r)
-	if err != nil {
-		// The owner pick-list is empty then; the error being re-displayed matters more.
-		s.Log().Warn("read the member directory", "err", err, "request_id", web.RequestID(r))
+// formError shows the control page again with what was typed and why it was refused.
+func (s *handlers) formError(w http.ResponseWriter, r *http.Request, c *Control, err error) {
+	data, derr := s.controlData(r, c)
+	if derr != nil {
+		s.RenderError(w, r, derr)
+		return
 	}
-	p := web.PrincipalFrom(r)
-	canEdit := p.Can(bulwark.PermISMSEdit) || p.Can(bulwark.PermISMSCreate) || (c.OwnerID != nil && *c.OwnerID == p.MemberID)
-	return &web.Page{Title: "Control", Nav: "controls", Data: map[string]any{"Control": c, "Members": members, "StatusNames": ControlStatuses, "CanEdit": canEdit}}
+	title := "New custom control"
+	if c.ID != "" {
+		title = c.Ref + " " + c.Title
+	}
+	s.FormError(w, r, "control", &web.Page{Title: title, Nav: "controls", Data: data}, err)
 }
 
 // progress is the programme's progress over the control set, for the dashboard.

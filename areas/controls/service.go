@@ -2,6 +2,7 @@ package controls
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -100,41 +101,47 @@ func (s *Service) CreateControl(ctx context.Context, p *bulwark.Principal, in Co
 	if err := app.Require(p, bulwark.PermISMSCreate); err != nil {
 		return nil, err
 	}
+	var out *Control
+	err := s.write(ctx, func(tx store) error {
+		var err error
+		out, err = s.createControl(ctx, tx, p, in)
+		return err
+	})
+	return out, err
+}
+
+// createControl is CreateControl inside the caller's transaction.
+func (s *Service) createControl(ctx context.Context, tx store, p *bulwark.Principal, in ControlInput) (*Control, error) {
 	c := &Control{Status: "not_started"}
 	in.apply(c)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	var out *Control
-	err := s.write(ctx, func(tx store) error {
-		if err := app.CheckMember(ctx, tx.Tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
-			return err
+	if err := app.CheckMember(ctx, tx.Tx, p.Org.ID, "owner_id", c.OwnerID); err != nil {
+		return nil, err
+	}
+	n, err := tx.NextRef(ctx, p.Org.ID, "C")
+	if err != nil {
+		return nil, err
+	}
+	c.Ref = bulwark.FormatRef("C", n)
+	if err := tx.InsertControl(ctx, p.Org.ID, c); err != nil {
+		return nil, err
+	}
+	if in.RequirementIDs != nil {
+		if _, _, err := tx.SetControlRequirements(ctx, p.Org.ID, c.ID, *in.RequirementIDs); err != nil {
+			return nil, err
 		}
-		n, err := tx.NextRef(ctx, p.Org.ID, "C")
-		if err != nil {
-			return err
-		}
-		c.Ref = bulwark.FormatRef("C", n)
-		if err := tx.InsertControl(ctx, p.Org.ID, c); err != nil {
-			return err
-		}
-		if in.RequirementIDs != nil {
-			if _, _, err := tx.SetControlRequirements(ctx, p.Org.ID, c.ID, *in.RequirementIDs); err != nil {
-				return err
-			}
-		}
-		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
-			"title": bulwark.Added(c.Title), "status": bulwark.Added(c.Status), "owner_id": bulwark.Added(c.OwnerID),
-		}); err != nil {
-			return err
-		}
-		if err := SoAChanged(ctx, tx.Tx, p.Org.ID); err != nil {
-			return err
-		}
-		out, err = tx.Control(ctx, p.Org.ID, c.ID)
-		return err
-	})
-	return out, err
+	}
+	if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "control.create", "control", c.ID, c.Ref, bulwark.Changes{
+		"title": bulwark.Added(c.Title), "status": bulwark.Added(c.Status), "owner_id": bulwark.Added(c.OwnerID),
+	}); err != nil {
+		return nil, err
+	}
+	if err := SoAChanged(ctx, tx.Tx, p.Org.ID); err != nil {
+		return nil, err
+	}
+	return tx.Control(ctx, p.Org.ID, c.ID)
 }
 
 // UpdateControl changes a control; archive sets or clears archived_at (custom controls only).
@@ -144,6 +151,63 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 	}
 	var out *Control
 	err := s.write(ctx, func(tx store) error {
+		var err error
+		out, err = s.updateControl(ctx, tx, p, id, in, expect, archive)
+		return err
+	})
+	return out, err
+}
+
+// BulkUpdateControls gives many controls the same owner, status, review date or exclusion justification
+// (what in sets), each changed and audited as UpdateControl would; all or nothing. An error names the
+// control that refused it.
+func (s *Service) BulkUpdateControls(ctx context.Context, p *bulwark.Principal, ids []string, in ControlInput) (int, error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, bulwark.Invalid("ids", "choose at least one control")
+	}
+	if len(ids) > 1000 {
+		return 0, bulwark.Invalid("ids", "at most 1,000 controls at once")
+	}
+	n := 0
+	err := s.write(ctx, func(tx store) error {
+		for _, id := range ids {
+			before, err := tx.Control(ctx, p.Org.ID, id)
+			if err != nil {
+				return err
+			}
+			c, err := s.updateControl(ctx, tx, p, id, in, nil, nil)
+			if err != nil {
+				var be *bulwark.Error
+				if errors.As(err, &be) && len(be.Fields) > 0 {
+					for i := range be.Fields {
+						be.Fields[i].Message = before.Ref + ": " + be.Fields[i].Message
+					}
+					return be
+				}
+				if code := bulwark.ErrorCode(err); code != bulwark.EINTERNAL {
+					return bulwark.Errorf(code, "%s: %s", before.Ref, bulwark.ErrorMessage(err))
+				}
+				return err
+			}
+			if c.Version != before.Version {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// updateControl is UpdateControl inside the caller's transaction.
+func (s *Service) updateControl(ctx context.Context, tx store, p *bulwark.Principal, id string, in ControlInput, expect *int, archive *bool) (*Control, error) {
+	var out *Control
+	err := func() error {
 		c, err := tx.Control(ctx, p.Org.ID, id)
 		if err != nil {
 			return err
@@ -201,6 +265,6 @@ func (s *Service) UpdateControl(ctx context.Context, p *bulwark.Principal, id st
 		}
 		out, err = tx.Control(ctx, p.Org.ID, c.ID)
 		return err
-	})
+	}()
 	return out, err
 }

@@ -357,3 +357,51 @@ func (tx store) CountControls(ctx context.Context, orgID string) (map[string]int
 	}
 	return out, rows.Err()
 }
+
+// RiskLink is a live risk a control treats, as the control's page lists it.
+type RiskLink struct {
+	ID, Ref, Title, Status string
+	Level                  *string // the residual level, else the inherent one
+}
+
+// linkedRisks lists the live risks control controlID treats, in reference order. The links are the risk
+// register's (an area above); the control's page reads them.
+func (tx store) linkedRisks(ctx context.Context, orgID, controlID string) ([]RiskLink, error) {
+	rows, err := tx.Query(ctx, `SELECT r.id, r.ref, r.title, r.status, COALESCE(r.residual_level, r.inherent_level) FROM control_risks cr
+		JOIN risks r ON r.org_id = cr.org_id AND r.id = cr.risk_id WHERE cr.org_id = ? AND cr.control_id = ? AND r.archived_at IS NULL
+		ORDER BY LENGTH(r.ref), r.ref`, orgID, controlID)
+	if err != nil {
+		return nil, fmt.Errorf("linked risks: %w", err)
+	}
+	defer rows.Close()
+	var out []RiskLink
+	for rows.Next() {
+		var l RiskLink
+		var level sql.NullString
+		if err := rows.Scan(&l.ID, &l.Ref, &l.Title, &l.Status, &level); err != nil {
+			return nil, err
+		}
+		l.Level = sqlstore.StrPtr(level)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// reviewsDue lists memberID's live controls of orgID whose review date is today or past.
+func (tx store) reviewsDue(ctx context.Context, orgID, memberID, today string) ([]*Control, error) {
+	rows, err := tx.Query(ctx, `SELECT `+controlColumns+` FROM controls c WHERE c.org_id = ? AND c.owner_id = ? AND c.archived_at IS NULL
+		AND c.review_date IS NOT NULL AND c.review_date <= ? ORDER BY c.review_date, c.sort_order`, orgID, memberID, today)
+	if err != nil {
+		return nil, fmt.Errorf("control reviews due: %w", err)
+	}
+	defer rows.Close()
+	var out []*Control
+	for rows.Next() {
+		c, err := scanControl(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

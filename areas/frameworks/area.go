@@ -54,7 +54,7 @@ func Area(svc *Service) web.Area {
 }
 
 func (h *handlers) routes() []web.Route {
-	return []web.Route{
+	return append([]web.Route{
 		{Method: "GET", Pattern: "/api/v1/frameworks", Perm: bulwark.PermISMSRead, Summary: "List frameworks of the catalog", Handler: h.apiFrameworks, Response: FrameworkEntity, List: true},
 		{Method: "GET", Pattern: "/api/v1/frameworks/{key}", Perm: bulwark.PermISMSRead, Summary: "Read a framework by id or slug", Handler: h.apiFramework, Response: FrameworkEntity},
 		{Method: "GET", Pattern: "/api/v1/frameworks/{key}/requirements", Perm: bulwark.PermISMSRead, Summary: "List a framework's requirements (q, kind, theme, control_type, security_properties, cybersecurity_concepts, operational_capabilities, security_domains, category, section)", Handler: h.apiRequirements, Response: RequirementEntity, List: true, Query: requirementListParams},
@@ -62,7 +62,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "GET", Pattern: "/o/{slug}/frameworks", Perm: bulwark.PermISMSRead, Handler: h.frameworksPage},
 		{Method: "GET", Pattern: "/o/{slug}/frameworks/{key}", Perm: bulwark.PermISMSRead, Handler: h.requirementsPage},
 		{Method: "GET", Pattern: "/o/{slug}/requirements/{id}", Perm: bulwark.PermISMSRead, Handler: h.requirementPage},
-	}
+	}, h.PickRoutes("requirements", h.svc.pickSource())...)
 }
 
 // requirementListParams are the query parameters of a framework's requirement list.

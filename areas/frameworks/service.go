@@ -77,3 +77,13 @@ func (s *Service) Requirement(ctx context.Context, p *bulwark.Principal, id stri
 	})
 	return out, err
 }
+
+// FrameworkNames maps framework ids to their short names, for labels.
+func (s *Service) FrameworkNames(ctx context.Context, p *bulwark.Principal) (map[string]string, error) {
+	fws, err := s.Frameworks(ctx, p)
+	names := map[string]string{}
+	for _, f := range fws {
+		names[f.ID] = f.Name
+	}
+	return names, err
+}

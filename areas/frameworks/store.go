@@ -208,3 +208,30 @@ func (tx store) Requirement(ctx context.Context, id string) (*Requirement, error
 	}
 	return r, err
 }
+
+// SearchRequirements finds requirements of every framework whose ref or words match q (each word), frameworks
+// in catalog order; at most limit.
+func (tx store) SearchRequirements(ctx context.Context, q string, limit int) ([]*Requirement, error) {
+	sqlq := `SELECT ` + requirementColumns + ` FROM requirements r JOIN frameworks f ON f.id = r.framework_id`
+	var args []any
+	for i, word := range strings.Fields(strings.ToLower(q)) {
+		sqlq += map[bool]string{true: ` WHERE`, false: ` AND`}[i == 0]
+		sqlq += ` (LOWER(r.ref) LIKE ? ESCAPE '\' OR r.search_text LIKE ? ESCAPE '\')`
+		like := "%" + sqlstore.EscapeLike(word) + "%"
+		args = append(args, like, like)
+	}
+	rows, err := tx.Query(ctx, sqlq+` ORDER BY f.sort_order, r.sort_order LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("search requirements: %w", err)
+	}
+	defer rows.Close()
+	var out []*Requirement
+	for rows.Next() {
+		r, _, err := scanRequirement(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

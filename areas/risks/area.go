@@ -102,7 +102,7 @@ func Area(svc *Service) web.Area {
 func (h *handlers) routes() []web.Route {
 	s := h.Server
 	reg := web.Register{Kind: "risks", Title: "risks", Fields: RiskFields, Import: h.svc.ImportRisks, Export: h.svc.ExportRisks}
-	return []web.Route{
+	return append([]web.Route{
 		{Method: "GET", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSRead, Summary: "The current (approved) risk methodology", Handler: h.apiMethodology, Response: MethodologyEntity},
 		{Method: "PUT", Pattern: "/api/v1/risk-methodology", Perm: bulwark.PermISMSEdit, Summary: "Save a new methodology version as a draft for approval", Handler: h.apiMethodologyPut, Request: MethodologyEntity, Response: MethodologyEntity},
 		{Method: "GET", Pattern: "/api/v1/risk-methodology/versions", Perm: bulwark.PermISMSRead, Summary: "Every methodology version", Handler: h.apiMethodologies, Response: MethodologyEntity, List: true},
@@ -151,7 +151,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "POST", Pattern: "/o/{slug}/risks/{id}/sign-off", Perm: bulwark.PermRiskSignOffOwn, Handler: h.riskSignOff},
 		{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions", Perm: bulwark.PermISMSEditOwn, Handler: h.riskActionSubmit},
 		{Method: "POST", Pattern: "/o/{slug}/risks/{id}/actions/{action}", Perm: bulwark.PermISMSEditOwn, Handler: h.riskActionSubmit},
-	}
+	}, h.controlLinkRoutes()...)
 }
 
 // dashboardPart renders the risks' part of the dashboard for those who read the ISMS.

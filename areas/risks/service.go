@@ -219,7 +219,13 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 		if err := tx.InsertRisk(ctx, p.Org.ID, r); err != nil {
 			return err
 		}
-		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk.create", "risk", r.ID, r.Ref, ch)
+		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "risk.create", "risk", r.ID, r.Ref, ch); err != nil {
+			return err
+		}
+		if len(r.ControlIDs) > 0 { // the Statement of Applicability lists the risks each control treats
+			return controls.SoAChanged(ctx, tx.Tx, p.Org.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -332,13 +338,81 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 		return nil, err
 	}
 	out := &RiskOutcome{}
-	err := s.write(ctx, func(tx store) error {
+	err := s.write(ctx, func(tx store) error { return s.updateRisk(ctx, tx, p, id, in, expect, archive, out) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetControlRisks makes riskIDs the live risks that control controlID treats, changing each risk added or
+// removed as the risk form would (its owner or a manager only, a new version, an audit entry each), all or
+// nothing.
+func (s *Service) SetControlRisks(ctx context.Context, p *bulwark.Principal, controlID string, riskIDs []string) (added, removed int, err error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
+		return 0, 0, err
+	}
+	err = s.write(ctx, func(tx store) error {
+		c, err := controls.One(ctx, tx.Tx, p.Org.ID, controlID)
+		if err != nil {
+			return err
+		}
+		want := map[string]bool{}
+		for _, id := range riskIDs {
+			want[id] = true
+		}
+		for _, id := range c.RiskIDs {
+			if want[id] {
+				delete(want, id)
+				continue
+			}
+			r, err := tx.Risk(ctx, p.Org.ID, id)
+			if err != nil {
+				return err
+			}
+			ids := slices.DeleteFunc(slices.Clone(r.ControlIDs), func(x string) bool { return x == controlID })
+			if err := s.updateRisk(ctx, tx, p, id, RiskInput{ControlIDs: &ids}, nil, nil, &RiskOutcome{}); err != nil {
+				return err
+			}
+			removed++
+		}
+		for _, id := range riskIDs {
+			if !want[id] {
+				continue
+			}
+			delete(want, id)
+			r, err := tx.Risk(ctx, p.Org.ID, id)
+			if bulwark.ErrorCode(err) == bulwark.ENOTFOUND {
+				return bulwark.Invalid("risk_ids", fmt.Sprintf("%q is not one of the organisation's risks", id))
+			} else if err != nil {
+				return err
+			}
+			if r.ArchivedAt != nil {
+				return bulwark.Invalid("risk_ids", r.Ref+" is archived: restore it first")
+			}
+			ids := append(slices.Clone(r.ControlIDs), controlID)
+			if err := s.updateRisk(ctx, tx, p, id, RiskInput{ControlIDs: &ids}, nil, nil, &RiskOutcome{}); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return added, removed, nil
+}
+
+// updateRisk is UpdateRisk inside the caller's transaction.
+func (s *Service) updateRisk(ctx context.Context, tx store, p *bulwark.Principal, id string, in RiskInput, expect *int, archive *bool, out *RiskOutcome) error {
+	{
 		r, err := tx.Risk(ctx, p.Org.ID, id)
 		if err != nil {
 			return err
 		}
 		if !app.CanEdit(p, r.OwnerID) {
-			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the risks you own.")
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the risks you own; %s is someone else's.", r.Ref)
 		}
 		if expect != nil && *expect != r.Version {
 			return bulwark.Errorf(bulwark.ECONFLICT, "The risk was changed by someone else (version %d, not %d); reload and try again.", r.Version, *expect)
@@ -445,12 +519,16 @@ func (s *Service) UpdateRisk(ctx context.Context, p *bulwark.Principal, id strin
 				return err
 			}
 		}
-		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "risk", r.ID, r.Ref, ch)
-	})
-	if err != nil {
-		return nil, err
+		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "risk", r.ID, r.Ref, ch); err != nil {
+			return err
+		}
+		// The Statement of Applicability lists the risks each control treats.
+		_, relinked := ch["control_ids"]
+		if relinked || (action != "risk.update" && len(r.ControlIDs) > 0) {
+			return controls.SoAChanged(ctx, tx.Tx, p.Org.ID)
+		}
+		return nil
 	}
-	return out, nil
 }
 
 // SignOff records the principal's sign-off of a risk: as its owner (approving the

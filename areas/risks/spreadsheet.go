@@ -318,7 +318,11 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			return err
 		}
 		entries := make([]*bulwark.AuditEntry, 0, len(plan)+1)
+		relinked := false
 		for _, pl := range plan {
+			if _, ok := pl.changes["control_ids"]; ok || (pl.create && len(pl.risk.ControlIDs) > 0) {
+				relinked = true
+			}
 			action := "risk.create"
 			if !pl.create {
 				action = "risk.update"
@@ -343,7 +347,13 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 		}
 		entries = append(entries, &bulwark.AuditEntry{ActorID: m.ActorID, IP: m.IP, RequestID: m.RequestID, Action: "risk.import", EntityType: "risk",
 			Changes: bulwark.Changes{"created": bulwark.Added(res.Created), "updated": bulwark.Added(res.Updated), "unchanged": bulwark.Added(res.Unchanged)}.JSON()})
-		return tx.AppendAuditBatch(ctx, p.Org.ID, entries)
+		if err := tx.AppendAuditBatch(ctx, p.Org.ID, entries); err != nil {
+			return err
+		}
+		if relinked { // the Statement of Applicability lists the risks each control treats
+			return controls.SoAChanged(ctx, tx.Tx, p.Org.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
