@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/bulwark-isms/bulwark"
