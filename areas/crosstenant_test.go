@@ -44,6 +44,7 @@ var pathParams = map[string]string{
 	"action":  "row id of a tenant table",
 	"kind":    "enumerated: the risk library's kinds, not an id",
 	"version": "per-organisation number: resolved inside B's organisation (exempt, below)",
+	"n":       "per-organisation number: an approved SoA revision; A has 1 and 2, B none, so B gets 404",
 	"key":     "framework id or slug of the global catalog (exempt, below)",
 	"token":   "secret of a public link (exempt, below)",
 }
@@ -59,6 +60,7 @@ var crossTenantExempt = []exempt{
 	{"/o/{slug}/frameworks/", false, "global catalog"},
 	{"/o/{slug}/requirements/", false, "global catalog"},
 	{"{version}", true, "per-organisation methodology version: called with A's version numbers, it resolves in B; must not answer 5xx, show A's data or change A"},
+	{"{n}", true, "per-organisation SoA revision: called with A's revision numbers (1, 2); B has approved none, so each must answer 404 and show nothing of A's"},
 	{"{token}", true, "public link secret: called anonymously (GET) with A's ids, which are never secrets: must answer 404"},
 }
 
@@ -313,6 +315,12 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	must(t, "methodology v2", f.Do("PUT", "/api/v1/risk-methodology", areastest.Req{Token: admin.Token, JSON: m}), 200)
 	api("POST", "/api/v1/risk-methodology/versions/2/approve", `{}`, 200)
 	must(t, "methodology v3", f.Do("PUT", "/api/v1/risk-methodology", areastest.Req{Token: admin.Token, JSON: strings.ReplaceAll(m, "AcmeHigh", "AcmeVeryHigh")}), 200)
+	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
+	for _, status := range []string{"implemented", "planned"} {
+		api("PATCH", "/api/v1/controls/"+control, `{"status":"`+status+`","implementation_description":"Acme implementation"}`, 200)
+		api("POST", "/api/v1/soa/submit", "", 200)
+		must(t, "SoA approval", f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: admin.Token}), 200)
+	}
 	// Spreadsheets waiting between upload and confirmation.
 	cookie := f.SignIn(owner.Email)
 	for kind, csv := range map[string]string{"assets": "Name,Type\nAcme printer,hardware\n", "risks": "Title,Category\nAcme imported risk,people\n"} {
@@ -592,7 +600,7 @@ func expand(pattern, slug string, ids, others, versions []string) []filled {
 		switch {
 		case p == "slug":
 			set(i, []string{slug})
-		case p == "version":
+		case p == "version" || p == "n":
 			set(i, versions)
 		case enumValues[p] != nil:
 			set(i, enumValues[p])
