@@ -318,8 +318,8 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
 	for _, status := range []string{"implemented", "planned"} {
 		api("PATCH", "/api/v1/controls/"+control, `{"status":"`+status+`","implementation_description":"Acme implementation"}`, 200)
-		api("POST", "/api/v1/soa/submit", "", 200)
-		must(t, "SoA approval", f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: admin.Token}), 200)
+		api("POST", "/api/v1/soa/submit", `{}`, 200)
+		must(t, "SoA approval", f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: admin.Token, JSON: `{}`}), 200)
 	}
 	// Spreadsheets waiting between upload and confirmation.
 	cookie := f.SignIn(owner.Email)

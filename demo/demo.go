@@ -215,12 +215,14 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		if status == "implemented" || status == "partial" {
 			impl = fmt.Sprintf("In place since 2026; see the %s procedure in the policy library.", strings.ToLower(c.Title))
 		}
+		var justification string
 		if why, excluded := exclusions[c.Ref]; excluded {
-			impl = "Not applicable: " + why
+			justification = why
 		}
 		review := fmt.Sprintf("2027-%02d-15", 1+rng.IntN(12))
 		rp := &review
-		if _, err := svc.Controls.UpdateControl(ctx, sys, c.ID, controls.ControlInput{Status: &status, OwnerID: &owner, Implementation: &impl, ReviewDate: &rp}, nil, nil); err != nil {
+		if _, err := svc.Controls.UpdateControl(ctx, sys, c.ID, controls.ControlInput{Status: &status, OwnerID: &owner, Implementation: &impl, ReviewDate: &rp,
+			ExclusionJustification: &justification}, nil, nil); err != nil {
 			return nil, fmt.Errorf("demo control %s: %w", c.Ref, err)
 		}
 	}

@@ -18,8 +18,9 @@ import (
 // importCSV is a readable spreadsheet per register, so that an import reaches
 // its operation's permission check (an unreadable file is refused before).
 var importCSV = map[string]string{
-	"assets": "Name,Type\nRouter,hardware\n",
-	"risks":  "Title,Category\nFlood,environmental\n",
+	"assets":   "Name,Type\nRouter,hardware\n",
+	"risks":    "Title,Category\nFlood,environmental\n",
+	"controls": "Ref,Status\nA.5.1,implemented\n",
 }
 
 // callUpload sends an import route a spreadsheet: multipart, as a browser or a

@@ -18,8 +18,8 @@ func (h *handlers) soaRoutes() []web.Route {
 	compareParams := []field.Param{{Name: "from", Help: "an approved revision number (required)"}, {Name: "to", Help: "an approved revision number, or live (the default)"}}
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/soa", Perm: bulwark.PermISMSRead, Summary: "The live Statement of Applicability: every Annex A control, then the organisation's own", Handler: h.apiSoA, Response: SoAEntity},
-		{Method: "POST", Pattern: "/api/v1/soa/submit", Perm: bulwark.PermISMSEdit, Summary: "Submit the draft SoA for approval", Handler: h.apiSoAStep(h.svc.SubmitSoA), Response: SoAEntity},
-		{Method: "POST", Pattern: "/api/v1/soa/approve", Perm: bulwark.PermApprove, Summary: "Approve the submitted SoA as its next revision (not one's own submission where duties are segregated)", Handler: h.apiSoAStep(h.svc.ApproveSoA), Response: SoAEntity},
+		{Method: "POST", Pattern: "/api/v1/soa/submit", Perm: bulwark.PermISMSEdit, Summary: "Submit the draft SoA for approval", Handler: h.apiSoAStep(h.svc.SubmitSoA), Body: web.Props(), Response: SoAEntity},
+		{Method: "POST", Pattern: "/api/v1/soa/approve", Perm: bulwark.PermApprove, Summary: "Approve the submitted SoA as its next revision (not one's own submission where duties are segregated)", Handler: h.apiSoAStep(h.svc.ApproveSoA), Body: web.Props(), Response: SoAEntity},
 		{Method: "GET", Pattern: "/api/v1/soa/revisions", Perm: bulwark.PermISMSRead, Summary: "The SoA's approved revisions, newest first", Handler: h.apiSoARevisions, Response: SoARevisionEntity, List: true},
 		{Method: "GET", Pattern: "/api/v1/soa/revisions/{n}", Perm: bulwark.PermISMSRead, Summary: "An approved revision of the SoA, as it was approved", Handler: h.apiSoARevision, Response: SoAEntity},
 		{Method: "GET", Pattern: "/api/v1/soa/compare", Perm: bulwark.PermISMSRead, Summary: "What changed, control by control, between two revisions (or a revision and the live SoA)", Handler: h.apiSoACompare, Response: SoAComparisonEntity, Query: compareParams},

@@ -26,8 +26,8 @@ func TestControlRisksRequirementsAndTasks(t *testing.T) {
 		own := areastest.Decode[map[string]any](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: contrib.Token, JSON: `{"title":"Backup lost","owner_id":"` + contrib.MemberID + `"}`}))
 		other := areastest.Decode[map[string]any](t, f.Do("POST", "/api/v1/risks", areastest.Req{Token: mgr.Token, JSON: `{"title":"Ransomware","owner_id":"` + mgr.MemberID + `"}`}))
 		// Approve the SoA first: linking a risk puts it back to draft.
-		f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: mgr.Token})
-		if res := f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: f.Accounts[bulwark.RoleOwner].Token}); res.StatusCode != 200 {
+		f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: mgr.Token, JSON: `{}`})
+		if res := f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: f.Accounts[bulwark.RoleOwner].Token, JSON: `{}`}); res.StatusCode != 200 {
 			t.Fatal(res.Text)
 		}
 		put := func(token string, riskIDs ...string) *areastest.Resp {
@@ -82,7 +82,7 @@ func TestControlRisksRequirementsAndTasks(t *testing.T) {
 		if !strings.Contains(tasks.Text, `"control_reviews_due":[{`) || !strings.Contains(tasks.Text, `"A.8.13"`) {
 			t.Errorf("the owner's tasks: %s", tasks.Text)
 		}
-		f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: mgr.Token})
+		f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: mgr.Token, JSON: `{}`})
 		if tasks := f.Do("GET", "/api/v1/me/tasks", areastest.Req{Token: f.Accounts[bulwark.RoleAdmin].Token}); !strings.Contains(tasks.Text, `"soa_approvals":[{`) {
 			t.Errorf("the approver's tasks: %s", tasks.Text)
 		}

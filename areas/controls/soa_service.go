@@ -102,7 +102,8 @@ func (s *Service) ApproveSoA(ctx context.Context, p *bulwark.Principal) (*SoA, e
 			return bulwark.Errorf(bulwark.ECONFLICT, "Only a submitted SoA can be approved; it is %s. Submit it first.", st.Status)
 		}
 		if p.Org.Settings.SegregationOfDuties && st.SubmittedBy != nil && *st.SubmittedBy == p.MemberID {
-			return bulwark.Errorf(bulwark.EFORBIDDEN, "Segregation of duties: someone other than the person who submitted the SoA must approve it.")
+			// 409, not 403: the role may approve; this statement's state (who submitted it) is what stands in the way.
+			return bulwark.Errorf(bulwark.ECONFLICT, "Segregation of duties: someone other than the person who submitted the SoA must approve it.")
 		}
 		soa, err := tx.buildSoA(ctx, p.Org.ID)
 		if err != nil {

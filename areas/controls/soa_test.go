@@ -81,10 +81,10 @@ func TestSoALifecycle(t *testing.T) {
 		if res := f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: owner, JSON: `{}`}); res.StatusCode != 200 {
 			t.Fatal(res.Text)
 		}
-		if res := f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: owner, JSON: `{}`}); res.StatusCode != 403 || !strings.Contains(res.Text, "Segregation of duties") {
+		if res := f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: owner, JSON: `{}`}); res.StatusCode != 409 || !strings.Contains(res.Text, "Segregation of duties") {
 			t.Fatalf("own approval: %d %s", res.StatusCode, res.Text)
 		}
-		if res := f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: admin}); res.StatusCode != 200 || !strings.Contains(res.Text, `"revision":2`) {
+		if res := f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: admin, JSON: `{}`}); res.StatusCode != 200 || !strings.Contains(res.Text, `"revision":2`) {
 			t.Fatalf("admin approval: %d %s", res.StatusCode, res.Text)
 		}
 		revs := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/soa/revisions", areastest.Req{Token: f.Accounts[bulwark.RoleAuditor].Token}))

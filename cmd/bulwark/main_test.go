@@ -274,7 +274,7 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"--help"}, 0, "bulwark setup --org"},
 		{[]string{"no-such-command"}, 2, "unknown command"},
 		{[]string{"setup", "--org", "X"}, 2, "required flag"},
-		{[]string{"export", "soa", "--format", "xlsx", "-o", "-"}, 2, "cannot export"},
+		{[]string{"export", "incidents", "--format", "xlsx", "-o", "-"}, 2, "cannot export"},
 		{[]string{"serve", "--session-idle", "soon"}, 2, "--session-idle"},
 		{[]string{"backup"}, 2, "-o FILE"},
 		{[]string{"backup", "-o", "x.db", "--db", "sqlite:" + filepath.Join(dir, "missing", "nope.db")}, 1, "cannot open the database"},
@@ -382,6 +382,25 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	}
 	if b, err := os.ReadFile(plan); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Fatalf("treatment plan file: %v", err)
+	}
+	// The Statement of Applicability: the live one is a draft; its spreadsheet comes back as controls,
+	// changing nothing; an approved revision that does not exist is a clear error.
+	soaPDF := filepath.Join(dir, "soa.pdf")
+	if res := run(t, dir, "", "export", "soa", demoDB, "--format", "pdf", "-o", soaPDF); res.code != 0 || !strings.Contains(res.stderr, "exported the live Statement of Applicability") {
+		t.Fatalf("SoA PDF: %+v", res)
+	}
+	soaXLSX := filepath.Join(dir, "soa.xlsx")
+	if res := run(t, dir, "", "export", "soa", demoDB, "--format", "xlsx", "-o", soaXLSX); res.code != 0 {
+		t.Fatalf("SoA XLSX: %+v", res)
+	}
+	if res := run(t, dir, "", "import", "controls", soaXLSX, demoDB, "--dry-run"); res.code != 0 || !strings.Contains(res.stdout, "would import 0 new, 0 updated, 93 unchanged (header on row 8") {
+		t.Fatalf("re-import of the SoA: %+v", res)
+	}
+	if res := run(t, dir, "", "export", "soa", demoDB, "--format", "json", "--revision", "9", "-o", "-"); res.code != 1 || !strings.Contains(res.stderr, "no approved revision 9") {
+		t.Fatalf("an absent revision: %+v", res)
+	}
+	if res := run(t, dir, "", "export", "risks", demoDB, "--format", "csv", "--revision", "2", "-o", "-"); res.code != 2 || !strings.Contains(res.stderr, "--revision is for soa only") {
+		t.Fatalf("--revision on risks: %+v", res)
 	}
 	if res := run(t, dir, "", "audit-log", "verify", demoDB); res.code != 0 {
 		t.Fatalf("demo audit chain: %+v", res)
