@@ -118,10 +118,20 @@ var profiles = map[string]profile{
 	"Archive room":                    {"Confidential", 3, 2, 1, true, []string{"premises", "phi"}},
 }
 
-// exclusions are the Annex A controls Northwind does not apply, each for a reason an auditor would accept;
+// Exclusions are the Annex A controls Northwind does not apply, each for a reason an auditor would accept;
 // every other control is applicable.
-var exclusions = map[string]string{
+var Exclusions = map[string]string{
 	"A.8.30": "Northwind develops its software in-house with its own staff; no development is outsourced.",
+	"A.8.11": "No personal data leaves production: development and testing use synthetic records generated for the purpose (A.8.33), and no screen or report shows partial identifiers, so there is nothing to mask.",
+	"A.7.12": "The Leeds data centre is a colocation suite whose provider installs and protects all cabling under the hosting contract (A.5.20); the offices and clinics have no network cabling of Northwind's own beyond the wall sockets.",
+	"A.7.11": "Power, cooling and backup power of the Leeds suite are the colocation provider's under contract (A.5.20, reviewed yearly); offices and clinics run no equipment that needs its own supporting utilities.",
+}
+
+// statedReasons are the reasons, beyond the risks they treat, that Northwind gives for including controls.
+var statedReasons = map[string][]string{
+	"A.5.31": {"legal", "contractual"}, "A.5.32": {"legal"}, "A.5.33": {"legal"}, "A.5.34": {"legal"}, "A.6.1": {"legal"},
+	"A.5.19": {"contractual"}, "A.5.20": {"contractual"}, "A.5.21": {"contractual"}, "A.5.22": {"contractual"}, "A.5.23": {"contractual"},
+	"A.6.6": {"contractual"}, "A.8.10": {"legal"}, "A.5.24": {"legal"}, "A.5.26": {"legal"},
 }
 
 // Seed creates the demo organisation. The database must hold no organisation.
@@ -207,7 +217,7 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 		if c.Ref == "A.5.1" || c.Ref == "A.5.2" || c.Ref == "A.5.9" {
 			status = "implemented" // policies, roles and the asset inventory come first
 		}
-		if _, excluded := exclusions[c.Ref]; excluded {
+		if _, excluded := Exclusions[c.Ref]; excluded {
 			status = "not_applicable"
 		}
 		owner := &owners[rng.IntN(len(owners))]
@@ -216,20 +226,80 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 			impl = fmt.Sprintf("In place since 2026; see the %s procedure in the policy library.", strings.ToLower(c.Title))
 		}
 		var justification string
-		if why, excluded := exclusions[c.Ref]; excluded {
-			justification = why
+		reasons := append([]string{"business"}, statedReasons[c.Ref]...)
+		if why, excluded := Exclusions[c.Ref]; excluded {
+			justification, reasons = why, nil
+		}
+		maturity := map[string]int{"implemented": 3, "partial": 2, "planned": 1, "not_started": 0}[status]
+		if status == "implemented" && rng.IntN(3) == 0 {
+			maturity = 4
+		}
+		mp := &maturity
+		if status == "not_applicable" {
+			mp = nil
 		}
 		review := fmt.Sprintf("2027-%02d-15", 1+rng.IntN(12))
 		rp := &review
 		if _, err := svc.Controls.UpdateControl(ctx, sys, c.ID, controls.ControlInput{Status: &status, OwnerID: &owner, Implementation: &impl, ReviewDate: &rp,
-			ExclusionJustification: &justification}, nil, nil); err != nil {
+			ExclusionJustification: &justification, InclusionReasons: &reasons, Maturity: &mp}, nil, nil); err != nil {
 			return nil, fmt.Errorf("demo control %s: %w", c.Ref, err)
 		}
 	}
 	if err := seedRisks(ctx, svc, sys, org, members, owners, rng); err != nil {
 		return nil, err
 	}
+	if err := approveSoA(ctx, svc, org, controlSet); err != nil {
+		return nil, err
+	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
+}
+
+// approveSoA gives the Statement of Applicability two approved revisions: the first approved in the spring,
+// the second after two controls moved on. The ISMS manager submits; the CEO approves.
+func approveSoA(ctx context.Context, svc *areas.ISMS, org *bulwark.Organisation, controlSet []*controls.Control) error {
+	principalOf := func(email string) (*bulwark.Principal, error) {
+		m, u, err := svc.MemberByEmail(ctx, org.ID, email)
+		if err != nil {
+			return nil, err
+		}
+		return svc.PrincipalForMember(org, m, u), nil
+	}
+	manager, err := principalOf(People[2].Email)
+	if err != nil {
+		return err
+	}
+	ceo, err := principalOf(People[0].Email)
+	if err != nil {
+		return err
+	}
+	for round := 0; round < 2; round++ {
+		if round == 1 {
+			// Between the revisions: two planned controls were put in place.
+			moved := 0
+			for _, c := range controlSet {
+				cur, err := svc.Controls.Control(ctx, manager, c.ID)
+				if err != nil {
+					return err
+				}
+				if cur.Status != "planned" || moved == 2 {
+					continue
+				}
+				st, impl, m := "implemented", "In place since the autumn; the owner reviewed it with the ISMS manager.", 3
+				mp := &m
+				if _, err := svc.Controls.UpdateControl(ctx, manager, c.ID, controls.ControlInput{Status: &st, Implementation: &impl, Maturity: &mp}, nil, nil); err != nil {
+					return fmt.Errorf("demo control %s: %w", c.Ref, err)
+				}
+				moved++
+			}
+		}
+		if _, err := svc.Controls.SubmitSoA(ctx, manager); err != nil {
+			return fmt.Errorf("demo SoA submission: %w", err)
+		}
+		if _, err := svc.Controls.ApproveSoA(ctx, ceo); err != nil {
+			return fmt.Errorf("demo SoA approval: %w", err)
+		}
+	}
+	return nil
 }
 
 // seedRisks writes about 60 risks over the demo assets: most assessed and in
@@ -300,6 +370,9 @@ func seedRisks(ctx context.Context, svc *areas.ISMS, sys *bulwark.Principal, org
 		treatment := []string{"mitigate", "mitigate", "mitigate", "transfer", "accept", "avoid"}[rng.IntN(6)]
 		var ctrl []string
 		for _, ref := range th.Controls {
+			if _, excluded := Exclusions[ref]; excluded {
+				continue // an excluded control treats no risk
+			}
 			if id, ok := controlByRef[ref]; ok {
 				ctrl = append(ctrl, id)
 			}

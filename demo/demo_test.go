@@ -76,6 +76,14 @@ func TestSeed(t *testing.T) {
 		if len(cs) != 93 || implemented < 20 || implemented > 73 {
 			t.Errorf("%d controls, %d implemented: want 93, about half implemented", len(cs), implemented)
 		}
+		// The SoA: approved as revision 2, revision 1 kept, what changed between them listed.
+		soa, err := svc.Controls.SoA(ctx, p)
+		if err != nil || soa.Status != "approved" || soa.Revision == nil || *soa.Revision != 2 || soa.ApproverName != "Olivia Hart" {
+			t.Fatalf("demo SoA: %+v, %v", soa, err)
+		}
+		if cmp, err := svc.Controls.CompareSoA(ctx, p, "1", "2"); err != nil || len(cmp.Changes) != 2 {
+			t.Errorf("demo SoA revisions 1 → 2: %+v, %v", cmp, err)
+		}
 		// A health-tech CISO's first checks: patient data classified as such, Annex A applicable unless
 		// justified, risk titles that read as scenarios.
 		byName := map[string]*assets.Asset{}
@@ -92,8 +100,8 @@ func TestSeed(t *testing.T) {
 			t.Errorf("payroll data tagged as clinical: %+v", a)
 		}
 		for _, c := range cs {
-			if c.Status == "not_applicable" && c.Ref != "A.8.30" {
-				t.Errorf("%s is not applicable without a justification", c.Ref)
+			if _, excluded := demo.Exclusions[c.Ref]; (c.Status == "not_applicable") != excluded || (excluded && (c.ExclusionJustification == "" || len(c.RiskIDs) > 0)) {
+				t.Errorf("%s: %s, justification %q, %d risks", c.Ref, c.Status, c.ExclusionJustification, len(c.RiskIDs))
 			}
 			if c.Ref == "A.5.9" && c.Status != "implemented" {
 				t.Errorf("A.5.9 (the asset inventory the demo shows) is %s", c.Status)
