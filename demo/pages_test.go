@@ -81,7 +81,7 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	if err != nil || len(reqs) == 0 {
 		t.Fatalf("requirements: %v", err)
 	}
-	params := map[string]string{"{slug}": res.Org.Slug, "{key}": "iso27001-2022", "{$}": ""}
+	params := map[string]string{"{slug}": res.Org.Slug, "{key}": "iso27001-2022", "{$}": "", "{n}": "1"}
 	ids := map[string]string{"risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID}
 
 	var paths []string
@@ -113,6 +113,9 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 			continue
 		}
 		paths = append(paths, path)
+		if r.Pattern == "/o/{slug}/soa/compare" {
+			paths = append(paths, path+"?from=1&to=live") // the demo's first revision against today's statement
+		}
 	}
 	// Beyond one page per route: every framework, and a control requirement with attributes and mappings.
 	fws, err := f.Svc.Frameworks.Frameworks(ctx, p)
