@@ -59,6 +59,7 @@ var crossTenantExempt = []exempt{
 	{"/api/v1/requirements/", false, "global catalog: requirement ids are shared by every organisation"},
 	{"/o/{slug}/frameworks/", false, "global catalog"},
 	{"/o/{slug}/requirements/", false, "global catalog"},
+	{"/o/{slug}/coverage/", false, "global catalog key: each organisation's coverage of a framework every organisation shares"},
 	{"{version}", true, "per-organisation methodology version: called with A's version numbers, it resolves in B; must not answer 5xx, show A's data or change A"},
 	{"{n}", true, "per-organisation SoA revision: called with A's revision numbers (1, 2); B has approved none, so each must answer 404 and show nothing of A's"},
 	{"{token}", true, "public link secret: called anonymously (GET) with A's ids, which are never secrets: must answer 404"},

@@ -105,3 +105,47 @@ func (h *handlers) bulkError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	h.renderControls(w, r, http.StatusUnprocessableEntity, "Nothing was changed. "+msg)
 }
+
+// linkDecision is a person's decision on a link a mapping suggested.
+type linkDecision struct {
+	RequirementID string `json:"requirement_id"`
+	Decision      string `json:"decision"`
+}
+
+// LinkDecisionEntity declares it: which requirement, confirm or reject.
+var LinkDecisionEntity = field.FromStruct("RequirementLinkDecision", linkDecision{}).Writable("requirement_id", "decision").
+	Require("requirement_id", "decision").OneOf("decision", []string{"confirm", "reject"}).
+	Describe("decision", "Decision", "confirm: the link counts as a person's; reject: it counts for nothing")
+
+func (h *handlers) apiLinkDecision(w http.ResponseWriter, r *http.Request) {
+	if err := h.found(r); err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	vals, err := h.DecodeCreate(w, r, LinkDecisionEntity)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	c, err := h.svc.DecideRequirementLink(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), *vals.Str("requirement_id"), *vals.Str("decision"))
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, c)
+}
+
+// linkDecisionSubmit takes a confirm or reject button of the control page.
+func (h *handlers) linkDecisionSubmit(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalFrom(r)
+	if err := web.ParseForm(w, r); err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := h.svc.DecideRequirementLink(r.Context(), p, id, r.FormValue("requirement_id"), r.FormValue("decision")); err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/controls/"+id+"?saved=1#requirements", http.StatusSeeOther)
+}

@@ -31,6 +31,10 @@ const (
 	OriginMapping = "mapping" // a published mapping between frameworks
 	OriginDerived = "derived" // derived through another framework, not published
 	OriginManual  = "manual"  // stated by a person
+	// A person's decision on a suggested link (one from a mapping, published or derived): confirmed links count
+	// as stated, rejected ones count for nothing and stay out of requirement_ids.
+	OriginConfirmed = "confirmed"
+	OriginRejected  = "rejected"
 )
 
 // Control is one of an organisation's controls: one per Annex A control (ref A.5.1)

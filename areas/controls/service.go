@@ -268,3 +268,38 @@ func (s *Service) updateControl(ctx context.Context, tx store, p *bulwark.Princi
 	}()
 	return out, err
 }
+
+// DecideRequirementLink confirms or rejects a link a mapping suggested between a control and a requirement:
+// a confirmed link counts as a person's, a rejected one counts for nothing (and can be confirmed later).
+func (s *Service) DecideRequirementLink(ctx context.Context, p *bulwark.Principal, controlID, requirementID, decision string) (*Control, error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
+		return nil, err
+	}
+	origin := map[string]string{"confirm": OriginConfirmed, "reject": OriginRejected}[decision]
+	if origin == "" {
+		return nil, bulwark.Invalid("decision", "must be confirm or reject")
+	}
+	var out *Control
+	err := s.write(ctx, func(tx store) error {
+		c, err := tx.Control(ctx, p.Org.ID, controlID)
+		if err != nil {
+			return err
+		}
+		if !app.CanEdit(p, c.OwnerID) {
+			return bulwark.Errorf(bulwark.EFORBIDDEN, "You can change only the controls you own.")
+		}
+		before, err := tx.decideLink(ctx, p.Org.ID, controlID, requirementID, origin)
+		if err != nil {
+			return err
+		}
+		if before != origin {
+			if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "control.requirement_link", "control", c.ID, c.Ref, bulwark.Changes{
+				"requirement_id": bulwark.Added(requirementID), "origin": {Before: before, After: origin}}); err != nil {
+				return err
+			}
+		}
+		out, err = tx.Control(ctx, p.Org.ID, controlID)
+		return err
+	})
+	return out, err
+}

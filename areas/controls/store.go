@@ -117,7 +117,7 @@ func (tx store) loadLinks(ctx context.Context, orgID, onlyID string, cs []*Contr
 	}
 	rows, err := tx.Query(ctx, `SELECT cr.control_id, cr.requirement_id FROM control_requirements cr
 		JOIN requirements r ON r.id = cr.requirement_id JOIN frameworks f ON f.id = r.framework_id
-		WHERE cr.org_id = ?`+one+` ORDER BY cr.control_id, f.sort_order, r.sort_order`, args...)
+		WHERE cr.org_id = ? AND cr.origin <> 'rejected'`+one+` ORDER BY cr.control_id, f.sort_order, r.sort_order`, args...)
 	if err != nil {
 		return fmt.Errorf("control requirements: %w", err)
 	}
@@ -298,9 +298,11 @@ func (tx store) SetControlRequirements(ctx context.Context, orgID, controlID str
 			rows.Close()
 			return nil, nil, err
 		}
-		if origin == OriginManual {
+		switch origin {
+		case OriginManual:
 			before = append(before, id)
-		} else {
+		case OriginRejected: // as if absent: stating it makes it the person's link
+		default:
 			mapped[id] = true
 		}
 	}
@@ -331,7 +333,8 @@ func (tx store) SetControlRequirements(ctx context.Context, orgID, controlID str
 		return nil, nil, err
 	}
 	for _, rid := range after {
-		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?) ON CONFLICT DO NOTHING`,
+		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (org_id, control_id, requirement_id, origin, created_at) VALUES (?, ?, ?, 'manual', ?)
+			ON CONFLICT (org_id, control_id, requirement_id) DO UPDATE SET origin = 'manual'`,
 			orgID, controlID, rid, tx.Now()); err != nil {
 			return nil, nil, err
 		}
@@ -404,4 +407,82 @@ func (tx store) reviewsDue(ctx context.Context, orgID, memberID, today string) (
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// RequirementLink is a link between one of an organisation's live controls and a requirement of any framework,
+// with the control's status: what coverage is computed from. Origin is OriginMapping, OriginDerived,
+// OriginManual, or OriginDirect for an Annex A control and the Annex A requirement it is.
+type RequirementLink struct {
+	ControlID, ControlRef, ControlTitle, Status string
+	RequirementID, Origin                      string
+}
+
+// OriginDirect links an Annex A control to its own requirement.
+const OriginDirect = "direct"
+
+// RequirementLinks lists every link of orgID's live controls to requirements of every framework, Annex A
+// controls to themselves included (links a person rejected left out). Two plain scans joined in memory: on
+// 1,000 controls with 6,000 links that is several times faster than a join, on both databases.
+func RequirementLinks(ctx context.Context, tx *sqlstore.Tx, orgID string) ([]RequirementLink, error) {
+	type ctl struct{ ref, title, status string }
+	live := map[string]ctl{}
+	rows, err := tx.Query(ctx, `SELECT id, ref, title, status, requirement_id FROM controls WHERE org_id = ? AND archived_at IS NULL`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("controls: %w", err)
+	}
+	var out []RequirementLink
+	for rows.Next() {
+		var id, ref, title, status string
+		var req sql.NullString
+		if err := rows.Scan(&id, &ref, &title, &status, &req); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		live[id] = ctl{ref, title, status}
+		if req.Valid {
+			out = append(out, RequirementLink{ControlID: id, ControlRef: ref, ControlTitle: title, Status: status, RequirementID: req.String, Origin: OriginDirect})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT control_id, requirement_id, origin FROM control_requirements WHERE org_id = ? AND origin <> 'rejected'`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("requirement links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l RequirementLink
+		if err := rows.Scan(&l.ControlID, &l.RequirementID, &l.Origin); err != nil {
+			return nil, err
+		}
+		c, ok := live[l.ControlID]
+		if !ok {
+			continue // an archived control covers nothing
+		}
+		l.ControlRef, l.ControlTitle, l.Status = c.ref, c.title, c.status
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// decideLink records a person's decision on a suggested link of control controlID to requirement reqID: it
+// becomes confirmed or rejected. It returns the link's origin before.
+func (tx store) decideLink(ctx context.Context, orgID, controlID, reqID, origin string) (string, error) {
+	var before string
+	err := tx.QueryRow(ctx, `SELECT origin FROM control_requirements WHERE org_id = ? AND control_id = ? AND requirement_id = ?`, orgID, controlID, reqID).Scan(&before)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", bulwark.Errorf(bulwark.ENOTFOUND, "The control has no link to that requirement.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("requirement link: %w", err)
+	}
+	if before == OriginManual {
+		return "", bulwark.Errorf(bulwark.ECONFLICT, "A person stated this link: remove it from the control's requirements instead.")
+	}
+	if _, err := tx.Exec(ctx, `UPDATE control_requirements SET origin = ? WHERE org_id = ? AND control_id = ? AND requirement_id = ?`, origin, orgID, controlID, reqID); err != nil {
+		return "", fmt.Errorf("requirement link: %w", err)
+	}
+	return before, nil
 }

@@ -235,3 +235,39 @@ func (tx store) SearchRequirements(ctx context.Context, q string, limit int) ([]
 	}
 	return out, rows.Err()
 }
+
+// Outline is a requirement as the areas above need it to reason over a framework's structure: no text, no
+// attributes.
+type Outline struct {
+	ID, Framework, Ref, Title, Kind, ParentRef string
+}
+
+// Outlines lists every requirement of every framework, frameworks in catalog order and each in its own, for
+// the areas above.
+func Outlines(ctx context.Context, tx *sqlstore.Tx) ([]Outline, error) {
+	rows, err := tx.Query(ctx, `SELECT r.id, r.framework_id, r.ref, r.display_title, r.kind, r.parent_ref FROM requirements r
+		JOIN frameworks f ON f.id = r.framework_id ORDER BY f.sort_order, r.sort_order`)
+	if err != nil {
+		return nil, fmt.Errorf("requirements: %w", err)
+	}
+	defer rows.Close()
+	var out []Outline
+	for rows.Next() {
+		var o Outline
+		if err := rows.Scan(&o.ID, &o.Framework, &o.Ref, &o.Title, &o.Kind, &o.ParentRef); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Lookup returns the framework whose id or slug is key, for the areas above.
+func Lookup(ctx context.Context, tx *sqlstore.Tx, key string) (*Framework, error) {
+	return store{tx}.Framework(ctx, key)
+}
+
+// All lists the catalog's frameworks, for the areas above.
+func All(ctx context.Context, tx *sqlstore.Tx) ([]*Framework, error) {
+	return store{tx}.Frameworks(ctx)
+}
