@@ -414,7 +414,7 @@ func (tx store) reviewsDue(ctx context.Context, orgID, memberID, today string) (
 // OriginManual, or OriginDirect for an Annex A control and the Annex A requirement it is.
 type RequirementLink struct {
 	ControlID, ControlRef, ControlTitle, Status string
-	RequirementID, Origin                      string
+	RequirementID, Origin                       string
 }
 
 // OriginDirect links an Annex A control to its own requirement.

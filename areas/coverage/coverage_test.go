@@ -34,7 +34,7 @@ func TestCoverageRules(t *testing.T) {
 		{"each rule on direct links", coverage.Rules{Counted: "subcategory"}, []coverage.Link{
 			link("s1", "a", "implemented", "mapping"), link("s1", "b", "not_applicable", "mapping"), // covered: implemented, the rest excluded
 			link("s2", "a", "implemented", "mapping"), link("s2", "c", "planned", "manual"), // partly: one implemented, one planned
-			link("s3", "d", "partial", "mapping"),                                            // partly: partial
+			link("s3", "d", "partial", "mapping"),                                                     // partly: partial
 			link("s4", "b", "not_applicable", "mapping"), link("s4", "e", "not_applicable", "manual"), // not applicable: all excluded
 			link("s5", "c", "planned", "mapping"), link("s5", "f", "not_started", "mapping"), // not covered
 			link("s6", "b", "not_applicable", "mapping"), link("s6", "f", "not_started", "mapping"), // not covered: excluded plus not started
@@ -42,7 +42,7 @@ func TestCoverageRules(t *testing.T) {
 		}, map[string]string{"F.C-1": "covered", "F.C-2": "partly_covered", "F.C-3": "partly_covered", "F.C-4": "not_applicable",
 			"F.C-5": "not_covered", "F.C-6": "not_covered", "F.C-7": "no_mapping"}, nil},
 		{"links to the category and the function are inherited, at most partly", coverage.Rules{Counted: "subcategory", Inherit: true}, []coverage.Link{
-			link("c", "a", "implemented", "mapping"), // inherited by every subcategory
+			link("c", "a", "implemented", "mapping"),  // inherited by every subcategory
 			link("s1", "g", "implemented", "mapping"), // s1: a direct implemented control makes it covered
 			link("f", "h", "not_started", "mapping"),  // inherited too: s2 … s7 hold a not-started control
 		}, map[string]string{"F.C-1": "partly_covered", "F.C-2": "partly_covered", "F.C-7": "partly_covered"}, nil},
