@@ -30,7 +30,7 @@ var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular
 var domainRules = map[string][]string{
 	"frameworks": {"framework.go"},
 	"controls":   {"control.go", "soa.go"},
-	"coverage":   {"coverage.go"},
+	"coverage":   {"coverage.go", "readiness.go"},
 	"assets":     {"asset.go"},
 	"risks":      {"risk.go", "methodology.go"},
 }

@@ -198,3 +198,14 @@ func (tx store) soaRevisions(ctx context.Context, orgID string) ([]SoARevision, 
 	}
 	return out, rows.Err()
 }
+
+// SoAState says where orgID's live Statement of Applicability stands and its last approved revision (0 when
+// none), for the areas above.
+func SoAState(ctx context.Context, tx *sqlstore.Tx, orgID string) (status string, revision int, err error) {
+	st, err := store{tx}.soaState(ctx, orgID)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := store{tx}.lastSoARevision(ctx, orgID)
+	return st.Status, n, err
+}

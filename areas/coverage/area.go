@@ -87,6 +87,16 @@ func reports(ctx context.Context, tx *sqlstore.Tx, orgID string, fws []*framewor
 		fw := frameworkOf[l.RequirementID]
 		ls[fw] = append(ls[fw], Link{RequirementID: l.RequirementID, Origin: l.Origin, ControlID: l.ControlID, ControlRef: l.ControlRef, ControlName: l.ControlTitle, Status: l.Status})
 	}
+	var clauseState map[string]string // ISO's clauses, from certification readiness
+	for _, fw := range fws {
+		if FrameworkRules[fw.ID].ClausesOf != "" {
+			rd, err := readinessOf(ctx, tx, orgID)
+			if err != nil {
+				return nil, err
+			}
+			clauseState = rd.ClauseState
+		}
+	}
 	out := make([]*Report, 0, len(fws))
 	for _, fw := range fws {
 		rules, ok := FrameworkRules[fw.ID]
@@ -94,6 +104,14 @@ func reports(ctx context.Context, tx *sqlstore.Tx, orgID string, fws []*framewor
 			rules = Rules{AllKinds: true, Label: "requirements"}
 		}
 		rep := Compute(rules, reqs[fw.ID], ls[fw.ID])
+		for i := range rep.Clauses {
+			switch clauseState[rep.Clauses[i].Ref] {
+			case Ready:
+				rep.Clauses[i].State = Covered
+			case Missing:
+				rep.Clauses[i].State = NotCovered
+			}
+		}
 		rep.Framework, rep.Name = fw.Slug, fw.Name
 		switch {
 		case fw.ID == "hipaa-security":
@@ -101,7 +119,7 @@ func reports(ctx context.Context, tx *sqlstore.Tx, orgID string, fws []*framewor
 		case rules.Inherit:
 			rep.Note = "A mapping made at a function or category is inherited by the subcategories it holds and counts at most as partly covering them."
 		case rules.ClausesOf != "":
-			rep.Note = "Clauses 4 to 10 are assessed by certification readiness, not by controls; they are listed apart."
+			rep.Note = "Clauses 4 to 10 are met by running the ISMS, not by controls: their state comes from certification readiness, listed apart."
 		}
 		out = append(out, rep)
 	}
@@ -118,7 +136,7 @@ type handlers struct {
 func Area(svc *Service) web.Area {
 	return web.Area{Name: "coverage", Mount: func(s *web.Server) web.Mounted {
 		h := &handlers{Server: s, svc: svc}
-		return web.Mounted{Templates: templates, Routes: h.routes()}
+		return web.Mounted{Templates: templates, Routes: h.routes(), Dashboard: h.dashboardPart}
 	}}
 }
 
@@ -126,6 +144,8 @@ func (h *handlers) routes() []web.Route {
 	return []web.Route{
 		{Method: "GET", Pattern: "/api/v1/frameworks/{key}/coverage", Perm: bulwark.PermISMSRead, Summary: "How far the organisation's controls cover a framework, requirement by requirement", Handler: h.apiCoverage, Response: ReportEntity},
 		{Method: "GET", Pattern: "/api/v1/coverage", Perm: bulwark.PermISMSRead, Summary: "Every framework's coverage, counts per state", Handler: h.apiSummary, Response: ReportEntity, List: true},
+		{Method: "GET", Pattern: "/api/v1/readiness", Perm: bulwark.PermISMSRead, Summary: "ISO/IEC 27001 certification readiness: each line an auditor checks, ok, missing or not assessed yet", Handler: h.apiReadiness, Response: ReadinessEntity},
+		{Method: "GET", Pattern: "/o/{slug}/readiness", Perm: bulwark.PermISMSRead, Handler: h.readinessPage},
 		{Method: "GET", Pattern: "/o/{slug}/coverage", Perm: bulwark.PermISMSRead, Handler: h.summaryPage},
 		{Method: "GET", Pattern: "/o/{slug}/coverage/{key}", Perm: bulwark.PermISMSRead, Handler: h.coveragePage},
 	}
@@ -228,4 +248,17 @@ func (h *handlers) coveragePage(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Render(w, r, http.StatusOK, "coverage", &web.Page{Title: rep.Name + " coverage", Nav: "frameworks", Data: map[string]any{
 		"Report": viewOf(rep), "Items": items, "Show": show, "Labels": StateLabels, "States": States}})
+}
+
+// dashboardPart shows certification readiness on the dashboard of those who read the ISMS.
+func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
+	p := web.PrincipalFrom(r)
+	if !p.Can(bulwark.PermISMSRead) {
+		return "", nil
+	}
+	rep, err := h.svc.Readiness(r.Context(), p)
+	if err != nil {
+		return "", err
+	}
+	return h.Partial("coverage-dashboard", &web.Page{P: p, Data: rep})
 }

@@ -271,3 +271,24 @@ func Lookup(ctx context.Context, tx *sqlstore.Tx, key string) (*Framework, error
 func All(ctx context.Context, tx *sqlstore.Tx) ([]*Framework, error) {
 	return store{tx}.Frameworks(ctx)
 }
+
+// AttributeOf maps requirement ids to their value of attribute name (the first, when several), for the areas
+// above.
+func AttributeOf(ctx context.Context, tx *sqlstore.Tx, name string) (map[string]string, error) {
+	rows, err := tx.Query(ctx, `SELECT requirement_id, value FROM requirement_attributes WHERE name = ?`, name)
+	if err != nil {
+		return nil, fmt.Errorf("attribute %s: %w", name, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		if _, seen := out[id]; !seen {
+			out[id] = v
+		}
+	}
+	return out, rows.Err()
+}

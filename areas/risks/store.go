@@ -1045,3 +1045,31 @@ func (tx store) LatestSignOffs(ctx context.Context, orgID string) (map[string]Si
 	}
 	return out, rows.Err()
 }
+
+// Readiness is what certification readiness asks of the risk register: how many live risks lack an owner,
+// a score, a treatment or their owner's sign-off, and whether a methodology was ever approved.
+type Readiness struct {
+	Live, NoOwner, Unscored, NoTreatment, AwaitingSignOff int
+	MethodologyApproved                                   bool
+}
+
+// ReadinessOf counts orgID's risk register for certification readiness, for the areas above.
+func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (Readiness, error) {
+	var r Readiness
+	err := tx.QueryRow(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN owner_id IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN inherent_score IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN inherent_score IS NOT NULL AND treatment IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN treatment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM risk_signoffs s WHERE s.org_id = r.org_id AND s.risk_id = r.id
+			AND s.as_owner AND s.voided_at IS NULL) THEN 1 ELSE 0 END), 0)
+		FROM risks r WHERE r.org_id = ? AND r.archived_at IS NULL`, orgID).Scan(&r.Live, &r.NoOwner, &r.Unscored, &r.NoTreatment, &r.AwaitingSignOff)
+	if err != nil {
+		return r, fmt.Errorf("risk readiness: %w", err)
+	}
+	var approved int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM risk_methodologies WHERE org_id = ? AND approved_at IS NOT NULL`, orgID).Scan(&approved); err != nil {
+		return r, fmt.Errorf("risk readiness: %w", err)
+	}
+	r.MethodologyApproved = approved > 0
+	return r, nil
+}

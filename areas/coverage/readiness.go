@@ -1,0 +1,174 @@
+package coverage
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/field"
+)
+
+// Readiness states of a line.
+const (
+	Ready     = "ok"           // what the auditor checks is there
+	Missing   = "missing"      // it is not, or not approved: the line says what to do
+	NotYet    = "not_assessed" // the module that would answer it is not built yet
+	readiness = "readiness"
+)
+
+// Line is one thing an ISO/IEC 27001 certification auditor checks, as Bulwark can tell from its records.
+type Line struct {
+	Section string `json:"section"` // mandatory documented information, controls, risks, statement of applicability
+	Clause  string `json:"clause"`  // the clause it answers, "" for Annex A as a whole
+	Title   string `json:"title"`
+	State   string `json:"state"`  // ok, missing, not_assessed
+	Detail  string `json:"detail"` // what is missing, in words, or why it cannot be assessed yet
+	Link    string `json:"link"`   // where it is fixed, relative to the organisation (/risks?…)
+}
+
+// ReadinessReport is every line, with how many are ok.
+type ReadinessReport struct {
+	Lines       []Line            `json:"lines"`
+	Counts      map[string]int    `json:"counts"`
+	Percent     int               `json:"percent"` // ok among the lines that can be assessed
+	ClauseState map[string]string `json:"-"`
+}
+
+// ReadinessEntity is the report as the API answers with it.
+var ReadinessEntity = field.FromStruct("Readiness", ReadinessReport{})
+
+// ReadinessInput is what the registers say, counted.
+type ReadinessInput struct {
+	// Clauses are the catalog's clauses of ISO/IEC 27001 with their mandatory documented information ("yes: …").
+	Clauses []ClauseInfo
+	// Controls.
+	Controls, NotStarted, NoOwner, NoReason int // applicable controls (no owner, no inclusion reason); not started: any
+	// The Statement of Applicability: its live status and last approved revision (0 when none).
+	SoAStatus   string
+	SoARevision int
+	// Risks.
+	Risks, RiskNoOwner, RiskUnscored, RiskNoTreatment, RiskAwaitingSignOff int
+	MethodologyApproved                                                    bool
+}
+
+// ClauseInfo is a clause of ISO/IEC 27001 and the documented information it mandates ("" when none).
+type ClauseInfo struct {
+	Ref, Title, Mandates string
+	Heading              bool
+}
+
+// BuildReadiness works out the lines from the registers' counts. Each line that modules still to come would
+// answer (documents, objectives, competence, audits, reviews …) says not_assessed rather than guessing.
+func BuildReadiness(in ReadinessInput) *ReadinessReport {
+	rep := &ReadinessReport{Counts: map[string]int{Ready: 0, Missing: 0, NotYet: 0}, ClauseState: map[string]string{}}
+	add := func(l Line) {
+		rep.Lines = append(rep.Lines, l)
+		rep.Counts[l.State]++
+		if l.Clause != "" {
+			// A clause is ok when all its lines are; missing as soon as one is.
+			switch cur := rep.ClauseState[l.Clause]; {
+			case cur == "" || cur == Ready && l.State != Ready || cur == NotYet && l.State == Missing:
+				rep.ClauseState[l.Clause] = l.State
+			}
+		}
+	}
+	check := func(ok bool) string {
+		if ok {
+			return Ready
+		}
+		return Missing
+	}
+	soaApproved := in.SoAStatus == "approved"
+	const docs = "Mandatory documented information"
+	for _, c := range in.Clauses {
+		what, mandated := strings.CutPrefix(c.Mandates, "yes: ")
+		if c.Heading || !mandated {
+			continue
+		}
+		l := Line{Section: docs, Clause: c.Ref, Title: c.Ref + " " + c.Title + ": " + what, State: NotYet}
+		switch c.Ref {
+		case "6.1.2":
+			l.State, l.Link = check(in.MethodologyApproved), "/risk-methodology"
+			l.Detail = "The risk methodology (criteria for assessing and accepting risks) is approved."
+			if !in.MethodologyApproved {
+				l.Detail = "No version of the risk methodology is approved yet: an owner or admin approves it."
+			}
+		case "6.1.3":
+			ok := soaApproved && in.RiskNoTreatment == 0
+			l.State, l.Link = check(ok), "/soa"
+			l.Detail = fmt.Sprintf("The Statement of Applicability is approved (revision %d) and every assessed risk has a treatment in the plan.", in.SoARevision)
+			if !ok {
+				var why []string
+				if !soaApproved {
+					why = append(why, "the Statement of Applicability is not approved in its current form")
+				}
+				if in.RiskNoTreatment > 0 {
+					why = append(why, bulwark.Plural(in.RiskNoTreatment, "assessed risk")+" without a treatment")
+				}
+				l.Detail = upperFirst(strings.Join(why, "; ")) + "."
+			}
+		case "8.2":
+			ok := in.Risks > 0 && in.RiskUnscored == 0
+			l.State, l.Link = check(ok), "/risks"
+			l.Detail = bulwark.Plural(in.Risks, "risk") + " assessed with the approved methodology."
+			if in.Risks == 0 {
+				l.Detail = "The risk register is empty: assess the risks to the information in scope."
+			} else if in.RiskUnscored > 0 {
+				l.Detail = bulwark.Plural(in.RiskUnscored, "risk") + " not scored yet."
+			}
+		case "8.3":
+			ok := in.Risks > 0 && in.RiskAwaitingSignOff == 0
+			l.State, l.Link = check(ok), "/risks/treatment-plan"
+			l.Detail = "Every treated risk is signed off by its owner."
+			if in.Risks == 0 {
+				l.Detail = "No risk has been treated yet."
+			} else if in.RiskAwaitingSignOff > 0 {
+				l.Detail = bulwark.Plural(in.RiskAwaitingSignOff, "treated risk") + " still waiting for the risk owner's sign-off."
+			}
+		default:
+			l.Detail = "Bulwark will check this when the module that keeps it is built (documents and policies, objectives, training, audits, management review)."
+		}
+		add(l)
+	}
+	add(Line{Section: "Controls", Title: "Every control has a decided status", State: check(in.NotStarted == 0), Link: "/controls?status=not_started",
+		Detail: orOK(in.NotStarted, "control", "still not started: decide whether it is planned, in place or not applicable")})
+	add(Line{Section: "Controls", Title: "Every applicable control has an owner", State: check(in.NoOwner == 0), Link: "/controls",
+		Detail: orOK(in.NoOwner, "applicable control", "without an owner")})
+	add(Line{Section: "Controls", Title: "Every applicable control says why it is included", State: check(in.NoReason == 0), Link: "/soa",
+		Detail: orOK(in.NoReason, "applicable control", "without an inclusion reason (a risk it treats, a legal, contractual or business reason)")})
+	add(Line{Section: "Risks", Clause: "6.1.2", Title: "Every risk has an owner", State: check(in.RiskNoOwner == 0), Link: "/risks",
+		Detail: orOK(in.RiskNoOwner, "risk", "without an owner")})
+	add(Line{Section: "Risks", Clause: "6.1.3", Title: "Every assessed risk has a treatment", State: check(in.RiskNoTreatment == 0), Link: "/risks/treatment-plan",
+		Detail: orOK(in.RiskNoTreatment, "assessed risk", "without a treatment")})
+	add(Line{Section: "Risks", Clause: "6.1.3", Title: "Every treated risk is signed off by its owner", State: check(in.RiskAwaitingSignOff == 0), Link: "/tasks",
+		Detail: orOK(in.RiskAwaitingSignOff, "treated risk", "waiting for its owner's sign-off")})
+	soa := Line{Section: "Statement of Applicability", Clause: "6.1.3", Title: "The Statement of Applicability is approved", State: check(soaApproved), Link: "/soa"}
+	switch {
+	case soaApproved:
+		soa.Detail = fmt.Sprintf("Revision %d is approved and nothing has changed since.", in.SoARevision)
+	case in.SoARevision > 0:
+		soa.Detail = fmt.Sprintf("Controls changed since revision %d was approved: submit the statement again.", in.SoARevision)
+	default:
+		soa.Detail = "It has never been approved: a manager submits it, an owner or admin approves it."
+	}
+	add(soa)
+	if assessed := rep.Counts[Ready] + rep.Counts[Missing]; assessed > 0 {
+		rep.Percent = 100 * rep.Counts[Ready] / assessed
+	}
+	return rep
+}
+
+// orOK says "none" when n is zero, else how many things are in what state.
+func orOK(n int, noun, state string) string {
+	if n == 0 {
+		return "None: done."
+	}
+	return bulwark.Plural(n, noun) + " " + state + "."
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

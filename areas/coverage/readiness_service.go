@@ -1,0 +1,113 @@
+package coverage
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/web"
+)
+
+// Readiness works out, for ISO/IEC 27001 certification, each line an auditor checks and its state.
+func (s *Service) Readiness(ctx context.Context, p *bulwark.Principal) (*ReadinessReport, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var rep *ReadinessReport
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		rep, err = readinessOf(ctx, tx, p.Org.ID)
+		return err
+	})
+	return rep, err
+}
+
+// readinessOf gathers the registers' counts inside a transaction and builds the lines.
+func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (*ReadinessReport, error) {
+	var in ReadinessInput
+	outlines, err := frameworks.Outlines(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	mandates, err := frameworks.AttributeOf(ctx, tx, "mandatory_documented_information")
+	if err != nil {
+		return nil, err
+	}
+	parents := map[string]bool{}
+	for _, o := range outlines {
+		if o.Framework == "iso27001-2022" && o.ParentRef != "" {
+			parents[o.ParentRef] = true
+		}
+	}
+	for _, o := range outlines {
+		if o.Framework == "iso27001-2022" && o.Kind == "clause" {
+			in.Clauses = append(in.Clauses, ClauseInfo{Ref: o.Ref, Title: o.Title, Mandates: mandates[o.ID], Heading: parents[o.Ref]})
+		}
+	}
+	cs, err := controls.List(ctx, tx, orgID, controls.ControlFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if c.Status == "not_started" {
+			in.NotStarted++
+		}
+		if !c.Applicable {
+			continue
+		}
+		in.Controls++
+		if c.OwnerID == nil {
+			in.NoOwner++
+		}
+		if len(c.InclusionReasons) == 0 {
+			in.NoReason++
+		}
+	}
+	if in.SoAStatus, in.SoARevision, err = controls.SoAState(ctx, tx, orgID); err != nil {
+		return nil, err
+	}
+	r, err := risks.ReadinessOf(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	in.Risks, in.RiskNoOwner, in.RiskUnscored, in.RiskNoTreatment, in.RiskAwaitingSignOff, in.MethodologyApproved =
+		r.Live, r.NoOwner, r.Unscored, r.NoTreatment, r.AwaitingSignOff, r.MethodologyApproved
+	return BuildReadiness(in), nil
+}
+
+func (h *handlers) apiReadiness(w http.ResponseWriter, r *http.Request) {
+	rep, err := h.svc.Readiness(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, rep)
+}
+
+// readinessSection is the lines of one section, for the page.
+type readinessSection struct {
+	Title string
+	Lines []Line
+}
+
+func (h *handlers) readinessPage(w http.ResponseWriter, r *http.Request) {
+	rep, err := h.svc.Readiness(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	var sections []readinessSection
+	for _, l := range rep.Lines {
+		if len(sections) == 0 || sections[len(sections)-1].Title != l.Section {
+			sections = append(sections, readinessSection{Title: l.Section})
+		}
+		sections[len(sections)-1].Lines = append(sections[len(sections)-1].Lines, l)
+	}
+	h.Render(w, r, http.StatusOK, "readiness", &web.Page{Title: "Certification readiness", Nav: "controls", Data: map[string]any{
+		"Report": rep, "Sections": sections, "Labels": map[string]string{Ready: "Ready", Missing: "Missing", NotYet: "Not assessed yet"}}})
+}

@@ -1,0 +1,100 @@
+package coverage_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/coverage"
+	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+)
+
+func TestBuildReadiness(t *testing.T) {
+	clauses := []coverage.ClauseInfo{{Ref: "6.1", Heading: true, Mandates: "no (heading)"}, {Ref: "6.1.2", Title: "Risk assessment", Mandates: "yes: the process"},
+		{Ref: "6.1.3", Title: "Risk treatment", Mandates: "yes: the SoA"}, {Ref: "6.2", Title: "Objectives", Mandates: "yes: the objectives"}, {Ref: "7.3", Mandates: "no"}}
+	state := func(rep *coverage.ReadinessReport, title string) coverage.Line {
+		for _, l := range rep.Lines {
+			if strings.Contains(l.Title, title) {
+				return l
+			}
+		}
+		t.Fatalf("no line %q", title)
+		return coverage.Line{}
+	}
+	bad := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, NotStarted: 5, NoOwner: 2, NoReason: 93, SoAStatus: "draft", SoARevision: 1,
+		Risks: 10, RiskNoOwner: 1, RiskNoTreatment: 3, RiskAwaitingSignOff: 4})
+	for title, want := range map[string]string{"the process": "missing", "the SoA": "missing", "the objectives": "not_assessed", "decided status": "missing",
+		"has an owner": "missing", "says why": "missing", "Every risk has an owner": "missing", "has a treatment": "missing", "signed off": "missing", "is approved": "missing"} {
+		if l := state(bad, title); l.State != want {
+			t.Errorf("%s: %s, want %s (%s)", title, l.State, want, l.Detail)
+		}
+	}
+	if d := state(bad, "The Statement of Applicability is approved").Detail; !strings.Contains(d, "since revision 1") {
+		t.Errorf("SoA detail: %s", d)
+	}
+	if len(bad.Lines) != 10 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "not_assessed" || bad.Percent != 0 {
+		t.Errorf("%d lines, clause states %v, %d%%", len(bad.Lines), bad.ClauseState, bad.Percent)
+	}
+	good := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, SoAStatus: "approved", SoARevision: 2, Risks: 10, MethodologyApproved: true})
+	if good.Counts["missing"] != 0 || good.Counts["ok"] != 9 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
+		t.Errorf("all in order: %v, %d%%, %v", good.Counts, good.Percent, good.ClauseState)
+	}
+}
+
+func TestReadinessOfTheOrganisation(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		mgr := f.Accounts[bulwark.RoleManager].Token
+		get := func() *coverage.ReadinessReport {
+			res := f.Do("GET", "/api/v1/readiness", areastest.Req{Token: mgr})
+			if res.StatusCode != 200 {
+				t.Fatalf("readiness: %d %s", res.StatusCode, res.Text)
+			}
+			return areastest.Decode[*coverage.ReadinessReport](t, res)
+		}
+		line := func(rep *coverage.ReadinessReport, title string) coverage.Line {
+			for _, l := range rep.Lines {
+				if strings.Contains(l.Title, title) {
+					return l
+				}
+			}
+			t.Fatalf("no line %q in %+v", title, rep.Lines)
+			return coverage.Line{}
+		}
+		rep := get()
+		// 14 clauses mandate documented information, then 3 control lines, 3 risk lines and the SoA.
+		if len(rep.Lines) != 21 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
+			t.Fatalf("a fresh organisation: %d lines, %+v", len(rep.Lines), rep.Counts)
+		}
+		if l := line(rep, "decided status"); l.State != "missing" || !strings.Contains(l.Detail, "93 controls") || l.Link != "/controls?status=not_started" {
+			t.Errorf("controls not started: %+v", l)
+		}
+		f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: mgr, JSON: `{}`})
+		f.Do("POST", "/api/v1/soa/approve", areastest.Req{Token: f.Accounts[bulwark.RoleOwner].Token, JSON: `{}`})
+		if l := line(get(), "Statement of Applicability is approved"); l.State != "ok" {
+			t.Errorf("after approval: %+v", l)
+		}
+		f.Do("POST", "/api/v1/risks", areastest.Req{Token: mgr, JSON: `{"title":"Unowned risk","inherent_likelihood":3,"inherent_impact":3}`})
+		rep = get()
+		if l := line(rep, "Every risk has an owner"); l.State != "missing" || !strings.Contains(l.Detail, "1 risk without an owner") {
+			t.Errorf("an unowned risk: %+v", l)
+		}
+		if l := line(rep, "Every assessed risk has a treatment"); l.State != "missing" {
+			t.Errorf("an untreated risk: %+v", l)
+		}
+		// ISO coverage takes the clauses' state from readiness.
+		iso := areastest.Decode[*coverage.Report](t, f.Do("GET", "/api/v1/frameworks/iso27001-2022/coverage", areastest.Req{Token: mgr}))
+		states := map[string]string{}
+		for _, c := range iso.Clauses {
+			states[c.Ref] = c.State
+		}
+		if states["6.1.2"] != "not_covered" || states["4.1"] != "not_assessed" || len(states) != 30 {
+			t.Errorf("ISO clauses: %v", states)
+		}
+		if res := f.Do("GET", "/api/v1/readiness", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token}); res.StatusCode != 403 {
+			t.Errorf("an employee reads readiness: %d", res.StatusCode)
+		}
+	})
+}
