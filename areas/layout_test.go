@@ -19,7 +19,7 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "coverage"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "coverage", "gaps"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
@@ -31,6 +31,7 @@ var domainRules = map[string][]string{
 	"frameworks": {"framework.go"},
 	"controls":   {"control.go", "soa.go"},
 	"coverage":   {"coverage.go", "readiness.go"},
+	"gaps":       {"gap.go"},
 	"assets":     {"asset.go"},
 	"risks":      {"risk.go", "methodology.go"},
 }

@@ -116,6 +116,9 @@ var laterTenantFKs = []string{
 	"soa_states.submitted_by → members",
 	"soa_revisions.submitted_by → members",
 	"soa_revisions.approved_by → members",
+	"gap_assessments.created_by → members",
+	"gap_answers.assessment_id → gap_assessments",
+	"gap_answers.answered_by → members",
 }
 
 // fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
@@ -213,6 +216,7 @@ func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
 			"api_tokens.member_id": true, "import_uploads.member_id": true, "control_requirements.control_id": true, "control_risks.control_id": true,
 			"control_risks.risk_id": true, "asset_tags.asset_id": true, "risk_assets.risk_id": true,
 			"risk_signoffs.risk_id": true, "risk_actions.risk_id": true, "risk_reviews.risk_id": true,
+			"gap_answers.assessment_id": true,
 		}
 		var composite []string
 		for _, k := range foreignKeys(t, db) {
@@ -262,6 +266,7 @@ func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
 			`INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES ('thr-{o}', 'org-{o}', 'threat', 'T1', 'Threat {o}', '', '', '', '')`,
 			`INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES ('vul-{o}', 'org-{o}', 'vulnerability', 'V1', 'Vulnerability {o}', '', '', '', '')`,
 			`INSERT INTO risks (id, org_id, ref, title, threat_id, vulnerability_id, owner_id, methodology_version, created_at, updated_at) VALUES ('risk-{o}', 'org-{o}', 'R-1', 'Risk {o}', 'thr-{o}', 'vul-{o}', 'mem-{o}', 1, '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO gap_assessments (id, org_id, ref, title, framework_id, status, created_by, created_at) VALUES ('gap-{o}', 'org-{o}', 'GA-1', 'Gap {o}', 'iso27001-2022', 'in_progress', 'mem-{o}', '2026-12-01 10:00:00+00')`,
 		} {
 			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -302,6 +307,9 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"risk_actions.risk_id → risks", "risk", `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-new', 'org-{o}', ?, 'Fix', 'mem-{o}', 'open', ` + ts + `, ` + ts + `)`},
 			{"risk_actions.owner_id → members", "mem", `INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, status, created_at, updated_at) VALUES ('act-new', 'org-{o}', 'risk-{o}', 'Fix', ?, 'open', ` + ts + `, ` + ts + `)`},
 			{"risk_reviews.risk_id → risks", "risk", `INSERT INTO risk_reviews (id, org_id, risk_id, actor_id, at, reason, changes) VALUES ('rev-new', 'org-{o}', ?, 'cli:test', ` + ts + `, '', '{}')`},
+			{"gap_assessments.created_by → members", "mem", `INSERT INTO gap_assessments (id, org_id, ref, title, framework_id, status, created_by, created_at) VALUES ('gap-new', 'org-{o}', 'GA-9', 't', 'gdpr', 'in_progress', ?, ` + ts + `)`},
+			{"gap_answers.assessment_id → gap_assessments", "gap", `INSERT INTO gap_answers (org_id, assessment_id, requirement_id, answer, answered_by, answered_at) VALUES ('org-{o}', ?, '` + req + `', 'partial', 'mem-{o}', ` + ts + `)`},
+			{"gap_answers.answered_by → members", "mem", `INSERT INTO gap_answers (org_id, assessment_id, requirement_id, answer, answered_by, answered_at) VALUES ('org-{o}', 'gap-{o}', '` + req + `', 'partial', ?, ` + ts + `)`},
 			{"soa_states.submitted_by → members", "mem", `INSERT INTO soa_states (org_id, status, submitted_by, submitted_at) VALUES ('org-{o}', 'submitted', ?, ` + ts + `)`},
 			{"soa_revisions.submitted_by → members", "mem", `INSERT INTO soa_revisions (org_id, revision, submitted_by, approved_by, approved_at, document) VALUES ('org-{o}', 1, ?, 'mem-{o}', ` + ts + `, '{}')`},
 			{"soa_revisions.approved_by → members", "mem", `INSERT INTO soa_revisions (org_id, revision, submitted_by, approved_by, approved_at, document) VALUES ('org-{o}', 1, 'mem-{o}', ?, ` + ts + `, '{}')`},

@@ -110,6 +110,15 @@ func (p *Page) FieldList() []bulwark.FieldError { return p.Fields }
 var funcs = template.FuncMap{
 	// isodate is for form values (input type=date); day and Page.When are for reading.
 	"inc": func(i int) int { return i + 1 },
+	// anchorid makes any text (a requirement id such as "gdpr:Art. 5") usable in an element id.
+	"anchorid": func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return '-'
+		}, s)
+	},
 	"isodate": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:

@@ -124,3 +124,13 @@ var controlListParams = []field.Param{{Name: "status", Enum: ControlStatuses}, {
 func One(ctx context.Context, tx *sqlstore.Tx, orgID, id string) (*Control, error) {
 	return store{tx}.Control(ctx, orgID, id)
 }
+
+// Update changes control id inside the caller's transaction as UpdateControl does (the principal's right to
+// change it, validation, audit entry, the SoA back to draft), for the areas above that change controls as a
+// step of their own (a gap assessment seeding statuses).
+func Update(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principal, id string, in ControlInput) (*Control, error) {
+	if err := app.Require(p, bulwark.PermISMSEditOwn); err != nil {
+		return nil, err
+	}
+	return (&Service{}).updateControl(ctx, store{tx}, p, id, in, nil, nil)
+}
