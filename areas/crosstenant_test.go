@@ -316,6 +316,9 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	must(t, "methodology v2", f.Do("PUT", "/api/v1/risk-methodology", areastest.Req{Token: admin.Token, JSON: m}), 200)
 	api("POST", "/api/v1/risk-methodology/versions/2/approve", `{}`, 200)
 	must(t, "methodology v3", f.Do("PUT", "/api/v1/risk-methodology", areastest.Req{Token: admin.Token, JSON: strings.ReplaceAll(m, "AcmeHigh", "AcmeVeryHigh")}), 200)
+	// A gap assessment with an answer.
+	gap := idOf(t, api("POST", "/api/v1/gap-assessments", `{"title":"Acme baseline"}`, 201))
+	api("POST", "/api/v1/gap-assessments/"+gap+"/answers", `{"requirement_id":"iso27001-2022:A.5.1","answer":"partial","notes":"Acme note"}`, 200)
 	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
 	for _, status := range []string{"implemented", "planned"} {
 		api("PATCH", "/api/v1/controls/"+control, `{"status":"`+status+`","implementation_description":"Acme implementation"}`, 200)

@@ -505,13 +505,14 @@ enters the database. Give the public key to your auditor with an export of the a
 
 // exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
 var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"},
-	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}}
+	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}, "gap-assessment": {"xlsx", "pdf"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
 	var revision int
+	var assessment string
 	cmd := &cobra.Command{
-		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N]",
+		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N] [--assessment REF]",
 		Short: "Export a register or log (audit-log: csv, json)",
 		Long: `Export data to a file, or to standard output with "-o -".
   audit-log   csv, json: the whole hash chain, oldest first; the export is itself audited,
@@ -520,7 +521,10 @@ func exportCmd(e *env, o *options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, gap-assessment, audit-log", args[0])
+			}
+			if (assessment != "") != (args[0] == "gap-assessment") {
+				return usagef("--assessment REF goes with gap-assessment, and only with it")
 			}
 			if revision != 0 && args[0] != "soa" {
 				return usagef("--revision is for soa only")
@@ -578,6 +582,11 @@ func exportCmd(e *env, o *options) *cobra.Command {
 					return err
 				}
 				summary = "exported the control set"
+			case "gap-assessment":
+				if err := svc.Gaps.ExportAssessment(ctx, p, assessment, format, bw); err != nil {
+					return err
+				}
+				summary = "exported gap assessment " + assessment
 			case "soa":
 				if err := svc.Controls.ExportSoA(ctx, p, format, revision, bw); err != nil {
 					return err
@@ -607,12 +616,14 @@ func exportCmd(e *env, o *options) *cobra.Command {
   controls    csv, xlsx: the control set in the SoA's columns plus review_date, owners as emails;
               edit it in a spreadsheet and bring it back with "bulwark import controls".
   soa         xlsx, csv, pdf, json: the Statement of Applicability; the live one, marked
-              "DRAFT — not approved" unless it is the approved one, or --revision N.`
+              "DRAFT — not approved" unless it is the approved one, or --revision N.
+  gap-assessment  xlsx, pdf: one assessment (--assessment GA-001): scores, ranked gaps, every answer.`
 	cmd.Flags().StringVar(&format, "format", "", "output format (required)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
 	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
 	cmd.Flags().StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER)")
 	cmd.Flags().IntVar(&revision, "revision", 0, "soa: an approved revision (default: the live statement)")
+	cmd.Flags().StringVar(&assessment, "assessment", "", "gap-assessment: the assessment's ref, such as GA-001")
 	return cmd
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/gaps"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 )
 
@@ -251,6 +252,9 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := approveSoA(ctx, svc, org, controlSet); err != nil {
 		return nil, err
 	}
+	if err := seedGapAssessment(ctx, svc, org, rng); err != nil {
+		return nil, err
+	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
 }
 
@@ -298,6 +302,42 @@ func approveSoA(ctx context.Context, svc *areas.ISMS, org *bulwark.Organisation,
 		if _, err := svc.Controls.ApproveSoA(ctx, ceo); err != nil {
 			return fmt.Errorf("demo SoA approval: %w", err)
 		}
+	}
+	return nil
+}
+
+// seedGapAssessment keeps a finished ISO/IEC 27001 gap assessment: the controls answered as they stand,
+// the clauses mostly partly in place, as a baseline a certification project starts from.
+func seedGapAssessment(ctx context.Context, svc *areas.ISMS, org *bulwark.Organisation, rng *mrand.Rand) error {
+	m, u, err := svc.MemberByEmail(ctx, org.ID, People[2].Email) // the ISMS manager
+	if err != nil {
+		return err
+	}
+	manager := svc.PrincipalForMember(org, m, u)
+	a, err := svc.Gaps.CreateAssessment(ctx, manager, "Pre-certification baseline", "iso27001-2022")
+	if err != nil {
+		return fmt.Errorf("demo gap assessment: %w", err)
+	}
+	cs, err := svc.Controls.Controls(ctx, manager, controls.ControlFilter{})
+	if err != nil {
+		return err
+	}
+	byRef := map[string]*controls.Control{}
+	for _, c := range cs {
+		byRef[c.Ref] = c
+	}
+	for _, it := range a.Items {
+		ans, notes := []string{"partial", "partial", "implemented", "not_implemented"}[rng.IntN(4)], ""
+		if c := byRef[it.Ref]; c != nil {
+			ans = map[string]string{"implemented": "implemented", "partial": "partial", "planned": "not_implemented", "not_started": "not_implemented", "not_applicable": "not_applicable"}[c.Status]
+			notes = c.ExclusionJustification
+		}
+		if _, err := svc.Gaps.Answer(ctx, manager, a.ID, gaps.Item{RequirementID: it.RequirementID, Answer: ans, Notes: notes}); err != nil {
+			return fmt.Errorf("demo gap answer %s: %w", it.Ref, err)
+		}
+	}
+	if _, err := svc.Gaps.Finish(ctx, manager, a.ID); err != nil {
+		return fmt.Errorf("demo gap assessment: %w", err)
 	}
 	return nil
 }

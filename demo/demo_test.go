@@ -84,6 +84,9 @@ func TestSeed(t *testing.T) {
 		if cmp, err := svc.Controls.CompareSoA(ctx, p, "1", "2"); err != nil || len(cmp.Changes) != 2 {
 			t.Errorf("demo SoA revisions 1 → 2: %+v, %v", cmp, err)
 		}
+		if ga, err := svc.Gaps.Assessment(ctx, p, "GA-001"); err != nil || ga.Status != "finished" || ga.Progress.Answered != 123 || len(ga.Gaps) == 0 {
+			t.Errorf("demo gap assessment: %v", err)
+		}
 		// A health-tech CISO's first checks: patient data classified as such, Annex A applicable unless
 		// justified, risk titles that read as scenarios.
 		byName := map[string]*assets.Asset{}

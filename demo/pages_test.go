@@ -82,7 +82,11 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 		t.Fatalf("requirements: %v", err)
 	}
 	params := map[string]string{"{slug}": res.Org.Slug, "{key}": "iso27001-2022", "{$}": "", "{n}": "1"}
-	ids := map[string]string{"risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID}
+	ga, err := f.Svc.Gaps.Assessment(ctx, p, "GA-001")
+	if err != nil {
+		t.Fatalf("gap assessment: %v", err)
+	}
+	ids := map[string]string{"risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID}
 
 	var paths []string
 	for _, r := range f.Srv.Routes() {

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -213,6 +214,10 @@ func FieldLabel(name string) string {
 	return strings.ToUpper(name[:1]) + name[1:]
 }
 
+// enumValue matches a stored enumerated value (not_applicable, in_progress): lowercase words joined by
+// underscores.
+var enumValue = regexp.MustCompile(`^[a-z]+(_[a-z0-9]+)+$`)
+
 // isID reports whether s looks like one of Bulwark's record ids (a UUID).
 func isID(s string) bool {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
@@ -280,6 +285,9 @@ func ChangesLabelled(label Labeller, names map[string]string, raw json.RawMessag
 			}
 			if isID(x) {
 				return "a linked record"
+			}
+			if enumValue.MatchString(x) { // a stored value such as not_applicable reads as words
+				return strings.ReplaceAll(x, "_", " ")
 			}
 			return x
 		case bool:

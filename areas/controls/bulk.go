@@ -143,6 +143,10 @@ func (h *handlers) linkDecisionSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	if err := h.found(r); err != nil { // another organisation's control: 404 whatever the form says
+		h.RenderError(w, r, err)
+		return
+	}
 	if _, err := h.svc.DecideRequirementLink(r.Context(), p, id, r.FormValue("requirement_id"), r.FormValue("decision")); err != nil {
 		h.RenderError(w, r, err)
 		return

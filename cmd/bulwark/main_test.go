@@ -396,6 +396,13 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	if res := run(t, dir, "", "import", "controls", soaXLSX, demoDB, "--dry-run"); res.code != 0 || !strings.Contains(res.stdout, "would import 0 new, 0 updated, 93 unchanged (header on row 8") {
 		t.Fatalf("re-import of the SoA: %+v", res)
 	}
+	gapPDF := filepath.Join(dir, "gap.pdf")
+	if res := run(t, dir, "", "export", "gap-assessment", demoDB, "--assessment", "GA-001", "--format", "pdf", "-o", gapPDF); res.code != 0 || !strings.Contains(res.stderr, "exported gap assessment GA-001") {
+		t.Fatalf("gap assessment PDF: %+v", res)
+	}
+	if res := run(t, dir, "", "export", "gap-assessment", demoDB, "--format", "pdf", "-o", gapPDF); res.code != 2 || !strings.Contains(res.stderr, "--assessment REF") {
+		t.Fatalf("gap assessment without --assessment: %+v", res)
+	}
 	if res := run(t, dir, "", "export", "soa", demoDB, "--format", "json", "--revision", "9", "-o", "-"); res.code != 1 || !strings.Contains(res.stderr, "no approved revision 9") {
 		t.Fatalf("an absent revision: %+v", res)
 	}
