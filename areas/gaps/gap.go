@@ -33,20 +33,21 @@ const (
 
 // Assessment is a gap assessment with its answers and scores.
 type Assessment struct {
-	ID         string     `json:"id"`
-	Ref        string     `json:"ref"`
-	Title      string     `json:"title"`
-	Framework  string     `json:"framework"` // slug
-	Status     string     `json:"status"`
-	CreatedBy  *string    `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	FinishedAt *time.Time `json:"finished_at"`
-	Version    int        `json:"version"`
-	Progress   Progress   `json:"progress"`
-	Score      int        `json:"score"` // 0–100 over the applicable answers
-	Groups     []Group    `json:"groups"`
-	Items      []Item     `json:"items,omitempty"`
-	Gaps       []Item     `json:"gaps,omitempty"` // ranked, worst first
+	ID            string     `json:"id"`
+	Ref           string     `json:"ref"`
+	Title         string     `json:"title"`
+	Framework     string     `json:"framework"` // slug
+	FrameworkName string     `json:"framework_name"`
+	Status        string     `json:"status"`
+	CreatedBy     *string    `json:"created_by"`
+	CreatedAt     time.Time  `json:"created_at"`
+	FinishedAt    *time.Time `json:"finished_at"`
+	Version       int        `json:"version"`
+	Progress      Progress   `json:"progress"`
+	Score         int        `json:"score"` // 0–100 over the applicable answers
+	Groups        []Group    `json:"groups"`
+	Items         []Item     `json:"items,omitempty"`
+	Gaps          []Item     `json:"gaps,omitempty"` // ranked, worst first
 }
 
 // Progress is how many requirements are answered.

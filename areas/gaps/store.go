@@ -15,14 +15,14 @@ import (
 // store is a transaction seen from the area: the kernel's methods and the area's SQL.
 type store struct{ *sqlstore.Tx }
 
-const assessmentColumns = `a.id, a.ref, a.title, f.slug, a.status, a.created_by, a.created_at, a.finished_at, a.version, a.framework_id`
+const assessmentColumns = `a.id, a.ref, a.title, f.slug, f.name, a.status, a.created_by, a.created_at, a.finished_at, a.version, a.framework_id`
 
 func scanAssessment(row interface{ Scan(...any) error }) (*Assessment, string, error) {
 	var a Assessment
 	var by sql.NullString
 	var finished sql.NullTime
 	var fwID string
-	err := row.Scan(&a.ID, &a.Ref, &a.Title, &a.Framework, &a.Status, &by, &a.CreatedAt, &finished, &a.Version, &fwID)
+	err := row.Scan(&a.ID, &a.Ref, &a.Title, &a.Framework, &a.FrameworkName, &a.Status, &by, &a.CreatedAt, &finished, &a.Version, &fwID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", bulwark.Errorf(bulwark.ENOTFOUND, "Gap assessment not found.")
 	}
