@@ -486,3 +486,18 @@ func (tx store) decideLink(ctx context.Context, orgID, controlID, reqID, origin 
 	}
 	return before, nil
 }
+
+// Readiness counts orgID's live controls for certification readiness: all not started; the applicable ones;
+// those without an owner; those with no inclusion reason (none stated and no live risk treated). One query.
+func Readiness(ctx context.Context, tx *sqlstore.Tx, orgID string) (notStarted, applicable, noOwner, noReason int, err error) {
+	err = tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN c.status = 'not_started' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.status <> 'not_applicable' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.status <> 'not_applicable' AND c.owner_id IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.status <> 'not_applicable' AND c.inclusion_reasons = '' AND NOT EXISTS (SELECT 1 FROM control_risks cr
+			JOIN risks r ON r.org_id = cr.org_id AND r.id = cr.risk_id WHERE cr.org_id = c.org_id AND cr.control_id = c.id AND r.archived_at IS NULL) THEN 1 ELSE 0 END), 0)
+		FROM controls c WHERE c.org_id = ? AND c.archived_at IS NULL`, orgID).Scan(&notStarted, &applicable, &noOwner, &noReason)
+	if err != nil {
+		err = fmt.Errorf("control readiness: %w", err)
+	}
+	return
+}

@@ -90,7 +90,7 @@ func reports(ctx context.Context, tx *sqlstore.Tx, orgID string, fws []*framewor
 	var clauseState map[string]string // ISO's clauses, from certification readiness
 	for _, fw := range fws {
 		if FrameworkRules[fw.ID].ClausesOf != "" {
-			rd, err := readinessOf(ctx, tx, orgID)
+			rd, err := readinessOf(ctx, tx, orgID, outlines)
 			if err != nil {
 				return nil, err
 			}

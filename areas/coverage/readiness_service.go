@@ -21,18 +21,21 @@ func (s *Service) Readiness(ctx context.Context, p *bulwark.Principal) (*Readine
 	var rep *ReadinessReport
 	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		var err error
-		rep, err = readinessOf(ctx, tx, p.Org.ID)
+		rep, err = readinessOf(ctx, tx, p.Org.ID, nil)
 		return err
 	})
 	return rep, err
 }
 
-// readinessOf gathers the registers' counts inside a transaction and builds the lines.
-func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (*ReadinessReport, error) {
+// readinessOf gathers the registers' counts inside a transaction and builds the lines; outlines are the
+// catalog's requirements when the caller has read them already (nil: read them here).
+func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string, outlines []frameworks.Outline) (*ReadinessReport, error) {
 	var in ReadinessInput
-	outlines, err := frameworks.Outlines(ctx, tx)
-	if err != nil {
-		return nil, err
+	var err error
+	if outlines == nil {
+		if outlines, err = frameworks.Outlines(ctx, tx); err != nil {
+			return nil, err
+		}
 	}
 	mandates, err := frameworks.AttributeOf(ctx, tx, "mandatory_documented_information")
 	if err != nil {
@@ -49,24 +52,8 @@ func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (*Readiness
 			in.Clauses = append(in.Clauses, ClauseInfo{Ref: o.Ref, Title: o.Title, Mandates: mandates[o.ID], Heading: parents[o.Ref]})
 		}
 	}
-	cs, err := controls.List(ctx, tx, orgID, controls.ControlFilter{})
-	if err != nil {
+	if in.NotStarted, in.Controls, in.NoOwner, in.NoReason, err = controls.Readiness(ctx, tx, orgID); err != nil {
 		return nil, err
-	}
-	for _, c := range cs {
-		if c.Status == "not_started" {
-			in.NotStarted++
-		}
-		if !c.Applicable {
-			continue
-		}
-		in.Controls++
-		if c.OwnerID == nil {
-			in.NoOwner++
-		}
-		if len(c.InclusionReasons) == 0 {
-			in.NoReason++
-		}
 	}
 	if in.SoAStatus, in.SoARevision, err = controls.SoAState(ctx, tx, orgID); err != nil {
 		return nil, err
