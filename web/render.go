@@ -214,6 +214,11 @@ func FieldLabel(name string) string {
 	return strings.ToUpper(name[:1]) + name[1:]
 }
 
+// enumFields are the fields, across the areas, whose values are enumerations: their values read as words in
+// the audit log; any other text is shown as it was written.
+var enumFields = map[string]bool{"status": true, "answer": true, "origin": true, "treatment": true, "type": true, "role": true,
+	"inclusion_reasons": true, "decision": true, "kind": true, "score_rule": true}
+
 // enumValue matches a stored enumerated value (not_applicable, in_progress): lowercase words joined by
 // underscores.
 var enumValue = regexp.MustCompile(`^[a-z]+(_[a-z0-9]+)+$`)
@@ -271,6 +276,7 @@ func ChangesLabelled(label Labeller, names map[string]string, raw json.RawMessag
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	enumField := false // the field being shown holds enumerated values, never free text
 	var show func(v any) string
 	show = func(v any) string {
 		switch x := v.(type) {
@@ -286,7 +292,7 @@ func ChangesLabelled(label Labeller, names map[string]string, raw json.RawMessag
 			if isID(x) {
 				return "a linked record"
 			}
-			if enumValue.MatchString(x) { // a stored value such as not_applicable reads as words
+			if enumField && enumValue.MatchString(x) { // a stored value such as not_applicable reads as words
 				return strings.ReplaceAll(x, "_", " ")
 			}
 			return x
@@ -318,6 +324,7 @@ func ChangesLabelled(label Labeller, names map[string]string, raw json.RawMessag
 	out := make([]Change, 0, len(keys))
 	for _, k := range keys {
 		c := ch[k]
+		enumField = enumFields[k]
 		line := Change{Field: label(k), After: show(c.After)}
 		if c.Before != nil {
 			line.Before = show(c.Before)

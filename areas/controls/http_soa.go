@@ -111,7 +111,7 @@ func (h *handlers) soaExport(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	if v := r.FormValue("revision"); v != "" && v != "live" {
 		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 1<<31-1 {
 			h.ProblemOrPage(w, r, bulwark.Invalid("revision", "must be an approved revision number such as 2"))
 			return
 		}
@@ -196,7 +196,7 @@ func (h *handlers) soaStep(done string, step soaStepFunc) http.HandlerFunc {
 		}
 		p := web.PrincipalFrom(r)
 		if _, err := step(r.Context(), p); err != nil {
-			if code := bulwark.ErrorCode(err); code == bulwark.ECONFLICT || code == bulwark.EFORBIDDEN {
+			if bulwark.ErrorCode(err) == bulwark.ECONFLICT {
 				h.renderSoA(w, r, http.StatusConflict, &web.Page{Error: bulwark.ErrorMessage(err)})
 				return
 			}

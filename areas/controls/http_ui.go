@@ -315,7 +315,7 @@ func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
 		if c.OwnerID != nil {
 			pr.WithOwner++
 		}
-		if c.ReviewDate != nil && *c.ReviewDate < today {
+		if c.ReviewDate != nil && *c.ReviewDate <= today { // due today counts, as in My tasks
 			pr.ReviewsDue++
 		}
 	}

@@ -138,7 +138,7 @@ func (s *Service) createControl(ctx context.Context, tx store, p *bulwark.Princi
 	}); err != nil {
 		return nil, err
 	}
-	if err := SoAChanged(ctx, tx.Tx, p.Org.ID); err != nil {
+	if err := SoAChanged(ctx, tx.Tx, p); err != nil {
 		return nil, err
 	}
 	return tx.Control(ctx, p.Org.ID, c.ID)
@@ -260,7 +260,7 @@ func (s *Service) updateControl(ctx context.Context, tx store, p *bulwark.Princi
 		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "control", c.ID, c.Ref, ch); err != nil {
 			return err
 		}
-		if err := SoAChanged(ctx, tx.Tx, p.Org.ID); err != nil {
+		if err := SoAChanged(ctx, tx.Tx, p); err != nil {
 			return err
 		}
 		out, err = tx.Control(ctx, p.Org.ID, c.ID)

@@ -30,6 +30,9 @@ func (s *Service) ExportSoA(ctx context.Context, p *bulwark.Principal, format st
 	}
 	var soa *SoA
 	var err error
+	if n > 1<<31-1 {
+		return bulwark.Errorf(bulwark.ENOTFOUND, "The SoA has no approved revision %d.", n)
+	}
 	if n > 0 {
 		soa, err = s.SoARevision(ctx, p, n)
 	} else {

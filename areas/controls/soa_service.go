@@ -52,6 +52,9 @@ func (s *Service) SubmitSoA(ctx context.Context, p *bulwark.Principal) (*SoA, er
 	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
+	if p.MemberID == "" { // segregation of duties needs to know who submitted it
+		return nil, bulwark.Errorf(bulwark.EFORBIDDEN, "Submitting the SoA needs a member of the organisation: act with --as EMAIL.")
+	}
 	var out *SoA
 	err := s.write(ctx, func(tx store) error {
 		st, err := tx.soaState(ctx, p.Org.ID)
@@ -65,11 +68,7 @@ func (s *Service) SubmitSoA(ctx context.Context, p *bulwark.Principal) (*SoA, er
 			return bulwark.Errorf(bulwark.ECONFLICT, "The SoA is approved and nothing has changed since; change a control to start a new draft.")
 		}
 		now := tx.Now()
-		var by *string
-		if p.MemberID != "" {
-			by = &p.MemberID
-		}
-		if err := tx.setSoAState(ctx, p.Org.ID, soaState{Status: SoASubmitted, SubmittedBy: by, SubmittedAt: &now}); err != nil {
+		if err := tx.setSoAState(ctx, p.Org.ID, soaState{Status: SoASubmitted, SubmittedBy: &p.MemberID, SubmittedAt: &now}); err != nil {
 			return err
 		}
 		if err := app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "soa.submit", "soa", "", "SoA", bulwark.Changes{
@@ -121,7 +120,7 @@ func (s *Service) ApproveSoA(ctx context.Context, p *bulwark.Principal) (*SoA, e
 		if err := tx.insertSoARevision(ctx, p.Org.ID, n, soa); err != nil {
 			return err
 		}
-		if err := tx.setSoAState(ctx, p.Org.ID, soaState{Status: SoAApproved, SubmittedBy: st.SubmittedBy, SubmittedAt: st.SubmittedAt}); err != nil {
+		if err := tx.approveSoAState(ctx, p.Org.ID); err != nil {
 			return err
 		}
 		all, applicable, implemented := soa.Summary()
@@ -171,7 +170,7 @@ func (s *Service) SoAAt(ctx context.Context, p *bulwark.Principal, field, which 
 		return s.SoA(ctx, p)
 	}
 	n, err := strconv.Atoi(which)
-	if err != nil || n < 1 {
+	if err != nil || n < 1 || n > 1<<31-1 {
 		return nil, bulwark.Invalid(field, "must be an approved revision number such as 2, or live")
 	}
 	return s.SoARevision(ctx, p, n)

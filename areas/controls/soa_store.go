@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
@@ -44,14 +45,35 @@ func (tx store) setSoAState(ctx context.Context, orgID string, st soaState) erro
 	return nil
 }
 
-// SoAChanged puts orgID's live Statement of Applicability back to draft: a control, or what links to one,
-// changed since it was submitted or approved. Its approved revisions stay as they are. The areas that
-// change what the statement shows (the risk register's control links) call it in their transaction.
-func SoAChanged(ctx context.Context, tx *sqlstore.Tx, orgID string) error {
-	_, err := tx.Exec(ctx, `UPDATE soa_states SET status = ?, submitted_by = NULL, submitted_at = NULL WHERE org_id = ? AND status <> ?`,
-		SoADraft, orgID, SoADraft)
+// SoAChanged puts the principal's organisation's live Statement of Applicability back to draft: a control, or
+// what links to one, changed since it was submitted or approved. Its approved revisions stay as they are; the
+// loss of the approval is audited. The areas that change what the statement shows (the risk register's control
+// links) call it in their transaction.
+func SoAChanged(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principal) error {
+	st, err := store{tx}.soaState(ctx, p.Org.ID)
+	if err != nil || st.Status == SoADraft {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE soa_states SET status = ?, submitted_by = NULL, submitted_at = NULL WHERE org_id = ? AND status <> ?`,
+		SoADraft, p.Org.ID, SoADraft)
 	if err != nil {
 		return fmt.Errorf("mark the SoA draft: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return app.Audit(ctx, tx, p.Org.ID, app.MetaOf(p), "soa.draft", "soa", "", "SoA", bulwark.Changes{"status": {Before: st.Status, After: SoADraft}})
+}
+
+// approveSoAState marks the submitted statement approved, unless it changed since it was read (a control
+// change commits between the read and this write): then nothing is approved.
+func (tx store) approveSoAState(ctx context.Context, orgID string) error {
+	res, err := tx.Exec(ctx, `UPDATE soa_states SET status = ? WHERE org_id = ? AND status = ?`, SoAApproved, orgID, SoASubmitted)
+	if err != nil {
+		return fmt.Errorf("approve the SoA: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "A control changed while the SoA was being approved: it is a draft again. Reload, check and submit it again.")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package gaps
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -279,7 +280,7 @@ func (h *handlers) answerSubmit(w http.ResponseWriter, r *http.Request) {
 	_, err := h.svc.Answer(r.Context(), p, r.PathValue("id"), Item{RequirementID: req, Answer: r.FormValue("answer"), Notes: r.FormValue("notes"), EvidenceURL: r.FormValue("evidence_url")})
 	if err != nil {
 		if code := bulwark.ErrorCode(err); code == bulwark.EINVALID || code == bulwark.ECONFLICT {
-			h.renderPage(w, r, http.StatusUnprocessableEntity, &web.Page{Error: "The answer was not saved: " + bulwark.ErrorMessage(err) + fieldsText(err)})
+			h.renderPage(w, r, statusOf(code), &web.Page{Error: "The answer was not saved: " + bulwark.ErrorMessage(err) + fieldsText(err)})
 			return
 		}
 		h.RenderError(w, r, err)
@@ -296,8 +297,8 @@ func (h *handlers) stepSubmit(done string, step func(r *http.Request) error) htt
 			return
 		}
 		if err := step(r); err != nil {
-			if code := bulwark.ErrorCode(err); code == bulwark.EINVALID || code == bulwark.ECONFLICT || code == bulwark.EFORBIDDEN {
-				h.renderPage(w, r, http.StatusConflict, &web.Page{Error: bulwark.ErrorMessage(err) + fieldsText(err)})
+			if code := bulwark.ErrorCode(err); code == bulwark.EINVALID || code == bulwark.ECONFLICT {
+				h.renderPage(w, r, statusOf(code), &web.Page{Error: bulwark.ErrorMessage(err) + fieldsText(err)})
 				return
 			}
 			h.RenderError(w, r, err)
@@ -307,10 +308,19 @@ func (h *handlers) stepSubmit(done string, step func(r *http.Request) error) htt
 	}
 }
 
+// statusOf is the HTTP status of a refusal shown on the page: 409 for a state that stands in the way, 422 for input.
+func statusOf(code string) int {
+	if code == bulwark.ECONFLICT {
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
+
 // fieldsText writes an error's field messages after its title.
 func fieldsText(err error) string {
 	var out string
-	if be, ok := err.(*bulwark.Error); ok {
+	var be *bulwark.Error
+	if errors.As(err, &be) {
 		for _, f := range be.Fields {
 			out += " " + f.Message + "."
 		}

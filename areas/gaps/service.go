@@ -2,6 +2,7 @@ package gaps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -278,6 +279,9 @@ func (s *Service) SeedControls(ctx context.Context, p *bulwark.Principal, key st
 		}
 		for _, ch := range changes {
 			if _, err := controls.Update(ctx, tx.Tx, p, ch.c.ID, ch.in); err != nil {
+				if code := bulwark.ErrorCode(err); code != bulwark.EINTERNAL {
+					return bulwark.Errorf(code, "%s: %s%s", ch.c.Ref, bulwark.ErrorMessage(err), fieldMessages(err))
+				}
 				return fmt.Errorf("%s: %w", ch.c.Ref, err)
 			}
 			n++
@@ -289,4 +293,16 @@ func (s *Service) SeedControls(ctx context.Context, p *bulwark.Principal, key st
 		return 0, err
 	}
 	return n, nil
+}
+
+// fieldMessages writes an error's field messages after its title, for an error re-raised under a control's ref.
+func fieldMessages(err error) string {
+	var out string
+	var be *bulwark.Error
+	if errors.As(err, &be) {
+		for _, f := range be.Fields {
+			out += " " + f.Field + " " + f.Message + "."
+		}
+	}
+	return out
 }

@@ -163,20 +163,34 @@ func (tx store) insertAssessment(ctx context.Context, orgID, fwID string, a *Ass
 	return nil
 }
 
-// saveAnswer writes one answer (replacing the one before) and bumps the assessment's version.
+// saveAnswer writes one answer (replacing the one before) and bumps the assessment's version, unless the
+// assessment was finished meanwhile (a Finish that committed after it was read): then nothing is written.
 func (tx store) saveAnswer(ctx context.Context, orgID, assessmentID string, it Item, by *string) error {
+	res, err := tx.Exec(ctx, `UPDATE gap_assessments SET version = version + 1 WHERE org_id = ? AND id = ? AND status = ?`, orgID, assessmentID, InProgress)
+	if err != nil {
+		return fmt.Errorf("save gap answer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The assessment was finished meanwhile: its answers stay as they were.")
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO gap_answers (org_id, assessment_id, requirement_id, answer, notes, evidence_url, answered_by, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, assessment_id, requirement_id) DO UPDATE SET answer = excluded.answer, notes = excluded.notes, evidence_url = excluded.evidence_url,
 		answered_by = excluded.answered_by, answered_at = excluded.answered_at`,
 		orgID, assessmentID, it.RequirementID, it.Answer, it.Notes, it.EvidenceURL, by, tx.Now()); err != nil {
 		return fmt.Errorf("save gap answer: %w", err)
 	}
-	_, err := tx.Exec(ctx, `UPDATE gap_assessments SET version = version + 1 WHERE org_id = ? AND id = ?`, orgID, assessmentID)
-	return err
+	return nil
 }
 
-// finish closes an assessment: its answers stay as they are.
+// finish closes an assessment still in progress: its answers stay as they are.
 func (tx store) finish(ctx context.Context, orgID, id string) error {
-	_, err := tx.Exec(ctx, `UPDATE gap_assessments SET status = ?, finished_at = ?, version = version + 1 WHERE org_id = ? AND id = ?`, Finished, tx.Now(), orgID, id)
-	return err
+	res, err := tx.Exec(ctx, `UPDATE gap_assessments SET status = ?, finished_at = ?, version = version + 1 WHERE org_id = ? AND id = ? AND status = ?`,
+		Finished, tx.Now(), orgID, id, InProgress)
+	if err != nil {
+		return fmt.Errorf("finish gap assessment: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bulwark.Errorf(bulwark.ECONFLICT, "The assessment was finished meanwhile.")
+	}
+	return nil
 }

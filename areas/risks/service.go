@@ -223,7 +223,7 @@ func (s *Service) CreateRisk(ctx context.Context, p *bulwark.Principal, in RiskI
 			return err
 		}
 		if len(r.ControlIDs) > 0 { // the Statement of Applicability lists the risks each control treats
-			return controls.SoAChanged(ctx, tx.Tx, p.Org.ID)
+			return controls.SoAChanged(ctx, tx.Tx, p)
 		}
 		return nil
 	})
@@ -525,7 +525,7 @@ func (s *Service) updateRisk(ctx context.Context, tx store, p *bulwark.Principal
 		// The Statement of Applicability lists the risks each control treats.
 		_, relinked := ch["control_ids"]
 		if relinked || (action != "risk.update" && len(r.ControlIDs) > 0) {
-			return controls.SoAChanged(ctx, tx.Tx, p.Org.ID)
+			return controls.SoAChanged(ctx, tx.Tx, p)
 		}
 		return nil
 	}

@@ -351,7 +351,7 @@ func (s *Service) ImportRisks(ctx context.Context, p *bulwark.Principal, t *tabu
 			return err
 		}
 		if relinked { // the Statement of Applicability lists the risks each control treats
-			return controls.SoAChanged(ctx, tx.Tx, p.Org.ID)
+			return controls.SoAChanged(ctx, tx.Tx, p)
 		}
 		return nil
 	})
