@@ -77,6 +77,9 @@ func TestSoALifecycle(t *testing.T) {
 		if soa.Status != "draft" || *soa.Revision != 1 {
 			t.Fatalf("after a change: %s rev %d", soa.Status, *soa.Revision)
 		}
+		if res := f.Do("GET", "/api/v1/audit-log?action=soa.draft", areastest.Req{Token: mgr}); !strings.Contains(res.Text, `"before":"approved"`) {
+			t.Errorf("the loss of the approval is not audited: %s", res.Text)
+		}
 		// Segregation of duties: the owner who submits does not approve; the admin does.
 		if res := f.Do("POST", "/api/v1/soa/submit", areastest.Req{Token: owner, JSON: `{}`}); res.StatusCode != 200 {
 			t.Fatal(res.Text)
