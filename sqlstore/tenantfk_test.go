@@ -408,6 +408,11 @@ func TestTenantForeignKeysKeepDeleteRules(t *testing.T) {
 		if n := rowsOf("asset_tags", "org-a"); n != 0 {
 			t.Errorf("asset_tags: %d rows of a deleted asset", n)
 		}
+		mustExec(`INSERT INTO gap_answers (org_id, assessment_id, requirement_id, answer, answered_at) SELECT 'org-a', 'gap-a', id, 'partial', '2026-12-01 10:00:00+00' FROM requirements ORDER BY id LIMIT 1`)
+		mustExec(`DELETE FROM gap_assessments WHERE id = 'gap-a'`)
+		if n := rowsOf("gap_answers", "org-a"); n != 0 {
+			t.Errorf("gap_answers: %d rows of a deleted assessment", n)
+		}
 		mustExec(`DELETE FROM members WHERE id = 'mem-a'`) // owns nothing any more
 		for _, table := range []string{"api_tokens", "import_uploads"} {
 			if n := rowsOf(table, "org-a"); n != 0 {
