@@ -118,7 +118,11 @@ func writeSoARows(tw tabular.Writer, soa *SoA, emails map[string]string) error {
 // table whose header repeats on every page; each page's footer names the revision and its page number.
 func (s *SoA) writePDF(w io.Writer, org string, now time.Time) error {
 	version := s.revisionLabel()
-	d, err := report.New(report.Meta{Title: "Statement of Applicability", Organisation: org, Version: version, Draft: s.Draft(), Generated: now, Landscape: true})
+	docVersion := "" // every page's footer: "version 2", or the DRAFT mark alone
+	if !s.Draft() && s.Revision != nil {
+		docVersion = strconv.Itoa(*s.Revision)
+	}
+	d, err := report.New(report.Meta{Title: "Statement of Applicability", Organisation: org, Version: docVersion, Draft: s.Draft(), Generated: now, Landscape: true})
 	if err != nil {
 		return err
 	}
@@ -148,9 +152,10 @@ func (s *SoA) writePDF(w io.Writer, org string, now time.Time) error {
 		rows = append(rows, []string{e.Ref, e.Title, e.Theme, applicable, orDash(why), StatusLabel(e.Status), orDash(e.Implementation),
 			orDash(e.Owner), orDash(strings.Join(e.RiskRefs, ", ")), orDash(strings.Join(e.DocumentRefs, ", ")), strconv.Itoa(e.EvidenceCount)})
 	}
-	cols := []report.Column{{Title: "Ref", Width: 5}, {Title: "Control", Width: 14}, {Title: "Theme", Width: 8}, {Title: "Applies", Width: 5},
-		{Title: "Why included / excluded", Width: 14}, {Title: "Status", Width: 8}, {Title: "Implementation", Width: 20}, {Title: "Owner", Width: 9},
-		{Title: "Risks", Width: 8}, {Title: "Documents", Width: 7}, {Title: "Evidence", Width: 5}}
+	// Widths that keep the longest theme ("Organizational") and every header on one line.
+	cols := []report.Column{{Title: "Ref", Width: 5}, {Title: "Control", Width: 13}, {Title: "Theme", Width: 10}, {Title: "Applies", Width: 6},
+		{Title: "Why included / excluded", Width: 13}, {Title: "Status", Width: 8}, {Title: "Implementation", Width: 18}, {Title: "Owner", Width: 9},
+		{Title: "Risks", Width: 7}, {Title: "Documents", Width: 8}, {Title: "Evidence", Width: 7}}
 	if err := d.Table(cols, rows); err != nil {
 		return err
 	}

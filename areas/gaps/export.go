@@ -47,7 +47,7 @@ func (s *Service) ExportAssessment(ctx context.Context, p *bulwark.Principal, ke
 		}
 		return tw.Close()
 	}
-	d, err := report.New(report.Meta{Title: "Gap assessment " + a.Ref, Organisation: p.Org.Name, Version: status, Draft: a.Status != Finished, Generated: now, Landscape: true})
+	d, err := report.New(report.Meta{Title: "Gap assessment " + a.Ref, Organisation: p.Org.Name, Draft: a.Status != Finished, Generated: now, Landscape: true})
 	if err != nil {
 		return err
 	}
