@@ -23,7 +23,7 @@ var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "ri
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
-var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular", "report", "password", "catalog"}
+var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular", "report", "password", "catalog", "markdown"}
 
 // domainRules names, per area, the files that hold its domain rules: they import
 // neither HTTP nor SQL.
