@@ -269,38 +269,37 @@ func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg Register) 
 		s.ProblemOrPage(w, r, bulwark.Invalid("format", "must be csv or xlsx"))
 		return
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`, reg.Kind, p.Org.Slug, time.Now().UTC().Format("20060102"), format))
-	lw := NewLazyWriter(w, ct)
-	if err := reg.Export(r.Context(), p, format, lw); err != nil {
+	s.Download(w, r, fmt.Sprintf("%s-%s-%s.%s", reg.Kind, p.Org.Slug, time.Now().UTC().Format("20060102"), format), ct,
+		func(out io.Writer) error { return reg.Export(r.Context(), p, format, out) })
+}
+
+// Download sends what write produces as an attachment named filename. The headers go with the first byte, so
+// a write that fails before it has written anything still answers with the error (problem+json or a page);
+// one that fails later aborts the response, so that the download fails visibly rather than looking complete.
+func (s *Server) Download(w http.ResponseWriter, r *http.Request, filename, contentType string, write func(io.Writer) error) {
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
+	lw := &lazyWriter{w: w, contentType: contentType}
+	if err := write(lw); err != nil {
 		if !lw.started {
 			w.Header().Del("Content-Disposition")
 			s.ProblemOrPage(w, r, err)
 			return
 		}
-		// Part of the file is sent: abort so the download fails visibly.
-		s.log.Error("export failed", "register", reg.Kind, "request_id", RequestID(r), "err", err)
+		s.log.Error("download failed", "file", filename, "request_id", RequestID(r), "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }
 
-// LazyWriter sends the headers with the first byte, so that an export failing
+// lazyWriter sends the headers with the first byte, so that a download failing
 // before it writes anything can still answer with an error.
-type LazyWriter struct {
+type lazyWriter struct {
 	w           http.ResponseWriter
 	contentType string
 	started     bool
 }
 
-// NewLazyWriter returns a writer that sends w's headers, with contentType, on the first byte.
-func NewLazyWriter(w http.ResponseWriter, contentType string) *LazyWriter {
-	return &LazyWriter{w: w, contentType: contentType}
-}
-
-// Started reports whether anything was written: the response can no longer become an error.
-func (l *LazyWriter) Started() bool { return l.started }
-
 // Write implements io.Writer.
-func (l *LazyWriter) Write(b []byte) (int, error) {
+func (l *lazyWriter) Write(b []byte) (int, error) {
 	if !l.started {
 		l.started = true
 		l.w.Header().Set("Content-Type", l.contentType)

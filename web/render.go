@@ -110,16 +110,8 @@ func (p *Page) FieldList() []bulwark.FieldError { return p.Fields }
 
 var funcs = template.FuncMap{
 	// isodate is for form values (input type=date); day and Page.When are for reading.
-	"inc": func(i int) int { return i + 1 },
-	// anchorid makes any text (a requirement id such as "gdpr:Art. 5") usable in an element id.
-	"anchorid": func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-				return r
-			}
-			return '-'
-		}, s)
-	},
+	"inc":      func(i int) int { return i + 1 },
+	"anchorid": AnchorID,
 	"isodate": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:
@@ -212,6 +204,17 @@ func FieldLabel(name string) string {
 		return ""
 	}
 	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// AnchorID makes any text (a requirement id such as "gdpr:Art. 5") usable in an element id and a URL
+// fragment: every character outside letters, digits and "-" becomes "-".
+func AnchorID(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
 }
 
 // enumFields are the fields, across the areas, whose values are enumerations: their values read as words in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,4 +109,26 @@ func WaitHTMX(t testing.TB, ctx context.Context, sel string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("htmx never wired %s", sel)
+}
+
+// PDFText is the text of a PDF as poppler's pdftotext reads it, page breaks as form feeds, laid out as printed.
+// Without pdftotext the test is skipped, or fails under CI.
+func PDFText(t testing.TB, b []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is not installed")
+		}
+		t.Skip("pdftotext is not installed")
+	}
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	return string(out)
 }

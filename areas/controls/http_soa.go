@@ -3,6 +3,7 @@ package controls
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -122,16 +123,7 @@ func (h *handlers) soaExport(w http.ResponseWriter, r *http.Request) {
 	} else {
 		name += "-live"
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-	lw := web.NewLazyWriter(w, ct)
-	if err := h.svc.ExportSoA(r.Context(), p, format, n, lw); err != nil {
-		if !lw.Started() {
-			w.Header().Del("Content-Disposition")
-			h.ProblemOrPage(w, r, err)
-			return
-		}
-		panic(http.ErrAbortHandler)
-	}
+	h.Download(w, r, name+"."+format, ct, func(out io.Writer) error { return h.svc.ExportSoA(r.Context(), p, format, n, out) })
 }
 
 // soaPage shows the live statement (with its approval steps) or, at /soa/revisions/{n}, an approved revision.

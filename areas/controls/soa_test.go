@@ -186,7 +186,7 @@ func TestSoAExports(t *testing.T) {
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Text, "%PDF") {
 			t.Fatalf("pdf: %d", res.StatusCode)
 		}
-		text := pdfText(t, []byte(res.Text))
+		text := areastest.PDFText(t, []byte(res.Text))
 		for _, ref := range []string{"A.5.1", "A.5.37", "A.6.8", "A.7.14", "A.8.1", "A.8.34", "C-001"} {
 			if !strings.Contains(text, ref) {
 				t.Errorf("the PDF lacks %s", ref)
@@ -201,25 +201,4 @@ func TestSoAExports(t *testing.T) {
 			t.Errorf("json export: %d", res.StatusCode)
 		}
 	})
-}
-
-// pdfText runs poppler's pdftotext over a PDF.
-func pdfText(t *testing.T, b []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext is not installed")
-		}
-		t.Skip("pdftotext is not installed")
-	}
-	path := filepath.Join(t.TempDir(), "soa.pdf")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", path, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v %s", err, out)
-	}
-	return string(out)
 }

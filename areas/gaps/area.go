@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strings"
 
@@ -162,17 +163,13 @@ func (h *handlers) export(w http.ResponseWriter, r *http.Request) {
 		h.ProblemOrPage(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.%s"`, strings.ToLower(a.Ref), p.Org.Slug, format))
-	lw := web.NewLazyWriter(w, ct)
-	if err := h.svc.ExportAssessment(r.Context(), p, a.ID, format, lw); err != nil {
-		if !lw.Started() {
-			w.Header().Del("Content-Disposition")
-			h.ProblemOrPage(w, r, err)
-			return
-		}
-		panic(http.ErrAbortHandler)
-	}
+	h.Download(w, r, fmt.Sprintf("%s-%s.%s", strings.ToLower(a.Ref), p.Org.Slug, format), ct,
+		func(out io.Writer) error { return h.svc.ExportAssessment(r.Context(), p, a.ID, format, out) })
 }
+
+// assessable are the frameworks the start form offers, ISO/IEC 27001 first.
+var assessable = []struct{ Slug, Name string }{{"iso27001-2022", "ISO/IEC 27001:2022 (clauses 4–10 and Annex A)"},
+	{"nist-csf-2.0", "NIST CSF 2.0"}, {"soc2-2017", "SOC 2"}, {"gdpr", "GDPR"}, {"hipaa-security", "HIPAA Security Rule"}}
 
 func (h *handlers) listPage(w http.ResponseWriter, r *http.Request) {
 	h.renderList(w, r, http.StatusOK, &web.Page{})
@@ -186,8 +183,7 @@ func (h *handlers) renderList(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	pg.Title, pg.Nav = "Gap assessments", "controls"
-	pg.Data = map[string]any{"Items": list, "Frameworks": []struct{ Slug, Name string }{{"iso27001-2022", "ISO/IEC 27001:2022 (clauses 4–10 and Annex A)"},
-		{"nist-csf-2.0", "NIST CSF 2.0"}, {"soc2-2017", "SOC 2"}, {"gdpr", "GDPR"}, {"hipaa-security", "HIPAA Security Rule"}}}
+	pg.Data = map[string]any{"Items": list, "Frameworks": assessable}
 	h.Render(w, r, status, "gaps", pg)
 }
 
@@ -208,8 +204,7 @@ func (h *handlers) createSubmit(w http.ResponseWriter, r *http.Request) {
 // listPageFor is the list page's data, for showing it again with an error.
 func (h *handlers) listPageFor(r *http.Request) *web.Page {
 	list, _ := h.svc.Assessments(r.Context(), web.PrincipalFrom(r))
-	return &web.Page{Title: "Gap assessments", Nav: "controls", Data: map[string]any{"Items": list, "Frameworks": []struct{ Slug, Name string }{{"iso27001-2022", "ISO/IEC 27001:2022 (clauses 4–10 and Annex A)"},
-		{"nist-csf-2.0", "NIST CSF 2.0"}, {"soc2-2017", "SOC 2"}, {"gdpr", "GDPR"}, {"hipaa-security", "HIPAA Security Rule"}}}}
+	return &web.Page{Title: "Gap assessments", Nav: "controls", Data: map[string]any{"Items": list, "Frameworks": assessable}}
 }
 
 // scoreChart draws each group's score as a horizontal bar.
@@ -286,7 +281,7 @@ func (h *handlers) answerSubmit(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/o/"+p.Org.Slug+"/gap-assessments/"+r.PathValue("id")+"?done=answered#q-"+anchor(req), http.StatusSeeOther)
+	http.Redirect(w, r, "/o/"+p.Org.Slug+"/gap-assessments/"+r.PathValue("id")+"?done=answered#q-"+web.AnchorID(req), http.StatusSeeOther)
 }
 
 // stepSubmit runs finish or seed from the page: back with a notice, or the page with why it was refused.
@@ -326,16 +321,6 @@ func fieldsText(err error) string {
 		}
 	}
 	return out
-}
-
-// anchor makes a requirement id usable as part of an element id.
-func anchor(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '-'
-	}, id)
 }
 
 func (h *handlers) comparePage(w http.ResponseWriter, r *http.Request) {

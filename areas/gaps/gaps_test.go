@@ -1,9 +1,6 @@
 package gaps_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -152,7 +149,7 @@ func TestGapAssessment(t *testing.T) {
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Text, "%PDF") {
 			t.Fatalf("pdf: %d", res.StatusCode)
 		}
-		if text := pdfText(t, []byte(res.Text)); !strings.Contains(text, "GA-001") || !strings.Contains(text, "A.8.34") || !strings.Contains(text, "Gaps, worst first") {
+		if text := areastest.PDFText(t, []byte(res.Text)); !strings.Contains(text, "GA-001") || !strings.Contains(text, "A.8.34") || !strings.Contains(text, "Gaps, worst first") {
 			t.Errorf("the PDF:\n%s", text[:min(len(text), 1500)])
 		}
 		if res := f.Do("GET", "/api/v1/gap-assessments", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token}); res.StatusCode != 403 {
@@ -164,25 +161,4 @@ func TestGapAssessment(t *testing.T) {
 			t.Errorf("another organisation reads GA-001: %d", res.StatusCode)
 		}
 	})
-}
-
-// pdfText runs poppler's pdftotext over a PDF.
-func pdfText(t *testing.T, b []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext is not installed")
-		}
-		t.Skip("pdftotext is not installed")
-	}
-	path := filepath.Join(t.TempDir(), "gap.pdf")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", path, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v %s", err, out)
-	}
-	return string(out)
 }

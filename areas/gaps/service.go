@@ -38,17 +38,12 @@ func (s *Service) Assessments(ctx context.Context, p *bulwark.Principal) ([]*Ass
 	}
 	var out []*Assessment
 	err := s.read(ctx, func(tx store) error {
-		list, err := tx.assessments(ctx, p.Org.ID)
-		if err != nil {
+		var err error
+		if out, err = tx.assessments(ctx, p.Org.ID); err != nil {
 			return err
 		}
-		for _, a := range list {
-			full, err := tx.assessment(ctx, p.Org.ID, a.ID)
-			if err != nil {
-				return err
-			}
-			full.Items, full.Gaps = nil, nil
-			out = append(out, full)
+		for _, a := range out {
+			a.Items, a.Gaps = nil, nil // the list carries the scores; each assessment's route has the detail
 		}
 		return nil
 	})

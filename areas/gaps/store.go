@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/areas/coverage"
@@ -34,23 +35,46 @@ func scanAssessment(row interface{ Scan(...any) error }) (*Assessment, string, e
 	return &a, fwID, nil
 }
 
-// assessments lists orgID's gap assessments, newest first, without their items.
+// assessments lists orgID's gap assessments, newest first, each scored: the scope of each framework and every
+// answer are read once, whatever the number of assessments.
 func (tx store) assessments(ctx context.Context, orgID string) ([]*Assessment, error) {
 	rows, err := tx.Query(ctx, `SELECT `+assessmentColumns+` FROM gap_assessments a JOIN frameworks f ON f.id = a.framework_id
 		WHERE a.org_id = ? ORDER BY a.created_at DESC, a.ref DESC`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list gap assessments: %w", err)
 	}
-	defer rows.Close()
 	var out []*Assessment
+	frameworkOf := map[string]string{}
 	for rows.Next() {
-		a, _, err := scanAssessment(rows)
+		a, fwID, err := scanAssessment(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
+		frameworkOf[a.ID] = fwID
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	scopes := map[string][]Item{}
+	for _, a := range out {
+		fw := frameworkOf[a.ID]
+		if _, ok := scopes[fw]; !ok {
+			if scopes[fw], err = tx.scope(ctx, fw); err != nil {
+				return nil, err
+			}
+		}
+		a.Items = slices.Clone(scopes[fw])
+	}
+	if err := tx.fillAnswers(ctx, orgID, "", out); err != nil {
+		return nil, err
+	}
+	for _, a := range out {
+		a.Rescore()
+	}
+	return out, nil
 }
 
 // assessment reads one of orgID's assessments, by id or ref, with every requirement in scope and its answer,
@@ -61,34 +85,50 @@ func (tx store) assessment(ctx context.Context, orgID, key string) (*Assessment,
 	if err != nil {
 		return nil, err
 	}
-	items, err := tx.scope(ctx, fwID)
-	if err != nil {
+	if a.Items, err = tx.scope(ctx, fwID); err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `SELECT requirement_id, answer, notes, evidence_url FROM gap_answers WHERE org_id = ? AND assessment_id = ?`, orgID, a.ID)
-	if err != nil {
-		return nil, fmt.Errorf("gap answers: %w", err)
-	}
-	defer rows.Close()
-	byReq := map[string]int{}
-	for i, it := range items {
-		byReq[it.RequirementID] = i
-	}
-	for rows.Next() {
-		var id, answer, notes, url string
-		if err := rows.Scan(&id, &answer, &notes, &url); err != nil {
-			return nil, err
-		}
-		if i, ok := byReq[id]; ok {
-			items[i].Answer, items[i].Notes, items[i].EvidenceURL = answer, notes, url
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := tx.fillAnswers(ctx, orgID, a.ID, []*Assessment{a}); err != nil {
 		return nil, err
 	}
-	a.Items = items
 	a.Rescore()
 	return a, nil
+}
+
+// fillAnswers puts the stored answers on the items of as (all of orgID's assessments, or the one onlyID), one
+// query.
+func (tx store) fillAnswers(ctx context.Context, orgID, onlyID string, as []*Assessment) error {
+	index := map[string]map[string]int{} // assessment id → requirement id → item
+	for _, a := range as {
+		index[a.ID] = make(map[string]int, len(a.Items))
+		for i, it := range a.Items {
+			index[a.ID][it.RequirementID] = i
+		}
+	}
+	q, args := `SELECT assessment_id, requirement_id, answer, notes, evidence_url FROM gap_answers WHERE org_id = ?`, []any{orgID}
+	if onlyID != "" {
+		q, args = q+` AND assessment_id = ?`, append(args, onlyID)
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("gap answers: %w", err)
+	}
+	defer rows.Close()
+	byID := map[string]*Assessment{}
+	for _, a := range as {
+		byID[a.ID] = a
+	}
+	for rows.Next() {
+		var aid, rid, answer, notes, url string
+		if err := rows.Scan(&aid, &rid, &answer, &notes, &url); err != nil {
+			return err
+		}
+		if i, ok := index[aid][rid]; ok {
+			it := &byID[aid].Items[i]
+			it.Answer, it.Notes, it.EvidenceURL = answer, notes, url
+		}
+	}
+	return rows.Err()
 }
 
 // scope lists the requirements a gap assessment of framework fw answers, in the catalog's order, each with

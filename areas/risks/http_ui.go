@@ -3,6 +3,7 @@ package risks
 import (
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -345,16 +346,8 @@ func (s *handlers) treatmentPlanExport(w http.ResponseWriter, r *http.Request) {
 		s.ProblemOrPage(w, r, bulwark.Invalid("format", "must be pdf or xlsx"))
 		return
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="risk-treatment-plan-%s.%s"`, p.Org.Slug, format))
-	lw := web.NewLazyWriter(w, ct)
-	if err := s.svc.ExportTreatmentPlan(r.Context(), p, format, lw); err != nil {
-		if !lw.Started() {
-			w.Header().Del("Content-Disposition")
-			s.ProblemOrPage(w, r, err)
-			return
-		}
-		panic(http.ErrAbortHandler)
-	}
+	s.Download(w, r, fmt.Sprintf("risk-treatment-plan-%s.%s", p.Org.Slug, format), ct,
+		func(out io.Writer) error { return s.svc.ExportTreatmentPlan(r.Context(), p, format, out) })
 }
 
 func (s *handlers) methodologyPage(w http.ResponseWriter, r *http.Request) {
