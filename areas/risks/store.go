@@ -1056,13 +1056,20 @@ type Readiness struct {
 // ReadinessOf counts orgID's risk register for certification readiness, for the areas above.
 func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (Readiness, error) {
 	var r Readiness
+	// Treated risks counted here, those their owner signed off counted from the sign-offs below: a lookup per
+	// risk cost 48 ms on PostgreSQL at 20,000 risks, and a join on the sign-offs' subquery seconds on SQLite.
+	var treated, signed int
 	err := tx.QueryRow(ctx, `SELECT COUNT(*),
 		COALESCE(SUM(CASE WHEN owner_id IS NULL THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN inherent_score IS NULL THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN inherent_score IS NOT NULL AND treatment IS NULL THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN treatment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM risk_signoffs s WHERE s.org_id = r.org_id AND s.risk_id = r.id
-			AND s.as_owner AND s.voided_at IS NULL) THEN 1 ELSE 0 END), 0)
-		FROM risks r WHERE r.org_id = ? AND r.archived_at IS NULL`, orgID).Scan(&r.Live, &r.NoOwner, &r.Unscored, &r.NoTreatment, &r.AwaitingSignOff)
+		COALESCE(SUM(CASE WHEN treatment IS NOT NULL THEN 1 ELSE 0 END), 0)
+		FROM risks WHERE org_id = ? AND archived_at IS NULL`, orgID).Scan(&r.Live, &r.NoOwner, &r.Unscored, &r.NoTreatment, &treated)
+	if err == nil {
+		err = tx.QueryRow(ctx, `SELECT COUNT(DISTINCT s.risk_id) FROM risk_signoffs s JOIN risks r ON r.org_id = s.org_id AND r.id = s.risk_id
+			WHERE s.org_id = ? AND s.as_owner AND s.voided_at IS NULL AND r.archived_at IS NULL AND r.treatment IS NOT NULL`, orgID).Scan(&signed)
+	}
+	r.AwaitingSignOff = treated - signed
 	if err != nil {
 		return r, fmt.Errorf("risk readiness: %w", err)
 	}
