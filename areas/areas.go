@@ -10,9 +10,11 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/coverage"
+	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/gaps"
 	"github.com/bulwark-isms/bulwark/areas/organisation"
+	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
@@ -29,17 +31,21 @@ type ISMS struct {
 	Gaps         *gaps.Service
 	Assets       *assets.Service
 	Risks        *risks.Service
+	People       *people.Service
+	Documents    *documents.Service
 }
 
 // New builds every area over the kernel service k, registering what each seeds
 // into a new organisation.
 func New(k *app.Service) *ISMS {
-	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k)}
+	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
+		People: people.New(k), Documents: documents.New(k)}
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
-	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks), coverage.Area(m.Coverage), gaps.Area(m.Gaps)}
+	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks),
+		people.Area(m.People), documents.Area(m.Documents), coverage.Area(m.Coverage), gaps.Area(m.Gaps)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area

@@ -47,10 +47,12 @@ var pathParams = map[string]string{
 	"n":       "per-organisation number: an approved SoA revision; A has 1 and 2, B none, so B gets 404",
 	"key":     "framework id or slug of the global catalog (exempt, below)",
 	"token":   "secret of a public link (exempt, below)",
+	"step":    "enumerated: a document's workflow steps, not an id",
+	"rev":     "revision number of the document {id} names: tried as 1.0 with each id",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
-var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}}
+var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0"}}
 
 // crossTenantExempt are the routes whose parameters do not name a tenant row, and
 // what the test checks instead of 404.
@@ -319,6 +321,17 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	// A gap assessment with an answer.
 	gap := idOf(t, api("POST", "/api/v1/gap-assessments", `{"title":"Acme baseline"}`, 201))
 	api("POST", "/api/v1/gap-assessments/"+gap+"/answers", `{"requirement_id":"iso27001-2022:A.5.1","answer":"partial","notes":"Acme note"}`, 200)
+	// People in a group; a document published at 1.0 with a file, its next revision in draft.
+	group := idOf(t, api("POST", "/api/v1/groups", `{"name":"Acme developers"}`, 201))
+	boss := idOf(t, api("POST", "/api/v1/people", `{"name":"Acme boss","email":"boss@acme.test"}`, 201))
+	api("POST", "/api/v1/people", fmt.Sprintf(`{"name":"Acme developer","email":"dev@acme.test","manager_id":%q,"group_ids":[%q]}`, boss, group), 201)
+	doc := idOf(t, api("POST", "/api/v1/documents", fmt.Sprintf(`{"title":"Acme policy","body":"# Acme\n\nAcme text.","control_ids":[%q],"requirement_ids":["iso27001-2022:5.2"]}`, control), 201))
+	body, ct := uploadForm(t, "acme.pdf", "%PDF-1.4 acme")
+	must(t, "document file", f.Do("PUT", "/api/v1/documents/"+doc+"/file", areastest.Req{Token: owner.Token, JSON: body, Headers: map[string]string{"Content-Type": ct}}), 200)
+	api("POST", "/api/v1/documents/"+doc+"/submit", `{}`, 200)
+	must(t, "document approval", f.Do("POST", "/api/v1/documents/"+doc+"/approve", areastest.Req{Token: admin.Token, JSON: `{}`}), 200)
+	api("POST", "/api/v1/documents/"+doc+"/publish", `{}`, 200)
+	api("PATCH", "/api/v1/documents/"+doc, `{"body":"# Acme\n\nAcme text, revised."}`, 200)
 	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
 	for _, status := range []string{"implemented", "planned"} {
 		api("PATCH", "/api/v1/controls/"+control, `{"status":"`+status+`","implementation_description":"Acme implementation"}`, 200)

@@ -19,7 +19,7 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "coverage", "gaps"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "coverage", "gaps"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
@@ -34,6 +34,8 @@ var domainRules = map[string][]string{
 	"gaps":       {"gap.go"},
 	"assets":     {"asset.go"},
 	"risks":      {"risk.go", "methodology.go"},
+	"people":     {"person.go"},
+	"documents":  {"document.go", "diff.go", "library.go"},
 }
 
 // rulesInKernel are areas whose domain rules are the kernel's: the organisation

@@ -255,7 +255,26 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedGapAssessment(ctx, svc, org, rng); err != nil {
 		return nil, err
 	}
+	if _, err := seedPeople(ctx, svc, sys, rng); err != nil {
+		return nil, err
+	}
+	manager, ceo := principalOf(ctx, svc, org, People[2].Email), principalOf(ctx, svc, org, People[0].Email)
+	if manager == nil || ceo == nil {
+		return nil, fmt.Errorf("demo: the manager or the CEO is missing")
+	}
+	if _, err := seedDocuments(ctx, svc, manager, ceo); err != nil {
+		return nil, err
+	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
+}
+
+// principalOf is the member with email acting in org, or nil.
+func principalOf(ctx context.Context, svc *areas.ISMS, org *bulwark.Organisation, email string) *bulwark.Principal {
+	m, u, err := svc.MemberByEmail(ctx, org.ID, email)
+	if err != nil {
+		return nil
+	}
+	return svc.PrincipalForMember(org, m, u)
 }
 
 // approveSoA gives the Statement of Applicability two approved revisions: the first approved in the spring,

@@ -138,7 +138,8 @@ CREATE TABLE new_organisations (
   date_order TEXT NOT NULL DEFAULT '',
   segregation_of_duties BOOLEAN NOT NULL DEFAULT TRUE,
   created_at TIMESTAMP NOT NULL,
-  version INTEGER NOT NULL DEFAULT 1
+  version INTEGER NOT NULL DEFAULT 1,
+  link_key TEXT NOT NULL DEFAULT ''
 );
 INSERT INTO new_organisations SELECT * FROM organisations;
 DROP TABLE organisations;

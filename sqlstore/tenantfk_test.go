@@ -119,6 +119,19 @@ var laterTenantFKs = []string{
 	"gap_assessments.created_by → members",
 	"gap_answers.assessment_id → gap_assessments",
 	"gap_answers.answered_by → members",
+	"people.manager_id → people",
+	"group_members.group_id → person_groups",
+	"group_members.person_id → people",
+	"documents.owner_id → members",
+	"documents.submitted_by → members",
+	"documents.approved_by → members",
+	"documents.created_by → members",
+	"document_controls.document_id → documents",
+	"document_controls.control_id → controls",
+	"document_requirements.document_id → documents",
+	"document_revisions.document_id → documents",
+	"document_revisions.approved_by → members",
+	"document_revisions.published_by → members",
 }
 
 // fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
@@ -216,7 +229,8 @@ func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
 			"api_tokens.member_id": true, "import_uploads.member_id": true, "control_requirements.control_id": true, "control_risks.control_id": true,
 			"control_risks.risk_id": true, "asset_tags.asset_id": true, "risk_assets.risk_id": true,
 			"risk_signoffs.risk_id": true, "risk_actions.risk_id": true, "risk_reviews.risk_id": true,
-			"gap_answers.assessment_id": true,
+			"gap_answers.assessment_id": true, "group_members.group_id": true, "group_members.person_id": true,
+			"document_controls.document_id": true, "document_requirements.document_id": true,
 		}
 		var composite []string
 		for _, k := range foreignKeys(t, db) {
@@ -267,6 +281,9 @@ func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
 			`INSERT INTO risk_library (id, org_id, kind, ref, name, category, description, controls, affects) VALUES ('vul-{o}', 'org-{o}', 'vulnerability', 'V1', 'Vulnerability {o}', '', '', '', '')`,
 			`INSERT INTO risks (id, org_id, ref, title, threat_id, vulnerability_id, owner_id, methodology_version, created_at, updated_at) VALUES ('risk-{o}', 'org-{o}', 'R-1', 'Risk {o}', 'thr-{o}', 'vul-{o}', 'mem-{o}', 1, '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO gap_assessments (id, org_id, ref, title, framework_id, status, created_by, created_at) VALUES ('gap-{o}', 'org-{o}', 'GA-1', 'Gap {o}', 'iso27001-2022', 'in_progress', 'mem-{o}', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO people (id, org_id, ref, name, created_at, updated_at) VALUES ('per-{o}', 'org-{o}', 'P-1', 'Person {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO person_groups (id, org_id, name, created_at, updated_at) VALUES ('grp-{o}', 'org-{o}', 'Group {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO documents (id, org_id, ref, type, title, created_at, updated_at) VALUES ('doc-{o}', 'org-{o}', 'POL-1', 'policy', 'Policy {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 		} {
 			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -313,6 +330,19 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"soa_states.submitted_by → members", "mem", `INSERT INTO soa_states (org_id, status, submitted_by, submitted_at) VALUES ('org-{o}', 'submitted', ?, ` + ts + `)`},
 			{"soa_revisions.submitted_by → members", "mem", `INSERT INTO soa_revisions (org_id, revision, submitted_by, approved_by, approved_at, document) VALUES ('org-{o}', 1, ?, 'mem-{o}', ` + ts + `, '{}')`},
 			{"soa_revisions.approved_by → members", "mem", `INSERT INTO soa_revisions (org_id, revision, submitted_by, approved_by, approved_at, document) VALUES ('org-{o}', 1, 'mem-{o}', ?, ` + ts + `, '{}')`},
+			{"people.manager_id → people", "per", `INSERT INTO people (id, org_id, ref, name, manager_id, created_at, updated_at) VALUES ('per-new', 'org-{o}', 'P-9', 'n', ?, ` + ts + `, ` + ts + `)`},
+			{"group_members.group_id → person_groups", "grp", `INSERT INTO group_members (org_id, group_id, person_id) VALUES ('org-{o}', ?, 'per-{o}')`},
+			{"group_members.person_id → people", "per", `INSERT INTO group_members (org_id, group_id, person_id) VALUES ('org-{o}', 'grp-{o}', ?)`},
+			{"documents.owner_id → members", "mem", `UPDATE documents SET owner_id = ? WHERE id = 'doc-{o}'`},
+			{"documents.submitted_by → members", "mem", `UPDATE documents SET submitted_by = ? WHERE id = 'doc-{o}'`},
+			{"documents.approved_by → members", "mem", `UPDATE documents SET approved_by = ? WHERE id = 'doc-{o}'`},
+			{"documents.created_by → members", "mem", `UPDATE documents SET created_by = ? WHERE id = 'doc-{o}'`},
+			{"document_controls.document_id → documents", "doc", `INSERT INTO document_controls (org_id, document_id, control_id) VALUES ('org-{o}', ?, 'ctl-{o}')`},
+			{"document_controls.control_id → controls", "ctl", `INSERT INTO document_controls (org_id, document_id, control_id) VALUES ('org-{o}', 'doc-{o}', ?)`},
+			{"document_requirements.document_id → documents", "doc", `INSERT INTO document_requirements (org_id, document_id, requirement_id) VALUES ('org-{o}', ?, '` + req + `')`},
+			{"document_revisions.document_id → documents", "doc", `INSERT INTO document_revisions (org_id, document_id, major, minor, type, title, body, classification, file_name, file_type, file_size, change_summary, authors, approved_by, approved_at, published_by, published_at) VALUES ('org-{o}', ?, 1, 0, 'policy', 't', '', '', '', '', 0, '', '', 'mem-{o}', ` + ts + `, 'mem-{o}', ` + ts + `)`},
+			{"document_revisions.approved_by → members", "mem", `INSERT INTO document_revisions (org_id, document_id, major, minor, type, title, body, classification, file_name, file_type, file_size, change_summary, authors, approved_by, approved_at, published_by, published_at) VALUES ('org-{o}', 'doc-{o}', 1, 0, 'policy', 't', '', '', '', '', 0, '', '', ?, ` + ts + `, 'mem-{o}', ` + ts + `)`},
+			{"document_revisions.published_by → members", "mem", `INSERT INTO document_revisions (org_id, document_id, major, minor, type, title, body, classification, file_name, file_type, file_size, change_summary, authors, approved_by, approved_at, published_by, published_at) VALUES ('org-{o}', 'doc-{o}', 1, 0, 'policy', 't', '', '', '', '', 0, '', '', 'mem-{o}', ` + ts + `, ?, ` + ts + `)`},
 		}
 		var covered []string
 		for _, c := range cases {

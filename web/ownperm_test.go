@@ -21,6 +21,7 @@ var importCSV = map[string]string{
 	"assets":   "Name,Type\nRouter,hardware\n",
 	"risks":    "Title,Category\nFlood,environmental\n",
 	"controls": "Ref,Status\nA.5.1,implemented\n",
+	"people":   "Name,Email\nAna Lima,ana@example.com\n",
 }
 
 // callUpload sends an import route a spreadsheet: multipart, as a browser or a
