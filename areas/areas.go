@@ -13,9 +13,12 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/gaps"
+	"github.com/bulwark-isms/bulwark/areas/incidents"
 	"github.com/bulwark-isms/bulwark/areas/organisation"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/search"
+	"github.com/bulwark-isms/bulwark/areas/training"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -33,25 +36,28 @@ type ISMS struct {
 	Risks        *risks.Service
 	People       *people.Service
 	Documents    *documents.Service
+	Training     *training.Service
+	Incidents    *incidents.Service
+	Search       *search.Service
 }
 
 // New builds every area over the kernel service k, registering what each seeds
 // into a new organisation.
 func New(k *app.Service) *ISMS {
 	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
-		People: people.New(k), Documents: documents.New(k)}
+		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Search: search.New(k)}
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
 	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks),
-		people.Area(m.People), documents.Area(m.Documents), coverage.Area(m.Coverage), gaps.Area(m.Gaps)}
+		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area
 // existed what it seeds into new ones, and the areas' indexes written in SQL both databases share.
 func Migrations() []sqlstore.Migration {
-	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex}
+	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex, training.BackfillSeeds}
 }
 
 // NewServer builds the HTTP server with every area mounted.

@@ -49,6 +49,7 @@ var pathParams = map[string]string{
 	"token":   "secret of a public link (exempt, below)",
 	"step":    "enumerated: a document's workflow steps, not an id",
 	"rev":     "revision number of the document {id} names: tried as 1.0 with each id",
+	"request": "row id of a tenant table (an acknowledgement request)",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
@@ -94,7 +95,7 @@ func params(pattern string) []string {
 }
 
 func isRowParam(name, pattern string) bool {
-	return (name == "id" || name == "action") && exemption(pattern) == nil
+	return (name == "id" || name == "action" || name == "request") && exemption(pattern) == nil
 }
 
 // tenantTables returns every table with an org_id column, and whether it has an id column.
@@ -331,6 +332,14 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	api("POST", "/api/v1/documents/"+doc+"/submit", `{}`, 200)
 	must(t, "document approval", f.Do("POST", "/api/v1/documents/"+doc+"/approve", areastest.Req{Token: admin.Token, JSON: `{}`}), 200)
 	api("POST", "/api/v1/documents/"+doc+"/publish", `{}`, 200)
+	api("POST", "/api/v1/people", fmt.Sprintf(`{"name":"Acme employee","email":%q}`, f.Accounts[bulwark.RoleEmployee].Email), 201)
+	api("POST", "/api/v1/documents/"+doc+"/acknowledgement-requests", `{"everyone":true}`, 201)
+	trn := idOf(t, api("POST", "/api/v1/trainings", `{"title":"Acme module","content":"Acme","pass_mark":50,"quiz":[{"question":"Acme?","options":["a","b"],"answer":1}]}`, 201))
+	cmp := idOf(t, api("POST", "/api/v1/training-campaigns", fmt.Sprintf(`{"title":"Acme campaign","training_ids":[%q],"group_ids":[%q],"due_date":"2030-01-01"}`, trn, group), 201))
+	_ = cmp
+	must(t, "incident report", f.Do("POST", "/api/v1/me/incident-reports", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"title":"Acme phishing email"}`}), 201)
+	must(t, "training attempt", f.Do("POST", "/api/v1/me/trainings/"+trn+"/attempts", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"answers":[1]}`}), 201)
+	must(t, "acknowledgement", f.Do("POST", "/api/v1/documents/"+doc+"/acknowledge", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{}`}), 201)
 	api("PATCH", "/api/v1/documents/"+doc, `{"body":"# Acme\n\nAcme text, revised."}`, 200)
 	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
 	for _, status := range []string{"implemented", "planned"} {

@@ -19,7 +19,7 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "coverage", "gaps"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "coverage", "gaps", "search"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
@@ -36,6 +36,9 @@ var domainRules = map[string][]string{
 	"risks":      {"risk.go", "methodology.go"},
 	"people":     {"person.go"},
 	"documents":  {"document.go", "diff.go", "library.go"},
+	"training":   {"training.go"},
+	"incidents":  {"incident.go"},
+	"search":     {"rank.go"},
 }
 
 // rulesInKernel are areas whose domain rules are the kernel's: the organisation

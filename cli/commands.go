@@ -28,6 +28,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -505,7 +506,8 @@ enters the database. Give the public key to your auditor with an export of the a
 
 // exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
 var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"},
-	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}, "gap-assessment": {"xlsx", "pdf"}}
+	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}, "gap-assessment": {"xlsx", "pdf"}, "policies": {"pdf"},
+	"acknowledgements": {"csv", "xlsx"}, "training-records": {"csv", "xlsx"}, "people": {"csv", "xlsx"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
@@ -515,13 +517,22 @@ func exportCmd(e *env, o *options) *cobra.Command {
 		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N] [--assessment REF]",
 		Short: "Export a register or log (audit-log: csv, json)",
 		Long: `Export data to a file, or to standard output with "-o -".
-  audit-log   csv, json: the whole hash chain, oldest first; the export is itself audited,
-              so the last entry is the chain head at the time of export.`,
+  audit-log          csv, json: the whole hash chain, oldest first; the export is itself audited,
+                     so the last entry is the chain head at the time of export.
+  assets, risks, controls, people   csv, xlsx: the register, re-importable as it is.
+  risk-treatment-plan  xlsx, pdf.   soa  xlsx, csv, pdf, json [--revision N].
+  gap-assessment     xlsx, pdf with --assessment REF.
+  policies           pdf: every published policy and procedure at its current revision, one PDF.
+  acknowledgements   csv, xlsx: who acknowledged which revision of which document, when and how.
+  training-records   csv, xlsx: every completion and attempt with its score.
+
+Example:
+  bulwark export policies --format pdf -o policy-set.pdf`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, gap-assessment, audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, gap-assessment, policies, acknowledgements, training-records, people, audit-log", args[0])
 			}
 			if (assessment != "") != (args[0] == "gap-assessment") {
 				return usagef("--assessment REF goes with gap-assessment, and only with it")
@@ -587,6 +598,26 @@ func exportCmd(e *env, o *options) *cobra.Command {
 					return err
 				}
 				summary = "exported gap assessment " + assessment
+			case "policies":
+				if err := svc.Documents.ExportPolicySet(ctx, p, bw); err != nil {
+					return err
+				}
+				summary = "exported the published policy set"
+			case "acknowledgements":
+				if err := svc.Documents.ExportAcknowledgements(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the acknowledgement records"
+			case "training-records":
+				if err := svc.Training.ExportRecords(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the training records"
+			case "people":
+				if err := svc.People.ExportPeople(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the people register"
 			case "soa":
 				if err := svc.Controls.ExportSoA(ctx, p, format, revision, bw); err != nil {
 					return err
@@ -666,7 +697,7 @@ func versionCmd(e *env) *cobra.Command {
 }
 
 // importKinds lists the registers that can be imported so far.
-var importKinds = []string{"assets", "risks", "controls"}
+var importKinds = []string{"assets", "risks", "controls", "people"}
 
 func importCmd(e *env, o *options) *cobra.Command {
 	var orgSlug, sheet string
@@ -675,7 +706,7 @@ func importCmd(e *env, o *options) *cobra.Command {
 	var maps []string
 	cmd := &cobra.Command{
 		Use:   "import KIND FILE [--org SLUG] [--dry-run] [--sheet NAME] [--header-row N] [--map 'Header=field' …]",
-		Short: "Import a register from an XLSX or CSV file (assets, risks, controls)",
+		Short: "Import a register from an XLSX or CSV file (assets, risks, controls, people)",
 		Long: `Import a spreadsheet into a register. The header row is found by itself (the first row holding two
 known column names) unless --header-row is given; columns match field names or labels, ignoring case
 and spaces; --map 'Header=field' overrides a column ('Header=' ignores it). A row whose ref exists
@@ -686,7 +717,8 @@ Example:
   bulwark import assets register.xlsx --dry-run
   bulwark import assets register.xlsx --map 'Asset owner (email)=owner_id'
   bulwark export soa --format xlsx -o soa.xlsx    # edit status, owners, justifications…
-  bulwark import controls soa.xlsx --dry-run      # …and bring them back, by ref`,
+  bulwark import controls soa.xlsx --dry-run      # …and bring them back, by ref
+  bulwark import people staff.csv                 # the HR export: Name, Email, Department, Manager, Groups`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(importKinds, args[0]) {
@@ -709,7 +741,7 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
 			}
-			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields}[args[0]]
+			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields, "people": people.PersonFields}[args[0]]
 			t, err := tabular.Read(file, filepath.Base(args[1]), fields, opts)
 			if err != nil {
 				var fe *tabular.FormatError
@@ -728,7 +760,7 @@ Example:
 				fmt.Fprintf(e.stderr, "checking %s…\n", bulwark.Plural(len(t.Rows), "row"))
 			}
 			importer := map[string]func(context.Context, *bulwark.Principal, *tabular.Table, bool) (*app.ImportResult, error){
-				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls}[args[0]]
+				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls, "people": svc.People.ImportPeople}[args[0]]
 			res, err := importer(ctx, p, t, dryRun)
 			if err != nil {
 				return err

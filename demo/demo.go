@@ -262,7 +262,17 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if manager == nil || ceo == nil {
 		return nil, fmt.Errorf("demo: the manager or the CEO is missing")
 	}
-	if _, err := seedDocuments(ctx, svc, manager, ceo); err != nil {
+	docs, err := seedDocuments(ctx, svc, manager, ceo)
+	if err != nil {
+		return nil, err
+	}
+	if err := seedAcknowledgements(ctx, svc, manager, docs, rng); err != nil {
+		return nil, err
+	}
+	if err := seedTraining(ctx, svc, manager, rng); err != nil {
+		return nil, err
+	}
+	if err := seedIncidentReports(ctx, svc, org); err != nil {
 		return nil, err
 	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil

@@ -97,8 +97,26 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 		t.Fatalf("documents: %v", err)
 	}
 	params["{rev}"] = "1.1" // the acceptable use policy's second revision: a diff to show
+	reqsAck, err := f.Svc.Documents.AckRequests(ctx, p, docs[0].ID)
+	if err != nil || len(reqsAck) == 0 {
+		t.Fatalf("acknowledgement requests: %v", err)
+	}
+	params["{request}"] = reqsAck[0].ID
+	mods, err := f.Svc.Training.Trainings(ctx, p, false)
+	if err != nil || len(mods) == 0 {
+		t.Fatalf("trainings: %v", err)
+	}
+	camps, err := f.Svc.Training.Campaigns(ctx, p)
+	if err != nil || len(camps) == 0 {
+		t.Fatalf("campaigns: %v", err)
+	}
+	incs, err := f.Svc.Incidents.Incidents(ctx, p)
+	if err != nil || len(incs) == 0 {
+		t.Fatalf("incidents: %v", err)
+	}
 	ids := map[string]string{"risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
-		"people": ppl[0].ID, "policies": docs[0].ID}
+		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
+		"incidents": incs[0].ID, "my-training": mods[0].ID}
 
 	var paths []string
 	for _, r := range f.Srv.Routes() {

@@ -5,11 +5,15 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/documents"
+	"github.com/bulwark-isms/bulwark/areas/incidents"
 	"github.com/bulwark-isms/bulwark/areas/people"
+	"github.com/bulwark-isms/bulwark/areas/training"
 )
 
 // Departments are Northwind's departments, each also a group.
@@ -133,4 +137,102 @@ func publish(ctx context.Context, svc *areas.ISMS, manager, ceo *bulwark.Princip
 	}
 	d, _, err := svc.Documents.Publish(ctx, manager, id, documents.Step{Bump: bump, ChangeSummary: summary})
 	return d, err
+}
+
+// acknowledgedPolicies are the policies Northwind asked everyone to acknowledge.
+var acknowledgedPolicies = []string{"information-security-policy", "acceptable-use-policy", "access-control-policy", "information-classification-policy", "incident-management-procedure"}
+
+// seedAcknowledgements asks everyone to acknowledge the core policies; most did,
+// members from their tasks and the others through their personal links.
+func seedAcknowledgements(ctx context.Context, svc *areas.ISMS, manager *bulwark.Principal, docs []*documents.Document, rng *mrand.Rand) error {
+	byTemplate := map[string]*documents.Document{}
+	for _, d := range docs {
+		byTemplate[d.TemplateID] = d
+	}
+	for _, tid := range acknowledgedPolicies {
+		d := byTemplate[tid]
+		q, err := svc.Documents.RequestAcknowledgement(ctx, manager, d.ID, documents.Audience{Everyone: true})
+		if err != nil {
+			return fmt.Errorf("demo acknowledgement request %s: %w", d.Ref, err)
+		}
+		share := 80 + rng.IntN(16) // 80–95 % acknowledged
+		for _, l := range q.Links {
+			if rng.IntN(100) >= share {
+				continue
+			}
+			if l.HasAccount {
+				if p := principalOf(ctx, svc, &manager.Org, l.Email); p != nil {
+					if _, err := svc.Documents.Acknowledge(ctx, p, d.ID); err != nil {
+						return fmt.Errorf("demo acknowledgement %s by %s: %w", d.Ref, l.Email, err)
+					}
+					continue
+				}
+			}
+			if _, err := svc.Documents.AcknowledgeByLink(ctx, l.Link[strings.LastIndex(l.Link, "/")+1:], app.Meta{ActorID: "demo"}); err != nil {
+				return fmt.Errorf("demo acknowledgement %s by link: %w", d.Ref, err)
+			}
+		}
+	}
+	return nil
+}
+
+// seedTraining runs this year's awareness campaign: the starter module to everyone, started two weeks ago,
+// due in three weeks, yearly; a little over half have passed, a few failed once first.
+func seedTraining(ctx context.Context, svc *areas.ISMS, manager *bulwark.Principal, rng *mrand.Rand) error {
+	mods, err := svc.Training.Trainings(ctx, manager, false)
+	if err != nil || len(mods) == 0 {
+		return fmt.Errorf("demo training: the starter module is missing (%v)", err)
+	}
+	starter := mods[0]
+	now := time.Now()
+	title, start, due, yearly, everyone := "Security awareness "+now.Format("2006"), now.AddDate(0, 0, -14).Format("2006-01-02"), now.AddDate(0, 0, 21).Format("2006-01-02"), "yearly", true
+	ids := []string{starter.ID}
+	c, err := svc.Training.CreateCampaign(ctx, manager, training.CampaignInput{Title: &title, StartDate: &start, DueDate: &due, Recurrence: &yearly, Everyone: &everyone, TrainingIDs: &ids})
+	if err != nil {
+		return fmt.Errorf("demo campaign: %w", err)
+	}
+	links, err := svc.Training.CampaignLinks(ctx, manager, c.ID, 30)
+	if err != nil {
+		return err
+	}
+	right := make([]int, len(starter.Quiz))
+	for i, q := range starter.Quiz {
+		right[i] = q.Answer
+	}
+	for _, l := range links {
+		if rng.IntN(100) >= 58 {
+			continue
+		}
+		token := l.Link[strings.LastIndex(l.Link, "/")+1:]
+		if rng.IntN(8) == 0 { // a first attempt below the pass mark
+			wrong := make([]int, len(right))
+			for i, a := range right {
+				wrong[i] = (a + 1) % len(starter.Quiz[i].Options)
+			}
+			if _, err := svc.Training.AttemptByLink(ctx, token, starter.ID, wrong, app.Meta{ActorID: "demo"}); err != nil {
+				return fmt.Errorf("demo training attempt: %w", err)
+			}
+		}
+		if _, err := svc.Training.AttemptByLink(ctx, token, starter.ID, right, app.Meta{ActorID: "demo"}); err != nil {
+			return fmt.Errorf("demo training attempt: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedIncidentReports are two events employees reported.
+func seedIncidentReports(ctx context.Context, svc *areas.ISMS, org *bulwark.Organisation) error {
+	for _, r := range []struct{ email, title, desc string }{
+		{People[8].Email, "Email asking me to confirm my payroll details", "It came from an outside address that looks like our payroll bureau's; I did not click the link."},
+		{People[9].Email, "Clinic back door left unlocked overnight", "Found it unlocked at 07:30 when opening the Manchester clinic."},
+	} {
+		p := principalOf(ctx, svc, org, r.email)
+		if p == nil {
+			return fmt.Errorf("demo: %s is missing", r.email)
+		}
+		if _, err := svc.Incidents.ReportIncident(ctx, p, incidents.Report{Title: r.title, Description: r.desc}); err != nil {
+			return fmt.Errorf("demo incident report: %w", err)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package markdown_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -64,5 +65,32 @@ func TestPolicyMarkdown(t *testing.T) {
 	}
 	if strings.ContainsAny(strings.ReplaceAll(string(out), "</", ""), "#*") {
 		t.Errorf("Markdown markers left in the HTML:\n%s", out)
+	}
+}
+
+// TestBlocks: the plain blocks keep the text and lose every marker.
+func TestBlocks(t *testing.T) {
+	src := "# Access control\n\nUse **strong** passwords and [MFA](https://example.com/mfa).\n\n## Rules\n\n- Keep *secrets* secret\n  - even `tokens`\n- Lock screens\n\n1. First\n2. Second\n\n> Quoted advice\n\n| Role | Access |\n|---|---|\n| Admin | All |\n\n<script>alert(1)</script>\n\n```\ncode line\n```\n"
+	blocks := markdown.Blocks(src)
+	want := []markdown.Block{
+		{Kind: markdown.Heading, Level: 1, Text: "Access control"},
+		{Kind: markdown.Paragraph, Text: "Use strong passwords and MFA."},
+		{Kind: markdown.Heading, Level: 2, Text: "Rules"},
+		{Kind: markdown.Item, Level: 1, Bullet: "•", Text: "Keep secrets secret"},
+		{Kind: markdown.Item, Level: 2, Bullet: "•", Text: "even tokens"},
+		{Kind: markdown.Item, Level: 1, Bullet: "•", Text: "Lock screens"},
+		{Kind: markdown.Item, Level: 1, Bullet: "1.", Text: "First"},
+		{Kind: markdown.Item, Level: 1, Bullet: "2.", Text: "Second"},
+		{Kind: markdown.Quote, Text: "Quoted advice"},
+		{Kind: markdown.Table, Rows: [][]string{{"Role", "Access"}, {"Admin", "All"}}},
+		{Kind: markdown.Code, Text: "code line"},
+	}
+	if len(blocks) != len(want) {
+		t.Fatalf("%d blocks, want %d: %+v", len(blocks), len(want), blocks)
+	}
+	for i := range want {
+		if fmt.Sprint(blocks[i]) != fmt.Sprint(want[i]) {
+			t.Errorf("block %d: %+v, want %+v", i, blocks[i], want[i])
+		}
 	}
 }

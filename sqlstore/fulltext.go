@@ -41,8 +41,9 @@ type FullTextSpec struct {
 	Table    string // the table, aliased t in the expressions
 	FTS      string // SQLite: the FTS5 table over Table
 	Weights  string // SQLite: bm25's column weights, "10, 5, 1"
-	Snippet  int    // SQLite: the FTS column the snippet comes from
-	PGDoc    string // PostgreSQL: the indexed text (to_tsvector('simple', …) of it)
+	Title    string // the column shown as the hit's title ("title", "name")
+	PGDoc    string // PostgreSQL: the indexed text (to_tsvector('simple', …) of it), when there is no PGVector
+	PGVector string // PostgreSQL: a stored, indexed tsvector column (weighted), used to match and rank
 	PGRanked string // PostgreSQL: the weighted tsvector the rank is computed on
 	PGText   string // PostgreSQL: the text the snippet comes from
 	Live     string // the condition of rows that count ("t.archived_at IS NULL")
@@ -56,6 +57,9 @@ func (tx *Tx) FullText(spec FullTextSpec, alias, q string) (cond string, arg any
 		return "", nil, false
 	}
 	if tx.db.Dialect == Postgres {
+		if spec.PGVector != "" {
+			return alias + "." + spec.PGVector + ` @@ to_tsquery('simple', ?)`, tx.matchArg(words), true
+		}
 		return `to_tsvector('simple', ` + strings.ReplaceAll(spec.PGDoc, "t.", alias+".") + `) @@ to_tsquery('simple', ?)`, tx.matchArg(words), true
 	}
 	return alias + `.rowid IN (SELECT rowid FROM ` + spec.FTS + ` WHERE ` + spec.FTS + ` MATCH ?)`, tx.matchArg(words), true
@@ -81,13 +85,17 @@ func (tx *Tx) Search(ctx context.Context, spec FullTextSpec, orgID, q string, li
 	}
 	var query string
 	if tx.db.Dialect == Postgres {
-		query = `SELECT id, ref, title, score, ts_headline('simple', snip, q, 'MaxWords=24, MinWords=8, StartSel="", StopSel=""') FROM (
-			SELECT t.id, t.ref, t.title, ` + spec.PGText + ` AS snip, ts_rank(` + spec.PGRanked + `, q) AS score, q
+		match, ranked := `to_tsvector('simple', `+spec.PGDoc+`) @@ q`, spec.PGRanked
+		if spec.PGVector != "" {
+			match, ranked = `t.`+spec.PGVector+` @@ q`, `t.`+spec.PGVector
+		}
+		query = `SELECT id, ref, title, score, snip FROM (
+			SELECT t.id, t.ref, t.` + spec.Title + ` AS title, ` + spec.PGText + ` AS snip, ts_rank(` + ranked + `, q) AS score, q
 			FROM ` + spec.Table + ` t, to_tsquery('simple', ?) q
-			WHERE to_tsvector('simple', ` + spec.PGDoc + `) @@ q AND t.org_id = ? AND ` + spec.Live + `
+			WHERE ` + match + ` AND t.org_id = ? AND ` + spec.Live + `
 			ORDER BY score DESC, t.id LIMIT ?) s ORDER BY score DESC, id`
 	} else {
-		query = `SELECT t.id, t.ref, t.title, -bm25(` + spec.FTS + `, ` + spec.Weights + `) AS score, snippet(` + spec.FTS + `, ` + fmt.Sprint(spec.Snippet) + `, '', '', '…', 16)
+		query = `SELECT t.id, t.ref, t.` + spec.Title + `, -bm25(` + spec.FTS + `, ` + spec.Weights + `) AS score, snippet(` + spec.FTS + `, -1, '', '', '…', 16)
 			FROM ` + spec.FTS + ` JOIN ` + spec.Table + ` t ON t.rowid = ` + spec.FTS + `.rowid
 			WHERE ` + spec.FTS + ` MATCH ? AND t.org_id = ? AND ` + spec.Live + ` ORDER BY score DESC, t.id LIMIT ?`
 	}
@@ -102,8 +110,37 @@ func (tx *Tx) Search(ctx context.Context, spec FullTextSpec, orgID, q string, li
 		if err := rows.Scan(&h.ID, &h.Ref, &h.Title, &h.Score, &h.Snippet); err != nil {
 			return nil, err
 		}
+		if tx.db.Dialect == Postgres {
+			h.Snippet = snippet(h.Snippet, words) // in Go: ts_headline parses each matching text again
+		}
 		h.Snippet = strings.Join(strings.Fields(h.Snippet), " ")
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// snippet cuts about sixteen words of text around the first word that starts with
+// one of words, with an ellipsis where it cuts.
+func snippet(text string, words []string) string {
+	fields := strings.Fields(text)
+	at := 0
+scan:
+	for i, f := range fields {
+		lf := strings.ToLower(strings.TrimLeftFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+		for _, w := range words {
+			if strings.HasPrefix(lf, w) {
+				at = i
+				break scan
+			}
+		}
+	}
+	from, to := max(0, at-5), min(len(fields), at+11)
+	out := strings.Join(fields[from:to], " ")
+	if from > 0 {
+		out = "…" + out
+	}
+	if to < len(fields) {
+		out += "…"
+	}
+	return out
 }

@@ -132,6 +132,25 @@ var laterTenantFKs = []string{
 	"document_revisions.document_id → documents",
 	"document_revisions.approved_by → members",
 	"document_revisions.published_by → members",
+	"ack_requests.document_id → documents",
+	"ack_requests.requested_by → members",
+	"ack_recipients.request_id → ack_requests",
+	"ack_recipients.person_id → people",
+	"acknowledgements.document_id → documents",
+	"acknowledgements.person_id → people",
+	"acknowledgements.member_id → members",
+	"training_campaigns.created_by → members",
+	"campaign_trainings.campaign_id → training_campaigns",
+	"campaign_trainings.training_id → trainings",
+	"campaign_groups.campaign_id → training_campaigns",
+	"campaign_groups.group_id → person_groups",
+	"campaign_people.campaign_id → training_campaigns",
+	"campaign_people.person_id → people",
+	"training_records.training_id → trainings",
+	"training_records.person_id → people",
+	"training_records.campaign_id → training_campaigns",
+	"training_records.member_id → members",
+	"incidents.reported_by → members",
 }
 
 // fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
@@ -231,6 +250,8 @@ func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
 			"risk_signoffs.risk_id": true, "risk_actions.risk_id": true, "risk_reviews.risk_id": true,
 			"gap_answers.assessment_id": true, "group_members.group_id": true, "group_members.person_id": true,
 			"document_controls.document_id": true, "document_requirements.document_id": true,
+			"ack_recipients.request_id": true, "campaign_trainings.campaign_id": true, "campaign_groups.campaign_id": true,
+			"campaign_groups.group_id": true, "campaign_people.campaign_id": true,
 		}
 		var composite []string
 		for _, k := range foreignKeys(t, db) {
@@ -284,6 +305,9 @@ func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
 			`INSERT INTO people (id, org_id, ref, name, created_at, updated_at) VALUES ('per-{o}', 'org-{o}', 'P-1', 'Person {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO person_groups (id, org_id, name, created_at, updated_at) VALUES ('grp-{o}', 'org-{o}', 'Group {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO documents (id, org_id, ref, type, title, created_at, updated_at) VALUES ('doc-{o}', 'org-{o}', 'POL-1', 'policy', 'Policy {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO ack_requests (id, org_id, document_id, major, minor, audience, requested_by, requested_at, expires_at) VALUES ('ackq-{o}', 'org-{o}', 'doc-{o}', 1, 0, 'everyone', NULL, '2026-12-01 10:00:00+00', '2026-12-31 10:00:00+00')`,
+			`INSERT INTO trainings (id, org_id, ref, title, created_at, updated_at) VALUES ('trn-{o}', 'org-{o}', 'TRN-1', 'Training {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO training_campaigns (id, org_id, ref, title, start_date, due_date, created_at, updated_at) VALUES ('cmp-{o}', 'org-{o}', 'CMP-1', 'Campaign {o}', '2026-12-01', '2026-12-31', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 		} {
 			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -343,6 +367,25 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"document_revisions.document_id → documents", "doc", `INSERT INTO document_revisions (org_id, document_id, major, minor, type, title, body, classification, file_name, file_type, file_size, change_summary, authors, approved_by, approved_at, published_by, published_at) VALUES ('org-{o}', ?, 1, 0, 'policy', 't', '', '', '', '', 0, '', '', 'mem-{o}', ` + ts + `, 'mem-{o}', ` + ts + `)`},
 			{"document_revisions.approved_by → members", "mem", `INSERT INTO document_revisions (org_id, document_id, major, minor, type, title, body, classification, file_name, file_type, file_size, change_summary, authors, approved_by, approved_at, published_by, published_at) VALUES ('org-{o}', 'doc-{o}', 1, 0, 'policy', 't', '', '', '', '', 0, '', '', ?, ` + ts + `, 'mem-{o}', ` + ts + `)`},
 			{"document_revisions.published_by → members", "mem", `INSERT INTO document_revisions (org_id, document_id, major, minor, type, title, body, classification, file_name, file_type, file_size, change_summary, authors, approved_by, approved_at, published_by, published_at) VALUES ('org-{o}', 'doc-{o}', 1, 0, 'policy', 't', '', '', '', '', 0, '', '', 'mem-{o}', ` + ts + `, ?, ` + ts + `)`},
+			{"ack_requests.document_id → documents", "doc", `INSERT INTO ack_requests (id, org_id, document_id, major, minor, audience, requested_by, requested_at, expires_at) VALUES ('ackq-new', 'org-{o}', ?, 1, 0, 'x', 'mem-{o}', ` + ts + `, ` + ts + `)`},
+			{"ack_requests.requested_by → members", "mem", `INSERT INTO ack_requests (id, org_id, document_id, major, minor, audience, requested_by, requested_at, expires_at) VALUES ('ackq-new', 'org-{o}', 'doc-{o}', 1, 0, 'x', ?, ` + ts + `, ` + ts + `)`},
+			{"ack_recipients.request_id → ack_requests", "ackq", `INSERT INTO ack_recipients (org_id, request_id, person_id, document_id, major, minor) VALUES ('org-{o}', ?, 'per-{o}', 'doc-{o}', 1, 0)`},
+			{"ack_recipients.person_id → people", "per", `INSERT INTO ack_recipients (org_id, request_id, person_id, document_id, major, minor) VALUES ('org-{o}', 'ackq-{o}', ?, 'doc-{o}', 1, 0)`},
+			{"acknowledgements.document_id → documents", "doc", `INSERT INTO acknowledgements (id, org_id, document_id, person_id, major, minor, acknowledged_at, via, member_id) VALUES ('ack-new', 'org-{o}', ?, 'per-{o}', 1, 0, ` + ts + `, 'link', 'mem-{o}')`},
+			{"acknowledgements.person_id → people", "per", `INSERT INTO acknowledgements (id, org_id, document_id, person_id, major, minor, acknowledged_at, via, member_id) VALUES ('ack-new', 'org-{o}', 'doc-{o}', ?, 1, 0, ` + ts + `, 'link', 'mem-{o}')`},
+			{"acknowledgements.member_id → members", "mem", `INSERT INTO acknowledgements (id, org_id, document_id, person_id, major, minor, acknowledged_at, via, member_id) VALUES ('ack-new', 'org-{o}', 'doc-{o}', 'per-{o}', 1, 0, ` + ts + `, 'account', ?)`},
+			{"training_campaigns.created_by → members", "mem", `UPDATE training_campaigns SET created_by = ? WHERE id = 'cmp-{o}'`},
+			{"campaign_trainings.campaign_id → training_campaigns", "cmp", `INSERT INTO campaign_trainings (org_id, campaign_id, training_id) VALUES ('org-{o}', ?, 'trn-{o}')`},
+			{"campaign_trainings.training_id → trainings", "trn", `INSERT INTO campaign_trainings (org_id, campaign_id, training_id) VALUES ('org-{o}', 'cmp-{o}', ?)`},
+			{"campaign_groups.campaign_id → training_campaigns", "cmp", `INSERT INTO campaign_groups (org_id, campaign_id, group_id) VALUES ('org-{o}', ?, 'grp-{o}')`},
+			{"campaign_groups.group_id → person_groups", "grp", `INSERT INTO campaign_groups (org_id, campaign_id, group_id) VALUES ('org-{o}', 'cmp-{o}', ?)`},
+			{"campaign_people.campaign_id → training_campaigns", "cmp", `INSERT INTO campaign_people (org_id, campaign_id, person_id) VALUES ('org-{o}', ?, 'per-{o}')`},
+			{"campaign_people.person_id → people", "per", `INSERT INTO campaign_people (org_id, campaign_id, person_id) VALUES ('org-{o}', 'cmp-{o}', ?)`},
+			{"training_records.training_id → trainings", "trn", `INSERT INTO training_records (id, org_id, training_id, person_id, campaign_id, completed_at, passed, via, member_id) VALUES ('tr-new', 'org-{o}', ?, 'per-{o}', 'cmp-{o}', ` + ts + `, TRUE, 'account', 'mem-{o}')`},
+			{"training_records.person_id → people", "per", `INSERT INTO training_records (id, org_id, training_id, person_id, campaign_id, completed_at, passed, via, member_id) VALUES ('tr-new', 'org-{o}', 'trn-{o}', ?, 'cmp-{o}', ` + ts + `, TRUE, 'account', 'mem-{o}')`},
+			{"training_records.campaign_id → training_campaigns", "cmp", `INSERT INTO training_records (id, org_id, training_id, person_id, campaign_id, completed_at, passed, via, member_id) VALUES ('tr-new', 'org-{o}', 'trn-{o}', 'per-{o}', ?, ` + ts + `, TRUE, 'account', 'mem-{o}')`},
+			{"training_records.member_id → members", "mem", `INSERT INTO training_records (id, org_id, training_id, person_id, campaign_id, completed_at, passed, via, member_id) VALUES ('tr-new', 'org-{o}', 'trn-{o}', 'per-{o}', 'cmp-{o}', ` + ts + `, TRUE, 'account', ?)`},
+			{"incidents.reported_by → members", "mem", `INSERT INTO incidents (id, org_id, ref, title, reported_by, created_at, updated_at) VALUES ('inc-new', 'org-{o}', 'INC-9', 't', ?, ` + ts + `, ` + ts + `)`},
 		}
 		var covered []string
 		for _, c := range cases {

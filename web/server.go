@@ -451,3 +451,7 @@ func validRequestID(id string) bool {
 	}
 	return true
 }
+
+// Meta is the audit metadata of a request (client address, request id, the
+// signed-in user), for operations that act without a principal: a personal link.
+func (s *Server) Meta(r *http.Request) app.Meta { return s.meta(r) }

@@ -375,3 +375,10 @@ func (tx store) InsertAssets(ctx context.Context, orgID string, assets []*Asset)
 	}
 	return nil
 }
+
+// SearchSpec is how assets are found by the search across the ISMS (the same
+// full-text index as the asset list's q).
+var SearchSpec = sqlstore.FullTextSpec{Type: "asset", Table: "assets", FTS: "assets_fts", Weights: "10, 5, 1, 1, 2", Title: "name",
+	PGDoc:    `t.ref || ' ' || t.name || ' ' || t.description || ' ' || t.location || ' ' || t.tags`,
+	PGRanked: `setweight(to_tsvector('simple', t.ref || ' ' || t.name), 'A') || setweight(to_tsvector('simple', t.tags), 'C') || setweight(to_tsvector('simple', t.description || ' ' || t.location), 'D')`,
+	PGText:   `t.description || ' ' || t.location`, Live: `t.archived_at IS NULL`}

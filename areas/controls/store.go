@@ -501,3 +501,8 @@ func Readiness(ctx context.Context, tx *sqlstore.Tx, orgID string) (notStarted, 
 	}
 	return
 }
+
+// SearchSpec is how controls are found by the search across the ISMS.
+var SearchSpec = sqlstore.FullTextSpec{Type: "control", Table: "controls", FTS: "controls_fts", Weights: "10, 5, 1, 1", Title: "title",
+	PGVector: `search_vector`,
+	PGText:   `t.description || ' ' || t.implementation`, Live: `t.archived_at IS NULL`}

@@ -56,7 +56,7 @@ func (h *handlers) routes() []web.Route {
 		return rt
 	}
 	fileTypes := []string{"application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/msword", "application/vnd.oasis.opendocument.text"}
-	return []web.Route{
+	return append([]web.Route{
 		{Method: "GET", Pattern: "/api/v1/documents", Perm: bulwark.PermISMSRead, Summary: "List documents (policies, procedures, standards, plans, records)", Handler: h.apiList, Response: DocumentEntity, List: true, Query: documentListParams},
 		{Method: "POST", Pattern: "/api/v1/documents", Perm: bulwark.PermISMSCreate, Summary: "Create a document in draft, blank or from a template", Handler: h.apiCreate, Request: DocumentEntity, Response: DocumentEntity, Status: http.StatusCreated},
 		{Method: "GET", Pattern: "/api/v1/document-templates", Perm: bulwark.PermISMSRead, Summary: "The document templates Bulwark ships", Handler: h.apiTemplates, Response: TemplateEntity, List: true},
@@ -88,7 +88,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "POST", Pattern: "/o/{slug}/policies/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: h.archiveSubmit(false)},
 		{Method: "GET", Pattern: "/o/{slug}/policies/{id}/revisions/{rev}", Perm: bulwark.PermISMSRead, Handler: h.revisionPage},
 		{Method: "GET", Pattern: "/o/{slug}/policies/{id}/revisions/{rev}/file", Perm: bulwark.PermISMSRead, Handler: h.download},
-	}
+	}, h.ackRoutes()...)
 }
 
 func documentFilter(r *http.Request) (DocumentFilter, error) {

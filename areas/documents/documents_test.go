@@ -247,3 +247,38 @@ func rebind(db *sqlstore.DB, q string) string {
 	}
 	return q
 }
+
+// TestPDF: a policy as a PDF and the policy set, read back with pdftotext: title
+// page with ref, revision and approver, the text with no Markdown marker left.
+func TestPDF(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		mgr, admin := f.Accounts[bulwark.RoleManager].Token, f.Accounts[bulwark.RoleAdmin].Token
+		d := areastest.Decode[documents.Document](t, f.Do("POST", "/api/v1/documents", areastest.Req{Token: mgr, JSON: `{"template_id":"access-control-policy"}`}))
+		if res := f.Do("GET", "/api/v1/documents/"+d.ID+"/export", areastest.Req{Token: mgr}); res.StatusCode != 409 {
+			t.Errorf("PDF of an unpublished document: %d", res.StatusCode)
+		}
+		f.Do("POST", "/api/v1/documents/"+d.ID+"/submit", areastest.Req{Token: mgr, JSON: `{}`})
+		f.Do("POST", "/api/v1/documents/"+d.ID+"/approve", areastest.Req{Token: admin, JSON: `{}`})
+		f.Do("POST", "/api/v1/documents/"+d.ID+"/publish", areastest.Req{Token: mgr, JSON: `{}`})
+		res := f.Do("GET", "/api/v1/documents/"+d.ID+"/export?format=pdf", areastest.Req{Token: f.Accounts[bulwark.RoleAuditor].Token})
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("policy PDF: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		text := areastest.PDFText(t, []byte(res.Text))
+		for _, want := range []string{d.Ref, "Access control policy", "Revision", "1.0", "Approved by", "Admin", "1. Purpose", "Acme Ltd"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("policy PDF lacks %q", want)
+			}
+		}
+		for _, marker := range []string{"## ", "**", "{{", "](", "\n# "} {
+			if strings.Contains(text, marker) {
+				t.Errorf("policy PDF shows the Markdown marker %q", marker)
+			}
+		}
+		set := f.Do("GET", "/api/v1/documents/export", areastest.Req{Token: mgr})
+		if set.StatusCode != 200 || !strings.Contains(areastest.PDFText(t, []byte(set.Text)), "Policy set") {
+			t.Errorf("policy set: %d", set.StatusCode)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
+	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/markdown"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -100,7 +101,7 @@ func (h *handlers) createSubmit(w http.ResponseWriter, r *http.Request) {
 var notices = map[string]string{
 	"created": "Created as a draft. Write or adjust the text, then submit it for approval.", "saved": "Saved.", "file": "File uploaded.",
 	"submit": "Submitted for approval.", "approve": "Approved. It can now be published.", "return": "Returned to draft with your comment.",
-	"publish": "Published.", "retire": "Retired: readers no longer see it.", "review": "Review recorded: the next review moves one cycle on.",
+	"publish": "Published. Ask people to acknowledge it below.", "retire": "Retired: readers no longer see it.", "review": "Review recorded: the next review moves one cycle on.",
 }
 
 func (h *handlers) page(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +131,21 @@ func (h *handlers) renderPage(w http.ResponseWriter, r *http.Request, status int
 		h.RenderError(w, r, err)
 		return
 	}
+	progress, err := h.svc.AckProgress(r.Context(), p, d.ID)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	requests, err := h.svc.AckRequests(r.Context(), p, d.ID)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	groups, err := h.svc.Groups(r.Context(), p)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
 	own := d.OwnerID != nil && *d.OwnerID == p.MemberID
 	canEdit := p.Can(bulwark.PermISMSEdit) || (p.Can(bulwark.PermISMSEditOwn) && own)
 	authored := false
@@ -143,8 +159,20 @@ func (h *handlers) renderPage(w http.ResponseWriter, r *http.Request, status int
 		"SoDBlocked": p.Org.Settings.SegregationOfDuties && authored, "CanReturn": live && p.Can(bulwark.PermApprove) && (d.Status == InReview || d.Status == Approved),
 		"CanPublish": live && d.Status == Approved && (p.Can(bulwark.PermISMSEdit) || (d.ApprovedBy != nil && *d.ApprovedBy == p.MemberID)),
 		"CanRetire":  live && p.Can(bulwark.PermISMSEdit) && d.Status != Retired, "CanArchive": canEdit,
-		"CanReview": canEdit && live && d.Status != Retired && d.PublishedRevision != nil, "Bumps": Bumps}
+		"CanReview": canEdit && live && d.Status != Retired && d.PublishedRevision != nil, "Bumps": Bumps,
+		"Progress": progress, "Requests": requests, "Groups": groups, "CanAsk": canEdit && live && d.PublishedRevision != nil && d.Status != Retired}
 	h.Render(w, r, status, "policy", pg)
+}
+
+// Groups lists the organisation's groups of people, for addressing a request.
+func (s *Service) Groups(ctx context.Context, p *bulwark.Principal) ([]*people.Group, error) {
+	var out []*people.Group
+	err := s.view(ctx, func(tx store) error {
+		var err error
+		out, err = people.GroupsOf(ctx, tx.Tx, p.Org.ID)
+		return err
+	})
+	return out, err
 }
 
 // LinkView is a control or requirement a document is linked to, as a page shows it.

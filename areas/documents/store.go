@@ -367,9 +367,8 @@ func (tx store) File(ctx context.Context, orgID, sha string) ([]byte, error) {
 }
 
 // SearchSpec is how documents are searched: ref and title weigh more than the body.
-var SearchSpec = sqlstore.FullTextSpec{Type: "document", Table: "documents", FTS: "documents_fts", Weights: "10, 5, 1", Snippet: 2,
-	PGDoc:    `t.ref || ' ' || t.title || ' ' || t.body`,
-	PGRanked: `setweight(to_tsvector('simple', t.ref || ' ' || t.title), 'A') || setweight(to_tsvector('simple', t.body), 'D')`,
+var SearchSpec = sqlstore.FullTextSpec{Type: "document", Table: "documents", FTS: "documents_fts", Weights: "10, 5, 1", Title: "title",
+	PGVector: `search_vector`,
 	PGText:   `t.body`, Live: `t.archived_at IS NULL`}
 
 func fullText(tx store, q string) (string, any, bool) { return tx.FullText(SearchSpec, "d", q) }

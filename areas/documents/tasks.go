@@ -15,19 +15,25 @@ import (
 // approve (not their own where duties are segregated), approved documents they
 // may publish, and their documents due for review.
 type Tasks struct {
-	Approvals  []*Document `json:"document_approvals"`
-	ToPublish  []*Document `json:"documents_to_publish"`
-	ReviewsDue []*Document `json:"document_reviews_due"`
+	ToAcknowledge []*PublishedDoc `json:"documents_to_acknowledge"`
+	Approvals     []*Document     `json:"document_approvals"`
+	ToPublish     []*Document     `json:"documents_to_publish"`
+	ReviewsDue    []*Document     `json:"document_reviews_due"`
 }
 
 // MyTasks says what waits for the principal in the document register.
 func (s *Service) MyTasks(ctx context.Context, p *bulwark.Principal) (*Tasks, error) {
 	t := &Tasks{Approvals: []*Document{}, ToPublish: []*Document{}, ReviewsDue: []*Document{}}
+	ack, err := s.ToAcknowledge(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	t.ToAcknowledge = ack
 	if !p.Can(bulwark.PermISMSRead) || p.MemberID == "" {
 		return t, nil
 	}
 	today := bulwark.Today(time.Now(), p.Org.Settings.TimeZone)
-	err := s.read(ctx, func(tx store) error {
+	err = s.read(ctx, func(tx store) error {
 		if p.Can(bulwark.PermApprove) {
 			ds, _, err := tx.Documents(ctx, p.Org.ID, DocumentFilter{Status: InReview, Limit: 100})
 			if err != nil {
@@ -72,8 +78,8 @@ func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 	if err != nil {
 		return web.Tasks{}, err
 	}
-	return web.Tasks{Count: len(t.Approvals) + len(t.ToPublish) + len(t.ReviewsDue), HTML: html,
-		JSON: map[string]any{"document_approvals": t.Approvals, "documents_to_publish": t.ToPublish, "document_reviews_due": t.ReviewsDue}}, nil
+	return web.Tasks{Count: len(t.ToAcknowledge) + len(t.Approvals) + len(t.ToPublish) + len(t.ReviewsDue), HTML: html,
+		JSON: map[string]any{"documents_to_acknowledge": t.ToAcknowledge, "document_approvals": t.Approvals, "documents_to_publish": t.ToPublish, "document_reviews_due": t.ReviewsDue}}, nil
 }
 
 // Overview is the document register at a glance, for the dashboard.

@@ -162,6 +162,9 @@ func (s *Service) Publish(ctx context.Context, p *bulwark.Principal, id string, 
 		d.Status, d.Authors = Published, []string{}
 		next := addMonths(bulwark.Today(now, p.Org.Settings.TimeZone), d.ReviewMonths)
 		app.SetOpt(ch, "next_review_date", &d.NextReviewDate, ptr(&next))
+		if st.Bump == "major" && major > 1 {
+			return s.askAgain(ctx, tx, p, d) // a new major revision asks again
+		}
 		return nil
 	})
 	return d, rev, err

@@ -1080,3 +1080,9 @@ func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (Readiness,
 	r.MethodologyApproved = approved > 0
 	return r, nil
 }
+
+// SearchSpec is how risks are found by the search across the ISMS: ref and title
+// weigh more than the description, threat and vulnerability.
+var SearchSpec = sqlstore.FullTextSpec{Type: "risk", Table: "risks", FTS: "risks_fts", Weights: "10, 5, 1, 2, 2, 1", Title: "title",
+	PGVector: `search_vector`,
+	PGText:   `t.description || ' ' || t.threat || ' ' || t.vulnerability`, Live: `t.archived_at IS NULL`}

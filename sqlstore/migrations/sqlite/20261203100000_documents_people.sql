@@ -185,3 +185,167 @@ CREATE TRIGGER controls_fts_update AFTER UPDATE OF ref, title, description, impl
   INSERT INTO controls_fts(rowid, ref, title, description, implementation) VALUES (new.rowid, new.ref, new.title, new.description, new.implementation);
 END;
 INSERT INTO controls_fts(controls_fts) VALUES ('rebuild');
+
+-- Acknowledgement (7.3, A.5.1): who was asked to read which revision, and who
+-- confirmed it, of that exact revision, from their account or a personal link.
+CREATE TABLE ack_requests (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  document_id TEXT NOT NULL,
+  major INTEGER NOT NULL,
+  minor INTEGER NOT NULL,
+  audience TEXT NOT NULL,
+  requested_by TEXT,
+  requested_at TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL,
+  UNIQUE (org_id, id),
+  FOREIGN KEY (org_id, document_id) REFERENCES documents(org_id, id),
+  FOREIGN KEY (org_id, requested_by) REFERENCES members(org_id, id)
+);
+CREATE INDEX ack_requests_document ON ack_requests(org_id, document_id, requested_at);
+
+-- One row per person asked; document and revision repeated so that what a person
+-- still owes is one indexed look-up.
+CREATE TABLE ack_recipients (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  request_id TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  major INTEGER NOT NULL,
+  minor INTEGER NOT NULL,
+  PRIMARY KEY (org_id, request_id, person_id),
+  FOREIGN KEY (org_id, request_id) REFERENCES ack_requests(org_id, id) ON DELETE CASCADE,
+  FOREIGN KEY (org_id, person_id) REFERENCES people(org_id, id)
+);
+CREATE INDEX ack_recipients_person ON ack_recipients(org_id, person_id, document_id);
+CREATE INDEX ack_recipients_document ON ack_recipients(org_id, document_id, major);
+
+CREATE TABLE acknowledgements (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  document_id TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  major INTEGER NOT NULL,
+  minor INTEGER NOT NULL,
+  acknowledged_at TIMESTAMP NOT NULL,
+  via TEXT NOT NULL,
+  member_id TEXT,
+  UNIQUE (org_id, document_id, person_id, major, minor),
+  FOREIGN KEY (org_id, document_id) REFERENCES documents(org_id, id),
+  FOREIGN KEY (org_id, person_id) REFERENCES people(org_id, id),
+  FOREIGN KEY (org_id, member_id) REFERENCES members(org_id, id)
+);
+CREATE INDEX acknowledgements_person ON acknowledgements(org_id, person_id, document_id);
+
+-- Training and awareness (7.2, 7.3, A.6.3): modules with an optional quiz,
+-- campaigns that assign them to everyone, groups or people, and the records.
+CREATE TABLE trainings (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  ref TEXT NOT NULL,
+  ref_number INTEGER NOT NULL DEFAULT 0,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  content TEXT NOT NULL DEFAULT '',
+  minutes INTEGER NOT NULL DEFAULT 0,
+  pass_mark INTEGER,
+  quiz TEXT NOT NULL DEFAULT '[]',
+  builtin_id TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP NOT NULL,
+  archived_at TIMESTAMP,
+  UNIQUE (org_id, ref),
+  UNIQUE (org_id, id)
+);
+
+CREATE TABLE training_campaigns (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  ref TEXT NOT NULL,
+  ref_number INTEGER NOT NULL DEFAULT 0,
+  title TEXT NOT NULL,
+  everyone BOOLEAN NOT NULL DEFAULT FALSE,
+  start_date TEXT NOT NULL,
+  due_date TEXT NOT NULL,
+  recurrence TEXT NOT NULL DEFAULT 'none',
+  status TEXT NOT NULL DEFAULT 'active',
+  created_by TEXT,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP NOT NULL,
+  UNIQUE (org_id, ref),
+  UNIQUE (org_id, id),
+  FOREIGN KEY (org_id, created_by) REFERENCES members(org_id, id)
+);
+
+CREATE TABLE campaign_trainings (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  campaign_id TEXT NOT NULL,
+  training_id TEXT NOT NULL,
+  PRIMARY KEY (org_id, campaign_id, training_id),
+  FOREIGN KEY (org_id, campaign_id) REFERENCES training_campaigns(org_id, id) ON DELETE CASCADE,
+  FOREIGN KEY (org_id, training_id) REFERENCES trainings(org_id, id)
+);
+
+-- A campaign's audience: groups and named people (everyone is a flag), read when
+-- it is evaluated, so that someone who joins a group later is assigned too.
+CREATE TABLE campaign_groups (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  campaign_id TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  PRIMARY KEY (org_id, campaign_id, group_id),
+  FOREIGN KEY (org_id, campaign_id) REFERENCES training_campaigns(org_id, id) ON DELETE CASCADE,
+  FOREIGN KEY (org_id, group_id) REFERENCES person_groups(org_id, id) ON DELETE CASCADE
+);
+CREATE TABLE campaign_people (
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  campaign_id TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  PRIMARY KEY (org_id, campaign_id, person_id),
+  FOREIGN KEY (org_id, campaign_id) REFERENCES training_campaigns(org_id, id) ON DELETE CASCADE,
+  FOREIGN KEY (org_id, person_id) REFERENCES people(org_id, id)
+);
+
+-- Each completion or attempt, with its score: evidence of competence (7.2).
+CREATE TABLE training_records (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  training_id TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  campaign_id TEXT,
+  completed_at TIMESTAMP NOT NULL,
+  score INTEGER,
+  passed BOOLEAN NOT NULL,
+  via TEXT NOT NULL,
+  member_id TEXT,
+  notes TEXT NOT NULL DEFAULT '',
+  FOREIGN KEY (org_id, training_id) REFERENCES trainings(org_id, id),
+  FOREIGN KEY (org_id, person_id) REFERENCES people(org_id, id),
+  FOREIGN KEY (org_id, campaign_id) REFERENCES training_campaigns(org_id, id),
+  FOREIGN KEY (org_id, member_id) REFERENCES members(org_id, id)
+);
+CREATE INDEX training_records_person ON training_records(org_id, person_id, training_id, completed_at);
+CREATE INDEX training_records_training ON training_records(org_id, training_id, completed_at);
+
+-- Incidents (A.5.24–5.28, A.6.8): every member reports a security event or
+-- weakness; the incident issue adds handling, severity and regulatory clocks.
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  ref TEXT NOT NULL,
+  ref_number INTEGER NOT NULL DEFAULT 0,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'reported',
+  reported_by TEXT,
+  discovered_at TIMESTAMP,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP NOT NULL,
+  UNIQUE (org_id, ref),
+  UNIQUE (org_id, id),
+  FOREIGN KEY (org_id, reported_by) REFERENCES members(org_id, id)
+);
+CREATE INDEX incidents_list ON incidents(org_id, ref_number);
+CREATE INDEX incidents_reporter ON incidents(org_id, reported_by);
