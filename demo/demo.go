@@ -249,12 +249,7 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedRisks(ctx, svc, sys, org, members, owners, rng); err != nil {
 		return nil, err
 	}
-	if err := approveSoA(ctx, svc, org, controlSet); err != nil {
-		return nil, err
-	}
-	if err := seedGapAssessment(ctx, svc, org, rng); err != nil {
-		return nil, err
-	}
+	// The policy set is published before the SoA is approved: the statement names the documents behind each control.
 	if _, err := seedPeople(ctx, svc, sys, rng); err != nil {
 		return nil, err
 	}
@@ -264,6 +259,12 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	}
 	docs, err := seedDocuments(ctx, svc, manager, ceo)
 	if err != nil {
+		return nil, err
+	}
+	if err := approveSoA(ctx, svc, org, controlSet); err != nil {
+		return nil, err
+	}
+	if err := seedGapAssessment(ctx, svc, org, rng); err != nil {
 		return nil, err
 	}
 	if err := seedAcknowledgements(ctx, svc, manager, docs, rng); err != nil {

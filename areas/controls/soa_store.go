@@ -129,12 +129,34 @@ func (tx store) buildSoA(ctx context.Context, orgID string) (*SoA, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The published documents that describe each control (the document register is an area above).
+	docRefs := map[string][]string{}
+	rows, err = tx.Query(ctx, `SELECT l.control_id, d.ref FROM document_controls l JOIN documents d ON d.org_id = l.org_id AND d.id = l.document_id
+		WHERE l.org_id = ? AND d.published_major IS NOT NULL AND d.archived_at IS NULL AND d.status <> 'retired' ORDER BY d.ref`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("control documents: %w", err)
+	}
+	for rows.Next() {
+		var cid, ref string
+		if err := rows.Scan(&cid, &ref); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		docRefs[cid] = append(docRefs[cid], ref)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	soa := &SoA{Status: SoADraft, Entries: make([]SoAEntry, 0, len(cs))}
 	for _, c := range cs {
 		e := SoAEntry{ControlID: c.ID, Ref: c.Ref, Title: c.Title, Theme: "Own control", Custom: c.IsCustom(), Applicable: c.Applicable,
 			InclusionReasons: c.InclusionReasons, ExclusionJustification: c.ExclusionJustification, Status: c.Status,
 			Implementation: c.Implementation, Maturity: c.Maturity, OwnerID: c.OwnerID,
-			RiskRefs: riskRefs[c.ID], DocumentRefs: []string{}, EvidenceCount: len(c.EvidenceIDs)}
+			RiskRefs: riskRefs[c.ID], DocumentRefs: docRefs[c.ID], EvidenceCount: len(c.EvidenceIDs)}
+		if e.DocumentRefs == nil {
+			e.DocumentRefs = []string{}
+		}
 		if e.RiskRefs == nil {
 			e.RiskRefs = []string{}
 		}

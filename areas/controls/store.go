@@ -154,6 +154,26 @@ func (tx store) loadLinks(ctx context.Context, orgID, onlyID string, cs []*Contr
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	rows.Close()
+	// Documents are linked from the document register (an area above); archived or retired ones describe nothing.
+	docRows, err := tx.Query(ctx, `SELECT cr.control_id, cr.document_id FROM document_controls cr JOIN documents d ON d.org_id = cr.org_id AND d.id = cr.document_id
+		WHERE cr.org_id = ? AND d.archived_at IS NULL AND d.status <> 'retired'`+one+` ORDER BY cr.control_id, d.ref`, args...)
+	if err != nil {
+		return fmt.Errorf("control documents: %w", err)
+	}
+	defer docRows.Close()
+	for docRows.Next() {
+		var cid, did string
+		if err := docRows.Scan(&cid, &did); err != nil {
+			return err
+		}
+		if c := byID[cid]; c != nil {
+			c.DocumentIDs = append(c.DocumentIDs, did)
+		}
+	}
+	if err := docRows.Err(); err != nil {
+		return err
+	}
 	for _, c := range cs {
 		c.derive()
 	}

@@ -49,6 +49,13 @@ type ReadinessInput struct {
 	// Risks.
 	Risks, RiskNoOwner, RiskUnscored, RiskNoTreatment, RiskAwaitingSignOff int
 	MethodologyApproved                                                    bool
+	// Documents: published ones, those overdue for review, and the clauses a published document answers.
+	Documents, DocumentsOverdue int
+	DocumentFor                 map[string]bool // clause ref (5.2) → a current published document is linked to it
+	// Acknowledgement of the current major revisions: people asked and who acknowledged.
+	AckAsked, AckDone int
+	// Training: active campaigns' current cycles, and people with a passed record.
+	Campaigns, TrainingAssigned, TrainingCompleted, TrainingOverdue, PeopleTrained int
 }
 
 // ClauseInfo is a clause of ISO/IEC 27001 and the documented information it mandates ("" when none).
@@ -125,11 +132,50 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 			} else if in.RiskAwaitingSignOff > 0 {
 				l.Detail = bulwark.Plural(in.RiskAwaitingSignOff, "treated risk") + " still waiting for the risk owner's sign-off."
 			}
+		case "4.3", "5.2", "6.2":
+			what := map[string]string{"4.3": "ISMS scope statement", "5.2": "information security policy", "6.2": "security objectives"}[c.Ref]
+			l.State, l.Link = check(in.DocumentFor[c.Ref]), "/policies"
+			l.Detail = "The " + what + " is approved and published."
+			if !in.DocumentFor[c.Ref] {
+				l.Detail = "No published document is linked to clause " + c.Ref + ": publish the " + what + " (Bulwark has a template) and link it to " + c.Ref + "."
+				l.Link = "/policies/new"
+			}
+		case "7.2":
+			ok := in.PeopleTrained > 0 && in.TrainingOverdue == 0
+			l.State, l.Link = check(ok), "/trainings"
+			l.Detail = fmt.Sprintf("%s with training records; %d of %d assignments completed in the current campaigns, none overdue.",
+				bulwark.Plural(in.PeopleTrained, "person"), in.TrainingCompleted, in.TrainingAssigned)
+			switch {
+			case in.PeopleTrained == 0:
+				l.Detail = "No training is recorded yet: start an awareness campaign (Bulwark ships a starter module)."
+			case in.TrainingOverdue > 0:
+				l.Detail = bulwark.Plural(in.TrainingOverdue, "person") + " overdue in the current training campaigns."
+			}
+		case "7.5.1":
+			ok := in.Documents > 0 && in.DocumentsOverdue == 0
+			l.State, l.Link = check(ok), "/policies"
+			l.Detail = bulwark.Plural(in.Documents, "published document") + ", each within its review cycle."
+			switch {
+			case in.Documents == 0:
+				l.Detail = "No document is published yet."
+			case in.DocumentsOverdue > 0:
+				l.Detail = bulwark.Plural(in.DocumentsOverdue, "published document") + " overdue for review: review them, or record that they are still right."
+			}
 		default:
-			l.Detail = "Bulwark will check this when the module that keeps it is built (documents and policies, objectives, training, audits, management review)."
+			l.Detail = "Bulwark will check this when the module that keeps it is built (objectives, evidence and monitoring, audits, management review, corrective action)."
 		}
 		add(l)
 	}
+	awareness := Line{Section: "Competence and awareness", Clause: "7.3", Title: "People acknowledged the policies they were asked to read", State: Missing, Link: "/policies"}
+	switch {
+	case in.AckAsked == 0:
+		awareness.Detail = "Nobody has been asked to acknowledge a policy yet: publish the information security policy and ask everyone."
+	case in.AckDone == in.AckAsked:
+		awareness.State, awareness.Detail = Ready, fmt.Sprintf("All %d acknowledgements asked for are given.", in.AckAsked)
+	default:
+		awareness.Detail = fmt.Sprintf("%d of %d acknowledgements given (%d%%); %d outstanding.", in.AckDone, in.AckAsked, 100*in.AckDone/in.AckAsked, in.AckAsked-in.AckDone)
+	}
+	add(awareness)
 	add(Line{Section: "Controls", Title: "Every control has a decided status", State: check(in.NotStarted == 0), Link: "/controls?status=not_started",
 		Detail: orOK(in.NotStarted, "control", "still not started: decide whether it is planned, in place or not applicable")})
 	add(Line{Section: "Controls", Title: "Every applicable control has an owner", State: check(in.NoOwner == 0), Link: "/controls",

@@ -3,12 +3,16 @@ package coverage
 import (
 	"context"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/training"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -64,6 +68,27 @@ func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string, outlines []
 	}
 	in.Risks, in.RiskNoOwner, in.RiskUnscored, in.RiskNoTreatment, in.RiskAwaitingSignOff, in.MethodologyApproved =
 		r.Live, r.NoOwner, r.Unscored, r.NoTreatment, r.AwaitingSignOff, r.MethodologyApproved
+	var tz string
+	if err := tx.QueryRow(ctx, `SELECT time_zone FROM organisations WHERE id = ?`, orgID).Scan(&tz); err != nil {
+		return nil, err
+	}
+	today := bulwark.Today(time.Now(), tz)
+	d, err := documents.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.Documents, in.DocumentsOverdue, in.AckAsked, in.AckDone = d.Published, d.ReviewOverdue, d.AckAsked, d.AckDone
+	in.DocumentFor = map[string]bool{}
+	for id := range d.PublishedFor {
+		if ref, ok := strings.CutPrefix(id, "iso27001-2022:"); ok {
+			in.DocumentFor[ref] = true
+		}
+	}
+	t, err := training.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.Campaigns, in.TrainingAssigned, in.TrainingCompleted, in.TrainingOverdue, in.PeopleTrained = t.Campaigns, t.Assigned, t.Completed, t.Overdue, t.PeopleTrained
 	return BuildReadiness(in), nil
 }
 

@@ -25,7 +25,7 @@ func TestBuildReadiness(t *testing.T) {
 	}
 	bad := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, NotStarted: 5, NoOwner: 2, NoReason: 93, SoAStatus: "draft", SoARevision: 1,
 		Risks: 10, RiskNoOwner: 1, RiskNoTreatment: 3, RiskAwaitingSignOff: 4})
-	for title, want := range map[string]string{"the process": "missing", "the SoA": "missing", "the objectives": "not_assessed", "decided status": "missing",
+	for title, want := range map[string]string{"the process": "missing", "the SoA": "missing", "the objectives": "missing", "acknowledged the policies": "missing", "decided status": "missing",
 		"has an owner": "missing", "says why": "missing", "Every risk has an owner": "missing", "has a treatment": "missing", "signed off": "missing", "is approved": "missing"} {
 		if l := state(bad, title); l.State != want {
 			t.Errorf("%s: %s, want %s (%s)", title, l.State, want, l.Detail)
@@ -34,11 +34,12 @@ func TestBuildReadiness(t *testing.T) {
 	if d := state(bad, "The Statement of Applicability is approved").Detail; !strings.Contains(d, "since revision 1") {
 		t.Errorf("SoA detail: %s", d)
 	}
-	if len(bad.Lines) != 10 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "not_assessed" || bad.Percent != 0 {
+	if len(bad.Lines) != 11 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
 		t.Errorf("%d lines, clause states %v, %d%%", len(bad.Lines), bad.ClauseState, bad.Percent)
 	}
-	good := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, SoAStatus: "approved", SoARevision: 2, Risks: 10, MethodologyApproved: true})
-	if good.Counts["missing"] != 0 || good.Counts["ok"] != 9 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
+	good := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, SoAStatus: "approved", SoARevision: 2, Risks: 10, MethodologyApproved: true,
+		DocumentFor: map[string]bool{"6.2": true}, AckAsked: 40, AckDone: 40})
+	if good.Counts["missing"] != 0 || good.Counts["ok"] != 11 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
 		t.Errorf("all in order: %v, %d%%, %v", good.Counts, good.Percent, good.ClauseState)
 	}
 }
@@ -64,8 +65,8 @@ func TestReadinessOfTheOrganisation(t *testing.T) {
 			return coverage.Line{}
 		}
 		rep := get()
-		// 14 clauses mandate documented information, then 3 control lines, 3 risk lines and the SoA.
-		if len(rep.Lines) != 21 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
+		// 14 clauses mandate documented information, then awareness, 3 control lines, 3 risk lines and the SoA.
+		if len(rep.Lines) != 22 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
 			t.Fatalf("a fresh organisation: %d lines, %+v", len(rep.Lines), rep.Counts)
 		}
 		if l := line(rep, "decided status"); l.State != "missing" || !strings.Contains(l.Detail, "93 controls") || l.Link != "/controls?status=not_started" {
@@ -83,6 +84,32 @@ func TestReadinessOfTheOrganisation(t *testing.T) {
 		}
 		if l := line(rep, "Every assessed risk has a treatment"); l.State != "missing" {
 			t.Errorf("an untreated risk: %+v", l)
+		}
+		// The information security policy, published and acknowledged, answers 5.2, 7.5.1 and 7.3.
+		for _, want := range []string{"5.2 ", "7.5.1", "7.2 ", "acknowledged the policies"} {
+			if l := line(rep, want); l.State != "missing" {
+				t.Errorf("%s before any document or training: %+v", want, l)
+			}
+		}
+		doc := areastest.Decode[struct{ ID string }](t, f.Do("POST", "/api/v1/documents", areastest.Req{Token: mgr, JSON: `{"template_id":"information-security-policy"}`}))
+		f.Do("POST", "/api/v1/documents/"+doc.ID+"/submit", areastest.Req{Token: mgr, JSON: `{}`})
+		f.Do("POST", "/api/v1/documents/"+doc.ID+"/approve", areastest.Req{Token: f.Accounts[bulwark.RoleOwner].Token, JSON: `{}`})
+		f.Do("POST", "/api/v1/documents/"+doc.ID+"/publish", areastest.Req{Token: mgr, JSON: `{}`})
+		f.Do("POST", "/api/v1/people", areastest.Req{Token: mgr, JSON: `{"name":"Eve","email":"` + f.Accounts[bulwark.RoleEmployee].Email + `"}`})
+		f.Do("POST", "/api/v1/documents/"+doc.ID+"/acknowledgement-requests", areastest.Req{Token: mgr, JSON: `{"everyone":true}`})
+		rep = get()
+		if l := line(rep, "5.2 "); l.State != "ok" {
+			t.Errorf("5.2 with the policy published: %+v", l)
+		}
+		if l := line(rep, "7.5.1"); l.State != "ok" {
+			t.Errorf("7.5.1 with a document in its review cycle: %+v", l)
+		}
+		if l := line(rep, "acknowledged the policies"); l.State != "missing" || !strings.Contains(l.Detail, "0 of 1") {
+			t.Errorf("7.3 before the acknowledgement: %+v", l)
+		}
+		f.Do("POST", "/api/v1/documents/"+doc.ID+"/acknowledge", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{}`})
+		if l := line(get(), "acknowledged the policies"); l.State != "ok" {
+			t.Errorf("7.3 after the acknowledgement: %+v", l)
 		}
 		// ISO coverage takes the clauses' state from readiness.
 		iso := areastest.Decode[*coverage.Report](t, f.Do("GET", "/api/v1/frameworks/iso27001-2022/coverage", areastest.Req{Token: mgr}))

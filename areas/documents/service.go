@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/catalog"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
@@ -174,6 +175,22 @@ func addMonths(day string, months int) string {
 	first := time.Date(y, m+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
 	last := first.AddDate(0, 1, -1).Day()
 	return time.Date(first.Year(), first.Month(), min(d, last), 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+}
+
+// inSoA says whether d shows in the Statement of Applicability: published,
+// current, and linked to controls (the SoA lists its ref against them).
+func inSoA(d *Document) bool {
+	return d.PublishedRevision != nil && d.Status != Retired && d.ArchivedAt == nil && len(d.ControlIDs) > 0
+}
+
+// soaTouched puts the SoA back to draft when what it shows of d changed: it
+// appeared, disappeared, or moved between controls.
+func soaTouched(ctx context.Context, tx store, p *bulwark.Principal, before, after *Document) error {
+	was, is := inSoA(before), inSoA(after)
+	if was == is && (!is || slices.Equal(before.ControlIDs, after.ControlIDs)) {
+		return nil
+	}
+	return controls.SoAChanged(ctx, tx.Tx, p)
 }
 
 // Create adds a document in draft, owned by its creator unless another owner is
@@ -381,6 +398,8 @@ func (s *Service) Update(ctx context.Context, p *bulwark.Principal, id string, i
 			return bulwark.Invalid("scope", "is only read when creating from a template")
 		}
 		before := *d
+		before.ControlIDs = slices.Clone(d.ControlIDs)
+		slices.Sort(before.ControlIDs)
 		ch := in.apply(d)
 		if d.Status == Retired && len(ch) > 0 {
 			return bulwark.Errorf(bulwark.ECONFLICT, "%s is retired; it can no longer change.", d.Ref)
@@ -409,6 +428,12 @@ func (s *Service) Update(ctx context.Context, p *bulwark.Principal, id string, i
 		_, c := ch["control_ids"]
 		_, r := ch["requirement_ids"]
 		if err := tx.UpdateDocument(ctx, p.Org.ID, d, c || r); err != nil {
+			return err
+		}
+		after := *d
+		after.ControlIDs = slices.Clone(d.ControlIDs)
+		slices.Sort(after.ControlIDs)
+		if err := soaTouched(ctx, tx, p, &before, &after); err != nil {
 			return err
 		}
 		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), action, "document", d.ID, d.Ref, ch)

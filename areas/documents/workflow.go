@@ -41,8 +41,11 @@ func (s *Service) step(ctx context.Context, p *bulwark.Principal, id string, per
 			return bulwark.Errorf(bulwark.ECONFLICT, "%s is archived; restore it first.", d.Ref)
 		}
 		ch := bulwark.Changes{}
-		before := d.Status
+		before, was := d.Status, *d
 		if err := fn(tx, d, ch); err != nil {
+			return err
+		}
+		if err := soaTouched(ctx, tx, p, &was, d); err != nil {
 			return err
 		}
 		if d.Status != before {

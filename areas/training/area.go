@@ -52,7 +52,8 @@ var (
 func (h *handlers) routes() []web.Route {
 	recordsQuery := []field.Param{{Name: "person_id"}, {Name: "training_id"}, {Name: "campaign_id"}, {Name: "limit", Kind: field.Int}}
 	return []web.Route{
-		{Method: "GET", Pattern: "/api/v1/trainings", Perm: bulwark.PermISMSRead, Summary: "List training and awareness modules", Handler: h.apiTrainings, Response: TrainingEntity, List: true},
+		{Method: "GET", Pattern: "/api/v1/trainings", Perm: bulwark.PermISMSRead, Summary: "List training and awareness modules", Handler: h.apiTrainings, Response: TrainingEntity, List: true,
+			Query: []field.Param{{Name: "include_archived", Kind: field.Bool}}},
 		{Method: "POST", Pattern: "/api/v1/trainings", Perm: bulwark.PermISMSCreate, Summary: "Create a module (Markdown content, optional quiz with a pass mark)", Handler: h.apiTrainingCreate, Request: TrainingEntity, Response: TrainingEntity, Status: http.StatusCreated},
 		{Method: "GET", Pattern: "/api/v1/trainings/{id}", Perm: bulwark.PermISMSRead, Summary: "Read a module with its quiz and answers", Handler: h.apiTraining, Response: TrainingEntity},
 		{Method: "PATCH", Pattern: "/api/v1/trainings/{id}", Perm: bulwark.PermISMSEdit, Summary: "Change a module", Handler: h.apiTrainingPatch, Request: TrainingEntity, Response: TrainingEntity},

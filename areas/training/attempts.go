@@ -8,6 +8,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/people"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // Due is a module a person has to pass in a campaign's current cycle.
@@ -356,4 +357,31 @@ func (s *Service) RecordOf(ctx context.Context, p *bulwark.Principal, personID s
 		return err
 	})
 	return pr, err
+}
+
+// Readiness is what training tells a certification readiness check (7.2).
+type Readiness struct {
+	Campaigns, Assigned, Completed, Overdue int // active campaigns' current cycles
+	PeopleTrained                           int // people with a passed record
+}
+
+// ReadinessOf counts orgID's active campaigns and their completions on day today.
+func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID, today string) (*Readiness, error) {
+	st := store{tx}
+	r := &Readiness{}
+	cs, err := st.campaignsWhere(ctx, orgID, `AND c.status = 'active'`)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if _, err := evaluate(ctx, st, orgID, today, c); err != nil {
+			return nil, err
+		}
+		r.Campaigns++
+		r.Assigned += c.Assigned
+		r.Completed += c.Completed
+		r.Overdue += c.Overdue
+	}
+	err = tx.QueryRow(ctx, `SELECT COUNT(DISTINCT person_id) FROM training_records WHERE org_id = ? AND passed`, orgID).Scan(&r.PeopleTrained)
+	return r, err
 }
