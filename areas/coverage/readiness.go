@@ -134,8 +134,9 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 			}
 		case "4.3", "5.2", "6.2":
 			what := map[string]string{"4.3": "ISMS scope statement", "5.2": "information security policy", "6.2": "security objectives"}[c.Ref]
+			verb := map[bool]string{true: "are", false: "is"}[c.Ref == "6.2"]
 			l.State, l.Link = check(in.DocumentFor[c.Ref]), "/policies"
-			l.Detail = "The " + what + " is approved and published."
+			l.Detail = "The " + what + " " + verb + " approved and published."
 			if !in.DocumentFor[c.Ref] {
 				l.Detail = "No published document is linked to clause " + c.Ref + ": publish the " + what + " (Bulwark has a template) and link it to " + c.Ref + "."
 				l.Link = "/policies/new"
@@ -143,13 +144,13 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 		case "7.2":
 			ok := in.PeopleTrained > 0 && in.TrainingOverdue == 0
 			l.State, l.Link = check(ok), "/trainings"
-			l.Detail = fmt.Sprintf("%s with training records; %d of %d assignments completed in the current campaigns, none overdue.",
-				bulwark.Plural(in.PeopleTrained, "person"), in.TrainingCompleted, in.TrainingAssigned)
+			l.Detail = fmt.Sprintf("%d %s with training records; %d of %d assignments completed in the current campaigns, none overdue.",
+				in.PeopleTrained, map[bool]string{true: "person", false: "people"}[in.PeopleTrained == 1], in.TrainingCompleted, in.TrainingAssigned)
 			switch {
 			case in.PeopleTrained == 0:
 				l.Detail = "No training is recorded yet: start an awareness campaign (Bulwark ships a starter module)."
 			case in.TrainingOverdue > 0:
-				l.Detail = bulwark.Plural(in.TrainingOverdue, "person") + " overdue in the current training campaigns."
+				l.Detail = fmt.Sprintf("%d %s overdue in the current training campaigns.", in.TrainingOverdue, map[bool]string{true: "person", false: "people"}[in.TrainingOverdue == 1])
 			}
 		case "7.5.1":
 			ok := in.Documents > 0 && in.DocumentsOverdue == 0

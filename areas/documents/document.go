@@ -49,6 +49,7 @@ type Document struct {
 	ReviewOverdue     bool       `json:"review_overdue"`
 	Status            string     `json:"status"`
 	PublishedRevision *string    `json:"published_revision"`
+	Revision          *string    `json:"revision"` // the same, under the name CONTRACT.md gives a document's published revision
 	Filename          string     `json:"filename"`
 	ContentType       string     `json:"content_type"`
 	Size              int64      `json:"size"`
@@ -159,6 +160,7 @@ var DocumentEntity = field.FromStruct("Document", Document{}).
 	Describe("review_months", "Review cycle (months)", "how often the document is reviewed; publishing sets the next review date from it (default 12)").
 	Describe("status", "Status", "the working copy's state: draft, in_review, approved, published or retired; changed by the workflow steps").
 	Describe("published_revision", "Published revision", `the revision readers see ("1.0", "1.1", "2.0"); null until first published`).
+	Describe("revision", "Revision", "the published revision again, as CONTRACT.md names it").
 	Describe("authors", "Authors", "the members who edited or submitted the working copy since the last publication: with segregation of duties none of them may approve it").
 	Writable("template_id").Describe("template_id", "Template", "on create: start from one of GET /api/v1/document-templates, its text with the organisation's details filled in").
 	Add(field.Field{Name: "scope", Kind: field.String, Input: true, Help: "with template_id: the ISMS scope as the template should state it (default: the whole organisation)"})

@@ -168,17 +168,25 @@ func TestWorkflow(t *testing.T) {
 			t.Error("a published revision was changed in the database")
 		}
 		r10 := areastest.Decode[documents.Revision](t, f.Do("GET", "/api/v1/documents/"+d.ID+"/revisions/1.0", areastest.Req{Token: mgr}))
-		if r10.Body != hostile {
+		if r10.Body != hostile || r10.Diff != nil {
 			t.Errorf("revision 1.0 changed: %q", r10.Body)
 		}
 		// Hostile Markdown shows inert on the page, stored as written.
 		cookie := f.SignIn(f.Accounts[bulwark.RoleManager].Email)
 		page := f.Do("GET", "/o/acme-ltd/policies/"+d.ID+"/revisions/1.0", areastest.Req{Cookie: cookie})
-		if page.StatusCode != 200 || !strings.Contains(page.Text, "<strong>responsibly</strong>") || !strings.Contains(page.Text, "&lt;script&gt;alert(1)") {
+		if page.StatusCode != 200 || !strings.Contains(page.Text, "<strong>responsibly</strong>") {
 			t.Errorf("revision page: %d", page.StatusCode)
 		}
 		if live := liveHTML(page.Text); live != "" {
 			t.Errorf("revision page renders hostile Markdown live: %s", live)
+		}
+		// Revision 1.1's diff shows the hostile lines it removed, as text.
+		page = f.Do("GET", "/o/acme-ltd/policies/"+d.ID+"/revisions/1.1", areastest.Req{Cookie: cookie})
+		if page.StatusCode != 200 || !strings.Contains(page.Text, "&lt;script&gt;alert(1)") {
+			t.Errorf("revision 1.1 page: %d", page.StatusCode)
+		}
+		if live := liveHTML(page.Text); live != "" {
+			t.Errorf("revision 1.1 page renders hostile text live: %s", live)
 		}
 		// Employees do not reach the register.
 		if res := f.Do("GET", "/api/v1/documents", areastest.Req{Token: emp}); res.StatusCode != 403 {

@@ -38,7 +38,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, int, error) {
 		ma, mi := int(major.Int64), int(minor.Int64)
 		d.major, d.minor = &ma, &mi
 		r := RevisionLabel(ma, mi)
-		d.PublishedRevision = &r
+		d.PublishedRevision, d.Revision = &r, &r
 	}
 	d.Authors = splitIDs(authors)
 	d.ControlIDs, d.RequirementIDs = []string{}, []string{}

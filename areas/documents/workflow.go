@@ -161,7 +161,7 @@ func (s *Service) Publish(ctx context.Context, p *bulwark.Principal, id string, 
 		}
 		ch["published_revision"] = bulwark.Change{Before: d.PublishedRevision, After: rev.Revision}
 		ch["change_summary"] = bulwark.Added(st.ChangeSummary)
-		d.major, d.minor, d.PublishedRevision = &major, &minor, &rev.Revision
+		d.major, d.minor, d.PublishedRevision, d.Revision = &major, &minor, &rev.Revision, &rev.Revision
 		d.Status, d.Authors = Published, []string{}
 		next := addMonths(bulwark.Today(now, p.Org.Settings.TimeZone), d.ReviewMonths)
 		app.SetOpt(ch, "next_review_date", &d.NextReviewDate, ptr(&next))
@@ -365,11 +365,9 @@ func (s *Service) Revision(ctx context.Context, p *bulwark.Principal, id, rev st
 	}
 	for i, r := range revs {
 		if r.Revision == rev {
-			prev := ""
-			if i+1 < len(revs) {
-				prev = revs[i+1].Body
+			if i+1 < len(revs) { // the first revision has nothing to be compared with
+				r.Diff = Diff(revs[i+1].Body, r.Body)
 			}
-			r.Diff = Diff(prev, r.Body)
 			return d, r, nil
 		}
 	}
