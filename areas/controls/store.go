@@ -524,5 +524,6 @@ func Readiness(ctx context.Context, tx *sqlstore.Tx, orgID string) (notStarted, 
 
 // SearchSpec is how controls are found by the search across the ISMS.
 var SearchSpec = sqlstore.FullTextSpec{Type: "control", Table: "controls", FTS: "controls_fts", Weights: "10, 5, 1, 1", Title: "title",
-	PGVector: `search_vector`,
+	PGDoc:    `t.ref || ' ' || t.title || ' ' || t.description || ' ' || t.implementation`,
+	PGRanked: `setweight(to_tsvector('simple', t.ref || ' ' || t.title), 'A') || setweight(to_tsvector('simple', t.description || ' ' || t.implementation), 'D')`,
 	PGText:   `t.description || ' ' || t.implementation`, Live: `t.archived_at IS NULL`}

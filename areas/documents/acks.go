@@ -357,7 +357,7 @@ func (s *Service) AckProgress(ctx context.Context, p *bulwark.Principal, id stri
 			return nil
 		}
 		pr.Revision = *d.PublishedRevision
-		rows, err := tx.Query(ctx, `SELECT pe.id, pe.ref, pe.name, pe.email, MAX(CASE WHEN EXISTS (SELECT 1 FROM acknowledgements a WHERE a.org_id = rc.org_id
+		rows, err := tx.Query(ctx, `SELECT pe.id, pe.ref, pe.name, pe.email, MIN(CASE WHEN EXISTS (SELECT 1 FROM acknowledgements a WHERE a.org_id = rc.org_id
 				AND a.document_id = rc.document_id AND a.person_id = rc.person_id AND (a.major > rc.major OR (a.major = rc.major AND a.minor >= rc.minor))) THEN 1 ELSE 0 END)
 			FROM ack_recipients rc JOIN people pe ON pe.org_id = rc.org_id AND pe.id = rc.person_id
 			WHERE rc.org_id = ? AND rc.document_id = ? AND rc.major = ? AND pe.archived_at IS NULL AND pe.status <> 'left'
@@ -404,9 +404,19 @@ func (s *Service) acknowledge(ctx context.Context, tx store, orgID string, m app
 		return nil, fmt.Errorf("acknowledgement: %w", err)
 	}
 	a.ID, a.AcknowledgedAt = sqlstore.NewID(), tx.Now()
-	if _, err := tx.Exec(ctx, `INSERT INTO acknowledgements (id, org_id, document_id, person_id, major, minor, acknowledged_at, via, member_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, orgID, d.ID, per.ID, *d.major, *d.minor, a.AcknowledgedAt, via, memberID); err != nil {
+	// A double click (or the link and the account at once) may race: the first record stands, the second is no error.
+	res, err := tx.Exec(ctx, `INSERT INTO acknowledgements (id, org_id, document_id, person_id, major, minor, acknowledged_at, via, member_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, a.ID, orgID, d.ID, per.ID, *d.major, *d.minor, a.AcknowledgedAt, via, memberID)
+	if err != nil {
 		return nil, fmt.Errorf("store acknowledgement: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if err := tx.QueryRow(ctx, `SELECT id, acknowledged_at, via FROM acknowledgements WHERE org_id = ? AND document_id = ? AND person_id = ? AND major = ? AND minor = ?`,
+			orgID, d.ID, per.ID, *d.major, *d.minor).Scan(&a.ID, &a.AcknowledgedAt, &a.Via); err != nil {
+			return nil, fmt.Errorf("acknowledgement: %w", err)
+		}
+		a.AcknowledgedAt = a.AcknowledgedAt.UTC()
+		return a, nil
 	}
 	return a, app.Audit(ctx, tx.Tx, orgID, m, "document.acknowledge", "document", d.ID, d.Ref, bulwark.Changes{
 		"person": bulwark.Added(per.Ref), "revision": bulwark.Added(a.Revision), "via": bulwark.Added(via)})

@@ -151,6 +151,12 @@ func TestWorkflow(t *testing.T) {
 		if res := step(mgr, d.ID, "publish", `{"bump":"major","change_summary":"New title."}`); !strings.Contains(res.Text, `"published_revision":"2.0"`) {
 			t.Fatalf("publish 2.0: %d %s", res.StatusCode, res.Text)
 		}
+		// The same text with a browser's CRLF line ends is no change: the published document stays published.
+		cur := areastest.Decode[documents.Document](t, f.Do("GET", "/api/v1/documents/"+d.ID, areastest.Req{Token: mgr}))
+		crlf := areastest.Decode[documents.Document](t, f.Do("PATCH", "/api/v1/documents/"+d.ID, areastest.Req{Token: mgr, JSON: `{"body":` + quote(strings.ReplaceAll(cur.Body, "\n", "\r\n")) + `}`}))
+		if crlf.Status != "published" || crlf.Version != cur.Version {
+			t.Errorf("CRLF line ends made a change: %s, version %d → %d", crlf.Status, cur.Version, crlf.Version)
+		}
 		revs := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/documents/"+d.ID+"/revisions", areastest.Req{Token: mgr}))
 		if len(revs.Items) != 3 {
 			t.Fatalf("%d revisions", len(revs.Items))
@@ -245,7 +251,7 @@ func liveHTML(page string) string {
 }
 
 func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`)
 	return `"` + r.Replace(s) + `"`
 }
 

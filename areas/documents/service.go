@@ -69,6 +69,10 @@ func (in Input) apply(d *Document) bulwark.Changes {
 		t := strings.TrimSpace(*in.Title)
 		app.Set(ch, "title", &d.Title, &t)
 	}
+	if in.Body != nil {
+		b := strings.ReplaceAll(*in.Body, "\r\n", "\n") // a browser's textarea sends CRLF: the same text, not a change
+		in.Body = &b
+	}
 	if in.Body != nil && *in.Body != d.Body {
 		// The body can be long: the audit log records that it changed and its size, not the text twice.
 		ch["body"] = bulwark.Change{Before: fmt.Sprintf("%d characters", len(d.Body)), After: fmt.Sprintf("%d characters", len(*in.Body))}

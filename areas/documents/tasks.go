@@ -37,7 +37,7 @@ type AckReminder struct {
 // outstanding lists orgID's published documents (of owner, unless "") with acknowledgements outstanding.
 func (tx store) outstanding(ctx context.Context, orgID, owner string) ([]AckReminder, error) {
 	q := `SELECT d.id, d.ref, d.title, COUNT(*), SUM(CASE WHEN x.done = 1 THEN 0 ELSE 1 END) FROM (
-		SELECT rc.document_id, rc.person_id, MAX(CASE WHEN EXISTS (SELECT 1 FROM acknowledgements a WHERE a.org_id = rc.org_id AND a.document_id = rc.document_id
+		SELECT rc.document_id, rc.person_id, MIN(CASE WHEN EXISTS (SELECT 1 FROM acknowledgements a WHERE a.org_id = rc.org_id AND a.document_id = rc.document_id
 			AND a.person_id = rc.person_id AND (a.major > rc.major OR (a.major = rc.major AND a.minor >= rc.minor))) THEN 1 ELSE 0 END) AS done
 		FROM ack_recipients rc JOIN documents d ON d.org_id = rc.org_id AND d.id = rc.document_id
 		JOIN people pe ON pe.org_id = rc.org_id AND pe.id = rc.person_id
@@ -238,7 +238,7 @@ func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID, today string) (*Re
 		return nil, err
 	}
 	err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(done), 0) FROM (
-		SELECT rc.document_id, rc.person_id, MAX(CASE WHEN EXISTS (SELECT 1 FROM acknowledgements a WHERE a.org_id = rc.org_id AND a.document_id = rc.document_id
+		SELECT rc.document_id, rc.person_id, MIN(CASE WHEN EXISTS (SELECT 1 FROM acknowledgements a WHERE a.org_id = rc.org_id AND a.document_id = rc.document_id
 			AND a.person_id = rc.person_id AND (a.major > rc.major OR (a.major = rc.major AND a.minor >= rc.minor))) THEN 1 ELSE 0 END) AS done
 		FROM ack_recipients rc JOIN documents d ON d.org_id = rc.org_id AND d.id = rc.document_id
 		JOIN people pe ON pe.org_id = rc.org_id AND pe.id = rc.person_id

@@ -39,8 +39,8 @@ func (s *Service) ImportPeople(ctx context.Context, p *bulwark.Principal, t *tab
 		row     int
 	}
 	err := s.write(ctx, func(tx store) error {
-		var all []*Person
-		if err := tx.EachPerson(ctx, p.Org.ID, func(per *Person) error { all = append(all, per); return nil }); err != nil {
+		var all []*Person // archived people too: a row naming one updates them rather than colliding
+		if err := tx.eachPerson(ctx, p.Org.ID, true, func(per *Person) error { all = append(all, per); return nil }); err != nil {
 			return err
 		}
 		byRef, byEmail := map[string]*Person{}, map[string]*Person{}
@@ -78,7 +78,7 @@ func (s *Service) ImportPeople(ctx context.Context, p *bulwark.Principal, t *tab
 				ref = strings.ToUpper(*r)
 			}
 			if s := text("status"); s != nil {
-				v := "active"
+				v := "" // blank: a new person is active, an existing one keeps their status
 				if *s != "" {
 					var err error
 					if v, err = tabular.ParseEnum(*s, PersonStatuses); err != nil {
@@ -120,14 +120,14 @@ func (s *Service) ImportPeople(ctx context.Context, p *bulwark.Principal, t *tab
 			}
 			var per *Person
 			create := cur == nil
+			if in.Status != nil && *in.Status == "" {
+				in.Status = nil
+			}
 			if create {
 				if ref != "" && !bulwark.ValidRef(ref) {
 					fail("ref", fmt.Sprintf("%q does not look like a reference such as P-001", ref))
 				}
 				per = &Person{ID: sqlstore.NewID(), Ref: ref, Status: "active", GroupIDs: []string{}}
-				if in.Status != nil && *in.Status == "" {
-					in.Status = nil
-				}
 			} else {
 				cp := *cur
 				cp.GroupIDs = append([]string{}, cur.GroupIDs...)

@@ -222,7 +222,16 @@ func (tx store) People(ctx context.Context, orgID string, f PersonFilter) ([]*Pe
 
 // EachPerson calls fn for every live person of orgID in reference order, with their groups.
 func (tx store) EachPerson(ctx context.Context, orgID string, fn func(*Person) error) error {
-	rows, err := tx.Query(ctx, `SELECT `+personColumns+` FROM people p WHERE p.org_id = ? AND p.archived_at IS NULL ORDER BY p.ref_number, p.ref`, orgID)
+	return tx.eachPerson(ctx, orgID, false, fn)
+}
+
+// eachPerson is EachPerson, archived people included when archived is set.
+func (tx store) eachPerson(ctx context.Context, orgID string, archived bool, fn func(*Person) error) error {
+	live := ` AND p.archived_at IS NULL`
+	if archived {
+		live = ""
+	}
+	rows, err := tx.Query(ctx, `SELECT `+personColumns+` FROM people p WHERE p.org_id = ?`+live+` ORDER BY p.ref_number, p.ref`, orgID)
 	if err != nil {
 		return fmt.Errorf("people: %w", err)
 	}

@@ -1084,5 +1084,6 @@ func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (Readiness,
 // SearchSpec is how risks are found by the search across the ISMS: ref and title
 // weigh more than the description, threat and vulnerability.
 var SearchSpec = sqlstore.FullTextSpec{Type: "risk", Table: "risks", FTS: "risks_fts", Weights: "10, 5, 1, 2, 2, 1", Title: "title",
-	PGVector: `search_vector`,
+	PGDoc:    `t.ref || ' ' || t.title || ' ' || t.description || ' ' || t.threat || ' ' || t.vulnerability || ' ' || t.category`,
+	PGRanked: `setweight(to_tsvector('simple', t.ref || ' ' || t.title), 'A') || setweight(to_tsvector('simple', t.threat || ' ' || t.vulnerability), 'C') || setweight(to_tsvector('simple', t.description || ' ' || t.category), 'D')`,
 	PGText:   `t.description || ' ' || t.threat || ' ' || t.vulnerability`, Live: `t.archived_at IS NULL`}

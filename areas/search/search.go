@@ -52,7 +52,7 @@ func (s *Service) Search(ctx context.Context, p *bulwark.Principal, q string, li
 		limit = 20
 	}
 	out := []Hit{}
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
 		for _, spec := range specs {
 			hits, err := tx.Search(ctx, spec, p.Org.ID, q, limit)
 			if err != nil {

@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
@@ -208,6 +209,13 @@ func (s *Service) openLink(ctx context.Context, tx store, token string) (*LinkTa
 	if err != nil || per.ArchivedAt != nil || per.Status == "left" {
 		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "This link is not valid any more.")
 	}
+	who, err := assignees(ctx, tx, c.OrgID, camp)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(who, func(p *people.Person) bool { return p.ID == per.ID }) {
+		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "This campaign no longer asks you for this training.")
+	}
 	var org bulwark.Organisation
 	var tz string
 	if err := tx.QueryRow(ctx, `SELECT id, slug, name, time_zone FROM organisations WHERE id = ?`, c.OrgID).Scan(&org.ID, &org.Slug, &org.Name, &tz); err != nil {
@@ -320,7 +328,7 @@ func (s *Service) CampaignLinks(ctx context.Context, p *bulwark.Principal, id st
 		if err != nil {
 			return err
 		}
-		exp := time.Now().AddDate(0, 0, days).UTC().Truncate(24 * time.Hour)
+		exp := time.Now().AddDate(0, 0, days).UTC().Truncate(time.Second)
 		for _, a := range as {
 			out = append(out, CampaignLink{PersonID: a.PersonID, Ref: a.Ref, Name: a.Name, Email: a.Email, HasAccount: ppl[a.PersonID] != nil && ppl[a.PersonID].MemberID != nil,
 				Completed: a.Completed, ExpiresAt: exp, Link: LinkPath(bulwark.SignLink(key, bulwark.LinkClaims{Purpose: "training", OrgID: p.Org.ID, Subject: c.ID, PersonID: a.PersonID, Expires: exp}))})

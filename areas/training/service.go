@@ -148,6 +148,10 @@ func (in TrainingInput) apply(t *Training) bulwark.Changes {
 	ch := bulwark.Changes{}
 	app.Set(ch, "title", &t.Title, in.Title)
 	app.Set(ch, "description", &t.Description, in.Description)
+	if in.Content != nil {
+		c := strings.ReplaceAll(*in.Content, "\r\n", "\n")
+		in.Content = &c
+	}
 	if in.Content != nil && *in.Content != t.Content {
 		ch["content"] = bulwark.Change{Before: fmt.Sprintf("%d characters", len(t.Content)), After: fmt.Sprintf("%d characters", len(*in.Content))}
 		t.Content = *in.Content
