@@ -126,3 +126,19 @@ func TestImportPeople(t *testing.T) {
 		}
 	})
 }
+
+// TestImportRefusesManagerLoops: two rows naming each other as manager are refused, naming the rows.
+func TestImportRefusesManagerLoops(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "staff.csv")
+		fw.Write([]byte("Name,Email,Manager\nAna,ana@example.com,bo@example.com\nBo,bo@example.com,ana@example.com\n"))
+		mw.Close()
+		res := f.Do("POST", "/api/v1/people/import", areastest.Req{Token: f.Accounts[bulwark.RoleManager].Token, Body: b.String(), Headers: map[string]string{"Content-Type": mw.FormDataContentType()}})
+		if res.StatusCode != 422 || !strings.Contains(res.Text, "loop of managers") {
+			t.Errorf("a loop of managers: %d %s", res.StatusCode, res.Text)
+		}
+	})
+}

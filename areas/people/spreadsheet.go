@@ -240,6 +240,27 @@ func (s *Service) ImportPeople(ctx context.Context, p *bulwark.Principal, t *tab
 				}
 			}
 		}
+		// No loop of managers, through the file's rows and the people already registered.
+		managerOf := map[string]*string{}
+		for _, per := range all {
+			managerOf[per.ID] = per.ManagerID
+		}
+		for _, pl := range plan {
+			managerOf[pl.person.ID] = pl.person.ManagerID
+		}
+		for _, pl := range plan {
+			if _, changed := pl.changes["manager_id"]; !changed {
+				continue
+			}
+			at := pl.person.ManagerID
+			for steps := 0; at != nil && steps <= len(managerOf); steps++ {
+				if *at == pl.person.ID {
+					res.Errors = append(res.Errors, app.RowError{Row: pl.rowNum, Field: "manager_id", Message: "would make a loop of managers"})
+					break
+				}
+				at = managerOf[*at]
+			}
+		}
 		for _, pl := range plan {
 			action := "create"
 			switch {
@@ -255,8 +276,8 @@ func (s *Service) ImportPeople(ctx context.Context, p *bulwark.Principal, t *tab
 			res.Rows = append(res.Rows, app.ImportRow{Row: pl.rowNum, Action: action, Ref: pl.person.Ref, Name: pl.person.Name})
 			pl.row = len(res.Rows) - 1
 		}
-		sort.SliceStable(res.Errors, func(i, j int) bool { return res.Errors[i].Row < res.Errors[j].Row })
 		if len(res.Errors) > 0 || dryRun {
+			sort.SliceStable(res.Errors, func(i, j int) bool { return res.Errors[i].Row < res.Errors[j].Row })
 			return nil
 		}
 		m := app.MetaOf(p)

@@ -277,7 +277,16 @@ func (tx store) passedSince(ctx context.Context, orgID string, trainingIDs []str
 	}
 	in, list := tx.InList("training_id", trainingIDs)
 	q := `SELECT DISTINCT person_id, training_id FROM training_records WHERE org_id = ? AND passed AND completed_at >= ? AND ` + in
-	from, err := time.Parse("2006-01-02", since)
+	// The cycle starts at midnight where the organisation is.
+	var tz string
+	if err := tx.QueryRow(ctx, `SELECT time_zone FROM organisations WHERE id = ?`, orgID).Scan(&tz); err != nil {
+		return nil, fmt.Errorf("organisation time zone: %w", err)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	from, err := time.ParseInLocation("2006-01-02", since, loc)
 	if err != nil {
 		return nil, fmt.Errorf("completions since %q: %w", since, err)
 	}
