@@ -455,3 +455,17 @@ func validRequestID(id string) bool {
 // Meta is the audit metadata of a request (client address, request id, the
 // signed-in user), for operations that act without a principal: a personal link.
 func (s *Server) Meta(r *http.Request) app.Meta { return s.meta(r) }
+
+// AbsoluteURL makes path a URL to copy into a message (a personal link): under
+// --base-url when set, else on the scheme and host this request came in on.
+func (s *Server) AbsoluteURL(r *http.Request, path string) string {
+	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
+	if base == "" {
+		scheme := "https"
+		if r.TLS == nil && !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+			scheme = "http"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return base + path
+}

@@ -292,3 +292,13 @@ func (s *Server) sectionPage(sec Section) http.HandlerFunc {
 }
 
 func FieldsOf(err error) []bulwark.FieldError { return bulwark.FieldErrors(err) }
+
+// FieldsText writes an error's field messages after its title, for a page that
+// shows a refusal in one sentence rather than beside each field.
+func FieldsText(err error) string {
+	var out string
+	for _, f := range bulwark.FieldErrors(err) {
+		out += " " + f.Message + "."
+	}
+	return out
+}

@@ -61,23 +61,9 @@ func audienceOf(v field.Values) Audience {
 	return a
 }
 
-// absolute makes a personal link's path a URL to copy: the configured base URL,
-// or the one this request came in on.
-func (h *handlers) absolute(r *http.Request, path string) string {
-	base := strings.TrimSuffix(h.svc.Config().BaseURL, "/")
-	if base == "" {
-		scheme := "https"
-		if r.TLS == nil && !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-			scheme = "http"
-		}
-		base = scheme + "://" + r.Host
-	}
-	return base + path
-}
-
 func (h *handlers) withAbsoluteLinks(r *http.Request, q *AckRequest) {
 	for i := range q.Links {
-		q.Links[i].Link = h.absolute(r, q.Links[i].Link)
+		q.Links[i].Link = h.AbsoluteURL(r, q.Links[i].Link)
 	}
 }
 
@@ -325,7 +311,7 @@ func (h *handlers) ackRequestSubmit(w http.ResponseWriter, r *http.Request) {
 	q, err := h.svc.RequestAcknowledgement(r.Context(), p, r.PathValue("id"), a)
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID || c == bulwark.ECONFLICT {
-			h.renderPage(w, r, h.ErrorStatus(r, err), &web.Page{Error: "Nobody was asked: " + bulwark.ErrorMessage(err) + fieldsText(err)})
+			h.renderPage(w, r, h.ErrorStatus(r, err), &web.Page{Error: "Nobody was asked: " + bulwark.ErrorMessage(err) + web.FieldsText(err)})
 			return
 		}
 		h.RenderError(w, r, err)

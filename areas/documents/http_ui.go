@@ -319,7 +319,7 @@ func (h *handlers) fileSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID || c == bulwark.ETOOLARGE || c == bulwark.ECONFLICT {
-			h.renderPage(w, r, h.ErrorStatus(r, err), &web.Page{Error: "The file was not uploaded: " + bulwark.ErrorMessage(err) + fieldsText(err)})
+			h.renderPage(w, r, h.ErrorStatus(r, err), &web.Page{Error: "The file was not uploaded: " + bulwark.ErrorMessage(err) + web.FieldsText(err)})
 			return
 		}
 		h.RenderError(w, r, err)
@@ -342,21 +342,13 @@ func (h *handlers) stepSubmit(w http.ResponseWriter, r *http.Request) {
 	_, err := h.runStep(r, name, Step{Comment: r.FormValue("comment"), Bump: r.FormValue("bump"), ChangeSummary: r.FormValue("change_summary")})
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID || c == bulwark.ECONFLICT || c == bulwark.EFORBIDDEN {
-			h.renderPage(w, r, h.ErrorStatus(r, err), &web.Page{Error: bulwark.ErrorMessage(err) + fieldsText(err)})
+			h.renderPage(w, r, h.ErrorStatus(r, err), &web.Page{Error: bulwark.ErrorMessage(err) + web.FieldsText(err)})
 			return
 		}
 		h.RenderError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/policies/"+url.PathEscape(r.PathValue("id"))+"?done="+name, http.StatusSeeOther)
-}
-
-func fieldsText(err error) string {
-	var out string
-	for _, f := range bulwark.FieldErrors(err) {
-		out += " " + f.Field + " " + f.Message + "."
-	}
-	return out
 }
 
 func (h *handlers) archiveSubmit(archive bool) http.HandlerFunc {

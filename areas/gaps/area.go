@@ -3,7 +3,6 @@ package gaps
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -275,7 +274,7 @@ func (h *handlers) answerSubmit(w http.ResponseWriter, r *http.Request) {
 	_, err := h.svc.Answer(r.Context(), p, r.PathValue("id"), Item{RequirementID: req, Answer: r.FormValue("answer"), Notes: r.FormValue("notes"), EvidenceURL: r.FormValue("evidence_url")})
 	if err != nil {
 		if code := bulwark.ErrorCode(err); code == bulwark.EINVALID || code == bulwark.ECONFLICT {
-			h.renderPage(w, r, statusOf(code), &web.Page{Error: "The answer was not saved: " + bulwark.ErrorMessage(err) + fieldsText(err)})
+			h.renderPage(w, r, statusOf(code), &web.Page{Error: "The answer was not saved: " + bulwark.ErrorMessage(err) + web.FieldsText(err)})
 			return
 		}
 		h.RenderError(w, r, err)
@@ -293,7 +292,7 @@ func (h *handlers) stepSubmit(done string, step func(r *http.Request) error) htt
 		}
 		if err := step(r); err != nil {
 			if code := bulwark.ErrorCode(err); code == bulwark.EINVALID || code == bulwark.ECONFLICT {
-				h.renderPage(w, r, statusOf(code), &web.Page{Error: bulwark.ErrorMessage(err) + fieldsText(err)})
+				h.renderPage(w, r, statusOf(code), &web.Page{Error: bulwark.ErrorMessage(err) + web.FieldsText(err)})
 				return
 			}
 			h.RenderError(w, r, err)
@@ -309,18 +308,6 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
-}
-
-// fieldsText writes an error's field messages after its title.
-func fieldsText(err error) string {
-	var out string
-	var be *bulwark.Error
-	if errors.As(err, &be) {
-		for _, f := range be.Fields {
-			out += " " + f.Message + "."
-		}
-	}
-	return out
 }
 
 func (h *handlers) comparePage(w http.ResponseWriter, r *http.Request) {
@@ -340,7 +327,7 @@ func (h *handlers) comparePage(w http.ResponseWriter, r *http.Request) {
 				h.RenderError(w, r, err)
 				return
 			}
-			pg.Error = bulwark.ErrorMessage(err) + fieldsText(err)
+			pg.Error = bulwark.ErrorMessage(err) + web.FieldsText(err)
 		} else {
 			data["Comparison"] = c
 		}

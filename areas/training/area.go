@@ -9,13 +9,11 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/areas/documents"
-	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/markdown"
 	"github.com/bulwark-isms/bulwark/tabular"
@@ -231,19 +229,6 @@ func (h *handlers) apiCampaignPatch(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, c)
 }
 
-// absolute makes a link path a URL to copy.
-func (h *handlers) absolute(r *http.Request, path string) string {
-	base := strings.TrimSuffix(h.svc.Config().BaseURL, "/")
-	if base == "" {
-		scheme := "https"
-		if r.TLS == nil && !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-			scheme = "http"
-		}
-		base = scheme + "://" + r.Host
-	}
-	return base + path
-}
-
 func (h *handlers) apiCampaignLinks(w http.ResponseWriter, r *http.Request) {
 	p := web.PrincipalFrom(r)
 	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
@@ -257,7 +242,7 @@ func (h *handlers) apiCampaignLinks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range links {
-		links[i].Link = h.absolute(r, links[i].Link)
+		links[i].Link = h.AbsoluteURL(r, links[i].Link)
 	}
 	if r.URL.Query().Get("format") != "csv" {
 		web.WriteJSON(w, http.StatusOK, map[string]any{"items": links, "next_cursor": nil})
@@ -418,6 +403,3 @@ func renderMarkdown(src string) template.HTML {
 	}
 	return out
 }
-
-var _ = url.PathEscape
-var _ = people.Audience

@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/areas/documents"
-	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
 )
@@ -36,7 +36,7 @@ func (h *handlers) renderTrainings(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	if pg.Form == nil {
-		pg.Form = map[string]string{"due_date": bulwark.Today(sqlstoreNow().AddDate(0, 1, 0), p.Org.Settings.TimeZone)}
+		pg.Form = map[string]string{"due_date": bulwark.Today(time.Now().AddDate(0, 1, 0), p.Org.Settings.TimeZone)}
 	}
 	pg.Title, pg.Nav = "Training and awareness", "people"
 	pg.Data = map[string]any{"Trainings": ts, "Campaigns": cs, "Groups": gs, "Recurrences": Recurrences}
@@ -182,7 +182,7 @@ func (h *handlers) campaignPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for i := range links {
-			links[i].Link = h.absolute(r, links[i].Link)
+			links[i].Link = h.AbsoluteURL(r, links[i].Link)
 		}
 	}
 	var overdue, pending []Assignment
@@ -284,21 +284,13 @@ func (h *handlers) takeSubmit(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.svc.Attempt(r.Context(), p, t.ID, formAnswers(r, len(t.Quiz)))
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID || c == bulwark.ECONFLICT {
-			h.renderTake(w, r, h.ErrorStatus(r, err), &web.Page{Error: bulwark.ErrorMessage(err) + " " + fieldsText(err)}, nil)
+			h.renderTake(w, r, h.ErrorStatus(r, err), &web.Page{Error: bulwark.ErrorMessage(err) + web.FieldsText(err)}, nil)
 			return
 		}
 		h.RenderError(w, r, err)
 		return
 	}
 	h.renderTake(w, r, http.StatusOK, &web.Page{}, rec)
-}
-
-func fieldsText(err error) string {
-	out := ""
-	for _, f := range bulwark.FieldErrors(err) {
-		out += f.Message + ". "
-	}
-	return out
 }
 
 func (h *handlers) linkPage(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +330,7 @@ func (h *handlers) linkSubmit(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.svc.AttemptByLink(r.Context(), r.PathValue("token"), r.FormValue("training_id"), formAnswers(r, n), h.Meta(r))
 	if err != nil {
 		if c := bulwark.ErrorCode(err); c == bulwark.EINVALID {
-			h.renderLink(w, r, http.StatusUnprocessableEntity, nil, bulwark.ErrorMessage(err)+" "+fieldsText(err))
+			h.renderLink(w, r, http.StatusUnprocessableEntity, nil, bulwark.ErrorMessage(err)+web.FieldsText(err))
 			return
 		}
 		h.Render(w, r, h.ErrorStatus(r, err), "training-link", &web.Page{Title: "Link not valid", Error: bulwark.ErrorMessage(err)})
@@ -378,5 +370,3 @@ func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
 	}
 	return h.Partial("training-dashboard", &web.Page{P: p, Data: active})
 }
-
-var _ = people.Audience

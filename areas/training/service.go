@@ -496,6 +496,3 @@ func (s *Service) RecordCompletion(ctx context.Context, p *bulwark.Principal, tr
 	})
 	return out, err
 }
-
-// sqlstoreNow is the clock the pages use for default dates.
-func sqlstoreNow() time.Time { return time.Now() }
