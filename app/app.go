@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/bulwark-isms/bulwark/blobstore"
 	"log/slog"
 	"time"
 
@@ -34,6 +35,11 @@ type Config struct {
 	CheckpointKey ed25519.PrivateKey
 	// CheckpointEvery is how many entries of a chain apart checkpoints are; 0: 100.
 	CheckpointEvery int64
+	// Blobs stores evidence files (--blob-url); nil refuses uploads.
+	Blobs *blobstore.Store
+	// SecretKey is the instance's secret key (the file beside the data): it encrypts
+	// stored secrets such as collector credentials; nil refuses to store any.
+	SecretKey []byte
 }
 
 // DefaultCheckpointEvery is how many audit entries apart signed checkpoints are.
@@ -169,3 +175,9 @@ func EqPtr[T comparable](a, b *T) bool {
 	}
 	return *a == *b
 }
+
+// Blobs is the store of evidence files, or nil when the instance has none.
+func (s *Service) Blobs() *blobstore.Store { return s.cfg.Blobs }
+
+// SecretKey is the instance's secret key, or nil.
+func (s *Service) SecretKey() []byte { return s.cfg.SecretKey }

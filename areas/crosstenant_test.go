@@ -48,12 +48,12 @@ var pathParams = map[string]string{
 	"key":     "framework id or slug of the global catalog (exempt, below)",
 	"token":   "secret of a public link (exempt, below)",
 	"step":    "enumerated: a document's workflow steps, not an id",
-	"rev":     "revision number of the document {id} names: tried as 1.0 with each id",
+	"rev":     "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
 	"request": "row id of a tenant table (an acknowledgement request)",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
-var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0"}}
+var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}}
 
 // crossTenantExempt are the routes whose parameters do not name a tenant row, and
 // what the test checks instead of 404.
@@ -341,6 +341,13 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	must(t, "training attempt", f.Do("POST", "/api/v1/me/trainings/"+trn+"/attempts", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"answers":[1]}`}), 201)
 	must(t, "acknowledgement", f.Do("POST", "/api/v1/documents/"+doc+"/acknowledge", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{}`}), 201)
 	api("PATCH", "/api/v1/documents/"+doc, `{"body":"# Acme\n\nAcme text, revised."}`, 200)
+	// Evidence: a file with two revisions linked to the control and the risk, and a note.
+	body, ct = uploadForm(t, "acme-review.pdf", "%PDF-1.4 acme review")
+	ev := idOf(t, must(t, "evidence file", f.Do("POST", "/api/v1/evidence", areastest.Req{Token: owner.Token, JSON: body, Headers: map[string]string{"Content-Type": ct}}), 201))
+	body, ct = uploadForm(t, "acme-review-2.pdf", "%PDF-1.4 acme review 2")
+	must(t, "evidence revision", f.Do("POST", "/api/v1/evidence/"+ev+"/revisions", areastest.Req{Token: owner.Token, JSON: body, Headers: map[string]string{"Content-Type": ct}}), 201)
+	api("PATCH", "/api/v1/evidence/"+ev, fmt.Sprintf(`{"control_ids":[%q],"risk_ids":[%q],"requirement_ids":["iso27001-2022:9.1"]}`, control, risk), 200)
+	api("POST", "/api/v1/evidence", `{"title":"Acme note","note":"Acme checked the logs.","valid_until":"2020-01-01"}`, 201)
 	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
 	for _, status := range []string{"implemented", "planned"} {
 		api("PATCH", "/api/v1/controls/"+control, `{"status":"`+status+`","implementation_description":"Acme implementation"}`, 200)

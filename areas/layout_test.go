@@ -19,11 +19,11 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "coverage", "gaps", "search"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "evidence", "coverage", "gaps", "search"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
-var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular", "report", "password", "catalog", "markdown"}
+var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular", "report", "password", "catalog", "markdown", "blobstore", "collect", "checkrule"}
 
 // domainRules names, per area, the files that hold its domain rules: they import
 // neither HTTP nor SQL.
@@ -38,6 +38,7 @@ var domainRules = map[string][]string{
 	"documents":  {"document.go", "diff.go", "library.go"},
 	"training":   {"training.go"},
 	"incidents":  {"incident.go"},
+	"evidence":   {"evidence.go"},
 	"search":     {"rank.go"},
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/blobstore"
 	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
@@ -176,21 +177,44 @@ func (o *options) open(ctx context.Context, log *slog.Logger, cfg app.Config) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.CheckpointKey = bulwark.CheckpointKey(secret)
+	cfg.CheckpointKey, cfg.SecretKey = bulwark.CheckpointKey(secret), secret
+	blobs, err := o.openBlobs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Blobs = blobs
 	db, err := sqlstore.Open(ctx, o.db)
 	if err != nil {
+		blobs.Close()
 		return nil, nil, fmt.Errorf("cannot open the database %s: %w", redact(o.db), err)
 	}
 	// Before migrating: the migration that adopts chains written before checkpoints signs with it.
 	db.Checkpoints = &bulwark.CheckpointSigner{Key: cfg.CheckpointKey, Every: max(cfg.CheckpointEvery, app.DefaultCheckpointEvery)}
 	if applied, err := db.Migrate(ctx, areas.Migrations()...); err != nil {
 		db.Close()
+		blobs.Close()
 		return nil, nil, fmt.Errorf("cannot migrate the database; it was left as it was: %w", err)
 	} else if len(applied) > 0 {
 		log.Info("database migrated", "applied", len(applied), "dialect", db.Dialect)
 	}
 	svc := areas.New(app.New(db, password.NewHasher(password.DefaultParams, 0), log, cfg))
-	return svc, func() { db.Close() }, nil
+	return svc, func() { db.Close(); blobs.Close() }, nil
+}
+
+// openBlobs opens the evidence store: --blob-url, or a directory in the data directory.
+func (o *options) openBlobs(ctx context.Context) (*blobstore.Store, error) {
+	u := o.blobURL
+	if u == "" {
+		if err := ensureDir(o.dataDir); err != nil {
+			return nil, err
+		}
+		u = blobstore.FileURL(filepath.Join(o.dataDir, "blobs"))
+	}
+	s, err := blobstore.Open(ctx, u, "")
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the evidence store (--blob-url): %w", err)
+	}
+	return s, nil
 }
 
 // secretKey reads the instance's secret key file, creating it (0600, in the data

@@ -276,6 +276,9 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedIncidentReports(ctx, svc, org); err != nil {
 		return nil, err
 	}
+	if err := seedEvidence(ctx, svc, manager, controlSet, rng); err != nil {
+		return nil, err
+	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/areastest"
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -114,6 +115,28 @@ func TestSeed(t *testing.T) {
 			if strings.Contains(r.Title, " affecting ") || regexp.MustCompile(`\d+$`).MatchString(r.Title) {
 				t.Errorf("%s: %q does not read as a scenario", r.Ref, r.Title)
 			}
+		}
+		// Evidence for most implemented controls, a few stale, every file readable from the store.
+		evs, _, err := svc.Evidence.List(ctx, p, evidence.Filter{Limit: 500})
+		if err != nil || len(evs) < implemented/2 || len(evs) > implemented {
+			t.Fatalf("evidence: %d items for %d implemented controls, %v", len(evs), implemented, err)
+		}
+		stale, files := 0, 0
+		for _, e := range evs {
+			if e.Stale {
+				stale++
+			}
+			if e.Kind == "file" {
+				files++
+				if _, body, err := svc.Evidence.OpenFile(ctx, p, e.ID, 0); err != nil {
+					t.Errorf("%s: %v", e.Ref, err)
+				} else {
+					body.Close()
+				}
+			}
+		}
+		if stale == 0 || stale > len(evs)/5 || files == 0 {
+			t.Errorf("evidence: %d stale, %d files of %d", stale, files, len(evs))
 		}
 		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n < 300 {
 			t.Errorf("audit chain: %d entries, %+v %v", n, brk, err)

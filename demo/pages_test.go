@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/documents"
+	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
@@ -114,7 +115,11 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	if err != nil || len(incs) == 0 {
 		t.Fatalf("incidents: %v", err)
 	}
-	ids := map[string]string{"risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
+	evs, _, err := f.Svc.Evidence.List(ctx, p, evidence.Filter{Limit: 1, Kind: "file"})
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("evidence: %v", err)
+	}
+	ids := map[string]string{"evidence": evs[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
 		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
 		"incidents": incs[0].ID, "my-training": mods[0].ID}
 

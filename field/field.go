@@ -616,6 +616,15 @@ func (e *Entity) OneOf(name string, values []string) *Entity {
 	return e
 }
 
+// Dates makes text fields calendar dates (YYYY-MM-DD), for names FromStruct
+// cannot tell are dates ("valid_until").
+func (e *Entity) Dates(names ...string) *Entity {
+	for _, n := range names {
+		e.must(n).Kind = Date
+	}
+	return e
+}
+
 // Range gives an integer field its bounds.
 func (e *Entity) Range(name string, min, max int) *Entity {
 	f := e.must(name)

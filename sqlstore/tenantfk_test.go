@@ -151,6 +151,15 @@ var laterTenantFKs = []string{
 	"training_records.campaign_id → training_campaigns",
 	"training_records.member_id → members",
 	"incidents.reported_by → members",
+	"evidence.owner_id → members",
+	"evidence.created_by → members",
+	"evidence_revisions.evidence_id → evidence",
+	"evidence_revisions.created_by → members",
+	"evidence_controls.evidence_id → evidence",
+	"evidence_controls.control_id → controls",
+	"evidence_requirements.evidence_id → evidence",
+	"evidence_risks.evidence_id → evidence",
+	"evidence_risks.risk_id → risks",
 }
 
 // fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
@@ -252,6 +261,7 @@ func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
 			"document_controls.document_id": true, "document_requirements.document_id": true,
 			"ack_recipients.request_id": true, "campaign_trainings.campaign_id": true, "campaign_groups.campaign_id": true,
 			"campaign_groups.group_id": true, "campaign_people.campaign_id": true,
+			"evidence_revisions.evidence_id": true, "evidence_controls.evidence_id": true, "evidence_requirements.evidence_id": true, "evidence_risks.evidence_id": true,
 		}
 		var composite []string
 		for _, k := range foreignKeys(t, db) {
@@ -308,6 +318,7 @@ func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
 			`INSERT INTO ack_requests (id, org_id, document_id, major, minor, audience, requested_by, requested_at, expires_at) VALUES ('ackq-{o}', 'org-{o}', 'doc-{o}', 1, 0, 'everyone', NULL, '2026-12-01 10:00:00+00', '2026-12-31 10:00:00+00')`,
 			`INSERT INTO trainings (id, org_id, ref, title, created_at, updated_at) VALUES ('trn-{o}', 'org-{o}', 'TRN-1', 'Training {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO training_campaigns (id, org_id, ref, title, start_date, due_date, created_at, updated_at) VALUES ('cmp-{o}', 'org-{o}', 'CMP-1', 'Campaign {o}', '2026-12-01', '2026-12-31', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO evidence (id, org_id, ref, title, kind, note, created_at, updated_at) VALUES ('evi-{o}', 'org-{o}', 'E-1', 'Evidence {o}', 'note', 'n', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 		} {
 			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -386,6 +397,15 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"training_records.campaign_id → training_campaigns", "cmp", `INSERT INTO training_records (id, org_id, training_id, person_id, campaign_id, completed_at, passed, via, member_id) VALUES ('tr-new', 'org-{o}', 'trn-{o}', 'per-{o}', ?, ` + ts + `, TRUE, 'account', 'mem-{o}')`},
 			{"training_records.member_id → members", "mem", `INSERT INTO training_records (id, org_id, training_id, person_id, campaign_id, completed_at, passed, via, member_id) VALUES ('tr-new', 'org-{o}', 'trn-{o}', 'per-{o}', 'cmp-{o}', ` + ts + `, TRUE, 'account', ?)`},
 			{"incidents.reported_by → members", "mem", `INSERT INTO incidents (id, org_id, ref, title, reported_by, created_at, updated_at) VALUES ('inc-new', 'org-{o}', 'INC-9', 't', ?, ` + ts + `, ` + ts + `)`},
+			{"evidence.owner_id → members", "mem", `UPDATE evidence SET owner_id = ? WHERE id = 'evi-{o}'`},
+			{"evidence.created_by → members", "mem", `UPDATE evidence SET created_by = ? WHERE id = 'evi-{o}'`},
+			{"evidence_revisions.evidence_id → evidence", "evi", `INSERT INTO evidence_revisions (org_id, evidence_id, revision, kind, created_at) VALUES ('org-{o}', ?, 9, 'note', ` + ts + `)`},
+			{"evidence_revisions.created_by → members", "mem", `INSERT INTO evidence_revisions (org_id, evidence_id, revision, kind, created_by, created_at) VALUES ('org-{o}', 'evi-{o}', 9, 'note', ?, ` + ts + `)`},
+			{"evidence_controls.evidence_id → evidence", "evi", `INSERT INTO evidence_controls (org_id, evidence_id, control_id) VALUES ('org-{o}', ?, 'ctl-{o}')`},
+			{"evidence_controls.control_id → controls", "ctl", `INSERT INTO evidence_controls (org_id, evidence_id, control_id) VALUES ('org-{o}', 'evi-{o}', ?)`},
+			{"evidence_requirements.evidence_id → evidence", "evi", `INSERT INTO evidence_requirements (org_id, evidence_id, requirement_id) VALUES ('org-{o}', ?, '` + req + `')`},
+			{"evidence_risks.evidence_id → evidence", "evi", `INSERT INTO evidence_risks (org_id, evidence_id, risk_id) VALUES ('org-{o}', ?, 'risk-{o}')`},
+			{"evidence_risks.risk_id → risks", "risk", `INSERT INTO evidence_risks (org_id, evidence_id, risk_id) VALUES ('org-{o}', 'evi-{o}', ?)`},
 		}
 		var covered []string
 		for _, c := range cases {

@@ -277,7 +277,14 @@ func (s *Server) exportOf(w http.ResponseWriter, r *http.Request, reg Register) 
 // a write that fails before it has written anything still answers with the error (problem+json or a page);
 // one that fails later aborts the response, so that the download fails visibly rather than looking complete.
 func (s *Server) Download(w http.ResponseWriter, r *http.Request, filename, contentType string, write func(io.Writer) error) {
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
+	cd := fmt.Sprintf(`attachment; filename="%s"`, filename)
+	if strings.ContainsFunc(filename, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) {
+		// A name outside printable ASCII goes as RFC 2231 filename*=utf-8''….
+		if cd = mime.FormatMediaType("attachment", map[string]string{"filename": filename}); cd == "" {
+			cd = "attachment"
+		}
+	}
+	w.Header().Set("Content-Disposition", cd)
 	lw := &lazyWriter{w: w, contentType: contentType}
 	if err := write(lw); err != nil {
 		if !lw.started {

@@ -110,6 +110,9 @@ func (s *Server) OpenAPI() map[string]any {
 					}
 				}
 			}
+			if rt.Multipart != nil {
+				content["multipart/form-data"] = map[string]any{"schema": map[string]any{"type": "object", "properties": rt.Multipart}}
+			}
 			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		item[strings.ToLower(rt.Method)] = op

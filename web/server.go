@@ -145,6 +145,9 @@ type Route struct {
 	Body     map[string]any // a request body schema written out, when no entity declares it
 	BodyType string         // media type of Body when not JSON (multipart/form-data)
 	Reply    map[string]any // a success body schema written out, when no entity declares it
+	// Multipart, when set, is a multipart/form-data body (a file with its fields)
+	// the route accepts besides the JSON Request.
+	Multipart map[string]any
 }
 
 // API reports whether the route belongs to the JSON API.
@@ -469,3 +472,6 @@ func (s *Server) AbsoluteURL(r *http.Request, path string) string {
 	}
 	return base + path
 }
+
+// MaxUpload is the largest file the server accepts, in bytes (--max-upload).
+func (s *Server) MaxUpload() int64 { return s.cfg.MaxUpload }

@@ -24,6 +24,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas"
+	"github.com/bulwark-isms/bulwark/blobstore"
 	"github.com/bulwark-isms/bulwark/password"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
@@ -98,6 +99,9 @@ func (f *Fixture) start(acfg app.Config, wcfg web.Config) {
 		acfg.BaseURL = "http://" + f.TS.Listener.Addr().String()
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if acfg.Blobs == nil {
+		acfg.Blobs = TestBlobs(f.T)
+	}
 	f.Svc = areas.New(app.New(f.DB, password.NewHasher(password.TestParams, 4), quiet, acfg))
 	var err error
 	if f.Srv, err = f.Svc.NewServer(wcfg, quiet); err != nil {
@@ -106,6 +110,28 @@ func (f *Fixture) start(acfg app.Config, wcfg web.Config) {
 	f.TS.Config.Handler = f.Srv
 	f.TS.Start()
 	f.T.Cleanup(f.TS.Close)
+}
+
+// TestBlobs opens an evidence store in a temporary directory removed after the test.
+func TestBlobs(t testing.TB) *blobstore.Store {
+	t.Helper()
+	s, err := blobstore.Open(context.Background(), blobstore.FileURL(t.TempDir()), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// SecondOrg creates another organisation, name at domain, with a member of every
+// role, for tests of tenant isolation.
+func (f *Fixture) SecondOrg(name, domain string) map[bulwark.Role]*Account {
+	f.T.Helper()
+	org, _, err := f.Svc.CreateOrganisation(context.Background(), app.NewOrganisation{Name: name, OwnerEmail: "owner@" + domain, OwnerName: name + " Owner", Password: Password}, app.Meta{ActorID: "cli:test"})
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	return f.AddMembers(org, domain)
 }
 
 // AddMembers gives org a member of every role (the owner exists) with a token each.
@@ -318,7 +344,8 @@ func Decode[T any](t testing.TB, res *Resp) T {
 // NewService returns every area's service over a kernel service on db, with cheap
 // password hashing, for tests that call operations without HTTP.
 func NewService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
-	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test", CheckpointKey: TestCheckpointKey, CheckpointEvery: 5}))
+	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test", CheckpointKey: TestCheckpointKey, CheckpointEvery: 5,
+		Blobs: TestBlobs(t)}))
 }
 
 // MustOrg creates an organisation owned by email and returns the owner's principal.

@@ -61,12 +61,16 @@ type Control struct {
 	EvidenceIDs            []string             `json:"evidence_ids"`
 	DocumentIDs            []string             `json:"document_ids"`
 	NeedsAttention         bool                 `json:"needs_attention"`
-	Version                int                  `json:"version"`
-	CreatedAt              time.Time            `json:"created_at"`
-	UpdatedAt              time.Time            `json:"updated_at"`
-	ArchivedAt             *time.Time           `json:"archived_at"`
+	// EvidenceFreshness says whether the evidence linked to an applicable control is current,
+	// stale (some of it expired) or missing; "" for a control that does not apply.
+	EvidenceFreshness string     `json:"evidence_freshness"`
+	Version           int        `json:"version"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+	ArchivedAt        *time.Time `json:"archived_at"`
 
-	stated []string // the inclusion reasons a person gave, as stored
+	stated        []string // the inclusion reasons a person gave, as stored
+	staleEvidence int      // linked evidence past its valid_until
 }
 
 // Inclusion reasons of a control in the Statement of Applicability. ReasonRiskTreatment is derived from the
@@ -91,6 +95,16 @@ var MaturityLabels = []string{"0 none", "1 initial", "2 repeatable", "3 defined"
 // reason while risks are linked.
 func (c *Control) derive() {
 	c.Applicable = c.Status != "not_applicable"
+	switch {
+	case !c.Applicable:
+		c.EvidenceFreshness = ""
+	case len(c.EvidenceIDs) == 0:
+		c.EvidenceFreshness = "missing"
+	case c.staleEvidence > 0:
+		c.EvidenceFreshness = "stale"
+	default:
+		c.EvidenceFreshness = "current"
+	}
 	c.InclusionReasons = make([]string, 0, len(c.stated)+1)
 	if len(c.RiskIDs) > 0 {
 		c.InclusionReasons = append(c.InclusionReasons, ReasonRiskTreatment)
@@ -169,7 +183,9 @@ var ControlEntity = field.FromStruct("Control", Control{}).
 	Describe("risk_ids", "Risks", "the live risks the control treats; link them from the risk").
 	Describe("evidence_ids", "Evidence", "the evidence that shows the control works").
 	Describe("document_ids", "Documents", "the policies and procedures that describe the control").
-	Describe("needs_attention", "Needs attention", "set while an automated check of the control fails")
+	Describe("needs_attention", "Needs attention", "set while an automated check of the control fails").
+	Describe("evidence_ids", "Evidence", "the evidence items that prove the control works (archived ones left out)").
+	Describe("evidence_freshness", "Evidence freshness", "current, stale (some linked evidence is past its valid_until) or missing (none linked); empty for a control that does not apply")
 
 // controlInputOf turns decoded values (JSON or form) into a control input.
 func controlInputOf(v field.Values) ControlInput {

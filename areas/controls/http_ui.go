@@ -164,6 +164,13 @@ func (s *handlers) controlData(r *http.Request, c *Control) (map[string]any, err
 		reasons = append(reasons, reasonChoice{Name: name, Label: reasonLabels[name], Checked: slices.Contains(c.StatedReasons(), name)})
 	}
 	data["Reasons"] = reasons
+	if c.ID != "" {
+		ev, err := s.svc.EvidenceOf(ctx, p, c)
+		if err != nil {
+			return nil, err
+		}
+		data["Evidence"] = ev
+	}
 	if c.RequirementID != nil {
 		req, err := s.fw.Requirement(ctx, p, *c.RequirementID)
 		if err != nil {

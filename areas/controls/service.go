@@ -2,12 +2,16 @@ package controls
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // ControlInput lists what a person may set on a control; nil fields stay.
@@ -300,6 +304,43 @@ func (s *Service) DecideRequirementLink(ctx context.Context, p *bulwark.Principa
 		}
 		out, err = tx.Control(ctx, p.Org.ID, controlID)
 		return err
+	})
+	return out, err
+}
+
+// EvidenceLink is an evidence item as a control's page lists it.
+type EvidenceLink struct {
+	ID, Ref, Title, Kind string
+	ValidUntil           *string
+	Stale                bool
+}
+
+// EvidenceOf lists the live evidence items linked to c (the evidence register,
+// an area above, links them; its table is read here as the SoA reads documents).
+func (s *Service) EvidenceOf(ctx context.Context, p *bulwark.Principal, c *Control) ([]EvidenceLink, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	today := bulwark.Today(time.Now(), p.Org.Settings.TimeZone)
+	out := []EvidenceLink{}
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT e.id, e.ref, e.title, e.kind, e.valid_until FROM evidence_controls ec JOIN evidence e ON e.org_id = ec.org_id AND e.id = ec.evidence_id
+			WHERE ec.org_id = ? AND ec.control_id = ? AND e.archived_at IS NULL ORDER BY e.ref_number`, p.Org.ID, c.ID)
+		if err != nil {
+			return fmt.Errorf("control evidence: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l EvidenceLink
+			var until sql.NullString
+			if err := rows.Scan(&l.ID, &l.Ref, &l.Title, &l.Kind, &until); err != nil {
+				return err
+			}
+			l.ValidUntil = sqlstore.StrPtr(until)
+			l.Stale = l.ValidUntil != nil && *l.ValidUntil < today
+			out = append(out, l)
+		}
+		return rows.Err()
 	})
 	return out, err
 }

@@ -47,6 +47,7 @@ type SoAEntry struct {
 	Owner                  string   `json:"owner"` // the owner's name, as the statement was read
 	RiskRefs               []string `json:"risk_refs"`
 	DocumentRefs           []string `json:"document_refs"`
+	EvidenceIDs            []string `json:"evidence_ids"`
 	EvidenceCount          int      `json:"evidence_count"`
 }
 
@@ -137,7 +138,8 @@ func entryDiff(a, b SoAEntry) map[string]SoAFieldChange {
 	add("owner", a.Owner, b.Owner, a.Owner == b.Owner)
 	add("risk_refs", a.RiskRefs, b.RiskRefs, slices.Equal(a.RiskRefs, b.RiskRefs))
 	add("document_refs", a.DocumentRefs, b.DocumentRefs, slices.Equal(a.DocumentRefs, b.DocumentRefs))
-	add("evidence_count", a.EvidenceCount, b.EvidenceCount, a.EvidenceCount == b.EvidenceCount)
+	// Evidence is not compared: it is the living proof that the controls work, renewed
+	// as it expires, not part of what the statement's approver decided.
 	return f
 }
 

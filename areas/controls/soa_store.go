@@ -153,7 +153,7 @@ func (tx store) buildSoA(ctx context.Context, orgID string) (*SoA, error) {
 		e := SoAEntry{ControlID: c.ID, Ref: c.Ref, Title: c.Title, Theme: "Own control", Custom: c.IsCustom(), Applicable: c.Applicable,
 			InclusionReasons: c.InclusionReasons, ExclusionJustification: c.ExclusionJustification, Status: c.Status,
 			Implementation: c.Implementation, Maturity: c.Maturity, OwnerID: c.OwnerID,
-			RiskRefs: riskRefs[c.ID], DocumentRefs: docRefs[c.ID], EvidenceCount: len(c.EvidenceIDs)}
+			RiskRefs: riskRefs[c.ID], DocumentRefs: docRefs[c.ID], EvidenceIDs: c.EvidenceIDs, EvidenceCount: len(c.EvidenceIDs)}
 		if e.DocumentRefs == nil {
 			e.DocumentRefs = []string{}
 		}
@@ -210,6 +210,11 @@ func (tx store) soaRevision(ctx context.Context, orgID string, n int) (*SoA, err
 	var soa SoA
 	if err := json.Unmarshal([]byte(doc), &soa); err != nil {
 		return nil, fmt.Errorf("SoA revision %d: %w", n, err)
+	}
+	for i := range soa.Entries {
+		if soa.Entries[i].EvidenceIDs == nil { // approved before the evidence register kept ids
+			soa.Entries[i].EvidenceIDs = []string{}
+		}
 	}
 	return &soa, nil
 }

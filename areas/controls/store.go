@@ -174,6 +174,33 @@ func (tx store) loadLinks(ctx context.Context, orgID, onlyID string, cs []*Contr
 	if err := docRows.Err(); err != nil {
 		return err
 	}
+	// Evidence is linked from the evidence register (an area above); archived items prove nothing.
+	var tz string
+	if err := tx.QueryRow(ctx, `SELECT time_zone FROM organisations WHERE id = ?`, orgID).Scan(&tz); err != nil {
+		return fmt.Errorf("control evidence: %w", err)
+	}
+	today := bulwark.Today(tx.Now(), tz)
+	evRows, err := tx.Query(ctx, `SELECT cr.control_id, cr.evidence_id, CASE WHEN e.valid_until < ? THEN 1 ELSE 0 END FROM evidence_controls cr
+		JOIN evidence e ON e.org_id = cr.org_id AND e.id = cr.evidence_id WHERE cr.org_id = ? AND e.archived_at IS NULL`+one+` ORDER BY cr.control_id, e.ref_number`,
+		append([]any{today}, args...)...)
+	if err != nil {
+		return fmt.Errorf("control evidence: %w", err)
+	}
+	defer evRows.Close()
+	for evRows.Next() {
+		var cid, eid string
+		var stale int
+		if err := evRows.Scan(&cid, &eid, &stale); err != nil {
+			return err
+		}
+		if c := byID[cid]; c != nil {
+			c.EvidenceIDs = append(c.EvidenceIDs, eid)
+			c.staleEvidence += stale
+		}
+	}
+	if err := evRows.Err(); err != nil {
+		return err
+	}
 	for _, c := range cs {
 		c.derive()
 	}

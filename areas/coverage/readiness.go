@@ -56,6 +56,8 @@ type ReadinessInput struct {
 	AckAsked, AckDone int
 	// Training: active campaigns' current cycles, and people with a passed record.
 	Campaigns, TrainingAssigned, TrainingCompleted, TrainingOverdue, PeopleTrained int
+	// Evidence: live items, the stale ones, and implemented controls no current evidence proves.
+	Evidence, EvidenceStale, ImplementedControls, ControlsWithoutEvidence int
 }
 
 // ClauseInfo is a clause of ISO/IEC 27001 and the documented information it mandates ("" when none).
@@ -152,6 +154,16 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 			case in.TrainingOverdue > 0:
 				l.Detail = fmt.Sprintf("%d %s overdue in the current training campaigns.", in.TrainingOverdue, map[bool]string{true: "person", false: "people"}[in.TrainingOverdue == 1])
 			}
+		case "9.1":
+			ok := in.Evidence > 0 && in.EvidenceStale == 0
+			l.State, l.Link = check(ok), "/evidence"
+			l.Detail = bulwark.Plural(in.Evidence, "evidence item") + " of monitoring and measurement results, all within their period."
+			switch {
+			case in.Evidence == 0:
+				l.Detail = "No evidence is recorded yet: add what shows the controls work (reports, exports, review records), each with the date it stops being current."
+			case in.EvidenceStale > 0:
+				l.Detail = bulwark.Plural(in.EvidenceStale, "evidence item") + " past its valid-until date: its owner adds a fresh revision."
+			}
 		case "7.5.1":
 			ok := in.Documents > 0 && in.DocumentsOverdue == 0
 			l.State, l.Link = check(ok), "/policies"
@@ -183,6 +195,15 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 		Detail: orOK(in.NoOwner, "applicable control", "without an owner")})
 	add(Line{Section: "Controls", Title: "Every applicable control says why it is included", State: check(in.NoReason == 0), Link: "/soa",
 		Detail: orOK(in.NoReason, "applicable control", "without an inclusion reason (a risk it treats, a legal, contractual or business reason)")})
+	evidence := Line{Section: "Controls", Clause: "9.1", Title: "Every implemented control has current evidence", State: check(in.ImplementedControls > 0 && in.ControlsWithoutEvidence == 0),
+		Link: "/controls?status=implemented", Detail: fmt.Sprintf("All %d implemented controls have evidence within its period.", in.ImplementedControls)}
+	switch {
+	case in.ImplementedControls == 0:
+		evidence.Detail = "No control is marked implemented yet."
+	case in.ControlsWithoutEvidence > 0:
+		evidence.Detail = fmt.Sprintf("%d of %d implemented controls have no current evidence: link a report, export or review record to each.", in.ControlsWithoutEvidence, in.ImplementedControls)
+	}
+	add(evidence)
 	add(Line{Section: "Risks", Clause: "6.1.2", Title: "Every risk has an owner", State: check(in.RiskNoOwner == 0), Link: "/risks",
 		Detail: orOK(in.RiskNoOwner, "risk", "without an owner")})
 	add(Line{Section: "Risks", Clause: "6.1.3", Title: "Every assessed risk has a treatment", State: check(in.RiskNoTreatment == 0), Link: "/risks/treatment-plan",

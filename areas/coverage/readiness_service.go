@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/documents"
+	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/areas/training"
@@ -89,6 +90,11 @@ func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string, outlines []
 		return nil, err
 	}
 	in.Campaigns, in.TrainingAssigned, in.TrainingCompleted, in.TrainingOverdue, in.PeopleTrained = t.Campaigns, t.Assigned, t.Completed, t.Overdue, t.PeopleTrained
+	e, err := evidence.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.Evidence, in.EvidenceStale, in.ImplementedControls, in.ControlsWithoutEvidence = e.Items, e.Stale, e.ImplementedControls, e.WithoutCurrent
 	return BuildReadiness(in), nil
 }
 

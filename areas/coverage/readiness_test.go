@@ -34,12 +34,12 @@ func TestBuildReadiness(t *testing.T) {
 	if d := state(bad, "The Statement of Applicability is approved").Detail; !strings.Contains(d, "since revision 1") {
 		t.Errorf("SoA detail: %s", d)
 	}
-	if len(bad.Lines) != 11 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
+	if len(bad.Lines) != 12 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
 		t.Errorf("%d lines, clause states %v, %d%%", len(bad.Lines), bad.ClauseState, bad.Percent)
 	}
 	good := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, SoAStatus: "approved", SoARevision: 2, Risks: 10, MethodologyApproved: true,
-		DocumentFor: map[string]bool{"6.2": true}, AckAsked: 40, AckDone: 40})
-	if good.Counts["missing"] != 0 || good.Counts["ok"] != 11 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
+		DocumentFor: map[string]bool{"6.2": true}, AckAsked: 40, AckDone: 40, Evidence: 30, ImplementedControls: 20})
+	if good.Counts["missing"] != 0 || good.Counts["ok"] != 12 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
 		t.Errorf("all in order: %v, %d%%, %v", good.Counts, good.Percent, good.ClauseState)
 	}
 }
@@ -65,8 +65,8 @@ func TestReadinessOfTheOrganisation(t *testing.T) {
 			return coverage.Line{}
 		}
 		rep := get()
-		// 14 clauses mandate documented information, then awareness, 3 control lines, 3 risk lines and the SoA.
-		if len(rep.Lines) != 22 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
+		// 14 clauses mandate documented information, then awareness, 4 control lines, 3 risk lines and the SoA.
+		if len(rep.Lines) != 23 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
 			t.Fatalf("a fresh organisation: %d lines, %+v", len(rep.Lines), rep.Counts)
 		}
 		if l := line(rep, "decided status"); l.State != "missing" || !strings.Contains(l.Detail, "93 controls") || l.Link != "/controls?status=not_started" {
