@@ -59,6 +59,9 @@ const (
 	PermRiskSignOffAny Permission = "risk_signoff_any"
 	PermRiskSignOffOwn Permission = "risk_signoff_own"
 	PermAuditLogRead   Permission = "audit_log_read"
+	// PermAgentFacts is held by no role: only a token of scope agent, which holds
+	// nothing else, posts a host's facts for the collector it is bound to.
+	PermAgentFacts Permission = "agent_facts"
 )
 
 // OrgPermissions lists the permissions held through roles (not PermPublic/PermSignedIn).

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"github.com/bulwark-isms/bulwark/blobstore"
+	"github.com/bulwark-isms/bulwark/schedule"
 	"log/slog"
 	"time"
 
@@ -40,6 +41,9 @@ type Config struct {
 	// SecretKey is the instance's secret key (the file beside the data): it encrypts
 	// stored secrets such as collector credentials; nil refuses to store any.
 	SecretKey []byte
+	// CollectorAllow is the --collector-allow setting: the hosts, networks and path
+	// prefixes server-side collectors may reach ("" reaches nothing).
+	CollectorAllow string
 }
 
 // DefaultCheckpointEvery is how many audit entries apart signed checkpoints are.
@@ -53,12 +57,26 @@ type Service struct {
 	cfg    Config
 
 	seeders []Seeder
+	jobs    map[string]schedule.Handler   // kind → handler, for the scheduler serve runs
+	due     []DueProvider                 // the areas' due items, for the daily outbox
 	imports map[string]bulwark.Permission // upload kind → the permission of its register's import
 }
 
 // Seeder gives a new organisation what an area starts it with (a methodology, a
 // library), in the transaction that creates the organisation.
 type Seeder func(ctx context.Context, tx *sqlstore.Tx, orgID string) error
+
+// AddJob registers the handler of a kind of background job (checks due, the
+// daily outbox). Areas call it while the program starts.
+func (s *Service) AddJob(kind string, h schedule.Handler) {
+	if s.jobs == nil {
+		s.jobs = map[string]schedule.Handler{}
+	}
+	s.jobs[kind] = h
+}
+
+// Jobs returns the registered job handlers by kind.
+func (s *Service) Jobs() map[string]schedule.Handler { return s.jobs }
 
 // AddSeeder registers an area's seeder. Areas call it while the program starts,
 // before the service is used.
@@ -93,7 +111,10 @@ func New(db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger, cfg Config)
 	if cfg.CheckpointKey != nil && db.Checkpoints == nil {
 		db.Checkpoints = &bulwark.CheckpointSigner{Key: cfg.CheckpointKey, Every: cfg.CheckpointEvery}
 	}
-	return &Service{DB: db, Hasher: hasher, Log: log, cfg: cfg}
+	s := &Service{DB: db, Hasher: hasher, Log: log, cfg: cfg}
+	s.AddJob(JobCheckpoints, s.checkpointJob)
+	s.AddJob(JobOutbox, s.outboxJob)
+	return s
 }
 
 // Config returns the service configuration.
@@ -179,5 +200,5 @@ func EqPtr[T comparable](a, b *T) bool {
 // Blobs is the store of evidence files, or nil when the instance has none.
 func (s *Service) Blobs() *blobstore.Store { return s.cfg.Blobs }
 
-// SecretKey is the instance's secret key, or nil.
-func (s *Service) SecretKey() []byte { return s.cfg.SecretKey }
+// CollectorAllow is the --collector-allow setting.
+func (s *Service) CollectorAllow() string { return s.cfg.CollectorAllow }

@@ -218,7 +218,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string, m Meta) (*bu
 	}
 	perms := s.Permissions(tp.Role)
 	if tp.Scope == bulwark.TokenScopeAgent {
-		perms = bulwark.PermissionSet{} // agent tokens only post host facts (a later module)
+		perms = bulwark.PermissionSet{bulwark.PermAgentFacts: true} // agent tokens only post host facts
 	}
 	return &bulwark.Principal{User: tp.User, Org: tp.Org, MemberID: tp.MemberID, Role: tp.Role, Permissions: perms,
 		TokenID: tp.TokenID, TokenScope: tp.Scope, ActorID: tp.User.ID, IP: m.IP, RequestID: m.RequestID}, nil

@@ -342,7 +342,28 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret string, signedIn 
 // CreateToken issues an API token acting as member memberID ("" for oneself);
 // creating one for someone else needs PermMembersManage. The secret is returned once.
 func (s *Service) CreateToken(ctx context.Context, p *bulwark.Principal, memberID, name, scope string) (*bulwark.APIToken, error) {
-	if err := Require(p, bulwark.PermSelfService); err != nil {
+	if scope == bulwark.TokenScopeAgent {
+		return nil, bulwark.Invalid("scope", "an agent token is bound to one host collector: create it there (POST /api/v1/collectors/{id}/agent-token, or bulwark token create --scope agent --collector REF)")
+	}
+	return s.createToken(ctx, p, memberID, name, scope, nil)
+}
+
+// BindToken records, in the transaction that creates an agent token, what the
+// token is bound to (its host collector).
+type BindToken func(ctx context.Context, tx *sqlstore.Tx, tokenID string) error
+
+// CreateAgentToken issues a token of scope agent acting as member memberID ("" for
+// oneself), bound by bind in the same transaction. Only those who may edit every
+// ISMS record (owners, admins, managers) issue one.
+func (s *Service) CreateAgentToken(ctx context.Context, p *bulwark.Principal, memberID, name string, bind BindToken) (*bulwark.APIToken, error) {
+	if err := Require(p, bulwark.PermISMSEdit); err != nil && !p.System {
+		return nil, err
+	}
+	return s.createToken(ctx, p, memberID, name, bulwark.TokenScopeAgent, bind)
+}
+
+func (s *Service) createToken(ctx context.Context, p *bulwark.Principal, memberID, name, scope string, bind BindToken) (*bulwark.APIToken, error) {
+	if err := Require(p, bulwark.PermSelfService); err != nil && !p.System {
 		return nil, err
 	}
 	if memberID == "" {
@@ -380,6 +401,11 @@ func (s *Service) CreateToken(ctx context.Context, p *bulwark.Principal, memberI
 		t.UserEmail = mem.Email
 		if err := tx.InsertToken(ctx, p.Org.ID, t, HashSecret(secret)); err != nil {
 			return err
+		}
+		if bind != nil {
+			if err := bind(ctx, tx, t.ID); err != nil {
+				return err
+			}
 		}
 		return Audit(ctx, tx, p.Org.ID, MetaOf(p), "token.create", "api_token", t.ID, t.Prefix, bulwark.Changes{
 			"name": bulwark.Added(name), "scope": bulwark.Added(scope), "member_id": bulwark.Added(memberID),

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/gaps"
 	"github.com/bulwark-isms/bulwark/areas/incidents"
+	"github.com/bulwark-isms/bulwark/areas/monitoring"
 	"github.com/bulwark-isms/bulwark/areas/organisation"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
@@ -40,6 +41,7 @@ type ISMS struct {
 	Training     *training.Service
 	Incidents    *incidents.Service
 	Evidence     *evidence.Service
+	Monitoring   *monitoring.Service
 	Search       *search.Service
 }
 
@@ -47,19 +49,19 @@ type ISMS struct {
 // into a new organisation.
 func New(k *app.Service) *ISMS {
 	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
-		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Evidence: evidence.New(k), Search: search.New(k)}
+		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Evidence: evidence.New(k), Monitoring: monitoring.New(k), Search: search.New(k)}
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
 	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks),
-		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
+		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area
 // existed what it seeds into new ones, and the areas' indexes written in SQL both databases share.
 func Migrations() []sqlstore.Migration {
-	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex, training.BackfillSeeds}
+	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex, training.BackfillSeeds, monitoring.BackfillSeeds}
 }
 
 // NewServer builds the HTTP server with every area mounted.

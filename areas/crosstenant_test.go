@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/schedule"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 	"github.com/bulwark-isms/bulwark/web"
@@ -50,6 +51,7 @@ var pathParams = map[string]string{
 	"step":    "enumerated: a document's workflow steps, not an id",
 	"rev":     "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
 	"request": "row id of a tenant table (an acknowledgement request)",
+	"run":     "row id of a tenant table (a check's run)",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
@@ -348,6 +350,17 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	must(t, "evidence revision", f.Do("POST", "/api/v1/evidence/"+ev+"/revisions", areastest.Req{Token: owner.Token, JSON: body, Headers: map[string]string{"Content-Type": ct}}), 201)
 	api("PATCH", "/api/v1/evidence/"+ev, fmt.Sprintf(`{"control_ids":[%q],"risk_ids":[%q],"requirement_ids":["iso27001-2022:9.1"]}`, control, risk), 200)
 	api("POST", "/api/v1/evidence", `{"title":"Acme note","note":"Acme checked the logs.","valid_until":"2020-01-01"}`, 201)
+	// Monitoring: a TLS collector (unreachable: nothing is allowed), a check that ran, a host with an agent token.
+	col := idOf(t, api("POST", "/api/v1/collectors", `{"kind":"tls","name":"Acme portal","config":{"target":"acme.invalid:443"}}`, 201))
+	api("POST", "/api/v1/collectors/"+col+"/collect", `{}`, 200)
+	chk := idOf(t, api("POST", "/api/v1/checks", fmt.Sprintf(`{"name":"Acme check","kind":"tls","rule":"resource.days_to_expiry > 30","control_ids":[%q],"collector_id":%q}`, control, col), 201))
+	api("POST", "/api/v1/checks/"+chk+"/run", `{}`, 201)
+	host := idOf(t, api("POST", "/api/v1/collectors", `{"kind":"host","name":"Acme web-01"}`, 201))
+	api("POST", "/api/v1/collectors/"+host+"/agent-token", `{}`, 201)
+	// The daily outbox: the stale note above is its owner's to renew.
+	if _, err := f.Svc.Jobs()[app.JobOutbox](context.Background(), schedule.Job{Key: app.JobOutbox, Kind: app.JobOutbox}); err != nil {
+		t.Fatal(err)
+	}
 	// The Statement of Applicability: revisions 1 and 2 approved (B has none).
 	for _, status := range []string{"implemented", "planned"} {
 		api("PATCH", "/api/v1/controls/"+control, `{"status":"`+status+`","implementation_description":"Acme implementation"}`, 200)

@@ -19,11 +19,11 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "evidence", "coverage", "gaps", "search"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "evidence", "monitoring", "coverage", "gaps", "search"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
-var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular", "report", "password", "catalog", "markdown", "blobstore", "collect", "checkrule"}
+var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular", "report", "password", "catalog", "markdown", "blobstore", "collect", "checkrule", "schedule"}
 
 // domainRules names, per area, the files that hold its domain rules: they import
 // neither HTTP nor SQL.
@@ -39,6 +39,7 @@ var domainRules = map[string][]string{
 	"training":   {"training.go"},
 	"incidents":  {"incident.go"},
 	"evidence":   {"evidence.go"},
+	"monitoring": {"check.go"},
 	"search":     {"rank.go"},
 }
 

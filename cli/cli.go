@@ -142,7 +142,7 @@ Every flag can also be set through its BULWARK_* environment variable; flags win
 	pf.StringVar(&o.blobURL, "blob-url", e.or("BULWARK_BLOB_URL", ""), "evidence store, file://… or s3://… (default file://DATA-DIR/blobs) (BULWARK_BLOB_URL)")
 	pf.StringVar(&o.keyFile, "secret-key-file", e.or("BULWARK_SECRET_KEY_FILE", ""), "the instance's secret key: it signs audit checkpoints and encrypts stored secrets; keep it out of the database's backups (default DATA-DIR/secret.key, created 0600) (BULWARK_SECRET_KEY_FILE)")
 	pf.StringVar(&o.logFormat, "log-format", e.or("BULWARK_LOG_FORMAT", ""), "text or json (default text on a terminal, else json) (BULWARK_LOG_FORMAT)")
-	root.AddCommand(serveCmd(e, o), migrateCmd(e, o), setupCmd(e, o), tokenCmd(e, o), auditLogCmd(e, o), importCmd(e, o), exportCmd(e, o), demoCmd(e, o), backupCmd(e, o), versionCmd(e))
+	root.AddCommand(serveCmd(e, o), agentCmd(e), migrateCmd(e, o), setupCmd(e, o), tokenCmd(e, o), auditLogCmd(e, o), importCmd(e, o), exportCmd(e, o), demoCmd(e, o), backupCmd(e, o), versionCmd(e))
 	return root
 }
 

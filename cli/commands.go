@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -30,7 +31,9 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/collect"
 	"github.com/bulwark-isms/bulwark/demo"
+	"github.com/bulwark-isms/bulwark/schedule"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/tabular"
 	"github.com/bulwark-isms/bulwark/web"
@@ -81,12 +84,18 @@ the audit chain live in the database.`,
 			if err := ensureDir(o.dataDir); err != nil {
 				return err
 			}
-			_ = collectorAllow // server-side collectors arrive with the monitoring module; nothing is reachable until then
+			if _, err := collect.ParseAllow(collectorAllow); err != nil {
+				return usagef("--collector-allow: %v", err)
+			}
+			cfg.CollectorAllow = collectorAllow
 			svc, closeDB, err := o.open(ctx, log, cfg)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
+			if err := startScheduler(ctx, svc, log); err != nil {
+				return err
+			}
 			srv, err := svc.NewServer(web.Config{BaseURL: cfg.BaseURL, TrustedProxies: trusted, MaxUpload: upload, Version: Version, MetricsElsewhere: metricsAddr != ""}, log)
 			if err != nil {
 				return err
@@ -152,6 +161,22 @@ the audit chain live in the database.`,
 }
 
 // sweepSessions deletes expired sessions every ten minutes.
+// startScheduler runs the background jobs (due checks, the daily outbox, audit
+// checkpoints) in this instance; with several instances each job runs in one
+// of them at a time, under a lease in the database.
+func startScheduler(ctx context.Context, svc *areas.ISMS, log *slog.Logger) error {
+	sched := schedule.New(svc.DB, log, schedule.Options{})
+	for kind, h := range svc.Jobs() {
+		sched.Handle(kind, h)
+	}
+	if err := svc.DB.Write(ctx, func(tx *sqlstore.Tx) error { return app.EnsureInstanceJobs(ctx, tx) }); err != nil {
+		return fmt.Errorf("cannot schedule the instance's jobs: %w", err)
+	}
+	go sched.Run(ctx)
+	log.Info("scheduler started", "instance", sched.Instance())
+	return nil
+}
+
 func sweepSessions(ctx context.Context, svc *areas.ISMS) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -322,20 +347,26 @@ Example:
 
 func tokenCmd(e *env, o *options) *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
-	var email, orgSlug, name, scope string
+	var email, orgSlug, name, scope, collector string
 	create := &cobra.Command{
-		Use:   "create --email EMAIL [--org SLUG] [--name N] [--scope agent]",
+		Use:   "create --email EMAIL [--org SLUG] [--name N] [--scope agent --collector REF]",
 		Short: "Print a new API token, and nothing else, on stdout",
 		Long: `Create an API token acting as the member EMAIL with their role, and print it (only it) on stdout.
 The token is shown once; Bulwark stores only its SHA-256.
 
 Example:
   TOKEN=$(bulwark token create --email ciso@acme.example --name nightly-export)
-  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/me`,
+  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/me
+
+An agent token (--scope agent --collector COL-001) can only post the facts of that host collector:
+  bulwark agent --server https://isms.example.com --token "$(bulwark token create --email ciso@acme.example --scope agent --collector COL-001)"`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if scope != "" && scope != bulwark.TokenScopeAgent {
 				return usagef(`--scope must be "agent" or left out`)
+			}
+			if (scope == bulwark.TokenScopeAgent) != (collector != "") {
+				return usagef("an agent token is bound to one host collector: give --scope agent with --collector REF (see the collectors at /o/SLUG/monitoring)")
 			}
 			ctx := cmd.Context()
 			svc, org, p, closeDB, err := o.session(ctx, e, orgSlug)
@@ -347,7 +378,18 @@ Example:
 			if err != nil {
 				return err
 			}
-			t, err := svc.CreateToken(ctx, p, m.ID, name, scope)
+			var t *bulwark.APIToken
+			if scope == bulwark.TokenScopeAgent {
+				if m.Role != bulwark.RoleOwner && m.Role != bulwark.RoleAdmin && m.Role != bulwark.RoleManager {
+					return fmt.Errorf("%s is a %s: only owners, admins and managers hold agent tokens", email, m.Role)
+				}
+				if name == "cli" {
+					name = ""
+				}
+				t, err = svc.Monitoring.AgentToken(ctx, p, m.ID, collector, name)
+			} else {
+				t, err = svc.CreateToken(ctx, p, m.ID, name, scope)
+			}
 			if err != nil {
 				return err
 			}
@@ -357,7 +399,8 @@ Example:
 	}
 	create.Flags().StringVar(&email, "email", "", "the member the token acts as (required)")
 	create.Flags().StringVar(&name, "name", "cli", "a name to recognise the token by")
-	create.Flags().StringVar(&scope, "scope", "", `"agent" limits the token to posting host facts`)
+	create.Flags().StringVar(&scope, "scope", "", `"agent" limits the token to posting the facts of one host (with --collector)`)
+	create.Flags().StringVar(&collector, "collector", "", "the host collector (COL-001) an agent token is bound to")
 	_ = create.MarkFlagRequired("email")
 
 	list := &cobra.Command{

@@ -321,3 +321,38 @@ func (tx *Tx) AppendAuditBatch(ctx context.Context, orgID string, entries []*bul
 	}
 	return nil
 }
+
+// SealHeads signs a checkpoint at the head of every chain that has moved past
+// its last checkpoint, so that deleting the newest entries shows even before the
+// next checkpoint falls due. It returns the chains sealed.
+func (tx *Tx) SealHeads(ctx context.Context, signer *bulwark.CheckpointSigner) ([]string, error) {
+	if signer == nil || signer.Key == nil {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT h.org_id, h.seq, h.hash FROM audit_heads h
+		WHERE h.seq > COALESCE((SELECT MAX(c.seq) FROM audit_checkpoints c WHERE c.org_id = h.org_id), 0) ORDER BY h.org_id`)
+	if err != nil {
+		return nil, fmt.Errorf("find unsealed heads: %w", err)
+	}
+	var due []bulwark.Checkpoint
+	for rows.Next() {
+		var c bulwark.Checkpoint
+		if err := rows.Scan(&c.OrgID, &c.Seq, &c.Hash); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		due = append(due, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var sealed []string
+	for _, c := range due {
+		if err := tx.insertCheckpoint(ctx, signer.Sign(c.OrgID, c.Seq, c.Hash, tx.now)); err != nil {
+			return nil, err
+		}
+		sealed = append(sealed, c.OrgID)
+	}
+	return sealed, nil
+}

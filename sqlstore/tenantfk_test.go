@@ -160,6 +160,16 @@ var laterTenantFKs = []string{
 	"evidence_requirements.evidence_id → evidence",
 	"evidence_risks.evidence_id → evidence",
 	"evidence_risks.risk_id → risks",
+	"collectors.created_by → members",
+	"checks.collector_id → collectors",
+	"checks.accepted_by → members",
+	"checks.evidence_id → evidence",
+	"checks.created_by → members",
+	"check_controls.check_id → checks",
+	"check_controls.control_id → controls",
+	"check_runs.check_id → checks",
+	"check_results.run_id → check_runs",
+	"notification_outbox.member_id → members",
 }
 
 // fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
@@ -262,6 +272,7 @@ func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
 			"ack_recipients.request_id": true, "campaign_trainings.campaign_id": true, "campaign_groups.campaign_id": true,
 			"campaign_groups.group_id": true, "campaign_people.campaign_id": true,
 			"evidence_revisions.evidence_id": true, "evidence_controls.evidence_id": true, "evidence_requirements.evidence_id": true, "evidence_risks.evidence_id": true,
+			"check_controls.check_id": true, "check_runs.check_id": true, "check_results.run_id": true, "notification_outbox.member_id": true,
 		}
 		var composite []string
 		for _, k := range foreignKeys(t, db) {
@@ -319,6 +330,9 @@ func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
 			`INSERT INTO trainings (id, org_id, ref, title, created_at, updated_at) VALUES ('trn-{o}', 'org-{o}', 'TRN-1', 'Training {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO training_campaigns (id, org_id, ref, title, start_date, due_date, created_at, updated_at) VALUES ('cmp-{o}', 'org-{o}', 'CMP-1', 'Campaign {o}', '2026-12-01', '2026-12-31', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO evidence (id, org_id, ref, title, kind, note, created_at, updated_at) VALUES ('evi-{o}', 'org-{o}', 'E-1', 'Evidence {o}', 'note', 'n', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO collectors (id, org_id, ref, kind, name, created_at, updated_at) VALUES ('col-{o}', 'org-{o}', 'COL-1', 'tls', 'Portal {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO checks (id, org_id, ref, name, kind, rule, created_at, updated_at) VALUES ('chk-{o}', 'org-{o}', 'CHK-1', 'Check {o}', 'tls', 'true', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO check_runs (id, org_id, check_id, started_at, finished_at, status, passed, failed, errors, trigger) VALUES ('run-{o}', 'org-{o}', 'chk-{o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00', 'pass', 1, 0, 0, 'manual')`,
 		} {
 			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -406,6 +420,16 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"evidence_requirements.evidence_id → evidence", "evi", `INSERT INTO evidence_requirements (org_id, evidence_id, requirement_id) VALUES ('org-{o}', ?, '` + req + `')`},
 			{"evidence_risks.evidence_id → evidence", "evi", `INSERT INTO evidence_risks (org_id, evidence_id, risk_id) VALUES ('org-{o}', ?, 'risk-{o}')`},
 			{"evidence_risks.risk_id → risks", "risk", `INSERT INTO evidence_risks (org_id, evidence_id, risk_id) VALUES ('org-{o}', 'evi-{o}', ?)`},
+			{"collectors.created_by → members", "mem", `UPDATE collectors SET created_by = ? WHERE id = 'col-{o}'`},
+			{"checks.collector_id → collectors", "col", `UPDATE checks SET collector_id = ? WHERE id = 'chk-{o}'`},
+			{"checks.accepted_by → members", "mem", `UPDATE checks SET accepted_by = ? WHERE id = 'chk-{o}'`},
+			{"checks.evidence_id → evidence", "evi", `UPDATE checks SET evidence_id = ? WHERE id = 'chk-{o}'`},
+			{"checks.created_by → members", "mem", `UPDATE checks SET created_by = ? WHERE id = 'chk-{o}'`},
+			{"check_controls.check_id → checks", "chk", `INSERT INTO check_controls (org_id, check_id, control_id) VALUES ('org-{o}', ?, 'ctl-{o}')`},
+			{"check_controls.control_id → controls", "ctl", `INSERT INTO check_controls (org_id, check_id, control_id) VALUES ('org-{o}', 'chk-{o}', ?)`},
+			{"check_runs.check_id → checks", "chk", `INSERT INTO check_runs (id, org_id, check_id, started_at, finished_at, status, passed, failed, errors, trigger) VALUES ('run-new', 'org-{o}', ?, ` + ts + `, ` + ts + `, 'pass', 1, 0, 0, 'manual')`},
+			{"check_results.run_id → check_runs", "run", `INSERT INTO check_results (org_id, run_id, seq, resource_type, resource_id, outcome, facts) VALUES ('org-{o}', ?, 1, 't', 'i', 'pass', '{}')`},
+			{"notification_outbox.member_id → members", "mem", `INSERT INTO notification_outbox (id, org_id, member_id, day, kind, subject_id, subject_ref, title, due_date, overdue, link, created_at) VALUES ('nb-new', 'org-{o}', ?, '2026-12-01', 'k', 's', 'r', 't', '2026-12-01', FALSE, '/', ` + ts + `)`},
 		}
 		var covered []string
 		for _, c := range cases {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -24,7 +25,7 @@ type Area struct {
 type Mounted struct {
 	// Templates holds the area's pages in a folder templates/, one file a page
 	// named after it ("risk.html" is the page "risk"), each defining "content"
-	// inside the layout.
+	// inside the layout; templates/partials/*.html are parsed with every page.
 	Templates fs.FS
 	// Routes are the area's routes, each with the permission it needs.
 	Routes []Route
@@ -69,6 +70,11 @@ func (s *Server) parseAreaPages(area string, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
+	// templates/partials/*.html define parts several of the area's pages share (a form).
+	partials, err := fs.Glob(fsys, "templates/partials/*.html")
+	if err != nil {
+		return err
+	}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
 		if _, dup := s.pages[name]; dup {
@@ -76,7 +82,7 @@ func (s *Server) parseAreaPages(area string, fsys fs.FS) error {
 		}
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, sharedTemplates...)
 		if err == nil {
-			t, err = t.ParseFS(fsys, f)
+			t, err = t.ParseFS(fsys, append(slices.Clone(partials), f)...)
 		}
 		if err != nil {
 			return fmt.Errorf("area %s: parse template %s: %w", area, name, err)

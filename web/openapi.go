@@ -53,7 +53,11 @@ func (s *Server) OpenAPI() map[string]any {
 				content = map[string]any{}
 			}
 			for _, mt := range rt.Produces {
-				content[mt] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+				schema := map[string]any{"type": "string", "format": "binary"}
+				if mt == "*/*" { // a stored file of any type: a JSON file is still the file, not an API body
+					schema = map[string]any{"description": "the file's bytes, as uploaded"}
+				}
+				content[mt] = map[string]any{"schema": schema}
 			}
 			success["content"] = content
 		}

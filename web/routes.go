@@ -24,6 +24,7 @@ var Sections = []Section{
 	{Slug: "policies", Title: "Policies", What: "policies with approval, versions and staff acknowledgement (5.2, 7.5)"},
 	{Slug: "people", Title: "People and training", What: "awareness, training and competence records (7.2, 7.3)"},
 	{Slug: "evidence", Title: "Evidence", What: "evidence files and links per control and period (9.1)"},
+	{Slug: "monitoring", Title: "Monitoring", What: "automated checks over hosts, TLS, Git, Terraform and PostgreSQL, and control health (9.1, A.5.36)"},
 	{Slug: "incidents", Title: "Incidents", What: "reporting and handling of information security incidents (A.5.24–A.5.28)"},
 	{Slug: "suppliers", Title: "Suppliers", What: "supplier register, assessments and certificates (A.5.19–A.5.23)"},
 	{Slug: "audits", Title: "Audits", What: "the internal audit programme, audits and findings (9.2)"},

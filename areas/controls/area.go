@@ -26,6 +26,9 @@ type Service struct {
 // New returns the area's service over the kernel's.
 func New(k *app.Service) *Service {
 	k.AddSeeder(seed)
+	// The daily outbox tells owners of applicable controls whose review falls due within a week, or is overdue.
+	k.AddDue(app.DueFromQuery("control_review_due", "/controls/%s", `SELECT owner_id, id, ref, title, review_date FROM controls
+		WHERE org_id = ? AND owner_id IS NOT NULL AND archived_at IS NULL AND status <> 'not_applicable' AND review_date IS NOT NULL AND review_date <= ?`))
 	k.AddImport("controls", PermImport)
 	return &Service{Service: k}
 }

@@ -344,3 +344,16 @@ func (s *Service) EvidenceOf(ctx context.Context, p *bulwark.Principal, c *Contr
 	})
 	return out, err
 }
+
+// SetNeedsAttention records, for each control id in flags, whether an automated
+// check of it fails with nobody having accepted why. The monitoring area (above)
+// works it out; the flag never changes a control's status, its version or its
+// place in the SoA, so it is not a change a person made.
+func SetNeedsAttention(ctx context.Context, tx *sqlstore.Tx, orgID string, flags map[string]bool) error {
+	for id, on := range flags {
+		if _, err := tx.Exec(ctx, `UPDATE controls SET needs_attention = ? WHERE org_id = ? AND id = ?`, on, orgID, id); err != nil {
+			return fmt.Errorf("control attention: %w", err)
+		}
+	}
+	return nil
+}

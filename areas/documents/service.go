@@ -28,6 +28,10 @@ func New(k *app.Service) *Service {
 	if err != nil {
 		panic(err) // the embedded templates are part of the build; TestTemplates reads them all
 	}
+	// The daily outbox tells owners of published documents whose review falls due within a week, or is overdue.
+	k.AddDue(app.DueFromQuery("document_review_due", "/policies/%s", `SELECT owner_id, id, ref, title, next_review_date FROM documents
+		WHERE org_id = ? AND owner_id IS NOT NULL AND published_major IS NOT NULL AND status <> 'retired' AND archived_at IS NULL
+		AND next_review_date IS NOT NULL AND next_review_date <= ?`))
 	return &Service{Service: k, Library: lib}
 }
 

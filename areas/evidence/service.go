@@ -6,6 +6,8 @@ package evidence
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -26,7 +28,12 @@ type Service struct {
 }
 
 // New returns the evidence area's service over the kernel's.
-func New(k *app.Service) *Service { return &Service{Service: k} }
+func New(k *app.Service) *Service {
+	// The daily outbox tells owners of evidence that expires within a week, or has.
+	k.AddDue(app.DueFromQuery("evidence_expiry", "/evidence/%s", `SELECT owner_id, id, ref, title, valid_until FROM evidence
+		WHERE org_id = ? AND archived_at IS NULL AND owner_id IS NOT NULL AND valid_until <= ?`))
+	return &Service{Service: k}
+}
 
 func (s *Service) write(ctx context.Context, fn func(tx store) error) error {
 	return s.DB.Write(ctx, func(tx *sqlstore.Tx) error { return fn(store{tx}) })
@@ -438,4 +445,64 @@ func (s *Service) OpenFile(ctx context.Context, p *bulwark.Principal, id string,
 		return nil, nil, err
 	}
 	return rev, r, nil
+}
+
+// CheckRun is what one run of an automated check adds to the check's evidence
+// item: the run's results as a file, the period they prove, the check's controls.
+type CheckRun struct {
+	CheckID, Title, Description string
+	OwnerID                     *string
+	ControlIDs                  []string
+	File                        File // already in the blob store
+	Effective, ValidUntil       string
+	Comment                     string
+}
+
+// RecordCheckRun adds a run as the next revision of its check's evidence item
+// (created on the first run), in the caller's transaction: a check keeps one
+// item whose revisions are its runs, so the register is not flooded. It
+// returns the item's id.
+func RecordCheckRun(ctx context.Context, tx *sqlstore.Tx, orgID string, m app.Meta, r CheckRun) (string, error) {
+	st := store{tx}
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM evidence WHERE org_id = ? AND check_id = ?`, orgID, r.CheckID).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("check evidence: %w", err)
+	}
+	f, eff, until := r.File, &r.Effective, &r.ValidUntil
+	c := Content{File: &f, EffectiveDate: &eff, ValidUntil: &until, Comment: r.Comment}
+	controls := uniq(r.ControlIDs)
+	if id == "" {
+		check := r.CheckID
+		e := &Evidence{Title: r.Title, Description: r.Description, OwnerID: r.OwnerID, ControlIDs: controls, RequirementIDs: []string{}, RiskIDs: []string{}, CheckID: &check}
+		ch := c.apply(e)
+		if err := st.InsertEvidence(ctx, orgID, "", e, r.Comment); err != nil {
+			return "", err
+		}
+		return e.ID, app.Audit(ctx, tx, orgID, m, "evidence.create", "evidence", e.ID, e.Ref, ch)
+	}
+	e, err := st.Evidence(ctx, orgID, id)
+	if err != nil {
+		return "", err
+	}
+	ch := c.apply(e)
+	links := false
+	if cur := slices.Clone(e.ControlIDs); !slices.Equal(uniq(cur), controls) {
+		ch["control_ids"] = bulwark.Change{Before: cur, After: controls}
+		e.ControlIDs, links = controls, true
+	}
+	if e.Title != r.Title {
+		ch["title"] = bulwark.Change{Before: e.Title, After: r.Title}
+		e.Title = r.Title
+	}
+	e.ArchivedAt = nil
+	e.Revision++
+	ch["revision"] = bulwark.Change{Before: e.Revision - 1, After: e.Revision}
+	if err := st.insertRevision(ctx, orgID, e.ID, revisionOf(e, r.Comment), nil); err != nil {
+		return "", err
+	}
+	if err := st.UpdateEvidence(ctx, orgID, e, links); err != nil {
+		return "", err
+	}
+	return e.ID, app.Audit(ctx, tx, orgID, m, "evidence.revise", "evidence", e.ID, e.Ref, ch)
 }

@@ -29,6 +29,10 @@ type Service struct {
 // vulnerability library.
 func New(k *app.Service) *Service {
 	k.AddSeeder(seed)
+	// The daily outbox tells action owners of treatment actions due within a week, or overdue.
+	k.AddDue(app.DueFromQuery("risk_action_due", "/risks/%s", `SELECT a.owner_id, r.id, r.ref, a.title, a.due_date FROM risk_actions a
+		JOIN risks r ON r.org_id = a.org_id AND r.id = a.risk_id WHERE a.org_id = ? AND a.owner_id IS NOT NULL AND a.status IN ('open', 'in_progress')
+		AND a.due_date IS NOT NULL AND a.due_date <= ? AND r.archived_at IS NULL`))
 	k.AddImport("risks", PermImport)
 	return &Service{Service: k}
 }
