@@ -56,7 +56,9 @@ func TestInstanceJobs(t *testing.T) {
 			t.Fatalf("%d outbox audit entries", n)
 		}
 		// Run again the same day: nothing new.
-		if err := db.Write(ctx, func(tx *sqlstore.Tx) error { return schedule.Put(ctx, tx, app.JobOutbox, app.JobOutbox, "", "", time.Now()) }); err != nil {
+		if err := db.Write(ctx, func(tx *sqlstore.Tx) error {
+			return schedule.Put(ctx, tx, app.JobOutbox, app.JobOutbox, "", "", time.Now())
+		}); err != nil {
 			t.Fatal(err)
 		}
 		s.RunDue(ctx)
