@@ -71,7 +71,7 @@ func benchRules(b *testing.B) []*checkrule.Rule {
 // fixture (so the data stays small), but each resource is converted for CEL
 // on its own, as real, distinct resources would be.
 func benchResources(b *testing.B, n int) []collect.Resource {
-	base, err := collect.Host("../collect/testdata/hostroot")
+	base, err := collect.Host("../collect/collecttest/hostroot")
 	if err != nil {
 		b.Fatal(err)
 	}

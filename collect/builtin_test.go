@@ -69,7 +69,7 @@ func TestBuiltinsCatalog(t *testing.T) {
 func TestBuiltinsOnFixtures(t *testing.T) {
 	fixtures := map[string]func(t *testing.T) []collect.Resource{
 		collect.KindHost: func(t *testing.T) []collect.Resource {
-			res, err := collect.Host("testdata/hostroot")
+			res, err := collect.Host("collecttest/hostroot")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func TestBuiltinsOnFixtures(t *testing.T) {
 		},
 		collect.KindTerraform: func(t *testing.T) []collect.Resource {
 			var all []collect.Resource
-			for _, name := range []string{"testdata/terraform/plan.json", "testdata/terraform/state.json"} {
+			for _, name := range []string{"collecttest/terraform/plan.json", "collecttest/terraform/state.json"} {
 				b, err := os.ReadFile(name)
 				if err != nil {
 					t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 )
 
 func TestHostFixture(t *testing.T) {
-	res, err := collect.Host("testdata/hostroot")
+	res, err := collect.Host("collecttest/hostroot")
 	if err != nil {
 		t.Fatal(err)
 	}

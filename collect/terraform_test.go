@@ -18,7 +18,7 @@ func TestTerraform(t *testing.T) {
 		file string
 		want []collect.Resource
 	}{
-		{"testdata/terraform/plan.json", []collect.Resource{
+		{"collecttest/terraform/plan.json", []collect.Resource{
 			{Type: "aws_s3_bucket", ID: "aws_s3_bucket.logs", Facts: map[string]any{
 				"encrypted": true, "kms": true, "public": false, "public_access_block": true, "logging": false, "versioning": true}},
 			// Its name is not known before apply: the ACL and the access block
@@ -42,7 +42,7 @@ func TestTerraform(t *testing.T) {
 			{Type: "google_storage_bucket", ID: `module.assets["eu"].google_storage_bucket.this`, Facts: map[string]any{
 				"public": true, "uniform_access": true, "logging": true, "versioning": false, "encrypted": true, "cmek": false}},
 		}},
-		{"testdata/terraform/state.json", []collect.Resource{
+		{"collecttest/terraform/state.json", []collect.Resource{
 			{Type: "aws_s3_bucket", ID: "aws_s3_bucket.legacy", Facts: map[string]any{
 				"encrypted": true, "kms": false, "public": false, "public_access_block": false, "logging": false, "versioning": true}},
 			{Type: "aws_s3_bucket", ID: "aws_s3_bucket.data[0]", Facts: map[string]any{
@@ -124,7 +124,7 @@ func TestTerraformInput(t *testing.T) {
 }
 
 func FuzzTerraform(f *testing.F) {
-	for _, name := range []string{"testdata/terraform/plan.json", "testdata/terraform/state.json"} {
+	for _, name := range []string{"collecttest/terraform/plan.json", "collecttest/terraform/state.json"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

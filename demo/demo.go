@@ -279,6 +279,9 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedEvidence(ctx, svc, manager, controlSet, rng); err != nil {
 		return nil, err
 	}
+	if err := seedMonitoring(ctx, svc, manager); err != nil {
+		return nil, err
+	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil
 }
 

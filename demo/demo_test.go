@@ -12,6 +12,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
+	"github.com/bulwark-isms/bulwark/areas/monitoring"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -117,7 +118,13 @@ func TestSeed(t *testing.T) {
 			}
 		}
 		// Evidence for most implemented controls, a few stale, every file readable from the store.
-		evs, _, err := svc.Evidence.List(ctx, p, evidence.Filter{Limit: 500})
+		all, _, err := svc.Evidence.List(ctx, p, evidence.Filter{Limit: 500})
+		var evs []*evidence.Evidence
+		for _, e := range all {
+			if e.CheckID == nil { // a check's runs are its own item
+				evs = append(evs, e)
+			}
+		}
 		if err != nil || len(evs) < implemented/2 || len(evs) > implemented {
 			t.Fatalf("evidence: %d items for %d implemented controls, %v", len(evs), implemented, err)
 		}
@@ -137,6 +144,28 @@ func TestSeed(t *testing.T) {
 		}
 		if stale == 0 || stale > len(evs)/5 || files == 0 {
 			t.Errorf("evidence: %d stale, %d files of %d", stale, files, len(evs))
+		}
+		// Check results from each collector, produced by the real collectors, a few failing.
+		checks, err := svc.Monitoring.Checks(ctx, p, monitoring.CheckFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran, failing := map[string]int{}, map[string]int{}
+		for _, c := range checks {
+			if c.LastRunAt != nil {
+				ran[c.Kind]++
+			}
+			if c.Status == "fail" {
+				failing[c.Kind]++
+			}
+		}
+		for _, kind := range []string{"host", "tls", "git", "terraform"} {
+			if ran[kind] == 0 || failing[kind] == 0 {
+				t.Errorf("%s checks: %d ran, %d failing", kind, ran[kind], failing[kind])
+			}
+		}
+		if db.Dialect == sqlstore.Postgres && ran["postgres"] == 0 {
+			t.Errorf("no postgres check ran on PostgreSQL")
 		}
 		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n < 300 {
 			t.Errorf("audit chain: %d entries, %+v %v", n, brk, err)

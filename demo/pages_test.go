@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
+	"github.com/bulwark-isms/bulwark/areas/monitoring"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
@@ -51,7 +52,11 @@ const pageChecks = `(() => {
       (e.id && document.querySelector('label[for="' + CSS.escape(e.id) + '"]'));
     if (!named) unlabelled.push(e.outerHTML.slice(0, 120));
   }
-  return JSON.stringify({scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 5), unlabelled, text: document.body.innerText, h1: document.querySelectorAll('h1').length});
+  // Code is shown as code (a check's rule, the facts a collector found): the plain-language test reads the rest.
+  let text = document.body.innerText;
+  const codes = [...document.querySelectorAll('code, pre, textarea')].map(e => e.innerText).filter(t => t).sort((a, b) => b.length - a.length);
+  for (const t of codes) text = text.split(t).join(' '); // longest first: a short snippet may sit inside a longer one
+  return JSON.stringify({scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 5), unlabelled, text, h1: document.querySelectorAll('h1').length});
 })()`
 
 // TestEveryPageFitsAndSpeaksPlainly opens every page of the UI's route table on the demo, as its owner, at a
@@ -119,7 +124,15 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	if err != nil || len(evs) == 0 {
 		t.Fatalf("evidence: %v", err)
 	}
-	ids := map[string]string{"evidence": evs[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
+	chks, err := f.Svc.Monitoring.Checks(ctx, p, monitoring.CheckFilter{Status: "fail"})
+	if err != nil || len(chks) == 0 {
+		t.Fatalf("checks: %v", err)
+	}
+	cols, err := f.Svc.Monitoring.Collectors(ctx, p, "tls", false)
+	if err != nil || len(cols) == 0 {
+		t.Fatalf("collectors: %v", err)
+	}
+	ids := map[string]string{"evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
 		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
 		"incidents": incs[0].ID, "my-training": mods[0].ID}
 

@@ -34,6 +34,9 @@ import (
 // so that every test that writes exercises them.
 var TestCheckpointKey = bulwark.CheckpointKey([]byte("bulwark test secret key, 32 bytes or more"))
 
+// TestSecretKey seals stored secrets (collector connection strings) in tests.
+var TestSecretKey = []byte("bulwark test secret key, 32 bytes or more")
+
 // Password is every fixture account's password.
 const Password = "correct horse battery staple"
 
@@ -101,6 +104,9 @@ func (f *Fixture) start(acfg app.Config, wcfg web.Config) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if acfg.Blobs == nil {
 		acfg.Blobs = TestBlobs(f.T)
+	}
+	if acfg.SecretKey == nil {
+		acfg.SecretKey = TestSecretKey
 	}
 	f.Svc = areas.New(app.New(f.DB, password.NewHasher(password.TestParams, 4), quiet, acfg))
 	var err error
@@ -345,7 +351,7 @@ func Decode[T any](t testing.TB, res *Resp) T {
 // password hashing, for tests that call operations without HTTP.
 func NewService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
 	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test", CheckpointKey: TestCheckpointKey, CheckpointEvery: 5,
-		Blobs: TestBlobs(t)}))
+		Blobs: TestBlobs(t), SecretKey: TestSecretKey}))
 }
 
 // MustOrg creates an organisation owned by email and returns the owner's principal.

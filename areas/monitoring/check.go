@@ -26,6 +26,24 @@ func KindLabel(k string) string {
 	return k
 }
 
+// Choice is a value a form offers, with what people read for it.
+type Choice struct{ Value, Label string }
+
+// KindChoices are the collector kinds as a form offers them.
+func KindChoices() []Choice {
+	out := make([]Choice, len(Kinds))
+	for i, k := range Kinds {
+		out[i] = Choice{k, KindLabel(k)}
+	}
+	return out
+}
+
+// KindName is what people read for the collector's kind.
+func (c *Collector) KindName() string { return KindLabel(c.Kind) }
+
+// KindName is what people read for the kind of collector the check reads.
+func (c *Check) KindName() string { return KindLabel(c.Kind) }
+
 // Check statuses: the outcome of the last run over every resource.
 const (
 	StatusNotRun = "not_run"

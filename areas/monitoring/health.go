@@ -145,8 +145,11 @@ func (s *Service) Health(ctx context.Context, p *bulwark.Principal) (*Health, er
 		type fw struct{ slug, name string }
 		var order []fw
 		members := map[string]map[string]bool{}
-		if err := scanEach(ctx, tx, `SELECT DISTINCT f.slug, f.name, f.sort_order, cr.control_id FROM control_requirements cr JOIN requirements r ON r.id = cr.requirement_id
-			JOIN frameworks f ON f.id = r.framework_id WHERE cr.org_id = ? AND cr.origin <> 'rejected' ORDER BY f.sort_order`, []any{p.Org.ID},
+		// An Annex A control implements its own requirement (controls.requirement_id); the links add the other frameworks.
+		if err := scanEach(ctx, tx, `SELECT f.slug, f.name, f.sort_order, c.id FROM controls c JOIN requirements r ON r.id = c.requirement_id
+			JOIN frameworks f ON f.id = r.framework_id WHERE c.org_id = ? AND c.archived_at IS NULL
+			UNION SELECT f.slug, f.name, f.sort_order, cr.control_id FROM control_requirements cr JOIN requirements r ON r.id = cr.requirement_id
+			JOIN frameworks f ON f.id = r.framework_id WHERE cr.org_id = ? AND cr.origin <> 'rejected' ORDER BY 3`, []any{p.Org.ID, p.Org.ID},
 			func(scan func(...any) error) error {
 				var f fw
 				var sort int

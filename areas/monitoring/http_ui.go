@@ -47,7 +47,7 @@ func (h *handlers) monitoringPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.Render(w, r, http.StatusOK, "monitoring", &web.Page{Title: "Monitoring", Nav: "monitoring", Data: map[string]any{
-		"Collectors": cols, "Checks": checks, "Enabled": enabled, "ByStatus": byStatus, "Kinds": Kinds, "Builtins": len(collect.Builtins())}})
+		"Collectors": cols, "Checks": checks, "Enabled": enabled, "ByStatus": byStatus, "Kinds": KindChoices(), "Builtins": len(collect.Builtins())}})
 }
 
 // checkForm is what the check form shows: the check, the choices, a test's results.
@@ -65,7 +65,7 @@ func (h *handlers) renderCheckForm(w http.ResponseWriter, r *http.Request, statu
 	}
 	picker := web.NewPicker("control_ids", "Controls it gives evidence for", controlItems, c.ControlIDs, nil)
 	picker.Placeholder, picker.SearchURL = "A.8.5, access, or words", "/o/"+p.Org.Slug+"/pick/controls"
-	data := map[string]any{"C": c, "Kinds": Kinds, "Schedules": Schedules, "Collectors": cols, "Picker": picker, "Test": test}
+	data := map[string]any{"C": c, "Kinds": KindChoices(), "Schedules": Schedules, "Collectors": cols, "Picker": picker, "Test": test}
 	if name == "check" {
 		_, runs, err := h.svc.Runs(r.Context(), p, c.ID, 30)
 		if err != nil {
@@ -80,6 +80,11 @@ func (h *handlers) renderCheckForm(w http.ResponseWriter, r *http.Request, statu
 				return
 			}
 			data["Last"] = last
+			views := make([]resultView, len(last.Results))
+			for i, r := range last.Results {
+				views[i] = resultView{Result: r, JSON: prettyJSON(r.Facts)}
+			}
+			data["LastResults"] = views
 		}
 	}
 	pg.Nav, pg.Data = "monitoring", data
@@ -291,7 +296,7 @@ func (h *handlers) checkAcceptSubmit(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) collectorNewPage(w http.ResponseWriter, r *http.Request) {
 	h.Render(w, r, http.StatusOK, "collector-new", &web.Page{Title: "New collector", Nav: "monitoring",
-		Form: map[string]string{"kind": r.URL.Query().Get("kind")}, Data: map[string]any{"Kinds": Kinds}})
+		Form: map[string]string{"kind": r.URL.Query().Get("kind")}, Data: map[string]any{"Kinds": KindChoices()}})
 }
 
 func (h *handlers) collectorCreateSubmit(w http.ResponseWriter, r *http.Request) {
@@ -319,7 +324,7 @@ func (h *handlers) collectorCreateSubmit(w http.ResponseWriter, r *http.Request)
 		http.Redirect(w, r, "/o/"+p.Org.Slug+"/collectors/"+c.ID+"?notice=created", http.StatusSeeOther)
 		return
 	}
-	pg := &web.Page{Title: "New collector", Nav: "monitoring", Form: web.FormValues(r, "kind", "name", "target", "path"), Data: map[string]any{"Kinds": Kinds}}
+	pg := &web.Page{Title: "New collector", Nav: "monitoring", Form: web.FormValues(r, "kind", "name", "target", "path"), Data: map[string]any{"Kinds": KindChoices()}}
 	if status, ok := h.failed(w, r, pg, err); ok {
 		h.Render(w, r, status, "collector-new", pg)
 	}
@@ -344,6 +349,12 @@ func (h *handlers) renderCollector(w http.ResponseWriter, r *http.Request, statu
 	pg.Title, pg.Nav = c.Ref+" "+c.Name, "monitoring"
 	pg.Data = map[string]any{"C": c, "Facts": facts, "Checks": checks, "Token": token, "BaseURL": h.AbsoluteURL(r, "")}
 	h.Render(w, r, status, "collector", pg)
+}
+
+// resultView is a result with the facts it read, as the check page shows them.
+type resultView struct {
+	Result
+	JSON string
 }
 
 // factsView is a resource as the collector page shows it.

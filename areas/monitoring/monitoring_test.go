@@ -251,7 +251,7 @@ func TestAgentFacts(t *testing.T) {
 			t.Fatalf("agent token: %d %s", res.StatusCode, res.Text)
 		}
 		agent := areastest.Decode[bulwark.APIToken](t, res).Token
-		rs, err := collect.Host("../../collect/testdata/hostroot")
+		rs, err := collect.Host("../../collect/collecttest/hostroot")
 		if err != nil {
 			t.Fatal(err)
 		}

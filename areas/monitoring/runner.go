@@ -302,6 +302,10 @@ func (s *Service) run(ctx context.Context, orgID string, c *Check, trigger strin
 		if err := tx.UpdateCheck(ctx, orgID, cur, false); err != nil {
 			return err
 		}
+		// A run, whatever started it, restarts the check's schedule.
+		if err := reschedule(ctx, tx, orgID, cur, run.FinishedAt.Add(cur.Interval())); err != nil {
+			return err
+		}
 		if err := s.recomputeAttention(ctx, tx, orgID, cur.ControlIDs); err != nil {
 			return err
 		}
@@ -502,4 +506,43 @@ func (s *Service) SetPlan(ctx context.Context, p *bulwark.Principal, id string, 
 		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "collector.plan", "collector", c.ID, c.Ref, bulwark.Changes{"sha256": bulwark.Change{Before: before, After: f.SHA256}})
 	})
 	return out, err
+}
+
+// RecordFacts stores resources a person's tooling collected for a collector
+// (the demo runs the real collectors itself) and runs the collector's enabled
+// checks on them.
+func (s *Service) RecordFacts(ctx context.Context, p *bulwark.Principal, id string, rs []collect.Resource) ([]*Run, error) {
+	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
+		return nil, err
+	}
+	col, err := s.Collector(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx store) error {
+		if err := tx.SetFacts(ctx, p.Org.ID, col.ID, rs, ""); err != nil {
+			return err
+		}
+		return app.Audit(ctx, tx.Tx, p.Org.ID, app.MetaOf(p), "collector.facts", "collector", col.ID, col.Ref, bulwark.Changes{"resources": bulwark.Added(len(rs))})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if col, err = s.Collector(ctx, p, col.ID); err != nil {
+		return nil, err
+	}
+	yes := true
+	checks, err := s.Checks(ctx, p, CheckFilter{Kind: col.Kind, Enabled: &yes, CollectorID: col.ID})
+	if err != nil {
+		return nil, err
+	}
+	var runs []*Run
+	for _, c := range checks {
+		run, err := s.run(ctx, p.Org.ID, c, TriggerManual, app.MetaOf(p), col)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
 }
