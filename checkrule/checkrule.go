@@ -150,6 +150,9 @@ func Compile(expr string) (*Rule, error) {
 	if err := checkConcatenation(ast.NativeRep(), expr); err != nil {
 		return nil, err
 	}
+	if err := checkGrowth(ast.NativeRep()); err != nil {
+		return nil, err
+	}
 	b := classify(ast.NativeRep())
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
 	switch b {
@@ -355,12 +358,29 @@ var cheapFunctions = map[string]bool{
 	"_&&_": true, "_||_": true, "!_": true, "_?_:_": true, "@in": true, "_[_]": true, "_[?_]": true, "_?._": true,
 	"-_": true, "_-_": true, "_*_": true, "_/_": true, "_%_": true, "@not_strictly_false": true,
 	"size": true, "contains": true, "startsWith": true, "endsWith": true,
-	"lowerAscii": true, "upperAscii": true, "trim": true, "substring": true, "charAt": true, "indexOf": true, "lastIndexOf": true,
+	"lowerAscii": true, "upperAscii": true, "trim": true, "substring": true, "charAt": true,
 	"int": true, "uint": true, "double": true, "string": true, "bool": true, "dyn": true, "type": true,
 	"optional.of": true, "optional.ofNonZeroValue": true, "optional.none": true, "or": true, "orValue": true, "hasValue": true, "value": true,
 	"ip": true, "cidr": true, "isIP": true, "isCIDR": true, "ip.isCanonical": true, "family": true, "isLoopback": true,
 	"isUnspecified": true, "isGlobalUnicast": true, "isLinkLocalUnicast": true, "isLinkLocalMulticast": true,
 	"containsIP": true, "containsCIDR": true, "prefixLength": true, "masked": true,
+}
+
+// growing are the functions whose result can be far larger than their
+// arguments (replace a letter of a long fact by a long text; join a long list
+// with a long separator). CEL charges a call's cost once it has returned, so the
+// cost limit would see such a result only after the memory is spent: rules,
+// which read facts and never need to build text, may not call them.
+var growing = map[string]bool{"replace": true, "join": true, "format": true, "strings.quote": true}
+
+// checkGrowth refuses calls to the growing functions.
+func checkGrowth(a *celast.AST) error {
+	for _, e := range celast.MatchDescendants(celast.NavigateAST(a), celast.KindMatcher(celast.CallKind)) {
+		if name := e.AsCall().FunctionName(); growing[name] {
+			return &CompileError{Message: name + "() is not available in check rules: a rule reads facts and compares them (==, contains, startsWith, matches, size …); it never needs to build text"}
+		}
+	}
+	return nil
 }
 
 // classify decides a rule's budget from its checked form. Concatenation is

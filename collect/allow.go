@@ -304,7 +304,14 @@ func (a *Allow) Path(p string) (string, error) {
 	if a == nil || len(a.paths) == 0 {
 		return "", refuse(p)
 	}
-	resolved, err := filepath.EvalSymlinks(filepath.Clean(p))
+	// Lexically inside a listed directory first: a path elsewhere is refused
+	// before anything on the disk is touched, so the answer says nothing about
+	// what exists outside the list.
+	clean := filepath.Clean(p)
+	if !slices.ContainsFunc(a.paths, func(d string) bool { return within(d, clean) }) {
+		return "", refuse(p)
+	}
+	resolved, err := filepath.EvalSymlinks(clean)
 	if err != nil {
 		return "", fmt.Errorf("collector path %s: %w", p, err)
 	}

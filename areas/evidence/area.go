@@ -403,7 +403,6 @@ func (h *handlers) download(w http.ResponseWriter, r *http.Request) {
 	defer body.Close()
 	w.Header().Set("Content-Security-Policy", "sandbox")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Length", strconv.FormatInt(rev.Size, 10))
 	w.Header().Set("ETag", `"`+*rev.SHA256+`"`)
 	h.Download(w, r, rev.Filename, rev.ContentType, func(out io.Writer) error { _, err := io.Copy(out, body); return err })
 }

@@ -67,6 +67,7 @@ func TestBrowserEvidenceAndCustomCheck(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#name"), "Portal certificate has a month left"),
 			chromedp.SetValue(chromedp.CSS("#rule"), "resource.days_to_expiry >= 30"),
 			chromedp.Click(chromedp.CSS("#try")),
+			chromedp.WaitVisible(chromedp.CSS(`#name[value="Portal certificate has a month left"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#test-results")))
 		if text := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#test-results"))); !strings.Contains(text, "0 pass, 1 fail") {
 			t.Fatalf("first try: %q", text)
@@ -75,6 +76,7 @@ func TestBrowserEvidenceAndCustomCheck(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#name"), "Portal certificate has a week left"),
 			chromedp.SetValue(chromedp.CSS("#rule"), "resource.days_to_expiry >= 7"),
 			chromedp.Click(chromedp.CSS("#try")),
+			chromedp.WaitVisible(chromedp.CSS(`#name[value="Portal certificate has a week left"]`)), // the page the second try answered
 			chromedp.WaitVisible(chromedp.CSS("#test-results")))
 		if text := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#test-results"))); !strings.Contains(text, "1 pass, 0 fail") {
 			t.Fatalf("second try: %q", text)

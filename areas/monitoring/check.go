@@ -1,6 +1,7 @@
 package monitoring
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -126,11 +127,40 @@ func (c *Collector) Validate(secret string) error {
 		if secret == "" && c.secret == nil {
 			v.Add("connection_string", `is required: postgres://user:password@host:5432/database?sslmode=require`)
 		}
-		if secret != "" && !strings.HasPrefix(secret, "postgres://") && !strings.HasPrefix(secret, "postgresql://") {
-			v.Add("connection_string", "must be a postgres:// URL")
+		if secret != "" {
+			if msg := checkDSN(secret); msg != "" {
+				v.Add("connection_string", msg)
+			}
 		}
 	}
 	return v.Err()
+}
+
+// dsnKeys are the settings a connection string may carry. Others would make
+// the server read its own files (sslrootcert, sslkey, passfile, service files)
+// and tell, by the error, whether they exist.
+var dsnKeys = map[string]bool{"sslmode": true, "connect_timeout": true, "application_name": true}
+
+// checkDSN says what is wrong with a postgres connection string, or "". It must
+// name the host, the user and the password itself: nothing is taken from the
+// server's environment or ~/.pgpass.
+func checkDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "must be a URL: postgres://user:password@host:5432/database?sslmode=require"
+	}
+	if u.Hostname() == "" || strings.HasPrefix(u.Host, "/") {
+		return "must name the server's host"
+	}
+	if pw, ok := u.User.Password(); !ok || pw == "" || u.User.Username() == "" {
+		return "must hold the user and the password (postgres://user:password@host/database)"
+	}
+	for k := range u.Query() {
+		if !dsnKeys[k] {
+			return "may set only sslmode, connect_timeout and application_name, not " + k
+		}
+	}
+	return ""
 }
 
 func orNothing(keys []string) string {

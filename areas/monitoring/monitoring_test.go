@@ -147,7 +147,19 @@ func TestTLSCheckFlagsControlsAndKeepsEvidence(t *testing.T) {
 		if c.NeedsAttention != (others > 0) || c.Status != statusBefore {
 			t.Fatalf("after accepting: needs attention %v (other failing checks %d), status %s → %s", c.NeedsAttention, others, statusBefore, c.Status)
 		}
-		// The scheduler runs a due check (its job is due now: the collector was just added).
+		// The scheduler runs due checks: each run put its check's next one a day on; a day passes.
+		var due time.Time
+		if err := db.View(context.Background(), func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT due_at FROM jobs WHERE kind = 'check' ORDER BY due_at LIMIT 1`).Scan(&due)
+		}); err != nil || time.Until(due) < 23*time.Hour {
+			t.Fatalf("next run due %v (%v), want a day after the last", due, err)
+		}
+		if err := db.Write(context.Background(), func(tx *sqlstore.Tx) error {
+			_, err := tx.Exec(context.Background(), `UPDATE jobs SET due_at = ? WHERE kind = 'check'`, time.Now().Add(-time.Minute))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		s := schedule.New(db, nil, schedule.Options{Instance: "test"})
 		for kind, h := range f.Svc.Jobs() {
 			s.Handle(kind, h)
@@ -205,7 +217,10 @@ func TestCustomCheckAndRuleErrors(t *testing.T) {
 		if res.StatusCode != 422 || !strings.Contains(res.Text, `"field":"rule"`) || !strings.Contains(res.Text, "Syntax error") {
 			t.Fatalf("a rule that does not compile: %d %s", res.StatusCode, res.Text)
 		}
-		res = f.Do("POST", "/api/v1/checks/test", areastest.Req{Token: f.Accounts[bulwark.RoleAuditor].Token, JSON: `{"kind":"tls","rule":"resource.days_to_expiry >= 7"}`})
+		if res := f.Do("POST", "/api/v1/checks/test", areastest.Req{Token: f.Accounts[bulwark.RoleAuditor].Token, JSON: `{"kind":"tls","rule":"true"}`}); res.StatusCode != 403 {
+			t.Fatalf("an auditor trying a rule: %d", res.StatusCode)
+		}
+		res = f.Do("POST", "/api/v1/checks/test", areastest.Req{Token: mgr, JSON: `{"kind":"tls","rule":"resource.days_to_expiry >= 7"}`})
 		tr := areastest.Decode[monitoring.TestResult](t, res)
 		if tr.Collectors != 1 || tr.Passed != 1 || tr.Failed != 0 {
 			t.Fatalf("test: %+v", tr)
@@ -270,6 +285,15 @@ func TestAgentFacts(t *testing.T) {
 		if len(runs.Items) < 8 || failing == 0 {
 			t.Fatalf("host checks: %d ran, %d failing", len(runs.Items), failing)
 		}
+		// A second host posting: checks over every host judge both, so one host cannot hide another's failure.
+		col2 := areastest.Decode[monitoring.Collector](t, f.Do("POST", "/api/v1/collectors", areastest.Req{Token: mgr, JSON: `{"kind":"host","name":"web-02"}`}))
+		agent2 := areastest.Decode[bulwark.APIToken](t, f.Do("POST", "/api/v1/collectors/"+col2.ID+"/agent-token", areastest.Req{Token: mgr, JSON: `{}`})).Token
+		res = f.Do("POST", "/api/v1/agent/facts", areastest.Req{Token: agent2, JSON: string(body)})
+		for _, r := range areastest.Decode[areastest.List](t, res).Items {
+			if r["status"] == "fail" && r["failed"].(float64) != 2 {
+				t.Errorf("a failing check over both hosts counted %v failures, want 2", r["failed"])
+			}
+		}
 		for _, path := range []string{"/api/v1/me", "/api/v1/checks", "/api/v1/collectors/" + col.ID} {
 			if res := f.Do("GET", path, areastest.Req{Token: agent}); res.StatusCode != 403 {
 				t.Errorf("agent token on GET %s: %d", path, res.StatusCode)
@@ -287,8 +311,13 @@ func TestAgentFacts(t *testing.T) {
 			t.Fatalf("a replaced agent token: %d", res.StatusCode)
 		}
 		// A connection string is sealed at rest and never answered.
-		res = f.Do("POST", "/api/v1/collectors", areastest.Req{Token: mgr, JSON: `{"kind":"postgres","name":"App database","connection_string":"postgres://auditor:hunter2-secret@db.internal:5432/app"}`})
-		if res.StatusCode != 201 || strings.Contains(res.Text, "hunter2") {
+		for _, dsn := range []string{"postgres://db.internal/app", "postgres://u:p@db.internal/app?sslrootcert=/etc/shadow", "host=db user=u password=p"} {
+			if res := f.Do("POST", "/api/v1/collectors", areastest.Req{Token: mgr, JSON: `{"kind":"postgres","name":"x","connection_string":"` + dsn + `"}`}); res.StatusCode != 422 {
+				t.Errorf("connection string %s: %d", dsn, res.StatusCode)
+			}
+		}
+		res = f.Do("POST", "/api/v1/collectors", areastest.Req{Token: mgr, JSON: `{"kind":"postgres","name":"App database","connection_string":"postgres://auditor:hunter2@secret@db.internal:5432/app?sslmode=require"}`})
+		if res.StatusCode != 201 || strings.Contains(res.Text, "hunter2") || strings.Contains(res.Text, "secret@") {
 			t.Fatalf("postgres collector: %d %s", res.StatusCode, res.Text)
 		}
 		var stored string

@@ -16,6 +16,7 @@ import (
 	"github.com/bulwark-isms/bulwark/checkrule"
 	"github.com/bulwark-isms/bulwark/collect"
 	"github.com/bulwark-isms/bulwark/schedule"
+	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
 // JobKind is the scheduler's kind for running one check when it is due.
@@ -141,8 +142,15 @@ func (s *Service) gather(ctx context.Context, orgID string, col *Collector) ([]c
 		}
 		return stored, nil
 	}
-	if stored != nil && col.CollectedAt != nil && col.LastError == "" && time.Since(*col.CollectedAt) < freshFacts {
-		return stored, nil
+	if col.CollectedAt != nil && time.Since(*col.CollectedAt) < freshFacts {
+		// Collected a moment ago for another check: its facts, or its failure (a target that does not
+		// answer is not asked again by each of its checks).
+		if col.LastError != "" {
+			return nil, fmt.Errorf("%s", col.LastError)
+		}
+		if stored != nil {
+			return stored, nil
+		}
 	}
 	rs, cerr := s.collectNow(ctx, orgID, col)
 	msg := ""
@@ -157,16 +165,17 @@ func (s *Service) gather(ctx context.Context, orgID string, col *Collector) ([]c
 
 // collectNow runs a server-side collector against its target.
 func (s *Service) collectNow(ctx context.Context, orgID string, col *Collector) ([]collect.Resource, error) {
-	if s.allowErr != nil {
-		return nil, fmt.Errorf("--collector-allow is not valid: %w", s.allowErr)
+	allow, err := s.allowFor(ctx, orgID)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, collectTimeout)
 	defer cancel()
 	switch col.Kind {
 	case collect.KindTLS:
-		return collect.TLS(ctx, col.Config["target"], s.allow.Dialer())
+		return collect.TLS(ctx, col.Config["target"], allow.Dialer())
 	case collect.KindGit:
-		path, err := s.allow.Path(col.Config["path"])
+		path, err := allow.Path(col.Config["path"])
 		if err != nil {
 			return nil, err
 		}
@@ -189,9 +198,14 @@ func (s *Service) collectNow(ctx context.Context, orgID string, col *Collector) 
 				return nil, err
 			}
 		} else {
-			path, err := s.allow.Path(col.Config["path"])
+			path, err := allow.Path(col.Config["path"])
 			if err != nil {
 				return nil, err
+			}
+			if st, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("read the plan: %w", err)
+			} else if !st.Mode().IsRegular() {
+				return nil, fmt.Errorf("%s is not a regular file", col.Config["path"]) // a FIFO or a device would block for ever
 			}
 			f, err := os.Open(path)
 			if err != nil {
@@ -214,9 +228,29 @@ func (s *Service) collectNow(ctx context.Context, orgID string, col *Collector) 
 		if err != nil {
 			return nil, err
 		}
-		return collect.Postgres(ctx, string(dsn), collect.PostgresDial(s.allow.Dialer()))
+		return collect.Postgres(ctx, string(dsn), collect.PostgresDial(allow.Dialer()))
 	}
 	return nil, fmt.Errorf("no collector for %s", col.Kind)
+}
+
+// allowFor is --collector-allow as it applies to orgID: "{org}" in it stands for
+// the organisation's slug, so on an instance shared by several organisations
+// /srv/git/{org} lets each reach only its own repositories.
+func (s *Service) allowFor(ctx context.Context, orgID string) (*collect.Allow, error) {
+	if s.allowErr != nil {
+		return nil, fmt.Errorf("--collector-allow is not valid: %w", s.allowErr)
+	}
+	spec := s.CollectorAllow()
+	if !strings.Contains(spec, "{org}") {
+		return s.allow, nil
+	}
+	var slug string
+	if err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		return tx.QueryRow(ctx, `SELECT slug FROM organisations WHERE id = ?`, orgID).Scan(&slug)
+	}); err != nil {
+		return nil, err
+	}
+	return collect.ParseAllow(strings.ReplaceAll(spec, "{org}", slug))
 }
 
 // evaluate judges resources with a rule, keeping the ones of the check's type.
@@ -276,6 +310,11 @@ func (s *Service) run(ctx context.Context, orgID string, c *Check, trigger strin
 		return nil, err
 	}
 	err = s.write(ctx, func(tx store) error {
+		// Two runs of one check (an agent's post and a person's "run now") record one after the other.
+		var locked string
+		if err := tx.QueryRow(ctx, `SELECT id FROM checks WHERE org_id = ? AND id = ?`+tx.ForUpdate(), orgID, c.ID).Scan(&locked); err != nil {
+			return fmt.Errorf("lock check: %w", err)
+		}
 		cur, err := tx.Check(ctx, orgID, c.ID)
 		if err != nil {
 			return err
@@ -353,7 +392,7 @@ type TestResult struct {
 // TestRule compiles a rule (a 422 with the compiler's message when it does not)
 // and runs it on the facts the collectors of kind found last, storing nothing.
 func (s *Service) TestRule(ctx context.Context, p *bulwark.Principal, kind, resourceType, rule, collectorID string) (*TestResult, error) {
-	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+	if err := app.Require(p, bulwark.PermISMSEdit); err != nil {
 		return nil, err
 	}
 	r, err := compile(rule)
@@ -361,6 +400,7 @@ func (s *Service) TestRule(ctx context.Context, p *bulwark.Principal, kind, reso
 		return nil, err
 	}
 	out := &TestResult{Results: []Result{}}
+	var facts [][]collect.Resource
 	err = s.view(ctx, func(tx store) error {
 		cols, err := tx.Collectors(ctx, p.Org.ID, kind, false)
 		if err != nil {
@@ -374,13 +414,17 @@ func (s *Service) TestRule(ctx context.Context, p *bulwark.Principal, kind, reso
 			if err != nil {
 				return err
 			}
-			out.Collectors++
-			res := evaluate(ctx, r, resourceType, rs)
-			out.Resources += len(res)
-			out.Results = append(out.Results, res...)
+			facts = append(facts, rs)
 		}
 		return nil
 	})
+	// Judged after the read transaction: a slow rule holds no database connection.
+	for _, rs := range facts {
+		out.Collectors++
+		res := evaluate(ctx, r, resourceType, rs)
+		out.Resources += len(res)
+		out.Results = append(out.Results, res...)
+	}
 	for _, r := range out.Results {
 		switch r.Outcome {
 		case StatusPass:
@@ -433,13 +477,22 @@ func (s *Service) PostFacts(ctx context.Context, p *bulwark.Principal, rs []coll
 	col.Resources = len(rs)
 	var runs []*Run
 	for _, c := range checks {
-		run, err := s.run(ctx, p.Org.ID, c, TriggerAgent, app.MetaOf(p), col)
+		run, err := s.run(ctx, p.Org.ID, c, TriggerAgent, app.MetaOf(p), onlyFor(c, col))
 		if err != nil {
 			return nil, nil, err
 		}
 		runs = append(runs, run)
 	}
 	return col, runs, nil
+}
+
+// onlyFor is col when c reads that collector alone; a check over every collector
+// of its kind is judged on all their facts, so one host cannot hide another's failure.
+func onlyFor(c *Check, col *Collector) *Collector {
+	if c.CollectorID != nil {
+		return col
+	}
+	return nil
 }
 
 // Collect runs a collector now, for a person, and then every enabled check that reads it.
@@ -474,7 +527,7 @@ func (s *Service) Collect(ctx context.Context, p *bulwark.Principal, id string) 
 	}
 	var runs []*Run
 	for _, c := range checks {
-		run, err := s.run(ctx, p.Org.ID, c, TriggerManual, app.MetaOf(p), col)
+		run, err := s.run(ctx, p.Org.ID, c, TriggerManual, app.MetaOf(p), onlyFor(c, col))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -538,7 +591,7 @@ func (s *Service) RecordFacts(ctx context.Context, p *bulwark.Principal, id stri
 	}
 	var runs []*Run
 	for _, c := range checks {
-		run, err := s.run(ctx, p.Org.ID, c, TriggerManual, app.MetaOf(p), col)
+		run, err := s.run(ctx, p.Org.ID, c, TriggerManual, app.MetaOf(p), onlyFor(c, col))
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ package monitoring
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -183,8 +184,8 @@ func (s *Service) sealInto(orgID string, c *Collector, secret string) error {
 		return err
 	}
 	c.secret = &sealed
-	if i := strings.Index(secret, "@"); i >= 0 { // what the page may show: where, never the password
-		c.Config["server"] = strings.SplitN(secret[i+1:], "?", 2)[0]
+	if u, err := url.Parse(secret); err == nil { // what the page may show: where, never who or the password
+		c.Config["server"] = u.Host + u.Path
 	}
 	return nil
 }
