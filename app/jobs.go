@@ -53,8 +53,9 @@ func (s *Service) checkpointJob(ctx context.Context, _ schedule.Job) (time.Time,
 
 // DueItem is something due or overdue for a member, as the daily outbox records it.
 type DueItem struct {
-	MemberID, Kind, SubjectID, SubjectRef, Title, DueDate, Link string
-	Overdue                                                     bool
+	MemberID, Kind, SubjectID, SubjectRef, Title, DueDate string
+	Link                                                  string // the page, after /o/{slug}
+	Overdue                                               bool
 }
 
 // DueProvider lists what an area has due within a week, or overdue, in orgID on

@@ -29,6 +29,14 @@ func TestInstanceJobs(t *testing.T) {
 				t.Fatalf("%d %s", res.StatusCode, res.Text)
 			}
 		}
+		// Training overdue for the manager, who is also in the workforce register.
+		person := areastest.Decode[map[string]any](t, f.Do("POST", "/api/v1/people", areastest.Req{Token: mgr.Token, JSON: `{"name":"Mia Manager","email":"` + mgr.Email + `"}`}))
+		modules := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/trainings", areastest.Req{Token: mgr.Token}))
+		lastWeek := time.Now().UTC().AddDate(0, 0, -7).Format(time.DateOnly)
+		if res := f.Do("POST", "/api/v1/training-campaigns", areastest.Req{Token: mgr.Token, JSON: `{"title":"Awareness 2026","training_ids":["` + modules.Items[0]["id"].(string) +
+			`"],"person_ids":["` + person["id"].(string) + `"],"start_date":"` + time.Now().UTC().AddDate(0, -1, 0).Format(time.DateOnly) + `","due_date":"` + lastWeek + `"}`}); res.StatusCode != 201 {
+			t.Fatalf("campaign: %d %s", res.StatusCode, res.Text)
+		}
 		if err := db.Write(ctx, func(tx *sqlstore.Tx) error { return app.EnsureInstanceJobs(ctx, tx) }); err != nil {
 			t.Fatal(err)
 		}
@@ -49,8 +57,11 @@ func TestInstanceJobs(t *testing.T) {
 		if n := count(`SELECT COUNT(*) FROM notification_outbox WHERE org_id = ? AND member_id = ? AND kind = 'evidence_expiry' AND overdue`, f.Org.ID, mgr.MemberID); n != 1 {
 			t.Fatalf("%d overdue evidence notifications for the manager, want 1", n)
 		}
-		if n := count(`SELECT COUNT(*) FROM notification_outbox WHERE org_id = ?`, f.Org.ID); n != 1 {
-			t.Fatalf("%d notifications, want only the stale item's", n)
+		if n := count(`SELECT COUNT(*) FROM notification_outbox WHERE org_id = ? AND member_id = ? AND kind = 'training_due' AND overdue`, f.Org.ID, mgr.MemberID); n != 1 {
+			t.Fatalf("%d overdue training notifications for the manager, want 1", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM notification_outbox WHERE org_id = ?`, f.Org.ID); n != 2 {
+			t.Fatalf("%d notifications, want the stale evidence's and the overdue training's", n)
 		}
 		if n := count(`SELECT COUNT(*) FROM audit_log WHERE org_id = ? AND action = 'outbox.write'`, f.Org.ID); n != 1 {
 			t.Fatalf("%d outbox audit entries", n)
@@ -62,7 +73,7 @@ func TestInstanceJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.RunDue(ctx)
-		if n := count(`SELECT COUNT(*) FROM notification_outbox WHERE org_id = ?`, f.Org.ID); n != 1 {
+		if n := count(`SELECT COUNT(*) FROM notification_outbox WHERE org_id = ?`, f.Org.ID); n != 2 {
 			t.Fatalf("%d notifications after a second run the same day", n)
 		}
 		// Every organisation's chain head is signed (the instance chain's newest entry is the job's own record).

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,8 +121,9 @@ func seedMonitoring(ctx context.Context, svc *areas.ISMS, manager *bulwark.Princ
 		return fmt.Errorf("demo terraform: %w", err)
 	}
 
-	// The demo's own database, when it is PostgreSQL.
-	if svc.DB.Dialect == sqlstore.Postgres {
+	// The demo's own database, when it is PostgreSQL reached with a password (a collector never borrows the
+	// server's own credentials from its environment or ~/.pgpass).
+	if svc.DB.Dialect == sqlstore.Postgres && dsnHasPassword(svc.DB.DSN) {
 		id, err := add(collect.KindPostgres, "Bulwark's database", nil, svc.DB.DSN)
 		if err != nil {
 			return err
@@ -188,4 +190,13 @@ func monitoringInput(kind, name string, config map[string]string, dsn string) mo
 		in.ConnectionString = &dsn
 	}
 	return in
+}
+
+func dsnHasPassword(dsn string) bool {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return false
+	}
+	pw, ok := u.User.Password()
+	return ok && pw != ""
 }

@@ -28,7 +28,67 @@ type Service struct {
 // starter awareness module.
 func New(k *app.Service) *Service {
 	k.AddSeeder(seed)
+	k.AddDue(dueTrainings)
 	return &Service{Service: k}
+}
+
+// dueTrainings tells the daily outbox which members have training due within a
+// week, or overdue, in the current cycle of an active campaign (people without
+// an account get their personal link from the campaign's page instead).
+func dueTrainings(ctx context.Context, tx *sqlstore.Tx, orgID, today string) ([]app.DueItem, error) {
+	st := store{tx}
+	cs, err := st.campaignsWhere(ctx, orgID, `AND c.status = 'active'`)
+	if err != nil {
+		return nil, err
+	}
+	horizon := today
+	if t, err := time.Parse(time.DateOnly, today); err == nil {
+		horizon = t.AddDate(0, 0, app.DueWindowDays).Format(time.DateOnly)
+	}
+	var members map[string]string // email → member id, read once
+	var out []app.DueItem
+	for _, c := range cs {
+		as, err := evaluate(ctx, st, orgID, today, c)
+		if err != nil {
+			return nil, err
+		}
+		if c.CycleDue > horizon {
+			continue
+		}
+		for _, a := range as {
+			if a.Completed || a.Email == "" {
+				continue
+			}
+			if members == nil {
+				if members, err = memberEmails(ctx, tx, orgID); err != nil {
+					return nil, err
+				}
+			}
+			if id := members[strings.ToLower(a.Email)]; id != "" {
+				out = append(out, app.DueItem{MemberID: id, Kind: "training_due", SubjectID: c.ID, SubjectRef: c.Ref, Title: c.Title, DueDate: c.CycleDue,
+					Overdue: c.CycleDue < today, Link: "/tasks"})
+			}
+		}
+	}
+	return out, nil
+}
+
+// memberEmails maps orgID's members' emails to their ids.
+func memberEmails(ctx context.Context, tx *sqlstore.Tx, orgID string) (map[string]string, error) {
+	rows, err := tx.Query(ctx, `SELECT u.email, m.id FROM members m JOIN users u ON u.id = m.user_id WHERE m.org_id = ?`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("member emails: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var email, id string
+		if err := rows.Scan(&email, &id); err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(email)] = id
+	}
+	return out, rows.Err()
 }
 
 type store struct{ *sqlstore.Tx }

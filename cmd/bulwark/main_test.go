@@ -180,7 +180,9 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("no shutdown log: %s", logs.String())
 			}
 
-			res = run(t, dir, "", "audit-log", "verify", db)
+			// serve's scheduler signed the chains' heads with the key in its data directory: verify with that key.
+			keyOfServe := "--data-dir=" + filepath.Join(dir, "data")
+			res = run(t, dir, "", "audit-log", "verify", db, keyOfServe)
 			if res.code != 0 || !strings.Contains(res.stdout, "ok: organisation acme-ltd") {
 				t.Fatalf("verify: %+v", res)
 			}
@@ -189,7 +191,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("export: %+v", res)
 			}
 			tamper(t, dsn, `UPDATE audit_log SET action = 'forged' WHERE seq = 2`)
-			res = run(t, dir, "", "audit-log", "verify", db)
+			res = run(t, dir, "", "audit-log", "verify", db, keyOfServe)
 			first := strings.SplitN(res.stdout, "\n", 2)[0]
 			if res.code != 1 || first != "audit log broken: organisation acme-ltd entry 2: its content does not match its hash (the entry was altered)" {
 				t.Fatalf("verify after tampering: %+v", res)
