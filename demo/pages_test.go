@@ -65,6 +65,9 @@ const pageChecks = `(() => {
 // (owner_id, inherent_likelihood …) shows in the visible text. The browser checks layout and wording; the
 // storage behind the pages runs on both databases in the areas' tests, so this runs on SQLite.
 func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the page walk runs in scripts/test's second pass, without the race detector")
+	}
 	db := sqltest.New(t, sqlstore.SQLite)
 	f := areastest.Start(t, db, app.Config{CheckpointKey: areastest.TestCheckpointKey}, web.Config{Version: "test"})
 	ctx := context.Background()
