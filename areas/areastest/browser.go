@@ -50,6 +50,11 @@ func BrowserWithin(t testing.TB, limit time.Duration) context.Context {
 func Must[T any](t testing.TB, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
+	// Like Do: a query that raced the page's last load asks again.
+	for attempt := 0; attempt < 5 && err != nil && transient(err); attempt++ {
+		time.Sleep(100 * time.Millisecond)
+		v, err = chromedp.Run(ctx, a)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
