@@ -421,6 +421,21 @@ func (s *Server) FormError(w http.ResponseWriter, r *http.Request, name string, 
 	s.Render(w, r, s.ErrorStatus(r, err), name, pg)
 }
 
+// FormFailure puts err on the form page pg (message and field errors) and
+// returns the status to render it with; an internal error renders the error
+// page instead and ok is false. For forms whose page needs its data rebuilt,
+// where FormError cannot render directly.
+func (s *Server) FormFailure(w http.ResponseWriter, r *http.Request, pg *Page, err error) (status int, ok bool) {
+	var e *bulwark.Error
+	if !errors.As(err, &e) || e.Code == bulwark.EINTERNAL {
+		s.RenderError(w, r, err)
+		return 0, false
+	}
+	RetryAfter(w, err)
+	pg.Error, pg.Fields = e.Message, e.Fields
+	return s.ErrorStatus(r, err), true
+}
+
 // FormValues copies the named form fields (never passwords) for re-display with an error.
 func FormValues(r *http.Request, names ...string) map[string]string {
 	m := map[string]string{}

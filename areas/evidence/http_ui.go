@@ -188,25 +188,12 @@ func (h *handlers) createSubmit(w http.ResponseWriter, r *http.Request) {
 		if file != nil {
 			err = withFileNote(err, file.Filename)
 		}
-		if status, ok := h.failed(w, r, pg, err); ok {
+		if status, ok := h.FormFailure(w, r, pg, err); ok {
 			h.renderNew(w, r, status, keep, pg)
 		}
 		return
 	}
 	http.Redirect(w, r, "/o/"+p.Org.Slug+"/evidence/"+e.ID+"?notice=added", http.StatusSeeOther)
-}
-
-// failed puts err on the form page pg and returns its status; an internal error
-// renders the error page instead (ok false).
-func (h *handlers) failed(w http.ResponseWriter, r *http.Request, pg *web.Page, err error) (int, bool) {
-	var be *bulwark.Error
-	if !errors.As(err, &be) || be.Code == bulwark.EINTERNAL {
-		h.RenderError(w, r, err)
-		return 0, false
-	}
-	web.RetryAfter(w, err)
-	pg.Error, pg.Fields = be.Message, be.Fields
-	return h.ErrorStatus(r, err), true
 }
 
 // withFileNote reminds the person that a file must be chosen again: a browser
@@ -288,7 +275,7 @@ func (h *handlers) editSubmit(w http.ResponseWriter, r *http.Request) {
 	for _, n := range formFields {
 		pg.Form[n] = r.FormValue(n)
 	}
-	if status, ok := h.failed(w, r, pg, err); ok {
+	if status, ok := h.FormFailure(w, r, pg, err); ok {
 		h.renderPage(w, r, status, &edited, pg)
 	}
 }
@@ -311,7 +298,7 @@ func (h *handlers) reviseSubmit(w http.ResponseWriter, r *http.Request) {
 		err = withFileNote(err, c.File.Filename)
 	}
 	pg := &web.Page{Form: map[string]string{"open": "revise", "url": bulwark.Value(c.URL), "note": bulwark.Value(c.Note), "comment": c.Comment}}
-	if status, ok := h.failed(w, r, pg, err); ok {
+	if status, ok := h.FormFailure(w, r, pg, err); ok {
 		h.renderPage(w, r, status, nil, pg)
 	}
 }

@@ -2,7 +2,6 @@ package monitoring
 
 import (
 	"encoding/json"
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -12,19 +11,6 @@ import (
 	"github.com/bulwark-isms/bulwark/collect"
 	"github.com/bulwark-isms/bulwark/web"
 )
-
-// failed puts err on the form page pg and returns its status; an internal error
-// renders the error page instead (ok false).
-func (h *handlers) failed(w http.ResponseWriter, r *http.Request, pg *web.Page, err error) (int, bool) {
-	var be *bulwark.Error
-	if !errors.As(err, &be) || be.Code == bulwark.EINTERNAL {
-		h.RenderError(w, r, err)
-		return 0, false
-	}
-	web.RetryAfter(w, err)
-	pg.Error, pg.Fields = be.Message, be.Fields
-	return h.ErrorStatus(r, err), true
-}
 
 func (h *handlers) monitoringPage(w http.ResponseWriter, r *http.Request) {
 	p := web.PrincipalFrom(r)
@@ -166,7 +152,7 @@ func (h *handlers) checkCreateSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in.apply(c)
 	pg := &web.Page{}
-	if status, ok := h.failed(w, r, pg, err); ok {
+	if status, ok := h.FormFailure(w, r, pg, err); ok {
 		h.renderCheckForm(w, r, status, "check-new", c, pg, nil)
 	}
 }
@@ -195,7 +181,7 @@ func (h *handlers) checkTestSubmit(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if err != nil {
 		var ok bool
-		if status, ok = h.failed(w, r, pg, err); !ok {
+		if status, ok = h.FormFailure(w, r, pg, err); !ok {
 			return
 		}
 	} else {
@@ -258,7 +244,7 @@ func (h *handlers) checkEditSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in.apply(c)
 	pg := &web.Page{Form: map[string]string{"open": "edit"}}
-	if status, ok := h.failed(w, r, pg, err); ok {
+	if status, ok := h.FormFailure(w, r, pg, err); ok {
 		h.renderCheckForm(w, r, status, "check", c, pg, nil)
 	}
 }
@@ -286,7 +272,7 @@ func (h *handlers) checkAcceptSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pg := &web.Page{}
-		if status, ok := h.failed(w, r, pg, err); ok {
+		if status, ok := h.FormFailure(w, r, pg, err); ok {
 			h.renderCheckForm(w, r, status, "check", cur, pg, nil)
 		}
 		return
@@ -325,7 +311,7 @@ func (h *handlers) collectorCreateSubmit(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	pg := &web.Page{Title: "New collector", Nav: "monitoring", Form: web.FormValues(r, "kind", "name", "target", "path"), Data: map[string]any{"Kinds": KindChoices()}}
-	if status, ok := h.failed(w, r, pg, err); ok {
+	if status, ok := h.FormFailure(w, r, pg, err); ok {
 		h.Render(w, r, status, "collector-new", pg)
 	}
 }
@@ -380,7 +366,7 @@ func (h *handlers) collectorCollectSubmit(w http.ResponseWriter, r *http.Request
 	p := web.PrincipalFrom(r)
 	if _, _, err := h.svc.Collect(r.Context(), p, r.PathValue("id")); err != nil {
 		pg := &web.Page{}
-		if status, ok := h.failed(w, r, pg, err); ok {
+		if status, ok := h.FormFailure(w, r, pg, err); ok {
 			h.renderCollector(w, r, status, pg, nil)
 		}
 		return
@@ -393,7 +379,7 @@ func (h *handlers) collectorTokenSubmit(w http.ResponseWriter, r *http.Request) 
 	t, err := h.svc.AgentToken(r.Context(), p, "", r.PathValue("id"), "")
 	pg := &web.Page{}
 	if err != nil {
-		if status, ok := h.failed(w, r, pg, err); ok {
+		if status, ok := h.FormFailure(w, r, pg, err); ok {
 			h.renderCollector(w, r, status, pg, nil)
 		}
 		return
@@ -410,7 +396,7 @@ func (h *handlers) collectorPlanSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		pg := &web.Page{}
-		if status, ok := h.failed(w, r, pg, err); ok {
+		if status, ok := h.FormFailure(w, r, pg, err); ok {
 			h.renderCollector(w, r, status, pg, nil)
 		}
 		return
