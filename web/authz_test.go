@@ -99,6 +99,7 @@ func unauthenticated(rt web.Route, res *areastest.Resp) bool {
 }
 
 func TestEveryRouteForEveryRole(t *testing.T) {
+	sqltest.SkipUnderRace(t)
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := areastest.New(t, db)
 		for _, rt := range f.Srv.Routes() {
@@ -134,6 +135,7 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 // one a route needs and expects 403: it catches a route that checks a neighbour's
 // permission.
 func TestEveryRouteNeedsItsOwnPermission(t *testing.T) {
+	sqltest.SkipUnderRace(t)
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := areastest.New(t, db)
 		for _, missing := range bulwark.OrgPermissions {

@@ -101,6 +101,7 @@ var readingPerms = []bulwark.Permission{bulwark.PermSelfService, bulwark.PermISM
 // route's, which the role walk cannot see while CONTRACT gives both to the same
 // roles (isms_create and isms_edit).
 func TestRoutePermissionSuffices(t *testing.T) {
+	sqltest.SkipUnderRace(t)
 	contract := bulwark.DefaultRolePermissions()
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := areastest.New(t, db)

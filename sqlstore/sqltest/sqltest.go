@@ -282,3 +282,13 @@ func MigratedBefore(t testing.TB, d sqlstore.Dialect, version int64, extra ...sq
 	}
 	return db, all
 }
+
+// SkipUnderRace skips a test that walks every route one request after another: under the race detector each
+// request is about ten times slower, and a sequential walk races nothing the other tests do not. scripts/test
+// runs these tests again without -race, so CI still runs them in full.
+func SkipUnderRace(t testing.TB) {
+	t.Helper()
+	if Race {
+		t.Skip("a sequential walk of every route: it runs in scripts/test's pass without -race")
+	}
+}
