@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/audits"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/coverage"
 	"github.com/bulwark-isms/bulwark/areas/documents"
@@ -16,6 +17,8 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/gaps"
 	"github.com/bulwark-isms/bulwark/areas/incidents"
 	"github.com/bulwark-isms/bulwark/areas/monitoring"
+	"github.com/bulwark-isms/bulwark/areas/nonconformities"
+	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/organisation"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
@@ -42,6 +45,9 @@ type ISMS struct {
 	Incidents    *incidents.Service
 	Evidence     *evidence.Service
 	Monitoring   *monitoring.Service
+	NCs          *nonconformities.Service
+	Audits       *audits.Service
+	Objectives   *objectives.Service
 	Search       *search.Service
 }
 
@@ -49,13 +55,13 @@ type ISMS struct {
 // into a new organisation.
 func New(k *app.Service) *ISMS {
 	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
-		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Evidence: evidence.New(k), Monitoring: monitoring.New(k), Search: search.New(k)}
+		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Evidence: evidence.New(k), Monitoring: monitoring.New(k), NCs: nonconformities.New(k), Audits: audits.New(k), Objectives: objectives.New(k), Search: search.New(k)}
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
 	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks),
-		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
+		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area

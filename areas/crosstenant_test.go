@@ -52,10 +52,11 @@ var pathParams = map[string]string{
 	"rev":     "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
 	"request": "row id of a tenant table (an acknowledgement request)",
 	"run":     "row id of a tenant table (a check's run)",
+	"line":    "line number of the checklist of the audit {id} names: tried as 1 with each id",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
-var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}}
+var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}, "line": {"1"}}
 
 // crossTenantExempt are the routes whose parameters do not name a tenant row, and
 // what the test checks instead of 404.
@@ -339,7 +340,7 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	trn := idOf(t, api("POST", "/api/v1/trainings", `{"title":"Acme module","content":"Acme","pass_mark":50,"quiz":[{"question":"Acme?","options":["a","b"],"answer":1}]}`, 201))
 	cmp := idOf(t, api("POST", "/api/v1/training-campaigns", fmt.Sprintf(`{"title":"Acme campaign","training_ids":[%q],"group_ids":[%q],"due_date":"2030-01-01"}`, trn, group), 201))
 	_ = cmp
-	must(t, "incident report", f.Do("POST", "/api/v1/me/incident-reports", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"title":"Acme phishing email"}`}), 201)
+	incident := idOf(t, must(t, "incident report", f.Do("POST", "/api/v1/me/incident-reports", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"title":"Acme phishing email"}`}), 201))
 	must(t, "training attempt", f.Do("POST", "/api/v1/me/trainings/"+trn+"/attempts", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"answers":[1]}`}), 201)
 	must(t, "acknowledgement", f.Do("POST", "/api/v1/documents/"+doc+"/acknowledge", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{}`}), 201)
 	api("PATCH", "/api/v1/documents/"+doc, `{"body":"# Acme\n\nAcme text, revised."}`, 200)
@@ -357,6 +358,28 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	api("POST", "/api/v1/checks/"+chk+"/run", `{}`, 201)
 	host := idOf(t, api("POST", "/api/v1/collectors", `{"kind":"host","name":"Acme web-01"}`, 201))
 	api("POST", "/api/v1/collectors/"+host+"/agent-token", `{}`, 201)
+	// Objectives: one linked to the risk and the control, a manual metric with a measurement, a computed one computed.
+	obj := idOf(t, api("POST", "/api/v1/objectives", fmt.Sprintf(`{"title":"Acme objective","deadline":"2030-12-31","risk_ids":[%q],"control_ids":[%q]}`, risk, control), 201))
+	metric := idOf(t, api("POST", "/api/v1/objectives/"+obj+"/metrics", `{"name":"Acme metric","unit":"%","target":90}`, 201))
+	api("POST", "/api/v1/metrics/"+metric+"/measurements", `{"date":"2026-01-31","value":80,"note":"Acme note"}`, 201)
+	computed := idOf(t, api("POST", "/api/v1/objectives/"+obj+"/metrics", `{"name":"Acme controls","source":"controls_implemented_pct","target":80}`, 201))
+	api("POST", "/api/v1/metrics/"+computed+"/compute", `{}`, 201)
+	// An internal audit with its team, scope and checklist, a line recorded and a minor finding that opened
+	// a nonconformity carried through to an effectiveness review; a finding raised directly from the incident and the check.
+	aud := idOf(t, api("POST", "/api/v1/audits", fmt.Sprintf(`{"title":"Acme internal audit","type":"internal","framework_ids":["iso27001-2022"],"requirement_ids":["iso27001-2022:9.2"],
+		"control_ids":[%q],"lead_id":%q,"team_ids":[%q],"team_external":["Acme consultant"],"planned_start":"2026-03-01"}`, control, admin.MemberID, owner.MemberID), 201))
+	api("POST", "/api/v1/audits/"+aud+"/checklist", `{}`, 200)
+	must(t, "audit start", f.Do("PATCH", "/api/v1/audits/"+aud, areastest.Req{Token: admin.Token, JSON: `{"status":"in_progress"}`}), 200)
+	must(t, "audit line", f.Do("PATCH", "/api/v1/audits/"+aud+"/checklist/1", areastest.Req{Token: admin.Token, JSON: `{"result":"nonconforming","notes":"Acme programme missing"}`}), 200)
+	fnd := must(t, "finding", f.Do("POST", "/api/v1/findings", areastest.Req{Token: admin.Token, JSON: `{"audit_id":"` + aud + `","checklist_line":1,"classification":"minor_nc","title":"Acme has no audit programme"}`}), 201)
+	nc := areastest.Decode[map[string]any](t, fnd)["nonconformity_id"].(string)
+	api("POST", "/api/v1/findings", fmt.Sprintf(`{"classification":"observation","title":"Acme phishing lesson","incident_id":%q,"check_id":%q}`, incident, chk), 201)
+	api("PATCH", "/api/v1/nonconformities/"+nc, `{"root_cause_method":"five_whys","root_cause_whys":["nobody planned it"],"root_cause":"No owner for audits"}`, 200)
+	api("POST", "/api/v1/nonconformities/"+nc+"/status", `{"status":"analysed"}`, 200)
+	ncAction := idOf(t, api("POST", "/api/v1/nonconformities/"+nc+"/actions", fmt.Sprintf(`{"title":"Acme audit programme","owner_id":%q,"due_date":"2030-01-31"}`, owner.MemberID), 201))
+	api("PATCH", "/api/v1/nonconformities/"+nc+"/actions/"+ncAction, `{"status":"done"}`, 200)
+	api("POST", "/api/v1/nonconformities/"+nc+"/status", `{"status":"actions_done"}`, 200)
+	api("POST", "/api/v1/nonconformities/"+nc+"/reviews", `{"result":"ineffective","notes":"Acme still has none"}`, 201)
 	// The daily outbox: the stale note above is its owner's to renew.
 	if _, err := f.Svc.Jobs()[app.JobOutbox](context.Background(), schedule.Job{Key: app.JobOutbox, Kind: app.JobOutbox}); err != nil {
 		t.Fatal(err)

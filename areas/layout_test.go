@@ -19,7 +19,7 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "evidence", "monitoring", "coverage", "gaps", "search"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "people", "documents", "training", "incidents", "evidence", "monitoring", "nonconformities", "audits", "objectives", "coverage", "gaps", "search"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.
@@ -28,19 +28,22 @@ var kernel = []string{"", "app", "web", "sqlstore", "sqlstore/sqltest", "tabular
 // domainRules names, per area, the files that hold its domain rules: they import
 // neither HTTP nor SQL.
 var domainRules = map[string][]string{
-	"frameworks": {"framework.go"},
-	"controls":   {"control.go", "soa.go"},
-	"coverage":   {"coverage.go", "readiness.go"},
-	"gaps":       {"gap.go"},
-	"assets":     {"asset.go"},
-	"risks":      {"risk.go", "methodology.go"},
-	"people":     {"person.go"},
-	"documents":  {"document.go", "diff.go", "library.go"},
-	"training":   {"training.go"},
-	"incidents":  {"incident.go"},
-	"evidence":   {"evidence.go"},
-	"monitoring": {"check.go"},
-	"search":     {"rank.go"},
+	"frameworks":      {"framework.go"},
+	"controls":        {"control.go", "soa.go"},
+	"coverage":        {"coverage.go", "readiness.go"},
+	"gaps":            {"gap.go"},
+	"assets":          {"asset.go"},
+	"risks":           {"risk.go", "methodology.go"},
+	"people":          {"person.go"},
+	"documents":       {"document.go", "diff.go", "library.go"},
+	"training":        {"training.go"},
+	"incidents":       {"incident.go"},
+	"evidence":        {"evidence.go"},
+	"monitoring":      {"check.go"},
+	"nonconformities": {"nonconformity.go"},
+	"audits":          {"audit.go", "questions.go"},
+	"objectives":      {"objective.go"},
+	"search":          {"rank.go"},
 }
 
 // rulesInKernel are areas whose domain rules are the kernel's: the organisation

@@ -29,6 +29,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
+	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/collect"
@@ -550,14 +551,16 @@ enters the database. Give the public key to your auditor with an export of the a
 // exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
 var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"},
 	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}, "gap-assessment": {"xlsx", "pdf"}, "policies": {"pdf"},
-	"acknowledgements": {"csv", "xlsx"}, "training-records": {"csv", "xlsx"}, "people": {"csv", "xlsx"}}
+	"acknowledgements": {"csv", "xlsx"}, "training-records": {"csv", "xlsx"}, "people": {"csv", "xlsx"},
+	"audit-report": {"pdf"}, "findings": {"csv", "xlsx"}, "nonconformities": {"csv", "xlsx"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
 	var revision int
 	var assessment string
+	var audit string
 	cmd := &cobra.Command{
-		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N] [--assessment REF]",
+		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N] [--assessment REF] [--audit REF]",
 		Short: "Export a register or log (audit-log: csv, json)",
 		Long: `Export data to a file, or to standard output with "-o -".
   audit-log          csv, json: the whole hash chain, oldest first; the export is itself audited,
@@ -568,6 +571,8 @@ func exportCmd(e *env, o *options) *cobra.Command {
   policies           pdf: every published policy and procedure at its current revision, one PDF.
   acknowledgements   csv, xlsx: who acknowledged which revision of which document, when and how.
   training-records   csv, xlsx: every completion and attempt with its score.
+  audit-report       pdf with --audit REF: scope, criteria, team, checklist results and findings.
+  findings, nonconformities   csv, xlsx: the registers of 9.2 and 10.2, oldest first.
 
 Example:
   bulwark export policies --format pdf -o policy-set.pdf`,
@@ -575,10 +580,13 @@ Example:
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, gap-assessment, policies, acknowledgements, training-records, people, audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, gap-assessment, policies, acknowledgements, training-records, people, audit-report, findings, nonconformities, audit-log", args[0])
 			}
 			if (assessment != "") != (args[0] == "gap-assessment") {
 				return usagef("--assessment REF goes with gap-assessment, and only with it")
+			}
+			if (audit != "") != (args[0] == "audit-report") {
+				return usagef("--audit REF goes with audit-report, and only with it")
 			}
 			if revision != 0 && args[0] != "soa" {
 				return usagef("--revision is for soa only")
@@ -661,6 +669,21 @@ Example:
 					return err
 				}
 				summary = "exported the people register"
+			case "audit-report":
+				if err := svc.Audits.ExportReport(ctx, p, audit, bw); err != nil {
+					return err
+				}
+				summary = "exported the report of audit " + audit
+			case "findings":
+				if err := svc.Audits.ExportFindings(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the findings register"
+			case "nonconformities":
+				if err := svc.NCs.ExportRegister(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the nonconformity register"
 			case "soa":
 				if err := svc.Controls.ExportSoA(ctx, p, format, revision, bw); err != nil {
 					return err
@@ -691,13 +714,21 @@ Example:
               edit it in a spreadsheet and bring it back with "bulwark import controls".
   soa         xlsx, csv, pdf, json: the Statement of Applicability; the live one, marked
               "DRAFT — not approved" unless it is the approved one, or --revision N.
-  gap-assessment  xlsx, pdf: one assessment (--assessment GA-001): scores, ranked gaps, every answer.`
+  gap-assessment  xlsx, pdf: one assessment (--assessment GA-001): scores, ranked gaps, every answer.
+  audit-report  pdf: one audit (--audit AUD-001): its criteria, scope, team and dates, status and
+              conclusion, every checklist line's result and notes, every finding with the evidence
+              seen and the nonconformity it opened; marked DRAFT until the audit is closed.
+  findings    csv, xlsx: every finding with its audit, classification, requirement, control, evidence
+              seen, who raised it and when, and the nonconformity it opened with its status.
+  nonconformities  csv, xlsx: every nonconformity with its severity, status, owner, dates, root cause,
+              its corrective actions counted (all, open, overdue) and its latest effectiveness review.`
 	cmd.Flags().StringVar(&format, "format", "", "output format (required)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
 	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
 	cmd.Flags().StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER)")
 	cmd.Flags().IntVar(&revision, "revision", 0, "soa: an approved revision (default: the live statement)")
 	cmd.Flags().StringVar(&assessment, "assessment", "", "gap-assessment: the assessment's ref, such as GA-001")
+	cmd.Flags().StringVar(&audit, "audit", "", "audit-report: the audit's ref, such as AUD-001")
 	return cmd
 }
 
@@ -740,7 +771,7 @@ func versionCmd(e *env) *cobra.Command {
 }
 
 // importKinds lists the registers that can be imported so far.
-var importKinds = []string{"assets", "risks", "controls", "people"}
+var importKinds = []string{"assets", "risks", "controls", "people", "measurements"}
 
 func importCmd(e *env, o *options) *cobra.Command {
 	var orgSlug, sheet string
@@ -749,7 +780,7 @@ func importCmd(e *env, o *options) *cobra.Command {
 	var maps []string
 	cmd := &cobra.Command{
 		Use:   "import KIND FILE [--org SLUG] [--dry-run] [--sheet NAME] [--header-row N] [--map 'Header=field' …]",
-		Short: "Import a register from an XLSX or CSV file (assets, risks, controls, people)",
+		Short: "Import a register from an XLSX or CSV file (assets, risks, controls, people, measurements)",
 		Long: `Import a spreadsheet into a register. The header row is found by itself (the first row holding two
 known column names) unless --header-row is given; columns match field names or labels, ignoring case
 and spaces; --map 'Header=field' overrides a column ('Header=' ignores it). A row whose ref exists
@@ -761,7 +792,9 @@ Example:
   bulwark import assets register.xlsx --map 'Asset owner (email)=owner_id'
   bulwark export soa --format xlsx -o soa.xlsx    # edit status, owners, justifications…
   bulwark import controls soa.xlsx --dry-run      # …and bring them back, by ref
-  bulwark import people staff.csv                 # the HR export: Name, Email, Department, Manager, Groups`,
+  bulwark import people staff.csv                 # the HR export: Name, Email, Department, Manager, Groups
+  bulwark import measurements kpis.xlsx           # Metric (MET-001 or its name), Date, Value, Note: a day
+                                                  # a metric already has gets the file's value`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(importKinds, args[0]) {
@@ -784,7 +817,7 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
 			}
-			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields, "people": people.PersonFields}[args[0]]
+			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields, "people": people.PersonFields, "measurements": objectives.MeasurementFields}[args[0]]
 			t, err := tabular.Read(file, filepath.Base(args[1]), fields, opts)
 			if err != nil {
 				var fe *tabular.FormatError
@@ -803,7 +836,7 @@ Example:
 				fmt.Fprintf(e.stderr, "checking %s…\n", bulwark.Plural(len(t.Rows), "row"))
 			}
 			importer := map[string]func(context.Context, *bulwark.Principal, *tabular.Table, bool) (*app.ImportResult, error){
-				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls, "people": svc.People.ImportPeople}[args[0]]
+				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls, "people": svc.People.ImportPeople, "measurements": svc.Objectives.ImportMeasurements}[args[0]]
 			res, err := importer(ctx, p, t, dryRun)
 			if err != nil {
 				return err

@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"context"
+	"github.com/bulwark-isms/bulwark/areas/audits"
+	"github.com/bulwark-isms/bulwark/areas/nonconformities"
 	"net/url"
 	"os"
 	"regexp"
@@ -175,6 +177,26 @@ func TestSeed(t *testing.T) {
 			if (pw != "" || os.Getenv("CI") != "") && (ran["postgres"] == 0 || failing["postgres"] == 0) {
 				t.Errorf("postgres checks on PostgreSQL (password set: %t): %d ran, %d failing", pw != "", ran["postgres"], failing["postgres"])
 			}
+		}
+		// The internal audit: closed, two minor nonconformities (one closed, one with an overdue action), three
+		// observations; next year planned.
+		auds, err := svc.Audits.Audits(ctx, p, 0)
+		if err != nil || len(auds) != 3 || auds[0].Status != "closed" || auds[0].Findings != 5 || auds[0].Progress.Audited != auds[0].Progress.Lines {
+			t.Errorf("audits: %d %v", len(auds), err)
+		}
+		obs, err := svc.Audits.Findings(ctx, p, audits.FindingFilter{Classification: "observation"})
+		if err != nil || len(obs) != 3 {
+			t.Errorf("observations: %d %v", len(obs), err)
+		}
+		ncs, err := svc.NCs.List(ctx, p, nonconformities.Filter{})
+		if err != nil || len(ncs) != 2 {
+			t.Fatalf("nonconformities: %d %v", len(ncs), err)
+		}
+		if st := []string{ncs[0].Status, ncs[1].Status}; st[0] != "analysed" || st[1] != "closed" {
+			t.Errorf("nonconformity states %v", st)
+		}
+		if overdue, err := svc.NCs.Actions(ctx, p, "", true); err != nil || len(overdue) != 1 {
+			t.Errorf("overdue corrective actions: %d %v", len(overdue), err)
 		}
 		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n < 300 {
 			t.Errorf("audit chain: %d entries, %+v %v", n, brk, err)

@@ -24,6 +24,8 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
 	"github.com/bulwark-isms/bulwark/areas/monitoring"
+	"github.com/bulwark-isms/bulwark/areas/nonconformities"
+	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
@@ -135,7 +137,39 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	if err != nil || len(cols) == 0 {
 		t.Fatalf("collectors: %v", err)
 	}
-	ids := map[string]string{"evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
+	// An objective with a metric and a few measurements, unless the demo seeds some: its page draws the chart.
+	objs, err := f.Svc.Objectives.Objectives(ctx, p, objectives.Filter{})
+	if err != nil {
+		t.Fatalf("objectives: %v", err)
+	}
+	if len(objs) == 0 {
+		text := func(s string) *string { return &s }
+		o, err := f.Svc.Objectives.CreateObjective(ctx, p, objectives.ObjectiveInput{Title: text("Every applicable control implemented"), Target: text("All applicable Annex A controls in place"), Deadline: text("2030-12-31")})
+		if err != nil {
+			t.Fatalf("objective: %v", err)
+		}
+		target := 95.0
+		m, err := f.Svc.Objectives.AddMetric(ctx, p, o.ID, objectives.MetricInput{Name: text("Controls implemented"), Unit: text("%"), Target: &target})
+		if err != nil {
+			t.Fatalf("metric: %v", err)
+		}
+		for i, v := range []float64{41, 55, 63} {
+			day := time.Now().UTC().AddDate(0, i-2, -1).Format(time.DateOnly)
+			if _, err := f.Svc.Objectives.RecordMeasurement(ctx, p, m.ID, objectives.MeasurementInput{Date: &day, Value: &v}); err != nil {
+				t.Fatalf("measurement: %v", err)
+			}
+		}
+		objs = []*objectives.Objective{o}
+	}
+	auds, err := f.Svc.Audits.Audits(ctx, p, 0)
+	if err != nil || len(auds) == 0 {
+		t.Fatalf("audits: %v", err)
+	}
+	ncs, err := f.Svc.NCs.List(ctx, p, nonconformities.Filter{})
+	if err != nil || len(ncs) == 0 {
+		t.Fatalf("nonconformities: %v", err)
+	}
+	ids := map[string]string{"audits": auds[0].ID, "nonconformities": ncs[0].ID, "objectives": objs[0].ID, "evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
 		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
 		"incidents": incs[0].ID, "my-training": mods[0].ID}
 

@@ -18,10 +18,11 @@ import (
 // importCSV is a readable spreadsheet per register, so that an import reaches
 // its operation's permission check (an unreadable file is refused before).
 var importCSV = map[string]string{
-	"assets":   "Name,Type\nRouter,hardware\n",
-	"risks":    "Title,Category\nFlood,environmental\n",
-	"controls": "Ref,Status\nA.5.1,implemented\n",
-	"people":   "Name,Email\nAna Lima,ana@example.com\n",
+	"assets":       "Name,Type\nRouter,hardware\n",
+	"risks":        "Title,Category\nFlood,environmental\n",
+	"controls":     "Ref,Status\nA.5.1,implemented\n",
+	"people":       "Name,Email\nAna Lima,ana@example.com\n",
+	"measurements": "Metric,Date,Value\nMET-001,2026-01-31,90\n",
 }
 
 // callUpload sends an import route a spreadsheet: multipart, as a browser or a

@@ -220,7 +220,8 @@ func AnchorID(s string) string {
 // enumFields are the fields, across the areas, whose values are enumerations: their values read as words in
 // the audit log; any other text is shown as it was written.
 var enumFields = map[string]bool{"status": true, "answer": true, "origin": true, "treatment": true, "type": true, "role": true,
-	"inclusion_reasons": true, "decision": true, "kind": true, "score_rule": true}
+	"inclusion_reasons": true, "decision": true, "kind": true, "score_rule": true, "severity": true, "classification": true, "root_cause_method": true,
+	"result": true, "source": true}
 
 // enumValue matches a stored enumerated value (not_applicable, in_progress): lowercase words joined by
 // underscores.

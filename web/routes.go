@@ -28,7 +28,9 @@ var Sections = []Section{
 	{Slug: "incidents", Title: "Incidents", What: "reporting and handling of information security incidents (A.5.24–A.5.28)"},
 	{Slug: "suppliers", Title: "Suppliers", What: "supplier register, assessments and certificates (A.5.19–A.5.23)"},
 	{Slug: "audits", Title: "Audits", What: "the internal audit programme, audits and findings (9.2)"},
-	{Slug: "improvement", Title: "Improvement", What: "nonconformities, corrective actions and management review (9.3, 10)"},
+	{Slug: "nonconformities", Title: "Nonconformities", What: "nonconformities, root causes, corrective actions and their effectiveness (10.2)"},
+	{Slug: "objectives", Title: "Objectives", What: "security objectives with their metrics and measurements (6.2, 9.1)"},
+	{Slug: "management-reviews", Title: "Management review", What: "management reviews with their inputs, decisions and minutes (9.3)"},
 	{Slug: "reports", Title: "Reports", What: "exports and reports for auditors and management"},
 }
 
