@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/organisation"
 	"github.com/bulwark-isms/bulwark/areas/people"
+	"github.com/bulwark-isms/bulwark/areas/reviews"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/areas/search"
 	"github.com/bulwark-isms/bulwark/areas/training"
@@ -48,20 +49,23 @@ type ISMS struct {
 	NCs          *nonconformities.Service
 	Audits       *audits.Service
 	Objectives   *objectives.Service
+	Reviews      *reviews.Service
 	Search       *search.Service
 }
 
 // New builds every area over the kernel service k, registering what each seeds
 // into a new organisation.
 func New(k *app.Service) *ISMS {
-	return &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
+	m := &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
 		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Evidence: evidence.New(k), Monitoring: monitoring.New(k), NCs: nonconformities.New(k), Audits: audits.New(k), Objectives: objectives.New(k), Search: search.New(k)}
+	m.Reviews = reviews.New(k, reviews.Sources{NCs: m.NCs, Audits: m.Audits, Objectives: m.Objectives, Monitoring: m.Monitoring, Incidents: m.Incidents})
+	return m
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
 	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks),
-		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
+		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), reviews.Area(m.Reviews), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area

@@ -40,23 +40,25 @@ import (
 // few and declared below. Should that change, web.Route could declare the kind
 // of each parameter; today it would only repeat the names.)
 var pathParams = map[string]string{
-	"slug":    "organisation: B's own slug (the middleware resolves it among B's memberships)",
-	"id":      "row id of a tenant table (except on catalog routes, below)",
-	"action":  "row id of a tenant table",
-	"kind":    "enumerated: the risk library's kinds, not an id",
-	"version": "per-organisation number: resolved inside B's organisation (exempt, below)",
-	"n":       "per-organisation number: an approved SoA revision; A has 1 and 2, B none, so B gets 404",
-	"key":     "framework id or slug of the global catalog (exempt, below)",
-	"token":   "secret of a public link (exempt, below)",
-	"step":    "enumerated: a document's workflow steps, not an id",
-	"rev":     "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
-	"request": "row id of a tenant table (an acknowledgement request)",
-	"run":     "row id of a tenant table (a check's run)",
-	"line":    "line number of the checklist of the audit {id} names: tried as 1 with each id",
+	"slug":     "organisation: B's own slug (the middleware resolves it among B's memberships)",
+	"id":       "row id of a tenant table (except on catalog routes, below)",
+	"action":   "row id of a tenant table",
+	"kind":     "enumerated: the risk library's kinds, not an id",
+	"version":  "per-organisation number: resolved inside B's organisation (exempt, below)",
+	"n":        "per-organisation number: an approved SoA revision; A has 1 and 2, B none, so B gets 404",
+	"key":      "framework id or slug of the global catalog (exempt, below)",
+	"token":    "secret of a public link (exempt, below)",
+	"step":     "enumerated: a document's workflow steps, not an id",
+	"rev":      "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
+	"request":  "row id of a tenant table (an acknowledgement request)",
+	"run":      "row id of a tenant table (a check's run)",
+	"line":     "line number of the checklist of the audit {id} names: tried as 1 with each id",
+	"section":  "enumerated: an input of a management review, not an id",
+	"decision": "row id of a tenant table (a management review's decision)",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
-var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}, "line": {"1"}}
+var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}, "line": {"1"}, "section": {"risks"}}
 
 // crossTenantExempt are the routes whose parameters do not name a tenant row, and
 // what the test checks instead of 404.
@@ -380,6 +382,11 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	api("PATCH", "/api/v1/nonconformities/"+nc+"/actions/"+ncAction, `{"status":"done"}`, 200)
 	api("POST", "/api/v1/nonconformities/"+nc+"/status", `{"status":"actions_done"}`, 200)
 	api("POST", "/api/v1/nonconformities/"+nc+"/reviews", `{"result":"ineffective","notes":"Acme still has none"}`, 201)
+	// A management review with an attendee, notes and a decision, approved.
+	mr := idOf(t, api("POST", "/api/v1/management-reviews", fmt.Sprintf(`{"title":"Acme review","held_on":"2026-11-30","attendees":[{"member_id":%q},{"name":"Acme adviser"}]}`, owner.MemberID), 201))
+	must(t, "review notes", f.Do("PUT", "/api/v1/management-reviews/"+mr+"/sections/risks/notes", areastest.Req{Token: owner.Token, JSON: `{"notes":"Acme risks discussed"}`}), 200)
+	api("POST", "/api/v1/management-reviews/"+mr+"/decisions", fmt.Sprintf(`{"title":"Acme decision","owner_id":%q,"due_date":"2030-01-31"}`, owner.MemberID), 201)
+	api("POST", "/api/v1/management-reviews/"+mr+"/approve", `{}`, 200)
 	// The daily outbox: the stale note above is its owner's to renew.
 	if _, err := f.Svc.Jobs()[app.JobOutbox](context.Background(), schedule.Job{Key: app.JobOutbox, Kind: app.JobOutbox}); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas"
 	"github.com/bulwark-isms/bulwark/areas/audits"
 	"github.com/bulwark-isms/bulwark/areas/nonconformities"
+	"github.com/bulwark-isms/bulwark/areas/reviews"
 )
 
 // auditFindings are what the demo's internal audit found, by the checklist line's requirement.
@@ -173,6 +174,49 @@ func seedAudits(ctx context.Context, svc *areas.ISMS, manager, auditor *bulwark.
 		if _, err := svc.Audits.Create(ctx, manager, plan); err != nil {
 			return fmt.Errorf("demo audit plan: %w", err)
 		}
+	}
+	return nil
+}
+
+// seedManagementReview holds this year's management review after the internal audit: its inputs taken
+// from the registers, the discussion on a few of them, two decisions, and the minutes approved by the CEO.
+func seedManagementReview(ctx context.Context, svc *areas.ISMS, manager, ceo, admin *bulwark.Principal) error {
+	text := func(s string) *string { return &s }
+	held := time.Now().UTC().AddDate(0, 0, -20).Format(time.DateOnly)
+	hp := &held
+	rv, err := svc.Reviews.Create(ctx, manager, reviews.Input{Title: text("Management review " + held[:4]), HeldOn: &hp,
+		Attendees: &[]reviews.Attendee{{MemberID: &ceo.MemberID}, {MemberID: &manager.MemberID}, {MemberID: &admin.MemberID}, {Name: "Dr Helen Marsh, clinical director"}},
+		Summary: text("The ISMS is suitable and adequate for the patient portal and head office, and effective with two exceptions the internal audit found. " +
+			"Leavers' access is the priority until the new process shows it works; the continuity plan is to be exercised before the surveillance audit.")})
+	if err != nil {
+		return fmt.Errorf("demo management review: %w", err)
+	}
+	for key, notes := range map[string]string{
+		reviews.SecNonconformities: "NC-001 closed after an effective review; NC-002's corrective action is late because the course was cancelled — rebooked for next month.",
+		reviews.SecAudits:          "The internal audit covered every clause and Annex A 5. Lena Fischer's report was presented; no major nonconformity.",
+		reviews.SecObjectives:      "The leavers' objective is off track: the same cause as NC-001. Keep the target; review again in three months.",
+		reviews.SecRisks:           "Ransomware remains the highest risk; the immutable backup project is on plan.",
+	} {
+		if _, err := svc.Reviews.SetNotes(ctx, manager, rv.ID, key, notes); err != nil {
+			return err
+		}
+	}
+	for _, d := range []struct {
+		title string
+		owner *bulwark.Principal
+		days  int
+	}{
+		{"Exercise the business continuity plan for the patient portal", manager, 60},
+		{"Fund a second on-call engineer for the incident-handling course", admin, 30},
+	} {
+		due := time.Now().UTC().AddDate(0, 0, d.days).Format(time.DateOnly)
+		dp, op := &due, &d.owner.MemberID
+		if _, err := svc.Reviews.AddDecision(ctx, manager, rv.ID, reviews.DecisionInput{Title: &d.title, OwnerID: &op, DueDate: &dp}); err != nil {
+			return fmt.Errorf("demo review decision: %w", err)
+		}
+	}
+	if _, err := svc.Reviews.Approve(ctx, ceo, rv.ID, nil); err != nil {
+		return fmt.Errorf("demo review approval: %w", err)
 	}
 	return nil
 }

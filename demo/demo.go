@@ -282,8 +282,16 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedMonitoring(ctx, svc, manager); err != nil {
 		return nil, err
 	}
+	// Security objectives with a year of monthly measurements, one off track (before the management review reads them).
+	if err := seedObjectives(ctx, svc, manager); err != nil {
+		return nil, err
+	}
 	// Last quarter's internal audit, carried through its findings, and next year's programme.
 	if err := seedAudits(ctx, svc, manager, principalOf(ctx, svc, org, People[7].Email)); err != nil {
+		return nil, err
+	}
+	// Then the management review that took the audit's results in, approved by the CEO.
+	if err := seedManagementReview(ctx, svc, manager, ceo, principalOf(ctx, svc, org, People[1].Email)); err != nil {
 		return nil, err
 	}
 	return &Result{Org: org, Email: People[0].Email, Password: password}, nil

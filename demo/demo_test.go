@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/monitoring"
+	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -92,6 +93,34 @@ func TestSeed(t *testing.T) {
 		}
 		if ga, err := svc.Gaps.Assessment(ctx, p, "GA-001"); err != nil || ga.Status != "finished" || ga.Progress.Answered != 123 || len(ga.Gaps) == 0 {
 			t.Errorf("demo gap assessment: %v", err)
+		}
+		// Four objectives, each owned, with one or two metrics: a year of monthly measurements for each manual
+		// metric, the computed one computed once, and only the leavers' objective off track.
+		objs, err := svc.Objectives.Objectives(ctx, p, objectives.Filter{})
+		if err != nil || len(objs) != 4 {
+			t.Fatalf("demo objectives: %d %v", len(objs), err)
+		}
+		var offTrack []string
+		for _, o := range objs {
+			if o.Status == objectives.StatusOffTrack {
+				offTrack = append(offTrack, o.Title)
+			}
+			if o.OwnerID == nil || len(o.Metrics) < 1 || len(o.Metrics) > 2 || len(o.ControlIDs) == 0 {
+				t.Errorf("%s %s: owner %v, %d metrics, %d controls", o.Ref, o.Title, o.OwnerID, len(o.Metrics), len(o.ControlIDs))
+			}
+			for _, m := range o.Metrics {
+				_, ms, err := svc.Objectives.MetricMeasurements(ctx, p, m.ID)
+				want := 12
+				if m.Source != objectives.SourceManual {
+					want = 1
+				}
+				if err != nil || len(ms) != want {
+					t.Errorf("%s %s: %d measurements, want %d; %v", m.Ref, m.Name, len(ms), want, err)
+				}
+			}
+		}
+		if len(offTrack) != 1 || !strings.Contains(offTrack[0], "leavers") {
+			t.Errorf("objectives off track: %q, want the leavers' one alone", offTrack)
 		}
 		// A health-tech CISO's first checks: patient data classified as such, Annex A applicable unless
 		// justified, risk titles that read as scenarios.
@@ -197,6 +226,19 @@ func TestSeed(t *testing.T) {
 		}
 		if overdue, err := svc.NCs.Actions(ctx, p, "", true); err != nil || len(overdue) != 1 {
 			t.Errorf("overdue corrective actions: %d %v", len(overdue), err)
+		}
+		if mrs, err := svc.Reviews.List(ctx, p); err != nil || len(mrs) != 1 || mrs[0].Status != "approved" {
+			t.Errorf("management reviews: %d %v", len(mrs), err)
+		}
+		// With the audit and the review, the readiness lines of 9.2 and 9.3 are ready.
+		rep, err := svc.Coverage.Readiness(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range rep.Lines {
+			if (l.Clause == "9.2.2" || l.Clause == "9.3.3" || l.Clause == "6.2") && l.State != "ok" {
+				t.Errorf("readiness %s: %s %s", l.Clause, l.State, l.Detail)
+			}
 		}
 		if n, brk, err := svc.VerifyChain(ctx, res.Org.ID); err != nil || brk != nil || n < 300 {
 			t.Errorf("audit chain: %d entries, %+v %v", n, brk, err)

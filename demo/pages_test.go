@@ -169,7 +169,11 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	if err != nil || len(ncs) == 0 {
 		t.Fatalf("nonconformities: %v", err)
 	}
-	ids := map[string]string{"audits": auds[0].ID, "nonconformities": ncs[0].ID, "objectives": objs[0].ID, "evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
+	mrs, err := f.Svc.Reviews.List(ctx, p)
+	if err != nil || len(mrs) == 0 {
+		t.Fatalf("management reviews: %v", err)
+	}
+	ids := map[string]string{"management-reviews": mrs[0].ID, "audits": auds[0].ID, "nonconformities": ncs[0].ID, "objectives": objs[0].ID, "evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
 		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
 		"incidents": incs[0].ID, "my-training": mods[0].ID}
 

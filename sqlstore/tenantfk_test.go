@@ -203,6 +203,12 @@ var laterTenantFKs = []string{
 	"findings.incident_id → incidents",
 	"findings.check_id → checks",
 	"findings.nonconformity_id → nonconformities",
+	"management_reviews.approved_by → members",
+	"review_attendees.review_id → management_reviews",
+	"review_attendees.member_id → members",
+	"review_sections.review_id → management_reviews",
+	"review_decisions.review_id → management_reviews",
+	"review_decisions.owner_id → members",
 }
 
 // fkRebind turns the "?" placeholders of q into PostgreSQL's "$n".
@@ -309,6 +315,7 @@ func TestEveryTenantLinkCarriesOrgID(t *testing.T) {
 			"objective_risks.objective_id": true, "objective_controls.objective_id": true, "metrics.objective_id": true, "measurements.metric_id": true,
 			"corrective_actions.nonconformity_id": true, "effectiveness_reviews.nonconformity_id": true, "audit_team.audit_id": true, "audit_frameworks.audit_id": true,
 			"audit_requirements.audit_id": true, "audit_controls.audit_id": true, "audit_checklist.audit_id": true, "findings.audit_id": true,
+			"review_attendees.review_id": true, "review_sections.review_id": true, "review_decisions.review_id": true,
 		}
 		var composite []string
 		for _, k := range foreignKeys(t, db) {
@@ -374,6 +381,7 @@ func fkFixture(t *testing.T, db *sqlstore.DB) (requirementID string) {
 			`INSERT INTO incidents (id, org_id, ref, title, created_at, updated_at) VALUES ('inc-{o}', 'org-{o}', 'INC-1', 'Incident {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO nonconformities (id, org_id, ref, title, severity, raised_on, created_at, updated_at) VALUES ('nc-{o}', 'org-{o}', 'NC-1', 'NC {o}', 'minor', '2026-12-01', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 			`INSERT INTO audits (id, org_id, ref, title, type, created_at, updated_at) VALUES ('aud-{o}', 'org-{o}', 'AUD-1', 'Audit {o}', 'internal', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
+			`INSERT INTO management_reviews (id, org_id, ref, title, inputs_taken_at, created_at, updated_at) VALUES ('mr-{o}', 'org-{o}', 'MR-1', 'Review {o}', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00', '2026-12-01 10:00:00+00')`,
 		} {
 			if _, err := db.SQL().Exec(strings.ReplaceAll(q, "{o}", o)); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -504,6 +512,12 @@ func TestCrossOrganisationLinksAreRefused(t *testing.T) {
 			{"findings.incident_id → incidents", "inc", `INSERT INTO findings (id, org_id, ref, classification, title, raised_on, incident_id, created_at, updated_at) VALUES ('f-new', 'org-{o}', 'F-9', 'ofi', 't', '2026-12-01', ?, ` + ts + `, ` + ts + `)`},
 			{"findings.check_id → checks", "chk", `INSERT INTO findings (id, org_id, ref, classification, title, raised_on, check_id, created_at, updated_at) VALUES ('f-new', 'org-{o}', 'F-9', 'ofi', 't', '2026-12-01', ?, ` + ts + `, ` + ts + `)`},
 			{"findings.nonconformity_id → nonconformities", "nc", `INSERT INTO findings (id, org_id, ref, classification, title, raised_on, nonconformity_id, created_at, updated_at) VALUES ('f-new', 'org-{o}', 'F-9', 'ofi', 't', '2026-12-01', ?, ` + ts + `, ` + ts + `)`},
+			{"management_reviews.approved_by → members", "mem", `UPDATE management_reviews SET approved_by = ? WHERE id = 'mr-{o}'`},
+			{"review_attendees.review_id → management_reviews", "mr", `INSERT INTO review_attendees (org_id, review_id, n, member_id) VALUES ('org-{o}', ?, 1, 'mem-{o}')`},
+			{"review_attendees.member_id → members", "mem", `INSERT INTO review_attendees (org_id, review_id, n, member_id) VALUES ('org-{o}', 'mr-{o}', 1, ?)`},
+			{"review_sections.review_id → management_reviews", "mr", `INSERT INTO review_sections (org_id, review_id, position, section, snapshot) VALUES ('org-{o}', ?, 1, 'risks', '{}')`},
+			{"review_decisions.review_id → management_reviews", "mr", `INSERT INTO review_decisions (id, org_id, review_id, ref, title, created_at, updated_at) VALUES ('dec-new', 'org-{o}', ?, 'DEC-9', 't', ` + ts + `, ` + ts + `)`},
+			{"review_decisions.owner_id → members", "mem", `INSERT INTO review_decisions (id, org_id, review_id, ref, title, owner_id, created_at, updated_at) VALUES ('dec-new', 'org-{o}', 'mr-{o}', 'DEC-9', 't', ?, ` + ts + `, ` + ts + `)`},
 		}
 		var covered []string
 		for _, c := range cases {

@@ -560,10 +560,11 @@ func openNonconformity(ctx context.Context, tx *sqlstore.Tx, p *bulwark.Principa
 		source = "check"
 	}
 	n := &nonconformities.Nonconformity{Title: f.Title, Description: f.Description, Severity: severity, Source: source, SourceRef: f.Ref,
-		RequirementID: f.RequirementID, ControlID: f.ControlID, RaisedBy: f.RaisedBy, RaisedOn: f.RaisedOn, OwnerID: f.RaisedBy,
+		RequirementID: f.RequirementID, ControlID: f.ControlID, RaisedBy: f.RaisedBy, RaisedOn: f.RaisedOn,
 		RootCauseWhys: []string{}, RootCauseFishbone: map[string]string{}}
 	if f.ControlID != nil {
-		// The control's owner answers for it.
+		// The control's owner answers for it; otherwise it waits for a manager to name an owner (an auditor
+		// raising it should not own its correction).
 		var owner *string
 		if err := tx.QueryRow(ctx, `SELECT owner_id FROM controls WHERE org_id = ? AND id = ?`, p.Org.ID, *f.ControlID).Scan(&owner); err == nil && owner != nil {
 			n.OwnerID = owner
@@ -779,4 +780,37 @@ func (s *Service) MyAudits(ctx context.Context, p *bulwark.Principal) ([]*Audit,
 		return err
 	})
 	return out, err
+}
+
+// Readiness is what certification readiness asks of internal audit (9.2).
+type Readiness struct {
+	// Internal audits closed in the last 12 months, and the clauses of 4–10 none of them covered.
+	Completed int
+	Uncovered []string
+}
+
+// ReadinessOf reads orgID's internal audits closed in the twelve months before today (YYYY-MM-DD).
+func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID, today string) (Readiness, error) {
+	var r Readiness
+	t, err := time.Parse(time.DateOnly, today)
+	if err != nil {
+		return r, fmt.Errorf("audit readiness: %w", err)
+	}
+	done, err := listAudits(ctx, tx, orgID, `AND type = 'internal' AND status = 'closed' AND COALESCE(actual_end, actual_start, planned_end, planned_start) >= ?`,
+		t.AddDate(-1, 0, 0).Format(time.DateOnly))
+	if err != nil {
+		return r, err
+	}
+	cat, err := catalogRequirements(ctx, tx)
+	if err != nil {
+		return r, err
+	}
+	covered, _ := Coverage(cat, done)
+	r.Completed = len(done)
+	for _, c := range LeafClauses(cat) {
+		if !slices.Contains(covered, c) {
+			r.Uncovered = append(r.Uncovered, c)
+		}
+	}
+	return r, nil
 }

@@ -3,6 +3,7 @@ package coverage
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/field"
@@ -58,6 +59,17 @@ type ReadinessInput struct {
 	Campaigns, TrainingAssigned, TrainingCompleted, TrainingOverdue, PeopleTrained int
 	// Evidence: live items, the stale ones, and implemented controls no current evidence proves.
 	Evidence, EvidenceStale, ImplementedControls, ControlsWithoutEvidence int
+	// Objectives (6.2) and their metrics (9.1): live objectives, without an owner or a metric; metrics, measured, stale.
+	Objectives, ObjectivesNoOwner, ObjectivesNoMetric, Metrics, MetricsMeasured, MetricsStale int
+	// Internal audits closed in the last 12 months, and the clauses none of them covered (9.2).
+	AuditsCompleted int
+	AuditUncovered  []string
+	// The latest approved management review: its day ("" for none), and whether it holds every input (9.3).
+	ReviewLast     string
+	ReviewComplete bool
+	Today          string // the organisation's date, for the twelve months the lines look back
+	// Nonconformities open, and open past their due date without a recorded reason (10.2).
+	NCOpen, NCPastDue int
 }
 
 // ClauseInfo is a clause of ISO/IEC 27001 and the documented information it mandates ("" when none).
@@ -134,9 +146,54 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 			} else if in.RiskAwaitingSignOff > 0 {
 				l.Detail = bulwark.Plural(in.RiskAwaitingSignOff, "treated risk") + " still waiting for the risk owner's sign-off."
 			}
-		case "4.3", "5.2", "6.2":
-			what := map[string]string{"4.3": "ISMS scope statement", "5.2": "information security policy", "6.2": "security objectives"}[c.Ref]
-			verb := map[bool]string{true: "are", false: "is"}[c.Ref == "6.2"]
+		case "6.2":
+			ok := in.Objectives > 0 && in.ObjectivesNoOwner == 0 && in.ObjectivesNoMetric == 0
+			l.State, l.Link = check(ok), "/objectives"
+			l.Detail = bulwark.Plural(in.Objectives, "security objective") + ", each with an owner and a metric."
+			switch {
+			case in.Objectives == 0:
+				l.Detail, l.Link = "No security objective is set yet: set measurable objectives, each with an owner, a deadline and a metric.", "/objectives/new"
+			case in.ObjectivesNoOwner > 0 || in.ObjectivesNoMetric > 0:
+				var why []string
+				if in.ObjectivesNoOwner > 0 {
+					why = append(why, bulwark.Plural(in.ObjectivesNoOwner, "objective")+" without an owner")
+				}
+				if in.ObjectivesNoMetric > 0 {
+					why = append(why, bulwark.Plural(in.ObjectivesNoMetric, "objective")+" without a metric")
+				}
+				l.Detail = upperFirst(strings.Join(why, "; ")) + "."
+			}
+		case "9.2.2":
+			ok := in.AuditsCompleted > 0 && len(in.AuditUncovered) == 0
+			l.State, l.Link = check(ok), "/audits"
+			l.Detail = "Internal audits closed in the last 12 months cover every clause of 4–10."
+			switch {
+			case in.AuditsCompleted == 0:
+				l.Detail = "No internal audit was completed in the last 12 months: plan one over the ISMS, hold it from its checklist and close it with its conclusion."
+			case len(in.AuditUncovered) > 0:
+				l.Detail = "The internal audits closed in the last 12 months did not cover clause " + strings.Join(in.AuditUncovered, ", ") + "."
+			}
+		case "9.3.3":
+			recent := in.ReviewLast != "" && in.ReviewLast >= yearBefore(in.Today)
+			l.State, l.Link = check(recent && in.ReviewComplete), "/management-reviews"
+			l.Detail = "A management review was approved for " + in.ReviewLast + ", with every input of 9.3.2."
+			switch {
+			case in.ReviewLast == "":
+				l.Detail = "No management review is approved yet: prepare one (its inputs fill in from the registers), hold it and have its minutes approved."
+			case !recent:
+				l.Detail = "The last approved management review was held on " + in.ReviewLast + ", more than 12 months ago."
+			case !in.ReviewComplete:
+				l.Detail = "The last approved management review lacks some of the inputs 9.3.2 lists."
+			}
+		case "10.2":
+			l.State, l.Link = check(in.NCPastDue == 0), "/nonconformities?open=true"
+			l.Detail = ncCount(in.NCOpen, "open ") + ", none past its due date without a recorded reason."
+			if in.NCPastDue > 0 {
+				l.Detail = ncCount(in.NCPastDue, "") + " open past the due date with no reason recorded: close them, or record why they are late."
+			}
+		case "4.3", "5.2":
+			what := map[string]string{"4.3": "ISMS scope statement", "5.2": "information security policy"}[c.Ref]
+			verb := "is"
 			l.State, l.Link = check(in.DocumentFor[c.Ref]), "/policies"
 			l.Detail = "The " + what + " " + verb + " approved and published."
 			if !in.DocumentFor[c.Ref] {
@@ -175,7 +232,7 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 				l.Detail = bulwark.Plural(in.DocumentsOverdue, "published document") + " overdue for review: review them, or record that they are still right."
 			}
 		default:
-			l.Detail = "Bulwark will check this when the module that keeps it is built (objectives, evidence and monitoring, audits, management review, corrective action)."
+			l.Detail = "Bulwark cannot judge this from its registers: the auditor samples these records directly."
 		}
 		add(l)
 	}
@@ -204,6 +261,17 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 		evidence.Detail = fmt.Sprintf("%d of %d implemented controls have no current evidence: link a report, export or review record to each.", in.ControlsWithoutEvidence, in.ImplementedControls)
 	}
 	add(evidence)
+	measured := Line{Section: "Performance evaluation", Clause: "9.1", Title: "Every metric is measured as often as planned", State: check(in.Metrics > 0 && in.MetricsMeasured == in.Metrics && in.MetricsStale == 0),
+		Link: "/objectives", Detail: fmt.Sprintf("All %d metrics have recent measurements.", in.Metrics)}
+	switch {
+	case in.Metrics == 0:
+		measured.Detail = "No metric is defined yet: give each objective a metric with a target and a frequency."
+	case in.MetricsMeasured < in.Metrics:
+		measured.Detail = fmt.Sprintf("%d of %d metrics have never been measured.", in.Metrics-in.MetricsMeasured, in.Metrics)
+	case in.MetricsStale > 0:
+		measured.Detail = bulwark.Plural(in.MetricsStale, "metric") + " not measured for more than two of its periods."
+	}
+	add(measured)
 	add(Line{Section: "Risks", Clause: "6.1.2", Title: "Every risk has an owner", State: check(in.RiskNoOwner == 0), Link: "/risks",
 		Detail: orOK(in.RiskNoOwner, "risk", "without an owner")})
 	add(Line{Section: "Risks", Clause: "6.1.3", Title: "Every assessed risk has a treatment", State: check(in.RiskNoTreatment == 0), Link: "/risks/treatment-plan",
@@ -224,6 +292,23 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 		rep.Percent = 100 * rep.Counts[Ready] / assessed
 	}
 	return rep
+}
+
+// ncCount says how many nonconformities, with an adjective.
+func ncCount(n int, adj string) string {
+	if n == 1 {
+		return "1 " + adj + "nonconformity"
+	}
+	return fmt.Sprintf("%d %snonconformities", n, adj)
+}
+
+// yearBefore is the day a year before day (YYYY-MM-DD).
+func yearBefore(day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return t.AddDate(-1, 0, 0).Format(time.DateOnly)
 }
 
 // orOK says "none" when n is zero, else how many things are in what state.

@@ -8,10 +8,14 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
+	"github.com/bulwark-isms/bulwark/areas/audits"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/areas/nonconformities"
+	"github.com/bulwark-isms/bulwark/areas/objectives"
+	"github.com/bulwark-isms/bulwark/areas/reviews"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/areas/training"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -95,6 +99,26 @@ func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string, outlines []
 		return nil, err
 	}
 	in.Evidence, in.EvidenceStale, in.ImplementedControls, in.ControlsWithoutEvidence = e.Items, e.Stale, e.ImplementedControls, e.WithoutCurrent
+	o, err := objectives.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.Objectives, in.ObjectivesNoOwner, in.ObjectivesNoMetric, in.Metrics, in.MetricsMeasured, in.MetricsStale = o.Objectives, o.NoOwner, o.NoMetric, o.Metrics, o.Measured, o.Stale
+	a, err := audits.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.AuditsCompleted, in.AuditUncovered = a.Completed, a.Uncovered
+	rv, err := reviews.ReadinessOf(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	in.ReviewLast, in.ReviewComplete, in.Today = rv.LastApproved, rv.Complete, today
+	nc, err := nonconformities.CountsOf(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	in.NCOpen, in.NCPastDue = nc.Open, nc.OpenPastDue
 	return BuildReadiness(in), nil
 }
 

@@ -34,13 +34,60 @@ func TestBuildReadiness(t *testing.T) {
 	if d := state(bad, "The Statement of Applicability is approved").Detail; !strings.Contains(d, "since revision 1") {
 		t.Errorf("SoA detail: %s", d)
 	}
-	if len(bad.Lines) != 12 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
+	if len(bad.Lines) != 13 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
 		t.Errorf("%d lines, clause states %v, %d%%", len(bad.Lines), bad.ClauseState, bad.Percent)
 	}
 	good := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, SoAStatus: "approved", SoARevision: 2, Risks: 10, MethodologyApproved: true,
-		DocumentFor: map[string]bool{"6.2": true}, AckAsked: 40, AckDone: 40, Evidence: 30, ImplementedControls: 20})
-	if good.Counts["missing"] != 0 || good.Counts["ok"] != 12 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
+		Objectives: 3, Metrics: 4, MetricsMeasured: 4, AckAsked: 40, AckDone: 40, Evidence: 30, ImplementedControls: 20})
+	if good.Counts["missing"] != 0 || good.Counts["ok"] != 13 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
 		t.Errorf("all in order: %v, %d%%, %v", good.Counts, good.Percent, good.ClauseState)
+	}
+}
+
+// TestPerformanceLines: the lines of 6.2, 9.1 (measurements), 9.2, 9.3 and 10.2, each from its inputs.
+func TestPerformanceLines(t *testing.T) {
+	clauses := []coverage.ClauseInfo{{Ref: "6.2", Mandates: "yes: the objectives"}, {Ref: "9.2.2", Mandates: "yes: the audit programme"},
+		{Ref: "9.3.3", Mandates: "yes: review results"}, {Ref: "10.2", Mandates: "yes: nonconformities"}}
+	base := coverage.ReadinessInput{Clauses: clauses, Today: "2026-12-02", Objectives: 2, Metrics: 3, MetricsMeasured: 3, AuditsCompleted: 1,
+		ReviewLast: "2026-06-30", ReviewComplete: true, NCOpen: 2}
+	cases := []struct {
+		name   string
+		change func(in *coverage.ReadinessInput)
+		clause string
+		want   string
+		detail string
+	}{
+		{"objectives in order", func(in *coverage.ReadinessInput) {}, "6.2", "ok", "2 security objectives"},
+		{"no objective", func(in *coverage.ReadinessInput) { in.Objectives = 0 }, "6.2", "missing", "No security objective"},
+		{"an objective without a metric", func(in *coverage.ReadinessInput) { in.ObjectivesNoMetric = 1 }, "6.2", "missing", "without a metric"},
+		{"metrics measured", func(in *coverage.ReadinessInput) {}, "9.1", "ok", "recent measurements"},
+		{"a metric never measured", func(in *coverage.ReadinessInput) { in.MetricsMeasured = 2 }, "9.1", "missing", "never been measured"},
+		{"a metric stale", func(in *coverage.ReadinessInput) { in.MetricsStale = 1 }, "9.1", "missing", "two of its periods"},
+		{"an audit covering the ISMS", func(in *coverage.ReadinessInput) {}, "9.2.2", "ok", "cover every clause"},
+		{"no audit", func(in *coverage.ReadinessInput) { in.AuditsCompleted = 0 }, "9.2.2", "missing", "No internal audit"},
+		{"an audit missing clauses", func(in *coverage.ReadinessInput) { in.AuditUncovered = []string{"7.4", "8.1"} }, "9.2.2", "missing", "7.4, 8.1"},
+		{"a recent complete review", func(in *coverage.ReadinessInput) {}, "9.3.3", "ok", "2026-06-30"},
+		{"no review", func(in *coverage.ReadinessInput) { in.ReviewLast = "" }, "9.3.3", "missing", "No management review"},
+		{"an old review", func(in *coverage.ReadinessInput) { in.ReviewLast = "2025-11-30" }, "9.3.3", "missing", "more than 12 months"},
+		{"an incomplete review", func(in *coverage.ReadinessInput) { in.ReviewComplete = false }, "9.3.3", "missing", "lacks some of the inputs"},
+		{"nonconformities on time", func(in *coverage.ReadinessInput) {}, "10.2", "ok", "2 open nonconformities"},
+		{"a nonconformity late without reason", func(in *coverage.ReadinessInput) { in.NCPastDue = 1 }, "10.2", "missing", "no reason recorded"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := base
+			c.change(&in)
+			rep := coverage.BuildReadiness(in)
+			for _, l := range rep.Lines {
+				if l.Clause == c.clause && (c.clause != "9.1" || l.Section == "Performance evaluation") {
+					if l.State != c.want || !strings.Contains(l.Detail, c.detail) {
+						t.Errorf("%s: %s %q, want %s naming %q", c.clause, l.State, l.Detail, c.want, c.detail)
+					}
+					return
+				}
+			}
+			t.Fatalf("no line for %s", c.clause)
+		})
 	}
 }
 
@@ -65,8 +112,8 @@ func TestReadinessOfTheOrganisation(t *testing.T) {
 			return coverage.Line{}
 		}
 		rep := get()
-		// 14 clauses mandate documented information, then awareness, 4 control lines, 3 risk lines and the SoA.
-		if len(rep.Lines) != 23 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
+		// 14 clauses mandate documented information, then awareness, 4 control lines, measurements, 3 risk lines and the SoA.
+		if len(rep.Lines) != 24 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
 			t.Fatalf("a fresh organisation: %d lines, %+v", len(rep.Lines), rep.Counts)
 		}
 		if l := line(rep, "decided status"); l.State != "missing" || !strings.Contains(l.Detail, "93 controls") || l.Link != "/controls?status=not_started" {

@@ -228,7 +228,7 @@ func Missing(n *Nonconformity, to string) []string {
 		case n.RootCauseMethod == "" && strings.TrimSpace(n.RootCause) == "":
 			out = append(out, "a root-cause analysis (method and cause)")
 		case n.RootCauseMethod == "":
-			out = append(out, "the root-cause method (five_whys, fishbone or other)")
+			out = append(out, "the root-cause method (five whys, fishbone or other)")
 		case strings.TrimSpace(n.RootCause) == "":
 			out = append(out, "the root cause")
 		case n.RootCauseMethod == MethodFiveWhys && nonEmpty(n.RootCauseWhys) == 0:
@@ -284,7 +284,11 @@ func CanMove(n *Nonconformity, to string, reason string) error {
 		return bulwark.Invalid("status", "becomes verified by recording an effective review (POST …/reviews)")
 	}
 	if m := Missing(n, to); len(m) > 0 {
-		return bulwark.Invalid("status", "cannot be "+to+" without "+strings.Join(m, "; "))
+		state := to
+		if to == StatusActionsDone {
+			state = "marked actions done"
+		}
+		return bulwark.Invalid("status", "cannot be "+state+" without "+strings.Join(m, "; "))
 	}
 	return nil
 }
