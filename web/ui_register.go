@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark/app"
@@ -30,4 +32,42 @@ func FormPtr(r *http.Request, name string) *string {
 type SortColumn struct {
 	Label, URL, Dir string
 	Sort, Active    bool
+}
+
+// FormField returns the value of a form field the form sent, nil when it sent none: a form changes only the
+// fields it holds.
+func FormField(r *http.Request, name string) *string {
+	if _, ok := r.PostForm[name]; !ok {
+		return nil
+	}
+	v := r.PostFormValue(name)
+	return &v
+}
+
+// FormOptional reads an optional form field for a change: nil when the form does not hold it, a nil value
+// when it was left empty (clear it), the value otherwise.
+func FormOptional(r *http.Request, name string) **string {
+	s := FormField(r, name)
+	if s == nil {
+		return nil
+	}
+	if strings.TrimSpace(*s) == "" {
+		var none *string
+		return &none
+	}
+	return &s
+}
+
+// FormVersion reads the version a form was rendered with, for optimistic concurrency (nil: not sent).
+func FormVersion(r *http.Request) *int {
+	n, err := strconv.Atoi(r.PostFormValue("version"))
+	if err != nil {
+		return nil
+	}
+	return &n
+}
+
+// SetETag sets the ETag of a record at version, for If-Match on its next change.
+func SetETag(w http.ResponseWriter, version int) {
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, version))
 }

@@ -2,7 +2,6 @@ package audits
 
 import (
 	"embed"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -93,8 +92,6 @@ func yearOf(r *http.Request) (int, error) {
 	return y, nil
 }
 
-func etag(w http.ResponseWriter, version int) { w.Header().Set("ETag", fmt.Sprintf(`"%d"`, version)) }
-
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	year := 0
 	if r.URL.Query().Get("year") != "" {
@@ -124,7 +121,7 @@ func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/audits/"+a.ID)
-	etag(w, a.Version)
+	web.SetETag(w, a.Version)
 	web.WriteJSON(w, http.StatusCreated, a)
 }
 
@@ -134,7 +131,7 @@ func (h *handlers) apiOne(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, a.Version)
+	web.SetETag(w, a.Version)
 	web.WriteJSON(w, http.StatusOK, a)
 }
 
@@ -153,7 +150,7 @@ func (h *handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, a.Version)
+	web.SetETag(w, a.Version)
 	web.WriteJSON(w, http.StatusOK, a)
 }
 
@@ -247,7 +244,7 @@ func (h *handlers) apiRaise(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/findings/"+f.ID)
-	etag(w, f.Version)
+	web.SetETag(w, f.Version)
 	web.WriteJSON(w, http.StatusCreated, f)
 }
 
@@ -257,7 +254,7 @@ func (h *handlers) apiFinding(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, f.Version)
+	web.SetETag(w, f.Version)
 	web.WriteJSON(w, http.StatusOK, f)
 }
 
@@ -276,6 +273,6 @@ func (h *handlers) apiPatchFinding(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, f.Version)
+	web.SetETag(w, f.Version)
 	web.WriteJSON(w, http.StatusOK, f)
 }

@@ -69,26 +69,8 @@ func (h *handlers) newPage(w http.ResponseWriter, r *http.Request) {
 // formInput reads an audit form; only the fields the form holds change.
 func (h *handlers) formInput(r *http.Request) (Input, error) {
 	var in Input
-	str := func(name string) *string {
-		if _, ok := r.PostForm[name]; !ok {
-			return nil
-		}
-		v := r.PostFormValue(name)
-		return &v
-	}
-	opt := func(name string) **string {
-		s := str(name)
-		if s == nil {
-			return nil
-		}
-		if strings.TrimSpace(*s) == "" {
-			var none *string
-			return &none
-		}
-		return &s
-	}
-	in.Title, in.Type, in.Criteria, in.Scope, in.LeadExternal, in.Status, in.Conclusion = str("title"), str("type"), str("criteria"), str("scope"), str("lead_external"), str("status"), str("conclusion")
-	in.PlannedStart, in.PlannedEnd, in.ActualStart, in.ActualEnd, in.LeadID = opt("planned_start"), opt("planned_end"), opt("actual_start"), opt("actual_end"), opt("lead_id")
+	in.Title, in.Type, in.Criteria, in.Scope, in.LeadExternal, in.Status, in.Conclusion = web.FormField(r, "title"), web.FormField(r, "type"), web.FormField(r, "criteria"), web.FormField(r, "scope"), web.FormField(r, "lead_external"), web.FormField(r, "status"), web.FormField(r, "conclusion")
+	in.PlannedStart, in.PlannedEnd, in.ActualStart, in.ActualEnd, in.LeadID = web.FormOptional(r, "planned_start"), web.FormOptional(r, "planned_end"), web.FormOptional(r, "actual_start"), web.FormOptional(r, "actual_end"), web.FormOptional(r, "lead_id")
 	if r.PostFormValue("plan") == "1" { // the planning form: lists absent from it are emptied
 		team := r.PostForm["team_ids"]
 		in.TeamIDs = &team
@@ -217,14 +199,6 @@ func (h *handlers) done(w http.ResponseWriter, r *http.Request, err error, notic
 	}
 }
 
-func versionOf(r *http.Request) *int {
-	n, err := strconv.Atoi(r.PostFormValue("version"))
-	if err != nil {
-		return nil
-	}
-	return &n
-}
-
 func (h *handlers) editSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := web.ParseForm(w, r); err != nil {
 		h.RenderError(w, r, err)
@@ -232,7 +206,7 @@ func (h *handlers) editSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := h.formInput(r)
 	if err == nil {
-		_, err = h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, versionOf(r))
+		_, err = h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, web.FormVersion(r))
 	}
 	h.done(w, r, err, "saved", r.PostFormValue("section"), "title", "criteria", "scope", "conclusion")
 }
@@ -260,22 +234,8 @@ func (h *handlers) recordSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func findingForm(r *http.Request) FindingInput {
-	str := func(name string) *string {
-		if _, ok := r.PostForm[name]; !ok {
-			return nil
-		}
-		v := r.PostFormValue(name)
-		return &v
-	}
-	opt := func(name string) **string {
-		s := str(name)
-		if s == nil || strings.TrimSpace(*s) == "" {
-			return nil
-		}
-		return &s
-	}
-	in := FindingInput{Classification: str("classification"), Title: str("title"), Description: str("description"), EvidenceSeen: str("evidence_seen"),
-		ControlID: opt("control_id"), IncidentID: opt("incident_id"), CheckID: opt("check_id"), RequirementID: opt("requirement_id")}
+	in := FindingInput{Classification: web.FormField(r, "classification"), Title: web.FormField(r, "title"), Description: web.FormField(r, "description"), EvidenceSeen: web.FormField(r, "evidence_seen"),
+		ControlID: web.FormOptional(r, "control_id"), IncidentID: web.FormOptional(r, "incident_id"), CheckID: web.FormOptional(r, "check_id"), RequirementID: web.FormOptional(r, "requirement_id")}
 	if n, err := strconv.Atoi(r.PostFormValue("checklist_line")); err == nil {
 		np := &n
 		in.ChecklistLine = &np

@@ -2,7 +2,6 @@ package nonconformities
 
 import (
 	"embed"
-	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -105,8 +104,6 @@ func filterOf(r *http.Request) (Filter, error) {
 	return f, v.Err()
 }
 
-func etag(w http.ResponseWriter, version int) { w.Header().Set("ETag", fmt.Sprintf(`"%d"`, version)) }
-
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	f, err := filterOf(r)
 	if err != nil {
@@ -138,7 +135,7 @@ func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/nonconformities/"+n.ID)
-	etag(w, n.Version)
+	web.SetETag(w, n.Version)
 	web.WriteJSON(w, http.StatusCreated, n)
 }
 
@@ -148,7 +145,7 @@ func (h *handlers) apiOne(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, n.Version)
+	web.SetETag(w, n.Version)
 	web.WriteJSON(w, http.StatusOK, n)
 }
 
@@ -172,7 +169,7 @@ func (h *handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, n.Version)
+	web.SetETag(w, n.Version)
 	web.WriteJSON(w, http.StatusOK, n)
 }
 
@@ -196,7 +193,7 @@ func (h *handlers) apiStatus(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, n.Version)
+	web.SetETag(w, n.Version)
 	web.WriteJSON(w, http.StatusOK, n)
 }
 
@@ -219,7 +216,7 @@ func (h *handlers) apiReview(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, n.Version)
+	web.SetETag(w, n.Version)
 	web.WriteJSON(w, http.StatusCreated, n)
 }
 
@@ -247,7 +244,7 @@ func (h *handlers) apiAddAction(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, a.Version)
+	web.SetETag(w, a.Version)
 	web.WriteJSON(w, http.StatusCreated, a)
 }
 
@@ -266,7 +263,7 @@ func (h *handlers) apiPatchAction(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, a.Version)
+	web.SetETag(w, a.Version)
 	web.WriteJSON(w, http.StatusOK, a)
 }
 

@@ -1,12 +1,9 @@
 package nonconformities
 
 import (
-	"net/http"
-	"strconv"
-	"strings"
-
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/web"
+	"net/http"
 )
 
 // notices are the messages a page shows after a form succeeded (?done=…).
@@ -65,28 +62,10 @@ func (h *handlers) newPage(w http.ResponseWriter, r *http.Request) {
 // formInput reads a nonconformity form: only the fields the form holds change.
 func formInput(r *http.Request) Input {
 	var in Input
-	str := func(name string) *string {
-		if _, ok := r.PostForm[name]; !ok {
-			return nil
-		}
-		v := r.PostFormValue(name)
-		return &v
-	}
-	opt := func(name string) **string {
-		s := str(name)
-		if s == nil {
-			return nil
-		}
-		if strings.TrimSpace(*s) == "" {
-			var none *string
-			return &none
-		}
-		return &s
-	}
-	in.Title, in.Description, in.Severity, in.Source, in.SourceRef, in.RaisedOn = str("title"), str("description"), str("severity"), str("source"), str("source_ref"), str("raised_on")
-	in.OwnerID, in.DueDate, in.CorrectionDate, in.ControlID, in.RequirementID = opt("owner_id"), opt("due_date"), opt("correction_date"), opt("control_id"), opt("requirement_id")
-	in.DelayReason, in.Correction, in.RootCauseMethod, in.RootCause = str("delay_reason"), str("correction"), str("root_cause_method"), str("root_cause")
-	in.OccursElsewhere, in.NoActionReason = str("occurs_elsewhere"), str("no_action_reason")
+	in.Title, in.Description, in.Severity, in.Source, in.SourceRef, in.RaisedOn = web.FormField(r, "title"), web.FormField(r, "description"), web.FormField(r, "severity"), web.FormField(r, "source"), web.FormField(r, "source_ref"), web.FormField(r, "raised_on")
+	in.OwnerID, in.DueDate, in.CorrectionDate, in.ControlID, in.RequirementID = web.FormOptional(r, "owner_id"), web.FormOptional(r, "due_date"), web.FormOptional(r, "correction_date"), web.FormOptional(r, "control_id"), web.FormOptional(r, "requirement_id")
+	in.DelayReason, in.Correction, in.RootCauseMethod, in.RootCause = web.FormField(r, "delay_reason"), web.FormField(r, "correction"), web.FormField(r, "root_cause_method"), web.FormField(r, "root_cause")
+	in.OccursElsewhere, in.NoActionReason = web.FormField(r, "occurs_elsewhere"), web.FormField(r, "no_action_reason")
 	if whys, ok := r.PostForm["root_cause_whys"]; ok {
 		in.RootCauseWhys = &whys
 	}
@@ -180,20 +159,12 @@ func (h *handlers) done(w http.ResponseWriter, r *http.Request, err error, notic
 	}
 }
 
-func versionOf(r *http.Request) *int {
-	n, err := strconv.Atoi(r.PostFormValue("version"))
-	if err != nil {
-		return nil
-	}
-	return &n
-}
-
 func (h *handlers) editSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := web.ParseForm(w, r); err != nil {
 		h.RenderError(w, r, err)
 		return
 	}
-	_, err := h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), formInput(r), versionOf(r))
+	_, err := h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), formInput(r), web.FormVersion(r))
 	h.done(w, r, err, "saved", r.PostFormValue("section"), "title", "description", "correction", "root_cause", "occurs_elsewhere", "no_action_reason", "delay_reason")
 }
 
@@ -202,7 +173,7 @@ func (h *handlers) statusSubmit(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	_, err := h.svc.SetStatus(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("reason"), versionOf(r))
+	_, err := h.svc.SetStatus(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("reason"), web.FormVersion(r))
 	h.done(w, r, err, "status", "status", "reason")
 }
 
@@ -230,31 +201,13 @@ func (h *handlers) actionSubmit(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	_, err := h.svc.UpdateAction(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("action"), actionForm(r), versionOf(r))
+	_, err := h.svc.UpdateAction(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("action"), actionForm(r), web.FormVersion(r))
 	h.done(w, r, err, "action", "actions")
 }
 
 func actionForm(r *http.Request) ActionInput {
 	var in ActionInput
-	str := func(name string) *string {
-		if _, ok := r.PostForm[name]; !ok {
-			return nil
-		}
-		v := r.PostFormValue(name)
-		return &v
-	}
-	opt := func(name string) **string {
-		s := str(name)
-		if s == nil {
-			return nil
-		}
-		if strings.TrimSpace(*s) == "" {
-			var none *string
-			return &none
-		}
-		return &s
-	}
-	in.Title, in.Description, in.Status = str("title"), str("description"), str("status")
-	in.OwnerID, in.DueDate, in.DoneOn = opt("owner_id"), opt("due_date"), opt("done_on")
+	in.Title, in.Description, in.Status = web.FormField(r, "title"), web.FormField(r, "description"), web.FormField(r, "status")
+	in.OwnerID, in.DueDate, in.DoneOn = web.FormOptional(r, "owner_id"), web.FormOptional(r, "due_date"), web.FormOptional(r, "done_on")
 	return in
 }

@@ -2,10 +2,8 @@ package reviews
 
 import (
 	"embed"
-	"fmt"
 	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/bulwark-isms/bulwark"
@@ -70,8 +68,6 @@ func decisionInputOf(v field.Values) DecisionInput {
 	return DecisionInput{Title: v.Str("title"), Status: v.Str("status"), OwnerID: v.NullStr("owner_id"), DueDate: v.NullStr("due_date"), DoneOn: v.NullStr("done_on")}
 }
 
-func etag(w http.ResponseWriter, version int) { w.Header().Set("ETag", fmt.Sprintf(`"%d"`, version)) }
-
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	rs, err := h.svc.List(r.Context(), web.PrincipalFrom(r))
 	if err != nil {
@@ -98,7 +94,7 @@ func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/management-reviews/"+rv.ID)
-	etag(w, rv.Version)
+	web.SetETag(w, rv.Version)
 	web.WriteJSON(w, http.StatusCreated, rv)
 }
 
@@ -108,7 +104,7 @@ func (h *handlers) apiOne(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, rv.Version)
+	web.SetETag(w, rv.Version)
 	web.WriteJSON(w, http.StatusOK, rv)
 }
 
@@ -140,7 +136,7 @@ func (h *handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, rv.Version)
+	web.SetETag(w, rv.Version)
 	web.WriteJSON(w, http.StatusOK, rv)
 }
 
@@ -204,7 +200,7 @@ func (h *handlers) apiAddDecision(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, d.Version)
+	web.SetETag(w, d.Version)
 	web.WriteJSON(w, http.StatusCreated, d)
 }
 
@@ -222,7 +218,7 @@ func (h *handlers) apiPatchDecision(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	etag(w, d.Version)
+	web.SetETag(w, d.Version)
 	web.WriteJSON(w, http.StatusOK, d)
 }
 
@@ -256,12 +252,4 @@ func attendeesOf(r *http.Request) []Attendee {
 		}
 	}
 	return out
-}
-
-func versionOf(r *http.Request) *int {
-	n, err := strconv.Atoi(r.PostFormValue("version"))
-	if err != nil {
-		return nil
-	}
-	return &n
 }

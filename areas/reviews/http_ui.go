@@ -135,7 +135,7 @@ func (h *handlers) editSubmit(w http.ResponseWriter, r *http.Request) {
 	title, summary, held := r.PostFormValue("title"), r.PostFormValue("summary"), r.PostFormValue("held_on")
 	hp := &held
 	as := attendeesOf(r)
-	_, err := h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), Input{Title: &title, Summary: &summary, HeldOn: &hp, Attendees: &as}, versionOf(r))
+	_, err := h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), Input{Title: &title, Summary: &summary, HeldOn: &hp, Attendees: &as}, web.FormVersion(r))
 	h.done(w, r, err, "saved", "meeting", "title", "summary", "held_on")
 }
 
@@ -162,7 +162,7 @@ func (h *handlers) approveSubmit(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	_, err := h.svc.Approve(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), versionOf(r))
+	_, err := h.svc.Approve(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), web.FormVersion(r))
 	h.done(w, r, err, "approved", "approval")
 }
 
@@ -183,7 +183,7 @@ func (h *handlers) decisionUpdateSubmit(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	status := r.PostFormValue("status")
-	_, err := h.svc.UpdateDecision(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("decision"), DecisionInput{Status: &status}, versionOf(r))
+	_, err := h.svc.UpdateDecision(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("decision"), DecisionInput{Status: &status}, web.FormVersion(r))
 	h.done(w, r, err, "decision", "decisions")
 }
 
