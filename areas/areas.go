@@ -19,11 +19,14 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/monitoring"
 	"github.com/bulwark-isms/bulwark/areas/nonconformities"
 	"github.com/bulwark-isms/bulwark/areas/objectives"
+	"github.com/bulwark-isms/bulwark/areas/obligations"
 	"github.com/bulwark-isms/bulwark/areas/organisation"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/reviews"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/scope"
 	"github.com/bulwark-isms/bulwark/areas/search"
+	"github.com/bulwark-isms/bulwark/areas/suppliers"
 	"github.com/bulwark-isms/bulwark/areas/training"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
@@ -40,12 +43,15 @@ type ISMS struct {
 	Gaps         *gaps.Service
 	Assets       *assets.Service
 	Risks        *risks.Service
+	Obligations  *obligations.Service
+	Scope        *scope.Service
 	People       *people.Service
 	Documents    *documents.Service
 	Training     *training.Service
 	Incidents    *incidents.Service
 	Evidence     *evidence.Service
 	Monitoring   *monitoring.Service
+	Suppliers    *suppliers.Service
 	NCs          *nonconformities.Service
 	Audits       *audits.Service
 	Objectives   *objectives.Service
@@ -56,16 +62,17 @@ type ISMS struct {
 // New builds every area over the kernel service k, registering what each seeds
 // into a new organisation.
 func New(k *app.Service) *ISMS {
-	m := &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k),
-		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Incidents: incidents.New(k), Evidence: evidence.New(k), Monitoring: monitoring.New(k), NCs: nonconformities.New(k), Audits: audits.New(k), Objectives: objectives.New(k), Search: search.New(k)}
+	m := &ISMS{Service: k, Organisation: organisation.New(k), Frameworks: frameworks.New(k), Controls: controls.New(k), Coverage: coverage.New(k), Gaps: gaps.New(k), Assets: assets.New(k), Risks: risks.New(k), Obligations: obligations.New(k), Scope: scope.New(k),
+		People: people.New(k), Documents: documents.New(k), Training: training.New(k), Evidence: evidence.New(k), Monitoring: monitoring.New(k), Suppliers: suppliers.New(k), NCs: nonconformities.New(k), Audits: audits.New(k), Objectives: objectives.New(k), Search: search.New(k)}
+	m.Incidents = incidents.New(k, m.Risks)
 	m.Reviews = reviews.New(k, reviews.Sources{NCs: m.NCs, Audits: m.Audits, Objectives: m.Objectives, Monitoring: m.Monitoring, Incidents: m.Incidents})
 	return m
 }
 
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
-	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks),
-		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), reviews.Area(m.Reviews), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
+	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks), obligations.Area(m.Obligations), scope.Area(m.Scope),
+		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), suppliers.Area(m.Suppliers), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), reviews.Area(m.Reviews), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area

@@ -21,6 +21,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/areastest"
+	"github.com/bulwark-isms/bulwark/areas/suppliers"
 	"github.com/bulwark-isms/bulwark/schedule"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
@@ -40,25 +41,28 @@ import (
 // few and declared below. Should that change, web.Route could declare the kind
 // of each parameter; today it would only repeat the names.)
 var pathParams = map[string]string{
-	"slug":     "organisation: B's own slug (the middleware resolves it among B's memberships)",
-	"id":       "row id of a tenant table (except on catalog routes, below)",
-	"action":   "row id of a tenant table",
-	"kind":     "enumerated: the risk library's kinds, not an id",
-	"version":  "per-organisation number: resolved inside B's organisation (exempt, below)",
-	"n":        "per-organisation number: an approved SoA revision; A has 1 and 2, B none, so B gets 404",
-	"key":      "framework id or slug of the global catalog (exempt, below)",
-	"token":    "secret of a public link (exempt, below)",
-	"step":     "enumerated: a document's workflow steps, not an id",
-	"rev":      "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
-	"request":  "row id of a tenant table (an acknowledgement request)",
-	"run":      "row id of a tenant table (a check's run)",
-	"line":     "line number of the checklist of the audit {id} names: tried as 1 with each id",
-	"section":  "enumerated: an input of a management review, not an id",
-	"decision": "row id of a tenant table (a management review's decision)",
+	"slug":        "organisation: B's own slug (the middleware resolves it among B's memberships)",
+	"id":          "row id of a tenant table (except on catalog routes, below)",
+	"action":      "row id of a tenant table",
+	"kind":        "enumerated: the risk library's kinds, not an id",
+	"version":     "per-organisation number: resolved inside B's organisation (exempt, below)",
+	"n":           "per-organisation number: an approved SoA or scope revision; A has 1 and 2 of the SoA and 1 of the scope, B none, so B gets 404",
+	"key":         "framework id or slug of the global catalog (exempt, below)",
+	"token":       "secret of a public link (exempt, below)",
+	"step":        "enumerated: a document's workflow steps, not an id",
+	"rev":         "revision number of the document or evidence item {id} names: tried as 1.0 and 1 with each id",
+	"request":     "row id of a tenant table (an acknowledgement request)",
+	"run":         "row id of a tenant table (a check's run)",
+	"line":        "line number of the checklist of the audit {id} names: tried as 1 with each id",
+	"section":     "enumerated: an input of a management review, not an id",
+	"decision":    "row id of a tenant table (a management review's decision)",
+	"certificate": "row id of a tenant table (a supplier's certificate)",
+	"file":        "number of a file attached to the questionnaire {id} names: tried as 1 with each id",
+	"clock":       "enumerated: a regulatory clock of the incident {id} names, by kind: tried as gdpr_authority with each id",
 }
 
 // enumValues are the values of enumerated parameters; each is tried with each id.
-var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}, "line": {"1"}, "section": {"risks"}}
+var enumValues = map[string][]string{"kind": {"threat", "vulnerability"}, "step": {"submit", "approve", "return", "publish", "retire", "review"}, "rev": {"1.0", "1"}, "line": {"1"}, "section": {"risks"}, "file": {"1"}, "clock": {"gdpr_authority"}}
 
 // crossTenantExempt are the routes whose parameters do not name a tenant row, and
 // what the test checks instead of 404.
@@ -69,7 +73,7 @@ var crossTenantExempt = []exempt{
 	{"/o/{slug}/requirements/", false, "global catalog"},
 	{"/o/{slug}/coverage/", false, "global catalog key: each organisation's coverage of a framework every organisation shares"},
 	{"{version}", true, "per-organisation methodology version: called with A's version numbers, it resolves in B; must not answer 5xx, show A's data or change A"},
-	{"{n}", true, "per-organisation SoA revision: called with A's revision numbers (1, 2); B has approved none, so each must answer 404 and show nothing of A's"},
+	{"{n}", true, "per-organisation SoA or scope revision: called with A's revision numbers (1, 2); B has approved none, so each must answer 404 and show nothing of A's"},
 	{"{token}", true, "public link secret: called anonymously (GET) with A's ids, which are never secrets: must answer 404"},
 }
 
@@ -100,7 +104,7 @@ func params(pattern string) []string {
 }
 
 func isRowParam(name, pattern string) bool {
-	return (name == "id" || name == "action" || name == "request") && exemption(pattern) == nil
+	return (name == "id" || name == "action" || name == "request" || name == "certificate") && exemption(pattern) == nil
 }
 
 // tenantTables returns every table with an org_id column, and whether it has an id column.
@@ -343,6 +347,12 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	cmp := idOf(t, api("POST", "/api/v1/training-campaigns", fmt.Sprintf(`{"title":"Acme campaign","training_ids":[%q],"group_ids":[%q],"due_date":"2030-01-01"}`, trn, group), 201))
 	_ = cmp
 	incident := idOf(t, must(t, "incident report", f.Do("POST", "/api/v1/me/incident-reports", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"title":"Acme phishing email"}`}), 201))
+	// The incident handled: an asset and the risk linked, a GDPR breach with its clocks, a note, a second one recorded directly.
+	api("PATCH", "/api/v1/incidents/"+incident, fmt.Sprintf(`{"severity":"high","asset_ids":[%q],"risk_ids":[%q]}`, asset, risk), 200)
+	api("POST", "/api/v1/incidents/"+incident+"/breach", `{"personal_data_breach":true,"regimes":["gdpr","hipaa"],"individuals_affected":12}`, 200)
+	api("PATCH", "/api/v1/incidents/"+incident+"/clocks/gdpr_individuals", `{"high_risk":true,"decision_reason":"Acme health data"}`, 200)
+	api("POST", "/api/v1/incidents/"+incident+"/timeline", `{"text":"Acme note"}`, 201)
+	api("POST", "/api/v1/incidents", `{"title":"Acme lost laptop","severity":"low"}`, 201)
 	must(t, "training attempt", f.Do("POST", "/api/v1/me/trainings/"+trn+"/attempts", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{"answers":[1]}`}), 201)
 	must(t, "acknowledgement", f.Do("POST", "/api/v1/documents/"+doc+"/acknowledge", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token, JSON: `{}`}), 201)
 	api("PATCH", "/api/v1/documents/"+doc, `{"body":"# Acme\n\nAcme text, revised."}`, 200)
@@ -387,6 +397,35 @@ func seedA(t *testing.T, f *areastest.Fixture) {
 	must(t, "review notes", f.Do("PUT", "/api/v1/management-reviews/"+mr+"/sections/risks/notes", areastest.Req{Token: owner.Token, JSON: `{"notes":"Acme risks discussed"}`}), 200)
 	api("POST", "/api/v1/management-reviews/"+mr+"/decisions", fmt.Sprintf(`{"title":"Acme decision","owner_id":%q,"due_date":"2030-01-31"}`, owner.MemberID), 201)
 	api("POST", "/api/v1/management-reviews/"+mr+"/approve", `{}`, 200)
+	// An obligation linked to the control and a GDPR article, reviewed once.
+	ob := idOf(t, api("POST", "/api/v1/obligations", fmt.Sprintf(`{"title":"Acme customer contract","source":"contract","regime":"gdpr","control_ids":[%q],"requirement_ids":["gdpr:Art. 32"]}`, control), 201))
+	api("POST", "/api/v1/obligations/"+ob+"/review", `{}`, 200)
+	// Context and scope: an issue linked to the risk, a party linked to the obligation and the control, and the
+	// scope (a system linked to the asset) approved as revision 1, then changed into a draft.
+	api("POST", "/api/v1/context-issues", fmt.Sprintf(`{"title":"Acme regulation","category":"legal","risk_ids":[%q]}`, risk), 201)
+	api("POST", "/api/v1/interested-parties", fmt.Sprintf(`{"name":"Acme clients","requirements":[{"requirement":"Acme uptime","addressed":true,"how":"Acme backups"}],"obligation_ids":[%q],"control_ids":[%q]}`, ob, control), 201)
+	scopeBody := fmt.Sprintf(`{"summary":"Acme scope","systems":[{"name":"Acme CRM","asset_id":%q}],"exclusions":[{"what":"Acme lab","justification":"Acme reason"}]}`, asset)
+	must(t, "scope", f.Do("PUT", "/api/v1/scope", areastest.Req{Token: owner.Token, JSON: scopeBody}), 200)
+	api("POST", "/api/v1/scope/submit", `{}`, 200)
+	must(t, "scope approval", f.Do("POST", "/api/v1/scope/approve", areastest.Req{Token: admin.Token, JSON: `{}`}), 200)
+	must(t, "scope draft", f.Do("PUT", "/api/v1/scope", areastest.Req{Token: owner.Token, JSON: strings.Replace(scopeBody, "Acme scope", "Acme scope, revised", 1)}), 200)
+	// A tier-1 supplier linked to the asset, the risk and the control, with a certificate filed as the evidence item,
+	// a questionnaire answered through its link (a draft, a file, then submitted) and accepted, and one still waiting.
+	sup := idOf(t, api("POST", "/api/v1/suppliers", fmt.Sprintf(`{"name":"Acme hosting","data_processed":"special_category","system_access":"privileged","replaceability":"hard",
+		"owner_id":%q,"asset_ids":[%q],"risk_ids":[%q],"control_ids":[%q],"contacts":[{"name":"Acme contact","email":"contact@host.test"}]}`, owner.MemberID, asset, risk, control), 201))
+	api("POST", "/api/v1/suppliers/"+sup+"/certificates", fmt.Sprintf(`{"kind":"iso27001","number":"Acme 27001","expires_on":"2030-01-01","evidence_id":%q}`, ev), 201)
+	sq := areastest.Decode[map[string]any](t, api("POST", "/api/v1/suppliers/"+sup+"/questionnaires", `{"contact_email":"contact@host.test"}`, 201))
+	sqLink := sq["link"].(string)
+	must(t, "questionnaire draft", f.Do("POST", sqLink, areastest.Req{Form: url.Values{"action": {"draft"}, "a.Q01": {"yes"}}}), http.StatusSeeOther)
+	body, ct = uploadForm(t, "acme-soc2.pdf", "%PDF-1.4 acme soc2")
+	must(t, "questionnaire file", f.Do("POST", sqLink+"/files", areastest.Req{JSON: body, Headers: map[string]string{"Content-Type": ct}}), http.StatusSeeOther)
+	answers := url.Values{"action": {"submit"}}
+	for _, q := range suppliers.StarterTemplate.Questions {
+		answers.Set("a."+q.ID, "yes")
+	}
+	must(t, "questionnaire submitted", f.Do("POST", sqLink, areastest.Req{Form: answers}), 200)
+	api("POST", "/api/v1/questionnaires/"+sq["id"].(string)+"/accept", `{}`, 200)
+	api("POST", "/api/v1/suppliers/"+sup+"/questionnaires", `{"contact_email":"contact@host.test"}`, 201)
 	// The daily outbox: the stale note above is its owner's to renew.
 	if _, err := f.Svc.Jobs()[app.JobOutbox](context.Background(), schedule.Job{Key: app.JobOutbox, Kind: app.JobOutbox}); err != nil {
 		t.Fatal(err)

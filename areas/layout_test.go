@@ -37,13 +37,16 @@ var domainRules = map[string][]string{
 	"people":          {"person.go"},
 	"documents":       {"document.go", "diff.go", "library.go"},
 	"training":        {"training.go"},
-	"incidents":       {"incident.go"},
+	"incidents":       {"incident.go", "clock.go"},
 	"evidence":        {"evidence.go"},
 	"monitoring":      {"check.go"},
 	"nonconformities": {"nonconformity.go"},
+	"suppliers":       {"supplier.go", "tier.go", "certificate.go", "questionnaire.go"},
 	"reviews":         {"review.go"},
 	"audits":          {"audit.go", "questions.go"},
 	"objectives":      {"objective.go"},
+	"obligations":     {"obligation.go"},
+	"scope":           {"scope.go"},
 	"search":          {"rank.go"},
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/suppliers"
 	"github.com/bulwark-isms/bulwark/collect"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/schedule"
@@ -550,17 +551,17 @@ enters the database. Give the public key to your auditor with an export of the a
 
 // exportKinds lists the kinds of CONTRACT.md available so far, with their formats.
 var exportKinds = map[string][]string{"audit-log": {"csv", "json"}, "assets": {"csv", "xlsx"}, "risks": {"csv", "xlsx"}, "risk-treatment-plan": {"xlsx", "pdf"},
-	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}, "gap-assessment": {"xlsx", "pdf"}, "policies": {"pdf"},
+	"controls": {"csv", "xlsx"}, "soa": {"xlsx", "csv", "pdf", "json"}, "gap-assessment": {"xlsx", "pdf"}, "policies": {"pdf"}, "scope": {"pdf"},
 	"acknowledgements": {"csv", "xlsx"}, "training-records": {"csv", "xlsx"}, "people": {"csv", "xlsx"},
-	"audit-report": {"pdf"}, "findings": {"csv", "xlsx"}, "nonconformities": {"csv", "xlsx"}}
+	"audit-report": {"pdf"}, "findings": {"csv", "xlsx"}, "nonconformities": {"csv", "xlsx"}, "management-review": {"pdf"}, "incidents": {"csv", "xlsx"}, "suppliers": {"csv", "xlsx"}}
 
 func exportCmd(e *env, o *options) *cobra.Command {
 	var format, out, orgSlug string
 	var revision int
 	var assessment string
-	var audit string
+	var audit, review string
 	cmd := &cobra.Command{
-		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N] [--assessment REF] [--audit REF]",
+		Use:   "export KIND --format FMT -o FILE|- [--org SLUG] [--revision N] [--assessment REF] [--audit REF] [--review REF]",
 		Short: "Export a register or log (audit-log: csv, json)",
 		Long: `Export data to a file, or to standard output with "-o -".
   audit-log          csv, json: the whole hash chain, oldest first; the export is itself audited,
@@ -573,6 +574,10 @@ func exportCmd(e *env, o *options) *cobra.Command {
   training-records   csv, xlsx: every completion and attempt with its score.
   audit-report       pdf with --audit REF: scope, criteria, team, checklist results and findings.
   findings, nonconformities   csv, xlsx: the registers of 9.2 and 10.2, oldest first.
+  suppliers          csv, xlsx: the supplier register, re-importable as it is.
+  scope              pdf [--revision N]: the ISMS scope statement, marked DRAFT unless approved.
+  management-review  pdf with --review REF: the minutes (DRAFT until approved).
+  incidents          csv, xlsx: the incident register with its regulatory clocks, oldest first.
 
 Example:
   bulwark export policies --format pdf -o policy-set.pdf`,
@@ -580,7 +585,7 @@ Example:
 		RunE: func(cmd *cobra.Command, args []string) error {
 			formats, ok := exportKinds[args[0]]
 			if !ok {
-				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, gap-assessment, policies, acknowledgements, training-records, people, audit-report, findings, nonconformities, audit-log", args[0])
+				return usagef("cannot export %q yet; available: assets, risks, risk-treatment-plan, controls, soa, scope, gap-assessment, policies, acknowledgements, training-records, people, audit-report, findings, nonconformities, management-review, incidents, suppliers, audit-log", args[0])
 			}
 			if (assessment != "") != (args[0] == "gap-assessment") {
 				return usagef("--assessment REF goes with gap-assessment, and only with it")
@@ -588,8 +593,11 @@ Example:
 			if (audit != "") != (args[0] == "audit-report") {
 				return usagef("--audit REF goes with audit-report, and only with it")
 			}
-			if revision != 0 && args[0] != "soa" {
-				return usagef("--revision is for soa only")
+			if (review != "") != (args[0] == "management-review") {
+				return usagef("--review REF goes with management-review, and only with it")
+			}
+			if revision != 0 && args[0] != "soa" && args[0] != "scope" {
+				return usagef("--revision is for soa and scope only")
 			}
 			if revision < 0 {
 				return usagef("--revision must be an approved revision number such as 2")
@@ -679,11 +687,34 @@ Example:
 					return err
 				}
 				summary = "exported the findings register"
+			case "suppliers":
+				if err := svc.Suppliers.Export(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the supplier register"
 			case "nonconformities":
 				if err := svc.NCs.ExportRegister(ctx, p, format, bw); err != nil {
 					return err
 				}
 				summary = "exported the nonconformity register"
+			case "management-review":
+				if err := svc.Reviews.ExportMinutes(ctx, p, review, bw); err != nil {
+					return err
+				}
+				summary = "exported the minutes of management review " + review
+			case "incidents":
+				if err := svc.Incidents.ExportRegister(ctx, p, format, bw); err != nil {
+					return err
+				}
+				summary = "exported the incident register"
+			case "scope":
+				if err := svc.Scope.ExportScope(ctx, p, format, revision, bw); err != nil {
+					return err
+				}
+				summary = "exported the live ISMS scope statement (marked DRAFT unless it is approved)"
+				if revision > 0 {
+					summary = fmt.Sprintf("exported revision %d of the ISMS scope statement", revision)
+				}
 			case "soa":
 				if err := svc.Controls.ExportSoA(ctx, p, format, revision, bw); err != nil {
 					return err
@@ -726,9 +757,10 @@ Example:
 	cmd.Flags().StringVarP(&out, "output", "o", "", `output file, or "-" for standard output (required)`)
 	cmd.Flags().StringVar(&orgSlug, "org", "", "organisation slug (optional when there is only one)")
 	cmd.Flags().StringVar(&o.as, "as", "", "act as this member (default: cli:OS-USER)")
-	cmd.Flags().IntVar(&revision, "revision", 0, "soa: an approved revision (default: the live statement)")
+	cmd.Flags().IntVar(&revision, "revision", 0, "soa, scope: an approved revision (default: the live statement)")
 	cmd.Flags().StringVar(&assessment, "assessment", "", "gap-assessment: the assessment's ref, such as GA-001")
 	cmd.Flags().StringVar(&audit, "audit", "", "audit-report: the audit's ref, such as AUD-001")
+	cmd.Flags().StringVar(&review, "review", "", "management-review: the review's ref, such as MR-001")
 	return cmd
 }
 
@@ -771,7 +803,7 @@ func versionCmd(e *env) *cobra.Command {
 }
 
 // importKinds lists the registers that can be imported so far.
-var importKinds = []string{"assets", "risks", "controls", "people", "measurements"}
+var importKinds = []string{"assets", "risks", "controls", "people", "suppliers", "measurements"}
 
 func importCmd(e *env, o *options) *cobra.Command {
 	var orgSlug, sheet string
@@ -780,7 +812,7 @@ func importCmd(e *env, o *options) *cobra.Command {
 	var maps []string
 	cmd := &cobra.Command{
 		Use:   "import KIND FILE [--org SLUG] [--dry-run] [--sheet NAME] [--header-row N] [--map 'Header=field' …]",
-		Short: "Import a register from an XLSX or CSV file (assets, risks, controls, people, measurements)",
+		Short: "Import a register from an XLSX or CSV file (assets, risks, controls, people, suppliers, measurements)",
 		Long: `Import a spreadsheet into a register. The header row is found by itself (the first row holding two
 known column names) unless --header-row is given; columns match field names or labels, ignoring case
 and spaces; --map 'Header=field' overrides a column ('Header=' ignores it). A row whose ref exists
@@ -817,7 +849,7 @@ Example:
 			if tty {
 				fmt.Fprintf(e.stderr, "reading %s…\n", args[1])
 			}
-			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields, "people": people.PersonFields, "measurements": objectives.MeasurementFields}[args[0]]
+			fields := map[string][]tabular.Field{"assets": assets.AssetFields, "risks": risks.RiskFields, "controls": controls.ControlFields, "people": people.PersonFields, "suppliers": suppliers.Fields, "measurements": objectives.MeasurementFields}[args[0]]
 			t, err := tabular.Read(file, filepath.Base(args[1]), fields, opts)
 			if err != nil {
 				var fe *tabular.FormatError
@@ -836,7 +868,7 @@ Example:
 				fmt.Fprintf(e.stderr, "checking %s…\n", bulwark.Plural(len(t.Rows), "row"))
 			}
 			importer := map[string]func(context.Context, *bulwark.Principal, *tabular.Table, bool) (*app.ImportResult, error){
-				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls, "people": svc.People.ImportPeople, "measurements": svc.Objectives.ImportMeasurements}[args[0]]
+				"assets": svc.Assets.ImportAssets, "risks": svc.Risks.ImportRisks, "controls": svc.Controls.ImportControls, "people": svc.People.ImportPeople, "suppliers": svc.Suppliers.Import, "measurements": svc.Objectives.ImportMeasurements}[args[0]]
 			res, err := importer(ctx, p, t, dryRun)
 			if err != nil {
 				return err

@@ -9,11 +9,14 @@ import (
 
 	"github.com/bulwark-isms/bulwark/areas/areastest"
 	"github.com/bulwark-isms/bulwark/areas/audits"
+	"github.com/bulwark-isms/bulwark/areas/incidents"
+	"github.com/bulwark-isms/bulwark/areas/reviews"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
 )
 
-// TestExportAuditKinds: `bulwark export audit-report --audit REF`, `findings` and `nonconformities` on an
+// TestExportAuditKinds: `bulwark export audit-report --audit REF`, `findings`, `nonconformities`,
+// `management-review --review REF` and `incidents` on an
 // organisation with an audit in progress and a minor nonconformity found, on both databases; --audit goes
 // with audit-report and only with it.
 func TestExportAuditKinds(t *testing.T) {
@@ -82,6 +85,28 @@ func TestExportAuditKinds(t *testing.T) {
 		}
 		if code, _, msg := run(t, "", "export", "audit-report", dbFlag, data, "--audit", "AUD-009", "--format", "pdf", "-o", "-"); code != 1 || msg == "" {
 			t.Errorf("a missing audit: %d %q", code, msg)
+		}
+
+		// The management review's minutes, and the incident register.
+		if _, err := svc.Reviews.Create(ctx, owner, reviews.Input{Title: text("Management review 2026")}); err != nil {
+			t.Fatal(err)
+		}
+		minutes := filepath.Join(dir, "minutes.pdf")
+		if code, _, msg := run(t, "", "export", "management-review", dbFlag, data, "--review", "MR-001", "--format", "pdf", "-o", minutes); code != 0 || !strings.Contains(msg, "MR-001") {
+			t.Fatalf("management-review: %d %s", code, msg)
+		}
+		if b, err := os.ReadFile(minutes); err != nil || !strings.Contains(areastest.PDFText(t, b), "Nonconformities and corrective actions") || !strings.Contains(areastest.PDFText(t, b), "NC-001") {
+			t.Errorf("the minutes: %v", err)
+		}
+		if code, _, msg := run(t, "", "export", "management-review", dbFlag, data, "--format", "pdf", "-o", "-"); code != 2 || !strings.Contains(msg, "--review REF") {
+			t.Errorf("management-review without --review: %d %q", code, msg)
+		}
+		if _, err := svc.Incidents.Create(ctx, owner, incidents.Input{Title: text("Lost badge"), Severity: text("low")}); err != nil {
+			t.Fatal(err)
+		}
+		code, out, msg = run(t, "", "export", "incidents", dbFlag, data, "--format", "csv", "-o", "-")
+		if code != 0 || !strings.HasPrefix(out, "ref,title,status,category,severity") || !strings.Contains(out, "INC-001,Lost badge,triaged,,low") {
+			t.Errorf("incidents: %d %s\n%s", code, msg, out)
 		}
 	})
 }

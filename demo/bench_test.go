@@ -3,7 +3,12 @@ package demo_test
 import (
 	"context"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/bulwark-isms/bulwark/areas/areastest"
@@ -11,6 +16,7 @@ import (
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
+	"github.com/bulwark-isms/bulwark/web"
 )
 
 // BenchmarkManagementReviewPrefill gathers every input of a management review (9.3.2) for the demo grown to
@@ -45,6 +51,58 @@ func BenchmarkManagementReviewPrefill(b *testing.B) {
 			}
 			if s := reviews.BuildSections(in); len(s) != len(reviews.SectionTitles) || in.Risks < size.Risks {
 				b.Fatalf("%d sections, %d risks", len(s), in.Risks)
+			}
+		}
+	})
+}
+
+// BenchmarkDashboard renders the dashboard page (every area's part: risks, clocks, nonconformities,
+// certificates …) for the demo's owner, with the demo grown to the large size's registers plus 5,000
+// incidents and 1,000 suppliers (target: under 50 ms). Under -short (CI) it grows the demo to a tenth.
+func BenchmarkDashboard(b *testing.B) {
+	size := demo.LargeSize
+	size.AuditEntries = 0
+	if testing.Short() && os.Getenv("BULWARK_BENCH_LARGE") == "" {
+		size = demo.Large{Members: 40, Assets: 1000, Risks: 2000, Incidents: 500, Suppliers: 100}
+	}
+	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
+		ctx := context.Background()
+		svc := areastest.NewService(b, db)
+		res, err := demo.Seed(ctx, svc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := demo.SeedLarge(ctx, svc, res, size, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Optimize(ctx); err != nil {
+			b.Fatal(err)
+		}
+		srv, err := svc.NewServer(web.Config{Version: "bench"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		form := url.Values{"email": {res.Email}, "password": {res.Password}}.Encode()
+		req := httptest.NewRequest("POST", "/signin", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusSeeOther {
+			b.Fatalf("sign in: %d", w.Code)
+		}
+		cookies := w.Result().Cookies()
+		path := "/o/" + res.Org.Slug + "/"
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			r := httptest.NewRequest("GET", path, nil)
+			for _, c := range cookies {
+				r.AddCookie(c)
+			}
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, r)
+			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "GDPR Art. 33") {
+				b.Fatalf("dashboard: %d", w.Code)
 			}
 		}
 	})

@@ -249,6 +249,14 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedRisks(ctx, svc, sys, org, members, owners, rng); err != nil {
 		return nil, err
 	}
+	// The GDPR and HIPAA obligations adopted, with owners and review dates (before incidents ask which regimes apply).
+	if err := seedObligations(ctx, svc, org); err != nil {
+		return nil, err
+	}
+	// Context and scope (clause 4): issues, interested parties linked to those obligations, the scope approved.
+	if err := seedContext(ctx, svc, org); err != nil {
+		return nil, err
+	}
 	// The policy set is published before the SoA is approved: the statement names the documents behind each control.
 	if _, err := seedPeople(ctx, svc, sys, rng); err != nil {
 		return nil, err
@@ -276,10 +284,18 @@ func Seed(ctx context.Context, svc *areas.ISMS) (*Result, error) {
 	if err := seedIncidentReports(ctx, svc, org); err != nil {
 		return nil, err
 	}
+	// The reports handled, and a personal-data breach whose GDPR clock is running.
+	if err := seedIncidents(ctx, svc, manager); err != nil {
+		return nil, err
+	}
 	if err := seedEvidence(ctx, svc, manager, controlSet, rng); err != nil {
 		return nil, err
 	}
 	if err := seedMonitoring(ctx, svc, manager); err != nil {
+		return nil, err
+	}
+	// 25 suppliers across the tiers, two certificates expiring within 60 days, one questionnaire submitted, one waiting.
+	if err := seedSuppliers(ctx, svc, org, manager); err != nil {
 		return nil, err
 	}
 	// Security objectives with a year of monthly measurements, one off track (before the management review reads them).

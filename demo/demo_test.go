@@ -16,9 +16,13 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/assets"
 	"github.com/bulwark-isms/bulwark/areas/controls"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
+	"github.com/bulwark-isms/bulwark/areas/incidents"
 	"github.com/bulwark-isms/bulwark/areas/monitoring"
 	"github.com/bulwark-isms/bulwark/areas/objectives"
+	"github.com/bulwark-isms/bulwark/areas/obligations"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/scope"
+	"github.com/bulwark-isms/bulwark/areas/suppliers"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
@@ -121,6 +125,68 @@ func TestSeed(t *testing.T) {
 		}
 		if len(offTrack) != 1 || !strings.Contains(offTrack[0], "leavers") {
 			t.Errorf("objectives off track: %q, want the leavers' one alone", offTrack)
+		}
+		// The GDPR and HIPAA suggestions adopted and two contractual obligations: every one owned, linked to
+		// controls and due for review; one reviewed today, one past its review date; both regimes apply.
+		obls, err := svc.Obligations.List(ctx, p, obligations.Filter{})
+		if err != nil || len(obls) != len(obligations.Suggestions)+2 {
+			t.Fatalf("demo obligations: %d %v", len(obls), err)
+		}
+		reviewed, past := 0, 0
+		for _, o := range obls {
+			if o.OwnerID == nil || o.ReviewDate == nil || len(o.ControlIDs) == 0 {
+				t.Errorf("%s %s: owner %v, review %v, %d controls", o.Ref, o.Title, o.OwnerID, o.ReviewDate, len(o.ControlIDs))
+			}
+			if o.LastReviewedOn != nil {
+				reviewed++
+			}
+			if o.PastReview {
+				past++
+			}
+		}
+		if reviewed != 1 || past != 1 {
+			t.Errorf("demo obligations: %d reviewed, %d past review; want 1 and 1", reviewed, past)
+		}
+		if regs, err := svc.Obligations.RegimesOf(ctx, p); err != nil || strings.Join(regs, ",") != "gdpr,hipaa" {
+			t.Errorf("demo regimes: %v %v", regs, err)
+		}
+		// Context and scope: issues of both kinds with risks and one overdue for review, parties whose
+		// requirements link obligations and controls, and the scope approved as revision 1 by the CEO with one
+		// justified exclusion and its boundaries linked to assets.
+		issues, err := svc.Scope.Issues(ctx, p, scope.IssueFilter{})
+		if err != nil || len(issues) < 6 {
+			t.Fatalf("demo context issues: %d %v", len(issues), err)
+		}
+		kinds, due, withRisks := map[string]int{}, 0, 0
+		for _, is := range issues {
+			kinds[is.Kind]++
+			if is.ReviewDue {
+				due++
+			}
+			if len(is.RiskIDs) > 0 {
+				withRisks++
+			}
+		}
+		if kinds["external"] == 0 || kinds["internal"] == 0 || due != 1 || withRisks == 0 {
+			t.Errorf("demo context issues: kinds %v, %d due for review, %d with risks", kinds, due, withRisks)
+		}
+		parties, err := svc.Scope.Parties(ctx, p, false)
+		if err != nil || len(parties) < 5 {
+			t.Fatalf("demo parties: %d %v", len(parties), err)
+		}
+		linked := 0
+		for _, pt := range parties {
+			if len(pt.ObligationIDs) > 0 {
+				linked++
+			}
+		}
+		if linked < 2 {
+			t.Errorf("demo parties: %d linked to obligations", linked)
+		}
+		sc, err := svc.Scope.Scope(ctx, p)
+		if err != nil || sc.Status != scope.StatusApproved || sc.Revision == nil || *sc.Revision != 1 || sc.ApproverName != demo.People[0].Name ||
+			len(sc.Exclusions) != 1 || sc.Exclusions[0].Justification == "" || len(sc.AssetIDs()) == 0 {
+			t.Errorf("demo scope: %+v %v", sc, err)
 		}
 		// A health-tech CISO's first checks: patient data classified as such, Annex A applicable unless
 		// justified, risk titles that read as scenarios.
@@ -229,6 +295,49 @@ func TestSeed(t *testing.T) {
 		}
 		if mrs, err := svc.Reviews.List(ctx, p); err != nil || len(mrs) != 1 || mrs[0].Status != "approved" {
 			t.Errorf("management reviews: %d %v", len(mrs), err)
+		}
+		// Incidents: one not an incident, one High closed with its lessons, one breach with the GDPR clock running.
+		incs, err := svc.Incidents.Incidents(ctx, p, incidents.Filter{})
+		if err != nil || len(incs) != 3 {
+			t.Fatalf("incidents: %d %v", len(incs), err)
+		}
+		states := map[string]*incidents.Incident{}
+		for _, i := range incs {
+			states[i.Status] = i
+		}
+		if states["not_an_incident"] == nil || states["closed"] == nil || states["closed"].LessonsLearned == "" || states["contained"] == nil {
+			t.Errorf("incident states: %v", states)
+		} else if b := states["contained"]; !b.PersonalDataBreach || len(b.Clocks) < 2 || b.Clocks[0].Kind != incidents.ClockGDPRAuthority || b.Clocks[0].State != incidents.ClockRunning {
+			t.Errorf("the breach's clocks: %+v", b.Clocks)
+		}
+		// 25 suppliers across the three tiers, two certificates expiring within 60 days, one questionnaire
+		// submitted and one waiting for its answers.
+		sups, _, err := svc.Suppliers.List(ctx, p, suppliers.Filter{Limit: 100})
+		if err != nil || len(sups) != 25 {
+			t.Fatalf("suppliers: %d %v", len(sups), err)
+		}
+		tiers := map[int]int{}
+		for _, s := range sups {
+			tiers[s.Tier]++
+		}
+		if tiers[1] == 0 || tiers[2] == 0 || tiers[3] == 0 {
+			t.Errorf("suppliers by tier: %v", tiers)
+		}
+		if due, err := svc.Suppliers.CertificatesDue(ctx, p, ""); err != nil || len(due) != 2 || due[0].State != suppliers.CertExpiring || due[1].State != suppliers.CertExpiring {
+			t.Errorf("certificates due: %+v %v", due, err)
+		}
+		qstatus := map[string]int{}
+		for _, s := range sups {
+			qs, err := svc.Suppliers.Questionnaires(ctx, p, s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range qs {
+				qstatus[q.Status]++
+			}
+		}
+		if qstatus[suppliers.QSubmitted] != 1 || qstatus[suppliers.QSent] != 1 || len(qstatus) != 2 {
+			t.Errorf("questionnaires: %v", qstatus)
 		}
 		// With the audit and the review, the readiness lines of 9.2 and 9.3 are ready.
 		rep, err := svc.Coverage.Readiness(ctx, p)

@@ -23,11 +23,12 @@ import (
 // Large is the size of `demo --size large`: the scale the benchmarks of issue 8 are measured at.
 type Large struct {
 	Members, Assets, Risks int
+	Incidents, Suppliers   int
 	AuditEntries           int64
 }
 
-// LargeSize is 200 members, 10,000 assets, 20,000 risks and 1,000,000 audit entries.
-var LargeSize = Large{Members: 200, Assets: 10000, Risks: 20000, AuditEntries: 1000000}
+// LargeSize is 200 members, 10,000 assets, 20,000 risks, 5,000 incidents, 1,000 suppliers and 1,000,000 audit entries.
+var LargeSize = Large{Members: 200, Assets: 10000, Risks: 20000, Incidents: 5000, Suppliers: 1000, AuditEntries: 1000000}
 
 // SeedLarge grows a seeded demo organisation to size: more members (invited and accepted like any), assets
 // and risks through the registers' imports, then a history of audit entries up to size.AuditEntries. The
@@ -114,6 +115,21 @@ func SeedLarge(ctx context.Context, svc *areas.ISMS, res *Result, size Large, pr
 		return fmt.Errorf("large demo risks: row %d: %s", r.Errors[0].Row, r.Errors[0].Message)
 	}
 	done()
+
+	if size.Incidents > 0 {
+		done = step("incidents: %d recorded and handled…", size.Incidents)
+		if err := growIncidents(ctx, svc, org, size.Incidents, rng); err != nil {
+			return fmt.Errorf("large demo incidents: %w", err)
+		}
+		done()
+	}
+	if size.Suppliers > 0 {
+		done = step("suppliers: %d through the import…", size.Suppliers)
+		if err := growSuppliers(ctx, svc, sys, size.Suppliers, rng); err != nil {
+			return fmt.Errorf("large demo suppliers: %w", err)
+		}
+		done()
+	}
 
 	var have int64
 	if err := svc.DB.Read(ctx, func(tx *sqlstore.Tx) error {

@@ -23,11 +23,15 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/areas/incidents"
 	"github.com/bulwark-isms/bulwark/areas/monitoring"
 	"github.com/bulwark-isms/bulwark/areas/nonconformities"
 	"github.com/bulwark-isms/bulwark/areas/objectives"
+	"github.com/bulwark-isms/bulwark/areas/obligations"
 	"github.com/bulwark-isms/bulwark/areas/people"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/scope"
+	"github.com/bulwark-isms/bulwark/areas/suppliers"
 	"github.com/bulwark-isms/bulwark/demo"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/sqlstore/sqltest"
@@ -121,7 +125,7 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	if err != nil || len(camps) == 0 {
 		t.Fatalf("campaigns: %v", err)
 	}
-	incs, err := f.Svc.Incidents.Incidents(ctx, p)
+	incs, err := f.Svc.Incidents.Incidents(ctx, p, incidents.Filter{})
 	if err != nil || len(incs) == 0 {
 		t.Fatalf("incidents: %v", err)
 	}
@@ -176,6 +180,29 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	ids := map[string]string{"management-reviews": mrs[0].ID, "audits": auds[0].ID, "nonconformities": ncs[0].ID, "objectives": objs[0].ID, "evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
 		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
 		"incidents": incs[0].ID, "my-training": mods[0].ID}
+	obls, err := f.Svc.Obligations.List(ctx, p, obligations.Filter{})
+	if err != nil || len(obls) == 0 {
+		t.Fatalf("obligations: %v", err)
+	}
+	ids["obligations"] = obls[0].ID
+	cis, err := f.Svc.Scope.Issues(ctx, p, scope.IssueFilter{})
+	if err != nil || len(cis) == 0 {
+		t.Fatalf("context issues: %v", err)
+	}
+	ips, err := f.Svc.Scope.Parties(ctx, p, false)
+	if err != nil || len(ips) == 0 {
+		t.Fatalf("interested parties: %v", err)
+	}
+	ids["context-issues"], ids["interested-parties"] = cis[0].ID, ips[0].ID
+	sups, _, err := f.Svc.Suppliers.List(ctx, p, suppliers.Filter{Q: "CareCall"})
+	if err != nil || len(sups) == 0 {
+		t.Fatalf("suppliers: %v", err)
+	}
+	sqs, err := f.Svc.Suppliers.Questionnaires(ctx, p, sups[0].ID)
+	if err != nil || len(sqs) == 0 {
+		t.Fatalf("questionnaires: %v", err)
+	}
+	ids["suppliers"], ids["questionnaires"] = sups[0].ID, sqs[0].ID
 
 	var paths []string
 	for _, r := range f.Srv.Routes() {
@@ -185,7 +212,7 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 		if strings.Contains(r.Pattern, "/import/") && strings.HasSuffix(r.Pattern, "{id}") {
 			continue // an upload's preview: the import tests open it
 		}
-		if strings.HasSuffix(r.Pattern, "/file") || strings.HasSuffix(r.Pattern, "/minutes") {
+		if strings.HasSuffix(r.Pattern, "/file") || strings.HasSuffix(r.Pattern, "/minutes") || strings.HasSuffix(r.Pattern, "/files/{file}") {
 			continue // a download, not a page
 		}
 		if strings.Contains(r.Pattern, "/pick/") {

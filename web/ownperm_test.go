@@ -22,6 +22,7 @@ var importCSV = map[string]string{
 	"risks":        "Title,Category\nFlood,environmental\n",
 	"controls":     "Ref,Status\nA.5.1,implemented\n",
 	"people":       "Name,Email\nAna Lima,ana@example.com\n",
+	"suppliers":    "Name,Data processed\nCloudy Hosting,personal\n",
 	"measurements": "Metric,Date,Value\nMET-001,2026-01-31,90\n",
 }
 

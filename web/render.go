@@ -158,6 +158,8 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+	"has":    func(list []string, v string) bool { return slices.Contains(list, v) },
+	"bderef": func(p *bool) bool { return p != nil && *p },
 	"ideref": func(p *int) int {
 		if p == nil {
 			return 0

@@ -17,6 +17,7 @@ type Section struct {
 // plainly what they will hold.
 var Sections = []Section{
 	{Slug: "context", Title: "Context and scope", What: "interested parties, internal and external issues, and the ISMS scope (clauses 4.1–4.3)"},
+	{Slug: "obligations", Title: "Obligations", What: "legal, regulatory and contractual requirements (A.5.31–A.5.34)"},
 	{Slug: "assets", Title: "Assets", What: "the asset register with owners, classification and CIA values (A.5.9, A.5.12)"},
 	{Slug: "risks", Title: "Risks", What: "the risk register, treatment plans, risk-owner sign-off and the heat map (6.1.2, 6.1.3, 8.2, 8.3)"},
 	{Slug: "controls", Title: "Controls and SoA", What: "the organisation's control set and the Statement of Applicability (6.1.3 d)"},

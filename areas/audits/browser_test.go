@@ -23,8 +23,8 @@ import (
 // (clauses 9 and 10, the auditor as lead, themselves on the team) and builds its checklist; the lead starts it,
 // records a line as nonconforming and raises a minor nonconformity from that line; the manager follows the
 // finding to its nonconformity, is refused closing it with what is missing named, then records the correction
-// and a five-whys root cause, adds a corrective action and does it, records an effective review and closes it.
-// Every page on the way passes axe's serious and critical rules.
+// and a five-whys root cause, adds a corrective action and does it, records an effective review and closes it;
+// then prepares the management review and finds the nonconformity and the audit in its inputs. Every page on the way passes axe's serious and critical rules.
 func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		f := areastest.New(t, db)
@@ -185,6 +185,18 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 			t.Fatalf("the closed nonconformity's page:\n%s", text)
 		}
 		axe(ctx, "the nonconformity, closed")
+
+		// The management review: preparing one takes the closed nonconformity and the audit into its inputs.
+		areastest.Do(t, ctx, chromedp.Navigate(base+"/o/acme-ltd/management-reviews"), chromedp.WaitVisible(chromedp.CSS("#prep")))
+		submit(t, ctx, "#prep", "done=created")
+		ncInputs := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#sec-nonconformities")))
+		if !strings.Contains(ncInputs, "NC-001") || !strings.Contains(ncInputs, "closed") {
+			t.Errorf("the review's nonconformity input:\n%s", ncInputs)
+		}
+		if audits := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#sec-audit_results"))); !strings.Contains(audits, "AUD-001") {
+			t.Errorf("the review's audit input:\n%s", audits)
+		}
+		axe(ctx, "the management review, prepared")
 
 		// The audit log holds each step, the close included.
 		areastest.Do(t, ctx, chromedp.Navigate(base+"/o/acme-ltd/audit-log"), chromedp.WaitVisible(chromedp.CSS("table.auditlog tbody")))

@@ -303,28 +303,31 @@ func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
 	if !p.Can(bulwark.PermISMSRead) {
 		return "", nil
 	}
-	cs, err := h.svc.Controls(r.Context(), p, ControlFilter{})
-	if err != nil {
-		return "", err
-	}
 	today := bulwark.Today(time.Now(), p.Org.Settings.TimeZone)
 	pr := &progress{Today: today}
 	counts := map[string]int{}
-	for _, c := range cs {
-		counts[c.Status]++
-		if c.Status == "not_applicable" {
+	groups, err := h.svc.ProgressCounts(r.Context(), p, today)
+	if err != nil {
+		return "", err
+	}
+	for _, g := range groups {
+		counts[g.Status] += g.N
+		if g.Status == "not_applicable" {
 			continue
 		}
-		pr.Applicable++
-		if c.Status == "implemented" {
-			pr.Implemented++
+		pr.Applicable += g.N
+		if g.Status == "implemented" {
+			pr.Implemented += g.N
 		}
-		if c.OwnerID != nil {
-			pr.WithOwner++
+		if g.Owned {
+			pr.WithOwner += g.N
 		}
-		if c.ReviewDate != nil && *c.ReviewDate <= today { // due today counts, as in My tasks
-			pr.ReviewsDue++
+		if g.ReviewDue { // due today counts, as in My tasks
+			pr.ReviewsDue += g.N
 		}
+	}
+	if err != nil {
+		return "", err
 	}
 	if pr.Applicable > 0 {
 		pr.Percent, pr.OwnerPercent = 100*pr.Implemented/pr.Applicable, 100*pr.WithOwner/pr.Applicable

@@ -70,6 +70,17 @@ type ReadinessInput struct {
 	Today          string // the organisation's date, for the twelve months the lines look back
 	// Nonconformities open, and open past their due date without a recorded reason (10.2).
 	NCOpen, NCPastDue int
+	// Context (4.1, 4.2): live issues and those due for review; interested parties and their requirements.
+	ContextIssues, IssuesReviewDue, InterestedParties, PartyRequirements int
+	// The scope statement (4.3): its live state and last approved revision (0 when none).
+	ScopeStatus   string
+	ScopeRevision int
+	// The obligations register (A.5.31): active obligations, and those past their review date.
+	Obligations, ObligationsPastReview int
+	// Incidents (A.5.24–5.27): recorded, and closed ones whose level needs lessons learned, with them.
+	Incidents, ClosedNeedingLessons, ClosedWithLessons int
+	// Suppliers (A.5.19–5.22): tier-1 suppliers, and those with a current certificate or accepted questionnaire.
+	Tier1Suppliers, Tier1Assured int
 }
 
 // ClauseInfo is a clause of ISO/IEC 27001 and the documented information it mandates ("" when none).
@@ -191,8 +202,17 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 			if in.NCPastDue > 0 {
 				l.Detail = ncCount(in.NCPastDue, "") + " open past the due date with no reason recorded: close them, or record why they are late."
 			}
-		case "4.3", "5.2":
-			what := map[string]string{"4.3": "ISMS scope statement", "5.2": "information security policy"}[c.Ref]
+		case "4.3":
+			l.State, l.Link = check(in.ScopeStatus == "approved"), "/scope"
+			l.Detail = fmt.Sprintf("The scope statement is approved (revision %d) and unchanged since.", in.ScopeRevision)
+			switch {
+			case in.ScopeRevision == 0:
+				l.Detail = "The scope statement has never been approved: write its boundaries, interfaces and exclusions, submit it, and have an owner or admin approve it."
+			case in.ScopeStatus != "approved":
+				l.Detail = fmt.Sprintf("The scope changed since revision %d was approved: submit it again for approval.", in.ScopeRevision)
+			}
+		case "5.2":
+			what := map[string]string{"5.2": "information security policy"}[c.Ref]
 			verb := "is"
 			l.State, l.Link = check(in.DocumentFor[c.Ref]), "/policies"
 			l.Detail = "The " + what + " " + verb + " approved and published."
@@ -246,6 +266,48 @@ func BuildReadiness(in ReadinessInput) *ReadinessReport {
 		awareness.Detail = fmt.Sprintf("%d of %d acknowledgements given (%d%%); %d outstanding.", in.AckDone, in.AckAsked, 100*in.AckDone/in.AckAsked, in.AckAsked-in.AckDone)
 	}
 	add(awareness)
+	issues := Line{Section: "Context of the organisation", Clause: "4.1", Title: "Internal and external issues are recorded and reviewed", State: check(in.ContextIssues > 0 && in.IssuesReviewDue == 0),
+		Link: "/context", Detail: bulwark.Plural(in.ContextIssues, "issue") + " recorded, none past its review date."}
+	switch {
+	case in.ContextIssues == 0:
+		issues.Detail = "No internal or external issue is recorded: note what affects the ISMS (laws, markets, technology, the organisation itself) and how."
+	case in.IssuesReviewDue > 0:
+		issues.Detail = bulwark.Plural(in.IssuesReviewDue, "issue") + " past its review date."
+	}
+	add(issues)
+	parties := Line{Section: "Context of the organisation", Clause: "4.2", Title: "Interested parties and their requirements are recorded", State: check(in.InterestedParties > 0 && in.PartyRequirements > 0),
+		Link: "/context", Detail: fmt.Sprintf("%s with %s.", bulwark.Plural(in.InterestedParties, "interested party"), bulwark.Plural(in.PartyRequirements, "requirement"))}
+	if in.InterestedParties == 0 || in.PartyRequirements == 0 {
+		parties.Detail = "No interested party with requirements is recorded: list clients, regulators, staff and suppliers, with what each requires of the ISMS."
+	}
+	add(parties)
+	obligations := Line{Section: "Legal and contractual requirements", Clause: "A.5.31", Title: "The obligations register is kept and reviewed", State: check(in.Obligations > 0 && in.ObligationsPastReview == 0),
+		Link: "/obligations", Detail: bulwark.Plural(in.Obligations, "obligation") + " in the register, none past its review date."}
+	switch {
+	case in.Obligations == 0:
+		obligations.Detail = "The register of legal, regulatory and contractual requirements is empty: adopt the GDPR or HIPAA suggestions that apply, and add your contracts."
+	case in.ObligationsPastReview > 0:
+		obligations.Detail = bulwark.Plural(in.ObligationsPastReview, "obligation") + " past its review date."
+	}
+	add(obligations)
+	incidents := Line{Section: "Incident management", Clause: "A.5.27", Title: "The incident process is used, with lessons learned", State: check(in.Incidents > 0 && in.ClosedWithLessons == in.ClosedNeedingLessons),
+		Link: "/incidents", Detail: fmt.Sprintf("%s recorded; every closed incident whose level needs them has its lessons learned.", bulwark.Plural(in.Incidents, "incident"))}
+	switch {
+	case in.Incidents == 0:
+		incidents.Detail = "No incident is recorded yet: record the events people report (or an exercise) so the auditor can sample the process."
+	case in.ClosedWithLessons < in.ClosedNeedingLessons:
+		incidents.Detail = fmt.Sprintf("%d of %d closed High or Critical incidents lack lessons learned.", in.ClosedNeedingLessons-in.ClosedWithLessons, in.ClosedNeedingLessons)
+	}
+	add(incidents)
+	suppliers := Line{Section: "Suppliers", Clause: "A.5.22", Title: "Every tier-1 supplier has a current certificate or a reviewed questionnaire", State: check(in.Tier1Assured == in.Tier1Suppliers),
+		Link: "/suppliers", Detail: fmt.Sprintf("All %s assured.", bulwark.Plural(in.Tier1Suppliers, "tier-1 supplier"))}
+	switch {
+	case in.Tier1Suppliers == 0:
+		suppliers.Detail = "No tier-1 supplier is recorded: nothing to assure."
+	case in.Tier1Assured < in.Tier1Suppliers:
+		suppliers.Detail = fmt.Sprintf("%d of %d tier-1 suppliers have neither a current certificate nor an accepted questionnaire.", in.Tier1Suppliers-in.Tier1Assured, in.Tier1Suppliers)
+	}
+	add(suppliers)
 	add(Line{Section: "Controls", Title: "Every control has a decided status", State: check(in.NotStarted == 0), Link: "/controls?status=not_started",
 		Detail: orOK(in.NotStarted, "control", "still not started: decide whether it is planned, in place or not applicable")})
 	add(Line{Section: "Controls", Title: "Every applicable control has an owner", State: check(in.NoOwner == 0), Link: "/controls",

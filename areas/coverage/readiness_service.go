@@ -13,10 +13,14 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/documents"
 	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/frameworks"
+	"github.com/bulwark-isms/bulwark/areas/incidents"
 	"github.com/bulwark-isms/bulwark/areas/nonconformities"
 	"github.com/bulwark-isms/bulwark/areas/objectives"
+	"github.com/bulwark-isms/bulwark/areas/obligations"
 	"github.com/bulwark-isms/bulwark/areas/reviews"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/scope"
+	"github.com/bulwark-isms/bulwark/areas/suppliers"
 	"github.com/bulwark-isms/bulwark/areas/training"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 	"github.com/bulwark-isms/bulwark/web"
@@ -119,6 +123,27 @@ func readinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string, outlines []
 		return nil, err
 	}
 	in.NCOpen, in.NCPastDue = nc.Open, nc.OpenPastDue
+	sc, err := scope.ReadinessOf(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	in.ContextIssues, in.IssuesReviewDue, in.InterestedParties, in.PartyRequirements, in.ScopeStatus, in.ScopeRevision =
+		sc.ContextIssues, sc.IssuesReviewDue, sc.InterestedParties, sc.Requirements, sc.ScopeStatus, sc.ScopeRevision
+	ob, err := obligations.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.Obligations, in.ObligationsPastReview = ob.Active, ob.PastReview
+	ic, err := incidents.CountsOf(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	in.Incidents, in.ClosedNeedingLessons, in.ClosedWithLessons = ic.Total, ic.ClosedHigh, ic.ClosedHighWithLessons
+	sp, err := suppliers.ReadinessOf(ctx, tx, orgID, today)
+	if err != nil {
+		return nil, err
+	}
+	in.Tier1Suppliers, in.Tier1Assured = sp.Tier1, sp.Tier1Assured
 	return BuildReadiness(in), nil
 }
 

@@ -24,7 +24,7 @@ func TestBuildReadiness(t *testing.T) {
 		return coverage.Line{}
 	}
 	bad := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, NotStarted: 5, NoOwner: 2, NoReason: 93, SoAStatus: "draft", SoARevision: 1,
-		Risks: 10, RiskNoOwner: 1, RiskNoTreatment: 3, RiskAwaitingSignOff: 4})
+		Risks: 10, RiskNoOwner: 1, RiskNoTreatment: 3, RiskAwaitingSignOff: 4, Tier1Suppliers: 1})
 	for title, want := range map[string]string{"the process": "missing", "the SoA": "missing", "the objectives": "missing", "acknowledged the policies": "missing", "decided status": "missing",
 		"has an owner": "missing", "says why": "missing", "Every risk has an owner": "missing", "has a treatment": "missing", "signed off": "missing", "is approved": "missing"} {
 		if l := state(bad, title); l.State != want {
@@ -34,12 +34,13 @@ func TestBuildReadiness(t *testing.T) {
 	if d := state(bad, "The Statement of Applicability is approved").Detail; !strings.Contains(d, "since revision 1") {
 		t.Errorf("SoA detail: %s", d)
 	}
-	if len(bad.Lines) != 13 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
+	if len(bad.Lines) != 18 || bad.ClauseState["6.1.3"] != "missing" || bad.ClauseState["6.2"] != "missing" || bad.Percent != 0 {
 		t.Errorf("%d lines, clause states %v, %d%%", len(bad.Lines), bad.ClauseState, bad.Percent)
 	}
 	good := coverage.BuildReadiness(coverage.ReadinessInput{Clauses: clauses, Controls: 93, SoAStatus: "approved", SoARevision: 2, Risks: 10, MethodologyApproved: true,
-		Objectives: 3, Metrics: 4, MetricsMeasured: 4, AckAsked: 40, AckDone: 40, Evidence: 30, ImplementedControls: 20})
-	if good.Counts["missing"] != 0 || good.Counts["ok"] != 13 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
+		Objectives: 3, Metrics: 4, MetricsMeasured: 4, AckAsked: 40, AckDone: 40, Evidence: 30, ImplementedControls: 20,
+		ContextIssues: 3, InterestedParties: 2, PartyRequirements: 5, Obligations: 4, Incidents: 2})
+	if good.Counts["missing"] != 0 || good.Counts["ok"] != 18 || good.Percent != 100 || good.ClauseState["6.1.3"] != "ok" {
 		t.Errorf("all in order: %v, %d%%, %v", good.Counts, good.Percent, good.ClauseState)
 	}
 }
@@ -112,8 +113,9 @@ func TestReadinessOfTheOrganisation(t *testing.T) {
 			return coverage.Line{}
 		}
 		rep := get()
-		// 14 clauses mandate documented information, then awareness, 4 control lines, measurements, 3 risk lines and the SoA.
-		if len(rep.Lines) != 24 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
+		// 14 clauses mandate documented information, then awareness, context issues, interested parties, obligations,
+		// incidents, suppliers, 4 control lines, measurements, 3 risk lines and the SoA.
+		if len(rep.Lines) != 29 || line(rep, "Statement of Applicability is approved").State != "missing" || line(rep, "6.1.2").State != "ok" {
 			t.Fatalf("a fresh organisation: %d lines, %+v", len(rep.Lines), rep.Counts)
 		}
 		if l := line(rep, "decided status"); l.State != "missing" || !strings.Contains(l.Detail, "93 controls") || l.Link != "/controls?status=not_started" {
@@ -164,11 +166,58 @@ func TestReadinessOfTheOrganisation(t *testing.T) {
 		for _, c := range iso.Clauses {
 			states[c.Ref] = c.State
 		}
-		if states["6.1.2"] != "not_covered" || states["4.1"] != "not_assessed" || len(states) != 30 {
+		if states["6.1.2"] != "not_covered" || states["4.1"] != "not_covered" || states["4.4"] != "not_assessed" || len(states) != 30 {
 			t.Errorf("ISO clauses: %v", states)
 		}
 		if res := f.Do("GET", "/api/v1/readiness", areastest.Req{Token: f.Accounts[bulwark.RoleEmployee].Token}); res.StatusCode != 403 {
 			t.Errorf("an employee reads readiness: %d", res.StatusCode)
 		}
 	})
+}
+
+// TestContextAndOperationsLines: the lines of 4.1–4.3, A.5.31, A.5.27 and A.5.22, each from its inputs.
+func TestContextAndOperationsLines(t *testing.T) {
+	base := coverage.ReadinessInput{Clauses: []coverage.ClauseInfo{{Ref: "4.3", Title: "Scope", Mandates: "yes: the scope"}}, ScopeStatus: "approved", ScopeRevision: 2,
+		ContextIssues: 4, InterestedParties: 3, PartyRequirements: 7, Obligations: 10, Incidents: 3, ClosedNeedingLessons: 1, ClosedWithLessons: 1, Tier1Suppliers: 2, Tier1Assured: 2}
+	cases := []struct {
+		name   string
+		change func(in *coverage.ReadinessInput)
+		clause string
+		want   string
+		detail string
+	}{
+		{"scope approved", func(in *coverage.ReadinessInput) {}, "4.3", "ok", "revision 2"},
+		{"scope never approved", func(in *coverage.ReadinessInput) { in.ScopeStatus, in.ScopeRevision = "draft", 0 }, "4.3", "missing", "never been approved"},
+		{"scope changed since", func(in *coverage.ReadinessInput) { in.ScopeStatus = "draft" }, "4.3", "missing", "since revision 2"},
+		{"issues", func(in *coverage.ReadinessInput) {}, "4.1", "ok", "4 issues"},
+		{"no issue", func(in *coverage.ReadinessInput) { in.ContextIssues = 0 }, "4.1", "missing", "No internal or external issue"},
+		{"issue review due", func(in *coverage.ReadinessInput) { in.IssuesReviewDue = 1 }, "4.1", "missing", "1 issue past its review date"},
+		{"parties", func(in *coverage.ReadinessInput) {}, "4.2", "ok", "7 requirements"},
+		{"parties without requirements", func(in *coverage.ReadinessInput) { in.PartyRequirements = 0 }, "4.2", "missing", "No interested party"},
+		{"obligations", func(in *coverage.ReadinessInput) {}, "A.5.31", "ok", "10 obligations"},
+		{"no obligations", func(in *coverage.ReadinessInput) { in.Obligations = 0 }, "A.5.31", "missing", "adopt the GDPR or HIPAA"},
+		{"obligations past review", func(in *coverage.ReadinessInput) { in.ObligationsPastReview = 2 }, "A.5.31", "missing", "2 obligations past"},
+		{"incidents", func(in *coverage.ReadinessInput) {}, "A.5.27", "ok", "3 incidents"},
+		{"no incidents", func(in *coverage.ReadinessInput) { in.Incidents = 0 }, "A.5.27", "missing", "No incident"},
+		{"lessons missing", func(in *coverage.ReadinessInput) { in.ClosedNeedingLessons = 3 }, "A.5.27", "missing", "2 of 3 closed"},
+		{"suppliers assured", func(in *coverage.ReadinessInput) {}, "A.5.22", "ok", "2 tier-1 suppliers"},
+		{"supplier not assured", func(in *coverage.ReadinessInput) { in.Tier1Assured = 1 }, "A.5.22", "missing", "1 of 2 tier-1"},
+		{"no tier-1 supplier", func(in *coverage.ReadinessInput) { in.Tier1Suppliers, in.Tier1Assured = 0, 0 }, "A.5.22", "ok", "nothing to assure"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := base
+			c.change(&in)
+			rep := coverage.BuildReadiness(in)
+			for _, l := range rep.Lines {
+				if l.Clause == c.clause {
+					if l.State != c.want || !strings.Contains(l.Detail, c.detail) {
+						t.Errorf("%s: %s %q, want %s with %q", c.clause, l.State, l.Detail, c.want, c.detail)
+					}
+					return
+				}
+			}
+			t.Fatalf("no line for %s", c.clause)
+		})
+	}
 }

@@ -1,164 +1,134 @@
-// Package incidents receives reports of information security events and
-// weaknesses from every member (A.6.8) into the incident register (A.5.24).
 package incidents
 
 import (
-	"context"
-	"database/sql"
 	"embed"
-	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
-	"strings"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/bulwark-isms/bulwark"
-	"github.com/bulwark-isms/bulwark/app"
-	"github.com/bulwark-isms/bulwark/sqlstore"
+	"github.com/bulwark-isms/bulwark/field"
 	"github.com/bulwark-isms/bulwark/web"
 )
 
 //go:embed templates
 var templates embed.FS
 
-// RefPrefix starts incident references (INC-001).
-const RefPrefix = "INC"
-
-// Service is the incident register's operations.
-type Service struct{ *app.Service }
-
-// New returns the incident area's service.
-func New(k *app.Service) *Service { return &Service{Service: k} }
-
-const columns = `id, ref, title, description, status, reported_by, discovered_at, version, created_at, updated_at`
-
-func scan(row interface{ Scan(...any) error }) (*Incident, error) {
-	var i Incident
-	var by sql.NullString
-	var disc sql.NullTime
-	err := row.Scan(&i.ID, &i.Ref, &i.Title, &i.Description, &i.Status, &by, &disc, &i.Version, &i.CreatedAt, &i.UpdatedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, bulwark.Errorf(bulwark.ENOTFOUND, "Incident not found.")
-	} else if err != nil {
-		return nil, fmt.Errorf("scan incident: %w", err)
-	}
-	i.ReportedBy, i.DiscoveredAt = sqlstore.StrPtr(by), sqlstore.TimePtr(disc)
-	if i.DiscoveredAt != nil {
-		u := i.DiscoveredAt.UTC()
-		i.DiscoveredAt = &u
-	}
-	i.CreatedAt, i.UpdatedAt = i.CreatedAt.UTC(), i.UpdatedAt.UTC()
-	return &i, nil
-}
-
-// ReportIncident stores what a member reports, as an incident in status reported.
-func (s *Service) ReportIncident(ctx context.Context, p *bulwark.Principal, r Report) (*Incident, error) {
-	if err := app.Require(p, bulwark.PermSelfService); err != nil {
-		return nil, err
-	}
-	if err := r.Validate(time.Now()); err != nil {
-		return nil, err
-	}
-	var out *Incident
-	err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
-		n, err := tx.NextRef(ctx, p.Org.ID, RefPrefix)
-		if err != nil {
-			return err
-		}
-		i := &Incident{ID: sqlstore.NewID(), Ref: bulwark.FormatRef(RefPrefix, n), Title: r.Title, Description: r.Description, Status: "reported",
-			DiscoveredAt: r.DiscoveredAt, Version: 1, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		if i.DiscoveredAt == nil {
-			now := tx.Now()
-			i.DiscoveredAt = &now
-		}
-		if p.MemberID != "" {
-			id := p.MemberID
-			i.ReportedBy = &id
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO incidents (id, org_id, ref, ref_number, title, description, status, reported_by, discovered_at, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'reported', ?, ?, 1, ?, ?)`, i.ID, p.Org.ID, i.Ref, n, i.Title, i.Description, i.ReportedBy, i.DiscoveredAt, tx.Now(), tx.Now()); err != nil {
-			return fmt.Errorf("store incident report: %w", err)
-		}
-		out = i
-		return app.Audit(ctx, tx, p.Org.ID, app.MetaOf(p), "incident.report", "incident", i.ID, i.Ref, bulwark.Changes{"title": bulwark.Added(i.Title), "status": bulwark.Added("reported")})
-	})
-	return out, err
-}
-
-// MyReports lists what the member reported, newest first.
-func (s *Service) MyReports(ctx context.Context, p *bulwark.Principal) ([]*Incident, error) {
-	if err := app.Require(p, bulwark.PermSelfService); err != nil {
-		return nil, err
-	}
-	return s.list(ctx, p.Org.ID, `AND reported_by = ?`, p.MemberID)
-}
-
-// Incidents lists the incident register, newest first.
-func (s *Service) Incidents(ctx context.Context, p *bulwark.Principal) ([]*Incident, error) {
-	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
-	}
-	return s.list(ctx, p.Org.ID, "")
-}
-
-func (s *Service) list(ctx context.Context, orgID, cond string, args ...any) ([]*Incident, error) {
-	out := []*Incident{}
-	err := s.DB.Read(ctx, func(tx *sqlstore.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+columns+` FROM incidents WHERE org_id = ? `+cond+` ORDER BY ref_number DESC LIMIT 500`, append([]any{orgID}, args...)...)
-		if err != nil {
-			return fmt.Errorf("incidents: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			i, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, i)
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
-// Incident returns one incident (by id or ref).
-func (s *Service) Incident(ctx context.Context, p *bulwark.Principal, id string) (*Incident, error) {
-	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
-	}
-	var out *Incident
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		out, err = scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM incidents WHERE org_id = ? AND (id = ? OR ref = ?)`, p.Org.ID, id, strings.ToUpper(id)))
-		return err
-	})
-	return out, err
-}
-
 type handlers struct {
 	*web.Server
 	svc *Service
 }
 
-// Area mounts the incident reports on the server.
+// Area mounts the incident register on the server.
 func Area(svc *Service) web.Area {
 	return web.Area{Name: "incidents", Mount: func(s *web.Server) web.Mounted {
 		h := &handlers{Server: s, svc: svc}
-		return web.Mounted{Templates: templates, Routes: h.routes(), Tasks: h.tasks}
+		return web.Mounted{Templates: templates, Routes: h.routes(), Tasks: h.tasks, Dashboard: h.dashboardPart}
 	}}
+}
+
+var listParams = []field.Param{
+	{Name: "status", Enum: Statuses}, {Name: "severity"}, {Name: "handler_id"},
+	{Name: "open", Kind: field.Bool, Help: "only those neither closed nor found not to be an incident (true)"},
+	{Name: "breach", Kind: field.Bool, Help: "only personal-data breaches (true)"},
+	{Name: "limit", Kind: field.Int, Help: "at most this many, newest first (default 500)"},
 }
 
 func (h *handlers) routes() []web.Route {
 	return []web.Route{
 		{Method: "POST", Pattern: "/api/v1/me/incident-reports", Perm: bulwark.PermSelfService, Summary: "Report a security event or weakness (any member)", Handler: h.apiReport, Request: ReportEntity, Response: IncidentEntity, Status: http.StatusCreated},
 		{Method: "GET", Pattern: "/api/v1/me/incident-reports", Perm: bulwark.PermSelfService, Summary: "What you reported", Handler: h.apiMine, Response: IncidentEntity, List: true},
-		{Method: "GET", Pattern: "/api/v1/incidents", Perm: bulwark.PermISMSRead, Summary: "The incident register, newest first", Handler: h.apiList, Response: IncidentEntity, List: true},
-		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an incident", Handler: h.apiOne, Response: IncidentEntity},
+		{Method: "GET", Pattern: "/api/v1/incidents", Perm: bulwark.PermISMSRead, Summary: "The incident register, newest first", Handler: h.apiList, Response: IncidentEntity, List: true, Query: listParams},
+		{Method: "POST", Pattern: "/api/v1/incidents", Perm: bulwark.PermISMSCreateOwn, Summary: "Record an incident directly (contributors and above)", Handler: h.apiCreate, Request: IncidentEntity, Response: IncidentEntity, Status: http.StatusCreated},
+		h.ExportRoute(h.register(), bulwark.PermISMSRead),
+		{Method: "GET", Pattern: "/api/v1/incident-levels", Perm: bulwark.PermISMSRead, Summary: "The organisation's severity scale, lowest first", Handler: h.apiLevels, Reply: levelsSchema},
+		{Method: "PUT", Pattern: "/api/v1/incident-levels", Perm: bulwark.PermISMSEdit, Summary: "Replace the severity scale (each level with whether closing needs lessons learned)", Handler: h.apiSetLevels, Request: LevelsEntity, Reply: levelsSchema},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Perm: bulwark.PermISMSRead, Summary: "Read an incident with its clocks", Handler: h.apiOne, Response: IncidentEntity},
+		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}", Perm: bulwark.PermISMSEditOwn, Summary: "Change an incident: severity, handler, times, assets, lessons learned", Handler: h.apiPatch, Request: IncidentEntity, Response: IncidentEntity},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/status", Perm: bulwark.PermISMSEditOwn, Summary: "Move an incident forward, mark it not an incident, or reopen it (422 naming what closing needs)", Handler: h.apiStatus, Request: StatusInput, Response: IncidentEntity},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/timeline", Perm: bulwark.PermISMSRead, Summary: "The incident's timeline, oldest first", Handler: h.apiTimeline, Response: EntryEntity, List: true},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/timeline", Perm: bulwark.PermISMSEditOwn, Summary: "Add a note to the timeline (entries are never changed)", Handler: h.apiAddEntry, Request: EntryInput, Response: EntryEntity, Status: http.StatusCreated},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/breach", Perm: bulwark.PermISMSEditOwn, Summary: "Mark a personal-data breach and start its regulatory clocks (or clear the mark)", Handler: h.apiBreach, Request: BreachInput, Response: IncidentEntity},
+		{Method: "PATCH", Pattern: "/api/v1/incidents/{id}/clocks/{clock}", Perm: bulwark.PermISMSEditOwn, Summary: "Record a notification, the Art. 34 decision, or why a notice is not required", Handler: h.apiClock, Request: ClockInput, Response: IncidentEntity},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/risks", Perm: bulwark.PermISMSCreateOwn, Summary: "Create a risk from the incident and link it", Handler: h.apiRaiseRisk, Body: web.Props(), Response: IncidentEntity, Status: http.StatusCreated},
+
 		{Method: "POST", Pattern: "/o/{slug}/incident-reports", Perm: bulwark.PermSelfService, Handler: h.reportSubmit},
 		{Method: "GET", Pattern: "/o/{slug}/incidents", Perm: bulwark.PermISMSRead, Handler: h.listPage},
+		{Method: "GET", Pattern: "/o/{slug}/incidents/new", Perm: bulwark.PermISMSCreateOwn, Handler: h.newPage},
+		{Method: "POST", Pattern: "/o/{slug}/incidents", Perm: bulwark.PermISMSCreateOwn, Handler: h.createSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/export", Perm: bulwark.PermISMSRead, Handler: h.Export(h.register())},
+		{Method: "POST", Pattern: "/o/{slug}/incident-levels", Perm: bulwark.PermISMSEdit, Handler: h.levelsSubmit},
 		{Method: "GET", Pattern: "/o/{slug}/incidents/{id}", Perm: bulwark.PermISMSRead, Handler: h.page},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/{id}", Perm: bulwark.PermISMSEditOwn, Handler: h.editSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/{id}/status", Perm: bulwark.PermISMSEditOwn, Handler: h.statusSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/{id}/timeline", Perm: bulwark.PermISMSEditOwn, Handler: h.entrySubmit},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/{id}/breach", Perm: bulwark.PermISMSEditOwn, Handler: h.breachSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/{id}/clocks/{clock}", Perm: bulwark.PermISMSEditOwn, Handler: h.clockSubmit},
+		{Method: "POST", Pattern: "/o/{slug}/incidents/{id}/risks", Perm: bulwark.PermISMSCreateOwn, Handler: h.riskSubmit},
 	}
+}
+
+var levelsSchema = map[string]any{"type": "object", "required": []string{"levels"}, "properties": map[string]any{
+	"levels": map[string]any{"type": "array", "items": map[string]any{"type": "object", "required": []string{"key", "label", "rank", "requires_lessons"},
+		"properties": map[string]any{"key": map[string]any{"type": "string"}, "label": map[string]any{"type": "string"}, "rank": map[string]any{"type": "integer"},
+			"requires_lessons": map[string]any{"type": "boolean"}}}}}}
+
+func timeOf(v field.Values, name string) (**time.Time, error) {
+	s := v.NullStr(name)
+	if s == nil {
+		return nil, nil
+	}
+	var t *time.Time
+	if *s != nil {
+		x, err := time.Parse(time.RFC3339, **s)
+		if err != nil {
+			return nil, bulwark.Invalid(name, "must be a time such as 2026-12-02T09:30:00+01:00")
+		}
+		t = &x
+	}
+	return &t, nil
+}
+
+// inputOf reads an incident's fields from decoded values.
+func inputOf(v field.Values) (Input, error) {
+	in := Input{Title: v.Str("title"), Description: v.Str("description"), Category: v.Str("category"), Severity: v.Str("severity"),
+		LessonsLearned: v.Str("lessons_learned"), HandlerID: v.NullStr("handler_id"), AssetIDs: v.List("asset_ids"), RiskIDs: v.List("risk_ids"), EvidenceIDs: v.List("evidence_ids")}
+	var err error
+	if in.DiscoveredAt, err = timeOf(v, "discovered_at"); err != nil {
+		return in, err
+	}
+	if in.BecameAwareAt, err = timeOf(v, "became_aware_at"); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+func filterOf(r *http.Request) (Filter, error) {
+	q := r.URL.Query()
+	f := Filter{Status: q.Get("status"), Severity: q.Get("severity"), HandlerID: q.Get("handler_id")}
+	var v bulwark.Validation
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		v.Add("status", "must be one of reported, triaged, contained, eradicated, recovered, closed, not_an_incident")
+	}
+	for name, dst := range map[string]*bool{"open": &f.Open, "breach": &f.Breach} {
+		if s := q.Get(name); s != "" {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				v.Add(name, "must be true or false")
+			}
+			*dst = b
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			v.Add("limit", "must be a number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	return f, v.Err()
 }
 
 func (h *handlers) apiReport(w http.ResponseWriter, r *http.Request) {
@@ -168,13 +138,11 @@ func (h *handlers) apiReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := Report{Title: bulwark.Value(vals.Str("title")), Description: bulwark.Value(vals.Str("description"))}
-	if d := vals.NullStr("discovered_at"); d != nil && *d != nil {
-		t, err := time.Parse(time.RFC3339, **d)
-		if err != nil {
-			h.Problem(w, r, bulwark.Invalid("discovered_at", "must be a time such as 2026-12-02T09:30:00Z"))
-			return
-		}
-		rep.DiscoveredAt = &t
+	if d, err := timeOf(vals, "discovered_at"); err != nil {
+		h.Problem(w, r, err)
+		return
+	} else if d != nil {
+		rep.DiscoveredAt = *d
 	}
 	i, err := h.svc.ReportIncident(r.Context(), web.PrincipalFrom(r), rep)
 	if err != nil {
@@ -195,12 +163,38 @@ func (h *handlers) apiMine(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
-	is, err := h.svc.Incidents(r.Context(), web.PrincipalFrom(r))
+	f, err := filterOf(r)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	is, err := h.svc.Incidents(r.Context(), web.PrincipalFrom(r), f)
 	if err != nil {
 		h.Problem(w, r, err)
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"items": is, "next_cursor": nil})
+}
+
+func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {
+	vals, _, err := h.Decode(w, r, IncidentEntity)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	in, err := inputOf(vals)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	i, err := h.svc.Create(r.Context(), web.PrincipalFrom(r), in)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/incidents/"+i.ID)
+	web.SetETag(w, i.Version)
+	web.WriteJSON(w, http.StatusCreated, i)
 }
 
 func (h *handlers) apiOne(w http.ResponseWriter, r *http.Request) {
@@ -209,57 +203,190 @@ func (h *handlers) apiOne(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
+	web.SetETag(w, i.Version)
 	web.WriteJSON(w, http.StatusOK, i)
 }
 
-func (h *handlers) reportSubmit(w http.ResponseWriter, r *http.Request) {
+// exists answers 404 for an incident that is not the organisation's before a body is read.
+func (h *handlers) exists(w http.ResponseWriter, r *http.Request) bool {
+	if _, err := h.svc.Incident(r.Context(), web.PrincipalFrom(r), r.PathValue("id")); err != nil {
+		h.Problem(w, r, err)
+		return false
+	}
+	return true
+}
+
+func (h *handlers) reply(w http.ResponseWriter, r *http.Request, i *Incident, err error, status int) {
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	web.SetETag(w, i.Version)
+	web.WriteJSON(w, status, i)
+}
+
+func (h *handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
+	if !h.exists(w, r) {
+		return
+	}
+	vals, expect, err := h.Decode(w, r, IncidentEntity)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	in, err := inputOf(vals)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	i, err := h.svc.Update(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), in, expect)
+	h.reply(w, r, i, err, http.StatusOK)
+}
+
+func (h *handlers) apiStatus(w http.ResponseWriter, r *http.Request) {
+	if !h.exists(w, r) {
+		return
+	}
+	vals, err := h.DecodeCreate(w, r, StatusInput)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	expect, err := web.IfMatch(r)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	i, err := h.svc.SetStatus(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), bulwark.Value(vals.Str("status")), bulwark.Value(vals.Str("reason")), expect)
+	h.reply(w, r, i, err, http.StatusOK)
+}
+
+func (h *handlers) apiTimeline(w http.ResponseWriter, r *http.Request) {
+	es, err := h.svc.Timeline(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": es, "next_cursor": nil})
+}
+
+func (h *handlers) apiAddEntry(w http.ResponseWriter, r *http.Request) {
+	if !h.exists(w, r) {
+		return
+	}
+	vals, err := h.DecodeCreate(w, r, EntryInput)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	e, err := h.svc.AddEntry(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), bulwark.Value(vals.Str("text")))
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/incidents/"+r.PathValue("id")+"/timeline")
+	web.WriteJSON(w, http.StatusCreated, e)
+}
+
+func (h *handlers) apiBreach(w http.ResponseWriter, r *http.Request) {
+	if !h.exists(w, r) {
+		return
+	}
+	vals, err := h.DecodeCreate(w, r, BreachInput)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	m := BreachMark{PersonalDataBreach: bulwark.Value(vals.Bool("personal_data_breach")), Regimes: vals.List("regimes"), IndividualsAffected: vals.Int("individuals_affected"),
+		MostInOneState: vals.Int("most_in_one_state"), BusinessAssociate: vals.Bool("business_associate"), Reason: bulwark.Value(vals.Str("reason"))}
+	i, err := h.svc.MarkBreach(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), m)
+	h.reply(w, r, i, err, http.StatusOK)
+}
+
+func (h *handlers) apiClock(w http.ResponseWriter, r *http.Request) {
+	if !h.exists(w, r) {
+		return
+	}
+	vals, _, err := h.Decode(w, r, ClockInput)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	u := ClockUpdate{NotifiedTo: vals.Str("notified_to"), Reference: vals.Str("reference"), LateReason: vals.Str("late_reason"),
+		DecisionReason: vals.Str("decision_reason"), NotRequiredReason: vals.Str("not_required_reason")}
+	if u.NotifiedAt, err = timeOf(vals, "notified_at"); err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	if x := vals.Bool("high_risk"); x != nil {
+		u.HighRisk = &x
+	}
+	i, err := h.svc.UpdateClock(r.Context(), web.PrincipalFrom(r), r.PathValue("id"), r.PathValue("clock"), u)
+	h.reply(w, r, i, err, http.StatusOK)
+}
+
+func (h *handlers) apiRaiseRisk(w http.ResponseWriter, r *http.Request) {
+	if !h.exists(w, r) {
+		return
+	}
+	i, err := h.svc.RaiseRisk(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
+	h.reply(w, r, i, err, http.StatusCreated)
+}
+
+func (h *handlers) apiLevels(w http.ResponseWriter, r *http.Request) {
+	ls, err := h.svc.Levels(r.Context(), web.PrincipalFrom(r))
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"levels": ls})
+}
+
+func (h *handlers) apiSetLevels(w http.ResponseWriter, r *http.Request) {
+	vals, err := h.DecodeCreate(w, r, LevelsEntity)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	var ls []Level
+	if _, err := vals.Into("levels", &ls); err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	out, err := h.svc.SetLevels(r.Context(), web.PrincipalFrom(r), ls)
+	if err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"levels": out})
+}
+
+// dashboardPart shows the regulatory clocks counting down, then the open incidents by severity.
+func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
 	p := web.PrincipalFrom(r)
-	if err := web.ParseForm(w, r); err != nil {
-		h.RenderError(w, r, err)
-		return
+	if !p.Can(bulwark.PermISMSRead) {
+		return "", nil
 	}
-	i, err := h.svc.ReportIncident(r.Context(), p, Report{Title: r.FormValue("title"), Description: r.FormValue("description")})
+	urgent, err := h.svc.Urgent(r.Context(), p, "")
 	if err != nil {
-		if bulwark.ErrorCode(err) == bulwark.EINVALID {
-			http.Redirect(w, r, "/o/"+p.Org.Slug+"/tasks?report=invalid#report", http.StatusSeeOther)
-			return
-		}
-		h.RenderError(w, r, err)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/o/"+p.Org.Slug+"/tasks?reported="+i.Ref+"#report", http.StatusSeeOther)
+	c, err := h.svc.Counts(r.Context(), p)
+	if err != nil {
+		return "", err
+	}
+	if len(urgent) == 0 && c.Open == 0 {
+		return "", nil
+	}
+	levels, err := h.svc.Levels(r.Context(), p)
+	if err != nil {
+		return "", err
+	}
+	return h.Partial("incidents-dashboard", &web.Page{P: p, Data: map[string]any{"Urgent": urgent, "C": c, "Levels": levels}})
 }
 
-func (h *handlers) listPage(w http.ResponseWriter, r *http.Request) {
-	is, err := h.svc.Incidents(r.Context(), web.PrincipalFrom(r))
-	if err != nil {
-		h.RenderError(w, r, err)
-		return
-	}
-	_, names, err := h.Directory(r)
-	if err != nil {
-		h.RenderError(w, r, err)
-		return
-	}
-	h.Render(w, r, http.StatusOK, "incidents", &web.Page{Title: "Incidents", Nav: "incidents", Data: map[string]any{"Items": is, "Names": names}})
-}
-
-func (h *handlers) page(w http.ResponseWriter, r *http.Request) {
-	i, err := h.svc.Incident(r.Context(), web.PrincipalFrom(r), r.PathValue("id"))
-	if err != nil {
-		h.RenderError(w, r, err)
-		return
-	}
-	_, names, err := h.Directory(r)
-	if err != nil {
-		h.RenderError(w, r, err)
-		return
-	}
-	h.Render(w, r, http.StatusOK, "incident", &web.Page{Title: i.Ref + " " + i.Title, Nav: "incidents", Data: map[string]any{"I": i, "Names": names}})
-}
-
-// tasks puts the report form and the member's own recent reports on "My tasks"
-// (no count: nothing waits, it is always there).
+// tasks puts the report form and the member's own recent reports on "My tasks", and the
+// regulatory clocks of the incidents they handle (every clock, for owners).
 func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 	p := web.PrincipalFrom(r)
 	mine, err := h.svc.MyReports(r.Context(), p)
@@ -269,10 +396,34 @@ func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 	if len(mine) > 5 {
 		mine = mine[:5]
 	}
+	var urgent []ClockDue
+	var handling []*Incident
+	if p.MemberID != "" && p.Can(bulwark.PermISMSRead) {
+		who := p.MemberID
+		if p.Role == bulwark.RoleOwner {
+			who = ""
+		}
+		if urgent, err = h.svc.Urgent(r.Context(), p, who); err != nil {
+			return web.Tasks{}, err
+		}
+		if handling, err = h.svc.Incidents(r.Context(), p, Filter{HandlerID: p.MemberID, Open: true, Limit: 20}); err != nil {
+			return web.Tasks{}, err
+		}
+	}
 	q := r.URL.Query()
-	html, err := h.Partial("incident-report", &web.Page{P: p, Data: map[string]any{"Mine": mine, "Reported": q.Get("reported"), "Invalid": q.Get("report") == "invalid"}})
+	html, err := h.Partial("incident-report", &web.Page{P: p, Data: map[string]any{"Mine": mine, "Reported": q.Get("reported"), "Invalid": q.Get("report") == "invalid",
+		"Urgent": urgent, "Handling": handling}})
 	if err != nil {
 		return web.Tasks{}, err
 	}
-	return web.Tasks{HTML: template.HTML(html)}, nil
+	clocks := []map[string]any{}
+	for _, u := range urgent {
+		clocks = append(clocks, map[string]any{"incident_id": u.Incident.ID, "incident_ref": u.Incident.Ref, "clock": u.Clock.Kind, "label": u.Clock.Label,
+			"state": u.Clock.State, "due_at": u.Clock.DueAt, "seconds_left": u.Clock.SecondsLeft})
+	}
+	handled := []map[string]any{}
+	for _, i := range handling {
+		handled = append(handled, map[string]any{"id": i.ID, "ref": i.Ref, "title": i.Title, "status": i.Status, "severity": i.Severity})
+	}
+	return web.Tasks{Count: len(urgent) + len(handling), HTML: html, JSON: map[string]any{"incident_clocks": clocks, "incidents_handling": handled}}, nil
 }

@@ -1,9 +1,11 @@
 package nonconformities
 
 import (
+	"net/http"
+	"slices"
+
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/web"
-	"net/http"
 )
 
 // notices are the messages a page shows after a form succeeded (?done=…).
@@ -56,7 +58,17 @@ func (h *handlers) newPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Render(w, r, http.StatusOK, "nonconformity-new", &web.Page{Title: "Raise a nonconformity", Nav: "nonconformities", Data: data,
-		Form: map[string]string{"severity": "minor", "source": "other", "raised_on": today(web.PrincipalFrom(r))}})
+		Form: prefill(r)})
+}
+
+// prefill starts a new nonconformity from what the page linking here knows (an incident: ?source=incident&source_ref=INC-004&title=…).
+func prefill(r *http.Request) map[string]string {
+	q := r.URL.Query()
+	f := map[string]string{"severity": "minor", "source": "other", "raised_on": today(web.PrincipalFrom(r)), "title": q.Get("title"), "source_ref": q.Get("source_ref")}
+	if s := q.Get("source"); slices.Contains(Sources, s) {
+		f["source"] = s
+	}
+	return f
 }
 
 // formInput reads a nonconformity form: only the fields the form holds change.

@@ -195,13 +195,31 @@ func (h *handlers) minutes(w http.ResponseWriter, r *http.Request) {
 		h.ProblemOrPage(w, r, err)
 		return
 	}
-	_, names, err := h.Directory(r)
-	if err != nil {
-		h.ProblemOrPage(w, r, err)
-		return
-	}
 	h.Download(w, r, "management-review-"+strings.ToLower(rv.Ref)+"-"+p.Org.Slug+".pdf", "application/pdf",
-		func(out io.Writer) error { return WriteMinutes(rv, names, p.Org.Name, time.Now().UTC(), out) })
+		func(out io.Writer) error { return h.svc.ExportMinutes(r.Context(), p, rv.ID, out) })
+}
+
+// ExportMinutes writes review id's minutes (an id or a ref) as a PDF, marked DRAFT until
+// approved. The export is audited.
+func (s *Service) ExportMinutes(ctx context.Context, p *bulwark.Principal, id string, w io.Writer) error {
+	rv, err := s.Get(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	if err := s.DB.Write(ctx, func(tx *sqlstore.Tx) error {
+		ms, err := tx.Members(ctx, p.Org.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			names[m.ID] = m.Name
+		}
+		return app.Audit(ctx, tx, p.Org.ID, app.MetaOf(p), "management_review.export", "management_review", rv.ID, rv.Ref, bulwark.Changes{"format": bulwark.Added("pdf")})
+	}); err != nil {
+		return err
+	}
+	return WriteMinutes(rv, names, p.Org.Name, time.Now().UTC(), w)
 }
 
 // WriteMinutes lays out a review's minutes: the meeting, every input with its figures, records and

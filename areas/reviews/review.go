@@ -183,7 +183,7 @@ type Inputs struct {
 	PreviousDecisions []*Decision
 	// Nonconformities.
 	NCOpen, NCClosedSince, NCPastDue, NCActionsOverdue int
-	NCOpenList                                         []string
+	NCOpenList                                         []string // the open ones, then those closed in the period
 	// Monitoring: automated checks by status, and metrics measured.
 	ChecksPassing, ChecksFailing, ChecksError, MetricsMeasured int
 	FailingChecks                                              []string

@@ -81,17 +81,26 @@ func (s *Service) Gather(ctx context.Context, p *bulwark.Principal) (Inputs, err
 		return in, err
 	}
 	since := in.sinceDay(day)
-	ncs, err := s.src.NCs.List(ctx, p, nonconformities.Filter{Open: true})
+	// Every open nonconformity, then those closed in the period: management sees what was resolved too.
+	ncs, err := s.src.NCs.List(ctx, p, nonconformities.Filter{})
 	if err != nil {
 		return in, err
 	}
+	var closed []string
 	for _, n := range ncs {
+		if n.Status == nonconformities.StatusClosed {
+			if n.ClosedAt != nil && !n.ClosedAt.Before(dayStart(since)) {
+				closed = append(closed, n.Ref+" "+n.Title+" ("+n.Severity+", closed "+n.ClosedAt.UTC().Format(time.DateOnly)+")")
+			}
+			continue
+		}
 		line := n.Ref + " " + n.Title + " (" + n.Severity + ", " + strings.ReplaceAll(n.Status, "_", " ") + ")"
 		if n.Overdue {
 			line += ", past its due date"
 		}
 		in.NCOpenList = append(in.NCOpenList, line)
 	}
+	in.NCOpenList = append(in.NCOpenList, closed...)
 	checks, err := s.src.Monitoring.Checks(ctx, p, monitoring.CheckFilter{})
 	if err != nil {
 		return in, err
@@ -174,15 +183,11 @@ func (s *Service) Gather(ctx context.Context, p *bulwark.Principal) (Inputs, err
 			}
 		}
 	}
-	incs, err := s.src.Incidents.Incidents(ctx, p)
+	n, err := s.src.Incidents.ReportedSince(ctx, p, since)
 	if err != nil {
 		return in, err
 	}
-	for _, i := range incs {
-		if i.CreatedAt.Format(time.DateOnly) >= since {
-			in.IncidentReports++
-		}
-	}
+	in.IncidentReports = n
 	return in, nil
 }
 

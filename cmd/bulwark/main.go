@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The time zone database travels in the binary: incident deadlines and due dates follow the organisation's
+	// zone on machines without one (Windows, scratch containers).
+	_ "time/tzdata"
 
 	"github.com/bulwark-isms/bulwark/cli"
 )

@@ -276,11 +276,11 @@ func TestCLIUsage(t *testing.T) {
 		{[]string{"--help"}, 0, "bulwark setup --org"},
 		{[]string{"no-such-command"}, 2, "unknown command"},
 		{[]string{"setup", "--org", "X"}, 2, "required flag"},
-		{[]string{"export", "incidents", "--format", "xlsx", "-o", "-"}, 2, "cannot export"},
+		{[]string{"export", "statement", "--format", "xlsx", "-o", "-"}, 2, "cannot export"},
 		{[]string{"serve", "--session-idle", "soon"}, 2, "--session-idle"},
 		{[]string{"backup"}, 2, "-o FILE"},
 		{[]string{"backup", "-o", "x.db", "--db", "sqlite:" + filepath.Join(dir, "missing", "nope.db")}, 1, "cannot open the database"},
-		{[]string{"import", "suppliers", "x.csv"}, 2, ""},
+		{[]string{"import", "incidents", "x.csv"}, 2, ""},
 		{[]string{"audit-log", "verify", "--org", "nobody", "--db", "sqlite:" + filepath.Join(dir, "empty.db")}, 2, `no organisation has the slug "nobody"`},
 	}
 	for _, tt := range tests {
@@ -318,7 +318,7 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	if res := run(t, dir, "", "export", "assets", db, "--format", "csv", "-o", "-"); res.code != 0 || !strings.HasPrefix(res.stdout, "ref,name,type,description,owner_id") {
 		t.Fatalf("csv export: %+v", res)
 	}
-	if res := run(t, dir, "", "import", "suppliers", fixture, db); res.code != 2 {
+	if res := run(t, dir, "", "import", "incidents", fixture, db); res.code != 2 {
 		t.Fatalf("import of an unknown kind: %+v", res)
 	}
 	// A register kept by hand imports without --map: annotated headers match, review dates that lost their
@@ -408,7 +408,7 @@ func TestImportExportAndDemoFromTheCommandLine(t *testing.T) {
 	if res := run(t, dir, "", "export", "soa", demoDB, "--format", "json", "--revision", "9", "-o", "-"); res.code != 1 || !strings.Contains(res.stderr, "no approved revision 9") {
 		t.Fatalf("an absent revision: %+v", res)
 	}
-	if res := run(t, dir, "", "export", "risks", demoDB, "--format", "csv", "--revision", "2", "-o", "-"); res.code != 2 || !strings.Contains(res.stderr, "--revision is for soa only") {
+	if res := run(t, dir, "", "export", "risks", demoDB, "--format", "csv", "--revision", "2", "-o", "-"); res.code != 2 || !strings.Contains(res.stderr, "--revision is for soa and scope only") {
 		t.Fatalf("--revision on risks: %+v", res)
 	}
 	if res := run(t, dir, "", "audit-log", "verify", demoDB); res.code != 0 {
