@@ -2,15 +2,11 @@ package audits_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/bulwark-isms/bulwark"
@@ -30,11 +26,11 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 		f := areastest.New(t, db)
 		mgr, lead := f.Accounts[bulwark.RoleManager], f.Accounts[bulwark.RoleAuditor]
 		base := f.TS.URL
-		axe := axeCheck(t)
+		axe := areastest.AxeCheck(t)
 
 		ctx := areastest.BrowserWithin(t, 3*time.Minute)
-		bypassCSP(t, ctx)
-		signIn(t, ctx, base, mgr.Email)
+		areastest.BypassCSP(t, ctx)
+		areastest.SignIn(t, ctx, base, mgr.Email)
 
 		// 1. The manager plans the audit.
 		areastest.Do(t, ctx,
@@ -47,10 +43,10 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`input[name=scope_parts][value="iso27001-2022:10"]`)),
 			chromedp.SetValue(chromedp.CSS("#lead_id"), lead.MemberID),
 			chromedp.Click(chromedp.CSS(`input[name=team_ids][value="`+mgr.MemberID+`"]`)))
-		submit(t, ctx, `form[action="/o/acme-ltd/audits"] button[type=submit]`, "done=created")
+		areastest.Submit(t, ctx, `form[action="/o/acme-ltd/audits"] button[type=submit]`, "done=created")
 		auditURL := areastest.Must(t, ctx, chromedp.Location())
 		auditURL = auditURL[:strings.Index(auditURL, "?")]
-		text := mainText(t, ctx)
+		text := areastest.MainText(t, ctx)
 		for _, want := range []string{"AUD-001", "Internal audit: performance evaluation and improvement", "Person Auditor", "Person Manager"} {
 			if !strings.Contains(text, want) {
 				t.Fatalf("the planned audit's page lacks %q:\n%s", want, text)
@@ -58,23 +54,23 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 		}
 
 		// 2. The manager builds the checklist; the lead starts the audit, records a line and raises a finding.
-		submit(t, ctx, `form[action$="/checklist"] button[type=submit]`, "done=checklist")
-		if text := mainText(t, ctx); !strings.Contains(text, "0 of ") || !strings.Contains(text, "lines audited") {
+		areastest.Submit(t, ctx, `form[action$="/checklist"] button[type=submit]`, "done=checklist")
+		if text := areastest.MainText(t, ctx); !strings.Contains(text, "0 of ") || !strings.Contains(text, "lines audited") {
 			t.Fatalf("the checklist's progress is not shown:\n%s", text)
 		}
 		auditor, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 		defer cancel()
-		bypassCSP(t, auditor)
-		signIn(t, auditor, base, lead.Email)
+		areastest.BypassCSP(t, auditor)
+		areastest.SignIn(t, auditor, base, lead.Email)
 		areastest.Do(t, auditor, chromedp.Navigate(auditURL), chromedp.WaitVisible(chromedp.CSS("#checklist")))
-		submit(t, auditor, `#status button[type=submit]`, "done=saved")
+		areastest.Submit(t, auditor, `#status button[type=submit]`, "done=saved")
 		if st := areastest.Must(t, auditor, chromedp.Text(chromedp.CSS(`.steps [aria-current=step]`))); st != "In progress" {
 			t.Fatalf("the audit's step after starting it: %q", st)
 		}
 		areastest.Do(t, auditor,
 			chromedp.SetValue(chromedp.CSS("#r1"), "nonconforming"),
 			chromedp.SetValue(chromedp.CSS("#n1"), "No audit programme for this year; the last audit was 2023."))
-		submit(t, auditor, `#line-1 form[action$="/checklist/1"] button[type=submit]`, "done=recorded")
+		areastest.Submit(t, auditor, `#line-1 form[action$="/checklist/1"] button[type=submit]`, "done=recorded")
 		if text := areastest.Must(t, auditor, chromedp.Text(chromedp.CSS("#line-1"))); !strings.Contains(text, "No audit programme for this year") {
 			t.Fatalf("line 1 after recording: %q", text)
 		}
@@ -88,7 +84,7 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#ft1"), "No internal audit programme planned"),
 			chromedp.SetValue(chromedp.CSS("#fe1"), "Audit folder for the year is empty; interviewed the ISMS manager"))
 		axe(auditor, "the audit, recording")
-		submit(t, auditor, `#line-1 form[action$="/findings"] button[type=submit]`, "done=finding")
+		areastest.Submit(t, auditor, `#line-1 form[action$="/findings"] button[type=submit]`, "done=finding")
 
 		// 3. The finding shows with the nonconformity it opened; the manager follows the link.
 		rows := areastest.Must(t, auditor, chromedp.Text(chromedp.CSS(`#findings ~ .table-wrap tbody`)))
@@ -101,13 +97,13 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 		areastest.WaitURL(t, ctx, "/nonconformities/")
 		areastest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#status")))
 		ncURL := areastest.Must(t, ctx, chromedp.Location())
-		if text := mainText(t, ctx); !strings.Contains(text, "NC-001") || !strings.Contains(text, "No internal audit programme planned") {
+		if text := areastest.MainText(t, ctx); !strings.Contains(text, "NC-001") || !strings.Contains(text, "No internal audit programme planned") {
 			t.Fatalf("the nonconformity's page:\n%s", text)
 		}
 		axe(ctx, "the nonconformity, open")
 
 		// 4. Closing it now is refused, naming what is missing.
-		submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=closed]) button[type=submit]`, "/status")
+		areastest.Submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=closed]) button[type=submit]`, "/status")
 		refusal := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(`#status + [role=alert]`))) // next to the buttons
 		for _, want := range []string{"cannot be closed", "root-cause analysis", "corrective actions", "effectiveness review"} {
 			if !strings.Contains(refusal, want) {
@@ -134,11 +130,11 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#root_cause"), "The yearly ISMS calendar has no owner and no template with the audit in it."),
 			chromedp.SetValue(chromedp.CSS("#occurs_elsewhere"), "The management review could be missed the same way; it is in the calendar."))
 		axe(ctx, "the nonconformity, analysis form")
-		submit(t, ctx, `#edit form button[type=submit]`, "done=saved")
-		if text := mainText(t, ctx); !strings.Contains(text, "Why? The ISMS calendar has no audit date.") || !strings.Contains(text, "The yearly ISMS calendar has no owner") {
+		areastest.Submit(t, ctx, `#edit form button[type=submit]`, "done=saved")
+		if text := areastest.MainText(t, ctx); !strings.Contains(text, "Why? The ISMS calendar has no audit date.") || !strings.Contains(text, "The yearly ISMS calendar has no owner") {
 			t.Fatalf("the root cause after saving:\n%s", text)
 		}
-		submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=analysed]) button[type=submit]`, "done=status")
+		areastest.Submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=analysed]) button[type=submit]`, "done=status")
 		if st := statusOf(t, ctx); st != "Analysed" {
 			t.Fatalf("status after marking it analysed: %q", st)
 		}
@@ -148,23 +144,23 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#a-title"), "Give the ISMS calendar an owner and a template"),
 			chromedp.SetValue(chromedp.CSS("#a-owner"), mgr.MemberID),
 			chromedp.SetValue(chromedp.CSS("#a-due"), time.Now().AddDate(0, 1, 0).Format("2006-01-02")))
-		submit(t, ctx, `form[action$="/actions"] button[type=submit]`, "done=action")
+		areastest.Submit(t, ctx, `form[action$="/actions"] button[type=submit]`, "done=action")
 		if rows := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(`#actions ~ .table-wrap tbody`))); !strings.Contains(rows, "ACT-001") || !strings.Contains(rows, "Person Manager") {
 			t.Fatalf("the actions after adding one: %q", rows)
 		}
 		axe(ctx, "the nonconformity, analysed with an action")
 		// Its actions are not done yet: marking them done is refused, in words.
-		submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=actions_done]) button[type=submit]`, "/status")
+		areastest.Submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=actions_done]) button[type=submit]`, "/status")
 		if refusal := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(`#status + [role=alert]`))); !strings.Contains(refusal, "1 corrective action not done yet") || strings.Contains(refusal, "actions_done") {
 			t.Errorf("the refusal to mark the actions done: %q", refusal)
 		}
 		areastest.Do(t, ctx, chromedp.Navigate(ncURL), chromedp.WaitVisible(chromedp.CSS("#actions")))
 		areastest.Do(t, ctx, chromedp.SetValue(chromedp.CSS(`#actions ~ .table-wrap select[name=status]`), "done"))
-		submit(t, ctx, `#actions ~ .table-wrap form button[type=submit]`, "done=action")
+		areastest.Submit(t, ctx, `#actions ~ .table-wrap form button[type=submit]`, "done=action")
 		if rows := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(`#actions ~ .table-wrap tbody`))); !strings.Contains(rows, "Done on") {
 			t.Fatalf("the action after setting it done: %q", rows)
 		}
-		submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=actions_done]) button[type=submit]`, "done=status")
+		areastest.Submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=actions_done]) button[type=submit]`, "done=status")
 		if st := statusOf(t, ctx); st != "Actions done" {
 			t.Fatalf("status after marking the actions done: %q", st)
 		}
@@ -172,15 +168,15 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#result"), "effective"),
 			chromedp.SetValue(chromedp.CSS("#notes"), "The next audit is in the calendar with an owner; nothing missed since."))
 		axe(ctx, "the nonconformity, review form")
-		submit(t, ctx, `form[action$="/reviews"] button[type=submit]`, "done=review")
+		areastest.Submit(t, ctx, `form[action$="/reviews"] button[type=submit]`, "done=review")
 		if st := statusOf(t, ctx); st != "Verified" {
 			t.Fatalf("status after an effective review: %q", st)
 		}
-		submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=closed]) button[type=submit]`, "done=status")
+		areastest.Submit(t, ctx, `form[action$="/status"]:has(input[name=status][value=closed]) button[type=submit]`, "done=status")
 		if st := statusOf(t, ctx); st != "Closed" {
 			t.Fatalf("status after closing: %q", st)
 		}
-		text = mainText(t, ctx)
+		text = areastest.MainText(t, ctx)
 		if !strings.Contains(text, "Closed") || !strings.Contains(text, "by Person Manager") || !strings.Contains(text, "Effective") || !strings.Contains(text, "Reopen it: why?") {
 			t.Fatalf("the closed nonconformity's page:\n%s", text)
 		}
@@ -188,7 +184,7 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 
 		// The management review: preparing one takes the closed nonconformity and the audit into its inputs.
 		areastest.Do(t, ctx, chromedp.Navigate(base+"/o/acme-ltd/management-reviews"), chromedp.WaitVisible(chromedp.CSS("#prep")))
-		submit(t, ctx, "#prep", "done=created")
+		areastest.Submit(t, ctx, "#prep", "done=created")
 		ncInputs := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#sec-nonconformities")))
 		if !strings.Contains(ncInputs, "NC-001") || !strings.Contains(ncInputs, "closed") {
 			t.Errorf("the review's nonconformity input:\n%s", ncInputs)
@@ -213,81 +209,8 @@ func TestBrowserAuditToClosedNonconformity(t *testing.T) {
 	})
 }
 
-func signIn(t *testing.T, ctx context.Context, base, email string) {
-	t.Helper()
-	areastest.Do(t, ctx,
-		chromedp.Navigate(base+"/signin"),
-		chromedp.SetValue(chromedp.CSS("#email"), email),
-		chromedp.SetValue(chromedp.CSS("#password"), areastest.Password),
-		chromedp.Click(chromedp.CSS("main button[type=submit]")))
-	areastest.WaitURL(t, ctx, "/o/acme-ltd")
-}
-
-// submit clicks the button sel and waits for the page its form answers with, at an address containing part.
-// The old page is marked first, so an address that already held part (a second "done=action") does not pass.
-func submit(t *testing.T, ctx context.Context, sel, part string) {
-	t.Helper()
-	areastest.Must(t, ctx, chromedp.Evaluate[bool](`(window.bwkOldPage = true)`))
-	areastest.Do(t, ctx, chromedp.Click(chromedp.CSS(sel)))
-	js := `!window.bwkOldPage && document.readyState === 'complete' && location.href.includes(` + strconv.Quote(part) + `)`
-	for i := 0; i < 200; i++ {
-		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	t.Fatalf("clicking %s: the page never reached an address containing %q (at %s):\n%s", sel, part, loc, mainText(t, ctx))
-}
-
-func mainText(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	return areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("main")))
-}
-
 // statusOf is the nonconformity's status as its page shows it.
 func statusOf(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	return strings.TrimSpace(areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(".facts .badge"))))
-}
-
-// bypassCSP lets the test inject axe into the pages the browser loads from now on.
-func bypassCSP(t *testing.T, ctx context.Context) {
-	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// axeCheck returns a check of the page a browser shows with axe-core (vendored as test data of the page walk,
-// injected into pages loaded after bypassCSP): a serious or critical violation fails the test.
-func axeCheck(t *testing.T) func(ctx context.Context, where string) {
-	src, err := os.ReadFile("../../demo/testdata/axe-4.14.1.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(ctx context.Context, where string) {
-		t.Helper()
-		areastest.Must(t, ctx, chromedp.Evaluate[bool](string(src)+";true"))
-		found := areastest.Must(t, ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
-		var violations []struct {
-			ID, Impact, Help string
-			Nodes            []struct{ Target []any }
-		}
-		if err := json.Unmarshal([]byte(found), &violations); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range violations {
-			if v.Impact == "serious" || v.Impact == "critical" {
-				var nodes []string
-				for _, n := range v.Nodes[:min(3, len(v.Nodes))] {
-					nodes = append(nodes, fmt.Sprint(n.Target...))
-				}
-				t.Errorf("%s: axe %s (%s): %s at %s", where, v.ID, v.Impact, v.Help, strings.Join(nodes, ", "))
-			}
-		}
-	}
 }
