@@ -31,6 +31,9 @@ type Mounted struct {
 	Routes []Route
 	// Dashboard, when set, renders the area's part of the dashboard.
 	Dashboard func(r *http.Request) (template.HTML, error)
+	// Alerts, when set, renders what cannot wait (a regulatory deadline counting down): the
+	// dashboard shows it first, above what waits for the person.
+	Alerts func(r *http.Request) (template.HTML, error)
 	// Tasks, when set, says what the area has waiting for the principal.
 	Tasks func(r *http.Request) (Tasks, error)
 }
@@ -56,6 +59,9 @@ func (s *Server) mount(areas []Area) error {
 		s.routes = append(s.routes, m.Routes...)
 		if m.Dashboard != nil {
 			s.dashboards = append(s.dashboards, m.Dashboard)
+		}
+		if m.Alerts != nil {
+			s.alerts = append(s.alerts, m.Alerts)
 		}
 		if m.Tasks != nil {
 			s.tasks = append(s.tasks, m.Tasks)

@@ -56,6 +56,7 @@ type Server struct {
 
 	sections   []Section                                      // the navigation, with Built set
 	dashboards []func(r *http.Request) (template.HTML, error) // the areas' parts of the dashboard
+	alerts     []func(r *http.Request) (template.HTML, error) // what cannot wait, first on the dashboard
 	tasks      []func(r *http.Request) (Tasks, error)         // what the areas have waiting for someone
 	entities   map[string]*field.Entity                       // the declared entities by lower-case name ("risk"), for labels
 }

@@ -267,7 +267,17 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	var parts []template.HTML
+	var alerts, parts []template.HTML
+	for _, alert := range s.alerts {
+		h, err := alert(r)
+		if err != nil {
+			s.RenderError(w, r, err)
+			return
+		}
+		if h != "" {
+			alerts = append(alerts, h)
+		}
+	}
 	for _, part := range s.dashboards {
 		h, err := part(r)
 		if err != nil {
@@ -281,7 +291,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	data := map[string]any{"Counts": d, "Parts": parts, "Waiting": waiting, "TaskParts": taskParts}
+	data := map[string]any{"Counts": d, "Alerts": alerts, "Parts": parts, "Waiting": waiting, "TaskParts": taskParts}
 	s.Render(w, r, http.StatusOK, "dashboard", &Page{Title: "Dashboard", Nav: "dashboard", Data: data})
 }
 

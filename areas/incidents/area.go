@@ -25,7 +25,7 @@ type handlers struct {
 func Area(svc *Service) web.Area {
 	return web.Area{Name: "incidents", Mount: func(s *web.Server) web.Mounted {
 		h := &handlers{Server: s, svc: svc}
-		return web.Mounted{Templates: templates, Routes: h.routes(), Tasks: h.tasks, Dashboard: h.dashboardPart}
+		return web.Mounted{Templates: templates, Routes: h.routes(), Tasks: h.tasks, Dashboard: h.dashboardPart, Alerts: h.alerts}
 	}}
 }
 
@@ -361,28 +361,37 @@ func (h *handlers) apiSetLevels(w http.ResponseWriter, r *http.Request) {
 	web.WriteJSON(w, http.StatusOK, map[string]any{"levels": out})
 }
 
-// dashboardPart shows the regulatory clocks counting down, then the open incidents by severity.
-func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
+// alerts puts the regulatory clocks still running at the top of the dashboard, soonest first.
+func (h *handlers) alerts(r *http.Request) (template.HTML, error) {
 	p := web.PrincipalFrom(r)
 	if !p.Can(bulwark.PermISMSRead) {
 		return "", nil
 	}
 	urgent, err := h.svc.Urgent(r.Context(), p, "")
-	if err != nil {
+	if err != nil || len(urgent) == 0 {
 		return "", err
+	}
+	return h.Partial("incidents-alerts", &web.Page{P: p, Data: urgent})
+}
+
+// dashboardPart shows the open incidents and breaches, by severity.
+func (h *handlers) dashboardPart(r *http.Request) (template.HTML, error) {
+	p := web.PrincipalFrom(r)
+	if !p.Can(bulwark.PermISMSRead) {
+		return "", nil
 	}
 	c, err := h.svc.Counts(r.Context(), p)
 	if err != nil {
 		return "", err
 	}
-	if len(urgent) == 0 && c.Open == 0 {
+	if c.Open == 0 {
 		return "", nil
 	}
 	levels, err := h.svc.Levels(r.Context(), p)
 	if err != nil {
 		return "", err
 	}
-	return h.Partial("incidents-dashboard", &web.Page{P: p, Data: map[string]any{"Urgent": urgent, "C": c, "Levels": levels}})
+	return h.Partial("incidents-dashboard", &web.Page{P: p, Data: map[string]any{"C": c, "Levels": levels}})
 }
 
 // tasks puts the report form and the member's own recent reports on "My tasks", and the
