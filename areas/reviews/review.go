@@ -195,6 +195,9 @@ type Inputs struct {
 	OffTrack                                                    []string
 	// Feedback: incidents and events reported since the previous review.
 	IncidentReports int
+	// Context (9.3.2 b, c): live issues and those due for review, interested parties, and what changed in the period.
+	ContextIssues, ContextReviewDue, Parties int
+	ContextChanged, PartiesChanged           []string
 	// Risks.
 	RiskLevels                                                  []string
 	RiskByLevel                                                 map[string]int
@@ -240,10 +243,18 @@ func BuildSections(in Inputs) []Section {
 	out = append(out, s)
 
 	s = sec(SecContext)
-	s.Remark = "Bulwark has no register of internal and external issues yet: record the changes discussed in the notes."
+	s.Figures = append(s.Figures, Figure{"Issues recorded", in.ContextIssues}, Figure{"Changed " + since, len(in.ContextChanged)}, Figure{"Due for review", in.ContextReviewDue})
+	s.Items = append(s.Items, in.ContextChanged...)
+	if in.ContextIssues == 0 {
+		s.Remark = "No internal or external issue is recorded (4.1): record those discussed, then the changes appear here."
+	}
 	out = append(out, s)
 	s = sec(SecParties)
-	s.Remark = "Bulwark has no register of interested parties yet: record the changes discussed in the notes."
+	s.Figures = append(s.Figures, Figure{"Interested parties", in.Parties}, Figure{"Changed " + since, len(in.PartiesChanged)})
+	s.Items = append(s.Items, in.PartiesChanged...)
+	if in.Parties == 0 {
+		s.Remark = "No interested party is recorded (4.2): record those discussed, then the changes appear here."
+	}
 	out = append(out, s)
 
 	s = sec(SecNonconformities)

@@ -71,6 +71,10 @@ func TestPrefillAndSnapshot(t *testing.T) {
 		obj := f.call("POST", "/api/v1/objectives", mgr, `{"title":"Fewer incidents","deadline":"2099-12-31"}`, 201)["id"].(string)
 		f.call("POST", "/api/v1/objectives/"+obj+"/metrics", mgr, `{"name":"Incidents a month","unit":"count","target":2,"direction":"decrease"}`, 201)
 		f.call("POST", "/api/v1/me/incident-reports", f.Accounts[bulwark.RoleEmployee], `{"title":"Phishing email"}`, 201)
+		// The context: two issues (one due for review), one interested party.
+		f.call("POST", "/api/v1/context-issues", mgr, `{"title":"New NIS2 obligations","category":"legal","review_date":"2020-01-01"}`, 201)
+		f.call("POST", "/api/v1/context-issues", mgr, `{"title":"Move to a cloud EHR","category":"technological"}`, 201)
+		f.call("POST", "/api/v1/interested-parties", mgr, `{"name":"Hospital clients","requirements":[{"requirement":"ISO 27001 certificate","addressed":true,"how":"This ISMS"}]}`, 201)
 
 		rv := f.call("POST", "/api/v1/management-reviews", mgr, `{"title":"Management review 2026","held_on":"2026-11-30"}`, 201)
 		id := rv["id"].(string)
@@ -79,14 +83,16 @@ func TestPrefillAndSnapshot(t *testing.T) {
 		}
 		got := figures(t, rv)
 		want := map[string]map[string]int{
-			"previous_actions": {"Decisions settled": 0, "Decisions still open": 0},
-			"nonconformities":  {"Open": 3, "Closed in the last 12 months": 0, "Open past their due date without a reason": 1, "Corrective actions overdue": 1},
-			"monitoring":       {"Automated checks passing": 0, "Automated checks failing": 0, "Automated checks in error": 0, "Metrics with measurements": 0},
-			"audit_results":    {"Audits held in the last 12 months": 1, "Major nonconformities": 0, "Minor nonconformities": 1, "Observations": 1, "Opportunities for improvement": 0},
-			"objectives":       {"Objectives": 1, "On track": 0, "Off track": 0, "Achieved": 0, "Not measured yet": 1},
-			"feedback":         {"Security events and weaknesses reported in the last 12 months": 1},
-			"risks":            {"Live risks": 2, "Treatment actions overdue": 0, "Risks added in the last 12 months": 2, "Risks changed in the last 12 months": 0},
-			"improvement":      {"Observations and opportunities raised in the last 12 months": 1},
+			"previous_actions":   {"Decisions settled": 0, "Decisions still open": 0},
+			"context_changes":    {"Issues recorded": 2, "Changed in the last 12 months": 2, "Due for review": 1},
+			"interested_parties": {"Interested parties": 1, "Changed in the last 12 months": 1},
+			"nonconformities":    {"Open": 3, "Closed in the last 12 months": 0, "Open past their due date without a reason": 1, "Corrective actions overdue": 1},
+			"monitoring":         {"Automated checks passing": 0, "Automated checks failing": 0, "Automated checks in error": 0, "Metrics with measurements": 0},
+			"audit_results":      {"Audits held in the last 12 months": 1, "Major nonconformities": 0, "Minor nonconformities": 1, "Observations": 1, "Opportunities for improvement": 0},
+			"objectives":         {"Objectives": 1, "On track": 0, "Off track": 0, "Achieved": 0, "Not measured yet": 1},
+			"feedback":           {"Security events and weaknesses reported in the last 12 months": 1},
+			"risks":              {"Live risks": 2, "Treatment actions overdue": 0, "Risks added in the last 12 months": 2, "Risks changed in the last 12 months": 0},
+			"improvement":        {"Observations and opportunities raised in the last 12 months": 1},
 		}
 		for key, figs := range want {
 			for label, v := range figs {

@@ -19,6 +19,7 @@ import (
 	"github.com/bulwark-isms/bulwark/areas/nonconformities"
 	"github.com/bulwark-isms/bulwark/areas/objectives"
 	"github.com/bulwark-isms/bulwark/areas/risks"
+	"github.com/bulwark-isms/bulwark/areas/scope"
 	"github.com/bulwark-isms/bulwark/sqlstore"
 )
 
@@ -74,6 +75,11 @@ func (s *Service) Gather(ctx context.Context, p *bulwark.Principal) (Inputs, err
 			return err
 		}
 		in.NCOpen, in.NCPastDue, in.NCActionsOverdue = c.Open, c.OpenPastDue, c.ActionsOverdue
+		cx, err := scope.ChangesSince(ctx, tx, p.Org.ID, dayStart(in.sinceDay(day)), day)
+		if err != nil {
+			return err
+		}
+		in.ContextIssues, in.ContextReviewDue, in.ContextChanged, in.Parties, in.PartiesChanged = cx.Issues, cx.IssuesReviewDue, cx.IssuesChanged, cx.Parties, cx.PartiesChanged
 		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM nonconformities WHERE org_id = ? AND status = 'closed' AND closed_at >= ?`,
 			p.Org.ID, dayStart(in.sinceDay(day))).Scan(&in.NCClosedSince)
 	})

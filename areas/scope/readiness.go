@@ -71,3 +71,58 @@ func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (Readiness,
 	}
 	return r, nil
 }
+
+// Changes is what changed in the context registers since a moment, for the management review (9.3.2 b, c).
+type Changes struct {
+	Issues, IssuesReviewDue int      // live issues, and those whose review date has come
+	IssuesChanged           []string // "CI-003 title (new)" or "(changed)", or "(archived)", since the moment
+	Parties                 int      // live interested parties
+	PartiesChanged          []string // as IssuesChanged
+}
+
+// ChangesSince reads what changed in orgID's context issues and interested parties since since (UTC); today is
+// the organisation's date (YYYY-MM-DD).
+func ChangesSince(ctx context.Context, tx *sqlstore.Tx, orgID string, since time.Time, today string) (Changes, error) {
+	c := Changes{IssuesChanged: []string{}, PartiesChanged: []string{}}
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN review_date <= ? THEN 1 ELSE 0 END), 0) FROM context_issues WHERE org_id = ? AND archived_at IS NULL`,
+		today, orgID).Scan(&c.Issues, &c.IssuesReviewDue); err != nil {
+		return c, fmt.Errorf("context issues: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM interested_parties WHERE org_id = ? AND archived_at IS NULL`, orgID).Scan(&c.Parties); err != nil {
+		return c, fmt.Errorf("interested parties: %w", err)
+	}
+	for _, l := range []struct {
+		q   string
+		dst *[]string
+	}{
+		{`SELECT ref, title, created_at, archived_at FROM context_issues WHERE org_id = ? AND updated_at >= ? ORDER BY ref_number LIMIT 200`, &c.IssuesChanged},
+		{`SELECT ref, name, created_at, archived_at FROM interested_parties WHERE org_id = ? AND updated_at >= ? ORDER BY ref_number LIMIT 200`, &c.PartiesChanged},
+	} {
+		rows, err := tx.Query(ctx, l.q, orgID, since)
+		if err != nil {
+			return c, fmt.Errorf("context changes: %w", err)
+		}
+		for rows.Next() {
+			var ref, title string
+			var created time.Time
+			var archived sql.NullTime
+			if err := rows.Scan(&ref, &title, &created, &archived); err != nil {
+				rows.Close()
+				return c, fmt.Errorf("context changes: %w", err)
+			}
+			what := "changed"
+			switch {
+			case archived.Valid:
+				what = "archived"
+			case !created.Before(since):
+				what = "new"
+			}
+			*l.dst = append(*l.dst, ref+" "+title+" ("+what+")")
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
