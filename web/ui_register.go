@@ -71,3 +71,18 @@ func FormVersion(r *http.Request) *int {
 func SetETag(w http.ResponseWriter, version int) {
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, version))
 }
+
+// FormDone ends a form posted from a record's page (/o/{slug}/SECTION/{id}): on success it redirects back to the
+// page with ?done=notice#anchor; on failure it shows the page again through rerender, with the named form values
+// kept and the form's section (anchor) open, its error next to its fields.
+func (s *Server) FormDone(w http.ResponseWriter, r *http.Request, err error, section, notice, anchor string, rerender func(http.ResponseWriter, *http.Request, int, *Page), form ...string) {
+	if err == nil {
+		http.Redirect(w, r, "/o/"+PrincipalFrom(r).Org.Slug+"/"+section+"/"+r.PathValue("id")+"?done="+notice+"#"+anchor, http.StatusSeeOther)
+		return
+	}
+	pg := &Page{Form: FormValues(r, form...)}
+	pg.Form["open"] = anchor
+	if status, ok := s.FormFailure(w, r, pg, err); ok {
+		rerender(w, r, status, pg)
+	}
+}

@@ -197,18 +197,9 @@ func (h *handlers) page(w http.ResponseWriter, r *http.Request) {
 	h.renderPage(w, r, http.StatusOK, nil)
 }
 
-// done redirects to the supplier's page after a form, or shows it again with the form's error.
+// done redirects to the record's page after a form, or shows it again with the form's error.
 func (h *handlers) done(w http.ResponseWriter, r *http.Request, err error, notice, anchor string, form ...string) {
-	p := web.PrincipalFrom(r)
-	if err == nil {
-		http.Redirect(w, r, "/o/"+p.Org.Slug+"/suppliers/"+r.PathValue("id")+"?done="+notice+"#"+anchor, http.StatusSeeOther)
-		return
-	}
-	pg := &web.Page{Form: web.FormValues(r, form...)}
-	pg.Form["open"] = anchor
-	if status, ok := h.FormFailure(w, r, pg, err); ok {
-		h.renderPage(w, r, status, pg)
-	}
+	h.FormDone(w, r, err, "suppliers", notice, anchor, h.renderPage, form...)
 }
 
 func (h *handlers) editSubmit(w http.ResponseWriter, r *http.Request) {
