@@ -180,11 +180,15 @@ const TokenScopeAgent = "agent"
 
 // Today returns the date in the organisation's time zone, which decides what is overdue.
 func Today(now time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
+	return now.In(Location(tz)).Format("2006-01-02")
+}
+
+// Location is the organisation's time zone tz (an IANA name), UTC when unset or unknown.
+func Location(tz string) *time.Location {
+	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
+		return loc
 	}
-	return now.In(loc).Format("2006-01-02")
+	return time.UTC
 }
 
 // Membership is one organisation a user belongs to, for the switcher.

@@ -68,10 +68,8 @@ func (p *Page) When(t any) string {
 	}
 	if p.loc == nil {
 		p.loc = time.UTC
-		if p.P != nil && p.P.Org.Settings.TimeZone != "" {
-			if l, err := time.LoadLocation(p.P.Org.Settings.TimeZone); err == nil {
-				p.loc = l
-			}
+		if p.P != nil {
+			p.loc = bulwark.Location(p.P.Org.Settings.TimeZone)
 		}
 	}
 	v = v.In(p.loc)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -232,16 +231,4 @@ func (c *Clock) Countdown() string {
 // Urgent reports whether the clock still needs someone (running, overdue or awaiting a decision).
 func (c *Clock) Urgent() bool {
 	return c.State == ClockRunning || c.State == ClockOverdue || c.State == ClockAwaitingDecision
-}
-
-// LocationOf loads an organisation's time zone, UTC when unset or unknown.
-func LocationOf(tz string) *time.Location {
-	if strings.TrimSpace(tz) == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }

@@ -33,7 +33,7 @@ type Service struct {
 // New returns the incident area's service; risks creates risks raised from an incident.
 func New(k *app.Service, r *risks.Service) *Service { return &Service{Service: k, risks: r} }
 
-func loc(p *bulwark.Principal) *time.Location { return LocationOf(p.Org.Settings.TimeZone) }
+func loc(p *bulwark.Principal) *time.Location { return bulwark.Location(p.Org.Settings.TimeZone) }
 
 // mark derives every clock's state at now in the organisation's zone.
 func mark(p *bulwark.Principal, now time.Time, is ...*Incident) {

@@ -282,11 +282,7 @@ func (tx store) passedSince(ctx context.Context, orgID string, trainingIDs []str
 	if err := tx.QueryRow(ctx, `SELECT time_zone FROM organisations WHERE id = ?`, orgID).Scan(&tz); err != nil {
 		return nil, fmt.Errorf("organisation time zone: %w", err)
 	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	from, err := time.ParseInLocation("2006-01-02", since, loc)
+	from, err := time.ParseInLocation("2006-01-02", since, bulwark.Location(tz))
 	if err != nil {
 		return nil, fmt.Errorf("completions since %q: %w", since, err)
 	}
