@@ -60,6 +60,7 @@ type Service struct {
 	jobs    map[string]schedule.Handler   // kind → handler, for the scheduler serve runs
 	due     []DueProvider                 // the areas' due items, for the daily outbox
 	imports map[string]bulwark.Permission // upload kind → the permission of its register's import
+	snaps   *snapshots                    // organisation-wide results kept until the organisation changes
 }
 
 // Seeder gives a new organisation what an area starts it with (a methodology, a
@@ -111,7 +112,7 @@ func New(db *sqlstore.DB, hasher *password.Hasher, log *slog.Logger, cfg Config)
 	if cfg.CheckpointKey != nil && db.Checkpoints == nil {
 		db.Checkpoints = &bulwark.CheckpointSigner{Key: cfg.CheckpointKey, Every: cfg.CheckpointEvery}
 	}
-	s := &Service{DB: db, Hasher: hasher, Log: log, cfg: cfg}
+	s := &Service{DB: db, Hasher: hasher, Log: log, cfg: cfg, snaps: &snapshots{m: map[snapshotKey]snapshot{}}}
 	s.AddJob(JobCheckpoints, s.checkpointJob)
 	s.AddJob(JobOutbox, s.outboxJob)
 	return s

@@ -72,13 +72,13 @@ func New(k *app.Service) *ISMS {
 // Web lists the areas' parts of the server, lower areas first.
 func (m *ISMS) Web() []web.Area {
 	return []web.Area{organisation.Area(m.Organisation), frameworks.Area(m.Frameworks), controls.Area(m.Controls, m.Frameworks), assets.Area(m.Assets), risks.Area(m.Risks), obligations.Area(m.Obligations), scope.Area(m.Scope),
-		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), incidents.Area(m.Incidents), evidence.Area(m.Evidence), monitoring.Area(m.Monitoring, m.Evidence), suppliers.Area(m.Suppliers), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), reviews.Area(m.Reviews), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
+		people.Area(m.People), documents.Area(m.Documents), training.Area(m.Training, m.Documents), evidence.Area(m.Evidence), incidents.Area(m.Incidents), monitoring.Area(m.Monitoring, m.Evidence), suppliers.Area(m.Suppliers), nonconformities.Area(m.NCs), audits.Area(m.Audits), objectives.Area(m.Objectives), reviews.Area(m.Reviews), coverage.Area(m.Coverage), gaps.Area(m.Gaps), search.Area(m.Search)}
 }
 
 // Migrations lists the areas' own migrations: backfills that give organisations created before an area
 // existed what it seeds into new ones, and the areas' indexes written in SQL both databases share.
 func Migrations() []sqlstore.Migration {
-	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex, training.BackfillSeeds, monitoring.BackfillSeeds}
+	return []sqlstore.Migration{controls.BackfillSeeds, risks.BackfillSeeds, risks.DashboardIndex, risks.TallyIndex, training.BackfillSeeds, monitoring.BackfillSeeds, incidents.CountIndex}
 }
 
 // NewServer builds the HTTP server with every area mounted.

@@ -19,7 +19,7 @@ const module = "github.com/bulwark-isms/bulwark"
 // areaOrder is the order of the ISMS areas, lowest first, as the README draws it:
 // an area may import the kernel and the areas before it, never one after it or
 // beside it.
-var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "obligations", "scope", "people", "documents", "training", "incidents", "evidence", "monitoring", "suppliers", "nonconformities", "audits", "objectives", "reviews", "coverage", "gaps", "search"}
+var areaOrder = []string{"organisation", "frameworks", "controls", "assets", "risks", "obligations", "scope", "people", "documents", "training", "evidence", "incidents", "monitoring", "suppliers", "nonconformities", "audits", "objectives", "reviews", "coverage", "gaps", "search"}
 
 // kernel lists the packages every area shares. None of them may import an area,
 // directly or through another package.

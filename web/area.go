@@ -113,13 +113,13 @@ func (s *Server) Partial(name string, pg *Page) (template.HTML, error) {
 }
 
 // myTasks gathers what every area has waiting for the principal of r.
-func (s *Server) myTasks(r *http.Request) (count int, fields map[string]any, parts []template.HTML, err error) {
+func (s *Server) myTasks(r *http.Request, slots partSlots) (count int, fields map[string]any, parts []template.HTML, err error) {
 	fields = map[string]any{}
-	for _, provide := range s.tasks {
-		t, err := provide(r)
-		if err != nil {
-			return 0, nil, nil, err
-		}
+	all, err := gather(r, slots, s.tasks)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	for _, t := range all {
 		count += t.Count
 		for k, v := range t.JSON {
 			fields[k] = v
@@ -132,7 +132,7 @@ func (s *Server) myTasks(r *http.Request) (count int, fields map[string]any, par
 }
 
 func (s *Server) apiMyTasks(w http.ResponseWriter, r *http.Request) {
-	_, fields, _, err := s.myTasks(r)
+	_, fields, _, err := s.myTasks(r, newPartSlots())
 	if err != nil {
 		s.Problem(w, r, err)
 		return
@@ -141,7 +141,7 @@ func (s *Server) apiMyTasks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tasksPage(w http.ResponseWriter, r *http.Request) {
-	count, _, parts, err := s.myTasks(r)
+	count, _, parts, err := s.myTasks(r, newPartSlots())
 	if err != nil {
 		s.RenderError(w, r, err)
 		return

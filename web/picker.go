@@ -160,3 +160,25 @@ func (s *Server) PickRoutes(kind string, src PickSource) []Route {
 		{Method: "GET", Pattern: "/o/{slug}/pick/" + kind + "/chip", Perm: bulwark.PermISMSRead, Handler: chip},
 	}
 }
+
+// RecordPicker is the PickSource of an area's register: search finds records by what was typed (the
+// area's list filter), one reads a record by id, item says how a picker shows one.
+func RecordPicker[T any](field string, search func(ctx context.Context, p *bulwark.Principal, q string) ([]T, error),
+	one func(ctx context.Context, p *bulwark.Principal, id string) (T, error), item func(T) PickItem) PickSource {
+	return PickSource{Field: field,
+		Search: func(ctx context.Context, p *bulwark.Principal, q string) ([]PickItem, error) {
+			found, err := search(ctx, p, q)
+			items := make([]PickItem, 0, len(found))
+			for _, r := range found {
+				items = append(items, item(r))
+			}
+			return items, err
+		},
+		One: func(ctx context.Context, p *bulwark.Principal, id string) (PickItem, error) {
+			r, err := one(ctx, p, id)
+			if err != nil {
+				return PickItem{}, err
+			}
+			return item(r), nil
+		}}
+}

@@ -5,7 +5,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
@@ -262,37 +264,40 @@ func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
-	d, err := s.svc.Dashboard(r.Context(), PrincipalFrom(r))
-	if err != nil {
+	// The kernel's counts, the alerts, the areas' parts and My tasks are read side by side (see gather).
+	var (
+		d                *app.Dashboard
+		alerts, parts    []template.HTML
+		waiting          int
+		taskParts        []template.HTML
+		dErr, aErr, pErr error
+		tErr             error
+		wg               sync.WaitGroup
+	)
+	slots := newPartSlots()
+	wg.Add(3)
+	go func() { defer wg.Done(); d, dErr = s.svc.Dashboard(r.Context(), PrincipalFrom(r)) }()
+	go func() { defer wg.Done(); alerts, aErr = gather(r, slots, s.alerts) }()
+	go func() { defer wg.Done(); waiting, _, taskParts, tErr = s.myTasks(r, slots) }()
+	parts, pErr = gather(r, slots, s.dashboards)
+	wg.Wait()
+	if err := firstError(dErr, aErr, pErr, tErr); err != nil {
 		s.RenderError(w, r, err)
 		return
 	}
-	var alerts, parts []template.HTML
-	for _, alert := range s.alerts {
-		h, err := alert(r)
-		if err != nil {
-			s.RenderError(w, r, err)
-			return
-		}
-		if h != "" {
-			alerts = append(alerts, h)
-		}
-	}
-	for _, part := range s.dashboards {
-		h, err := part(r)
-		if err != nil {
-			s.RenderError(w, r, err)
-			return
-		}
-		parts = append(parts, h)
-	}
-	waiting, _, taskParts, err := s.myTasks(r)
-	if err != nil {
-		s.RenderError(w, r, err)
-		return
-	}
+	alerts = slices.DeleteFunc(alerts, func(h template.HTML) bool { return h == "" })
 	data := map[string]any{"Counts": d, "Alerts": alerts, "Parts": parts, "Waiting": waiting, "TaskParts": taskParts}
 	s.Render(w, r, http.StatusOK, "dashboard", &Page{Title: "Dashboard", Nav: "dashboard", Data: data})
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Server) sectionPage(sec Section) http.HandlerFunc {

@@ -108,6 +108,7 @@ func (f *Fixture) start(acfg app.Config, wcfg web.Config) {
 	if acfg.SecretKey == nil {
 		acfg.SecretKey = TestSecretKey
 	}
+	migrateAreas(f.T, f.DB)
 	f.Svc = areas.New(app.New(f.DB, password.NewHasher(password.TestParams, 4), quiet, acfg))
 	var err error
 	if f.Srv, err = f.Svc.NewServer(wcfg, quiet); err != nil {
@@ -350,8 +351,19 @@ func Decode[T any](t testing.TB, res *Resp) T {
 // NewService returns every area's service over a kernel service on db, with cheap
 // password hashing, for tests that call operations without HTTP.
 func NewService(t testing.TB, db *sqlstore.DB) *areas.ISMS {
+	migrateAreas(t, db)
 	return areas.New(app.New(db, password.NewHasher(password.TestParams, 4), nil, app.Config{BaseURL: "http://bulwark.test", CheckpointKey: TestCheckpointKey, CheckpointEvery: 5,
 		Blobs: TestBlobs(t), SecretKey: TestSecretKey}))
+}
+
+// migrateAreas applies the areas' own migrations (their backfills and indexes) as 'bulwark serve' does, so
+// that tests and benchmarks run on the schema production has: without them the dashboard's benchmark
+// measured risk counts through the wrong indexes.
+func migrateAreas(t testing.TB, db *sqlstore.DB) {
+	t.Helper()
+	if _, err := db.Migrate(context.Background(), areas.Migrations()...); err != nil {
+		t.Fatalf("areas' migrations: %v", err)
+	}
 }
 
 // MustOrg creates an organisation owned by email and returns the owner's principal.

@@ -194,20 +194,8 @@ func PickItem(a *Asset) web.PickItem { return web.PickItem{ID: a.ID, Label: a.Re
 
 // pickSource lets pickers find assets by ref, name or words.
 func (h *handlers) pickSource() web.PickSource {
-	return web.PickSource{Field: "asset_ids",
-		Search: func(ctx context.Context, p *bulwark.Principal, q string) ([]web.PickItem, error) {
-			as, _, err := h.svc.Assets(ctx, p, AssetFilter{Q: q, Limit: 40})
-			items := make([]web.PickItem, 0, len(as))
-			for _, a := range as {
-				items = append(items, PickItem(a))
-			}
-			return items, err
-		},
-		One: func(ctx context.Context, p *bulwark.Principal, id string) (web.PickItem, error) {
-			a, err := h.svc.Asset(ctx, p, id)
-			if err != nil {
-				return web.PickItem{}, err
-			}
-			return PickItem(a), nil
-		}}
+	return web.RecordPicker("asset_ids", func(ctx context.Context, p *bulwark.Principal, q string) ([]*Asset, error) {
+		as, _, err := h.svc.Assets(ctx, p, AssetFilter{Q: q, Limit: 40})
+		return as, err
+	}, h.svc.Asset, PickItem)
 }

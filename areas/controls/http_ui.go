@@ -344,20 +344,7 @@ func PickItem(c *Control) web.PickItem { return web.PickItem{ID: c.ID, Label: c.
 
 // pickSource lets pickers find controls by ref or words.
 func (h *handlers) pickSource() web.PickSource {
-	return web.PickSource{Field: "control_ids",
-		Search: func(ctx context.Context, p *bulwark.Principal, q string) ([]web.PickItem, error) {
-			cs, err := h.svc.Controls(ctx, p, ControlFilter{Q: q})
-			items := make([]web.PickItem, 0, len(cs))
-			for _, c := range cs {
-				items = append(items, PickItem(c))
-			}
-			return items, err
-		},
-		One: func(ctx context.Context, p *bulwark.Principal, id string) (web.PickItem, error) {
-			c, err := h.svc.Control(ctx, p, id)
-			if err != nil {
-				return web.PickItem{}, err
-			}
-			return PickItem(c), nil
-		}}
+	return web.RecordPicker("control_ids", func(ctx context.Context, p *bulwark.Principal, q string) ([]*Control, error) {
+		return h.svc.Controls(ctx, p, ControlFilter{Q: q})
+	}, h.svc.Control, PickItem)
 }

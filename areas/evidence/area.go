@@ -65,7 +65,7 @@ func multipartBody(extra ...string) map[string]any {
 var downloadTypes = []string{"*/*"}
 
 func (h *handlers) routes() []web.Route {
-	return []web.Route{
+	return append([]web.Route{
 		{Method: "GET", Pattern: "/api/v1/evidence", Perm: bulwark.PermISMSRead, Summary: "List evidence", Handler: h.apiList, Response: EvidenceEntity, List: true, Query: listParams},
 		{Method: "POST", Pattern: "/api/v1/evidence", Perm: bulwark.PermISMSCreateOwn, Summary: "Add evidence: a file (multipart/form-data with the field file), or a link (url) or note as JSON",
 			Handler: h.apiCreate, Request: EvidenceEntity, Response: EvidenceEntity, Status: http.StatusCreated, Multipart: multipartBody("ref", "kind")},
@@ -91,7 +91,7 @@ func (h *handlers) routes() []web.Route {
 		{Method: "POST", Pattern: "/o/{slug}/evidence/{id}/restore", Perm: bulwark.PermISMSEditOwn, Handler: h.archiveSubmit(false)},
 		{Method: "GET", Pattern: "/o/{slug}/evidence/{id}/file", Perm: bulwark.PermISMSRead, Handler: h.download},
 		{Method: "GET", Pattern: "/o/{slug}/evidence/{id}/revisions/{rev}/file", Perm: bulwark.PermISMSRead, Handler: h.download},
-	}
+	}, h.PickRoutes("evidence", h.pickSource())...)
 }
 
 // filterOf reads the list's query parameters.

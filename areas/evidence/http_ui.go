@@ -314,3 +314,15 @@ func (h *handlers) archiveSubmit(archive bool) http.HandlerFunc {
 		http.Redirect(w, r, "/o/"+p.Org.Slug+"/evidence/"+e.ID+"?notice=saved", http.StatusSeeOther)
 	}
 }
+
+// PickItem is how a picker shows an evidence item: its reference and title.
+func PickItem(e *Evidence) web.PickItem { return web.PickItem{ID: e.ID, Label: e.Ref + " " + e.Title} }
+
+// pickSource is the evidence picker other areas show (an incident's preserved evidence): live items found by
+// reference or words.
+func (h *handlers) pickSource() web.PickSource {
+	return web.RecordPicker("evidence_ids", func(ctx context.Context, p *bulwark.Principal, q string) ([]*Evidence, error) {
+		es, _, err := h.svc.List(ctx, p, Filter{Q: q, Limit: 40})
+		return es, err
+	}, h.svc.Get, PickItem)
+}

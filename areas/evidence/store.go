@@ -337,3 +337,26 @@ func (tx store) Revisions(ctx context.Context, orgID, evidenceID string, limit i
 func (tx store) Revision(ctx context.Context, orgID, evidenceID string, n int) (*Revision, error) {
 	return scanRevision(tx.QueryRow(ctx, `SELECT `+revisionColumns+` FROM evidence_revisions r WHERE r.org_id = ? AND r.evidence_id = ? AND r.revision = ?`, orgID, evidenceID, n))
 }
+
+// ByIDs reads orgID's evidence items among ids (without their links), in reference order: what another
+// area shows of the evidence it links to (the incidents' preserved evidence).
+func ByIDs(ctx context.Context, tx *sqlstore.Tx, orgID string, ids []string) ([]*Evidence, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, list := tx.InList("e.id", ids)
+	rows, err := tx.Query(ctx, `SELECT `+evidenceColumns+` FROM evidence e WHERE e.org_id = ? AND `+in+` ORDER BY e.ref_number`, orgID, list)
+	if err != nil {
+		return nil, fmt.Errorf("evidence by ids: %w", err)
+	}
+	defer rows.Close()
+	var out []*Evidence
+	for rows.Next() {
+		e, _, err := scanEvidence(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

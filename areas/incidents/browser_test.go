@@ -39,7 +39,13 @@ func TestBrowserReportTriageBreach(t *testing.T) {
 			t.Fatalf("after reporting:\n%s", text)
 		}
 
-		// 2. The manager triages it.
+		// 2. The manager triages it, and links the printer's log kept as evidence (A.5.28).
+		logRes := f.Do("POST", "/api/v1/evidence", areastest.Req{Token: f.Accounts[bulwark.RoleManager].Token,
+			JSON: `{"title":"Floor 2 printer job log","note":"Exported from the print server at 09:40."}`})
+		if logRes.StatusCode != 201 {
+			t.Fatalf("evidence: %d %s", logRes.StatusCode, logRes.Text)
+		}
+		printerLog := areastest.Decode[map[string]any](t, logRes)["id"].(string)
 		ctx := areastest.BrowserWithin(t, 3*time.Minute)
 		areastest.BypassCSP(t, ctx)
 		areastest.SignIn(t, ctx, base, f.Accounts[bulwark.RoleManager].Email)
@@ -52,9 +58,23 @@ func TestBrowserReportTriageBreach(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#discovered_at"), discovered),
 			chromedp.SetValue(chromedp.CSS("#severity"), "high"),
 			chromedp.SetValue(chromedp.CSS("#became_aware_at"), aware),
-			chromedp.SetValue(chromedp.CSS("#handler_id"), f.Accounts[bulwark.RoleManager].MemberID))
+			chromedp.SetValue(chromedp.CSS("#handler_id"), f.Accounts[bulwark.RoleManager].MemberID),
+			chromedp.SendKeys(chromedp.CSS("#pick-q-evidence_ids"), "printer"),
+			chromedp.WaitVisible(chromedp.CSS(`#pick-result-evidence_ids-`+printerLog+` button`)))
+		areastest.WaitHTMX(t, ctx, `#pick-result-evidence_ids-`+printerLog+` button`)
+		areastest.Do(t, ctx,
+			chromedp.Click(chromedp.CSS(`#pick-result-evidence_ids-`+printerLog+` button`)),
+			chromedp.WaitReady(chromedp.CSS(`#chips-evidence_ids input[value="`+printerLog+`"]:checked`)))
+		// The search box keeps what was typed; cleared as one does before saving.
+		areastest.Must(t, ctx, chromedp.Evaluate[bool](`(document.querySelector('#pick-q-evidence_ids').value = '', true)`))
 		axe(ctx, "the incident, edit form open")
+		if dir := os.Getenv("BULWARK_SCREENSHOTS"); dir != "" {
+			_ = os.WriteFile(dir+"/"+string(db.Dialect)+"-incident-edit.png", areastest.Must(t, ctx, chromedp.FullScreenshot(100)), 0o644)
+		}
 		areastest.Submit(t, ctx, `form[action$="/incidents/`+incidentID(t, ctx)+`"] > button[type=submit]`, "done=saved")
+		if links := areastest.Must(t, ctx, chromedp.Text(chromedp.CSS("#links + p + p"))); !strings.Contains(links, "E-001 Floor 2 printer job log") {
+			t.Errorf("the incident's preserved evidence: %q", links)
+		}
 		areastest.Do(t, ctx, chromedp.SetValue(chromedp.CSS("#to"), "triaged"))
 		areastest.Submit(t, ctx, `form[action$="/status"]:has(#to) button[type=submit]`, "done=status")
 		if st := strings.TrimSpace(areastest.Must(t, ctx, chromedp.Text(chromedp.CSS(".facts .badge")))); st != "Triaged" {

@@ -275,3 +275,46 @@ func TestIncidentExport(t *testing.T) {
 		}
 	})
 }
+
+// TestRegisterPages: the register is read page by page, newest first, with no incident twice or left out;
+// a cursor that is not one is refused, naming it; the page links to the older incidents.
+func TestRegisterPages(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		mgr := f.Accounts[bulwark.RoleManager].Token
+		for i := range 5 {
+			if res := f.Do("POST", "/api/v1/incidents", areastest.Req{Token: mgr, JSON: `{"title":"Event ` + string(rune('A'+i)) + `"}`}); res.StatusCode != 201 {
+				t.Fatalf("create: %d %s", res.StatusCode, res.Text)
+			}
+		}
+		type page struct {
+			Items      []incidents.Incident `json:"items"`
+			NextCursor *string              `json:"next_cursor"`
+		}
+		var refs []string
+		path := "/api/v1/incidents?limit=2"
+		for pages := 0; ; pages++ {
+			if pages > 5 {
+				t.Fatal("the cursor never ends")
+			}
+			pg := areastest.Decode[page](t, f.Do("GET", path, areastest.Req{Token: mgr}))
+			for _, i := range pg.Items {
+				refs = append(refs, i.Ref)
+			}
+			if pg.NextCursor == nil {
+				break
+			}
+			path = "/api/v1/incidents?limit=2&cursor=" + *pg.NextCursor
+		}
+		if got := strings.Join(refs, " "); got != "INC-005 INC-004 INC-003 INC-002 INC-001" {
+			t.Fatalf("pages gave %s", got)
+		}
+		if res := f.Do("GET", "/api/v1/incidents?cursor=nonsense", areastest.Req{Token: mgr}); res.StatusCode != 422 || !strings.Contains(res.Text, `"field":"cursor"`) {
+			t.Fatalf("bad cursor: %d %s", res.StatusCode, res.Text)
+		}
+		cookie := f.SignIn(f.Accounts[bulwark.RoleManager].Email)
+		if res := f.Do("GET", "/o/acme-ltd/incidents?limit=2", areastest.Req{Cookie: cookie}); res.StatusCode != 200 || !strings.Contains(res.Text, "Older incidents") {
+			t.Fatalf("the register page: %d, link to older incidents missing", res.StatusCode)
+		}
+	})
+}

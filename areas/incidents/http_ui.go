@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/web"
 )
 
@@ -58,6 +59,10 @@ func formInput(r *http.Request) (Input, error) {
 	if _, ok := r.PostForm["assets_shown"]; ok {
 		ids := r.PostForm["asset_ids"]
 		in.AssetIDs = &ids
+	}
+	if _, ok := r.PostForm["evidence_shown"]; ok {
+		ids := r.PostForm["evidence_ids"]
+		in.EvidenceIDs = &ids
 	}
 	var err error
 	if in.DiscoveredAt, err = formTime(r, "discovered_at"); err != nil {
@@ -110,7 +115,7 @@ func (h *handlers) renderList(w http.ResponseWriter, r *http.Request, status int
 		h.RenderError(w, r, err)
 		return
 	}
-	items, err := h.svc.Incidents(r.Context(), p, f)
+	items, next, err := h.svc.IncidentsPage(r.Context(), p, f)
 	if err != nil {
 		h.RenderError(w, r, err)
 		return
@@ -128,6 +133,11 @@ func (h *handlers) renderList(w http.ResponseWriter, r *http.Request, status int
 	data["Items"], data["LevelRows"] = items, rows
 	data["Q"] = map[string]string{"status": f.Status, "severity": f.Severity, "open": r.URL.Query().Get("open"), "breach": r.URL.Query().Get("breach")}
 	data["Filtered"] = f.Status != "" || f.Severity != "" || f.Open || f.Breach
+	if next != "" {
+		v := r.URL.Query()
+		v.Set("cursor", next)
+		data["NextURL"] = "?" + v.Encode()
+	}
 	if pg == nil {
 		pg = &web.Page{Notice: notices[r.URL.Query().Get("done")]}
 	}
@@ -200,6 +210,17 @@ func (h *handlers) renderPage(w http.ResponseWriter, r *http.Request, status int
 	}
 	ap := web.NewPicker("asset_ids", "Assets affected", all, i.AssetIDs, nil)
 	ap.Placeholder, ap.SearchURL = "A-014, laptop, or refs separated by commas", "/o/"+p.Org.Slug+"/pick/assets"
+	preserved, err := h.svc.preservedEvidence(r.Context(), p, i.EvidenceIDs)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	var kept []web.PickItem
+	for _, e := range preserved {
+		kept = append(kept, evidence.PickItem(e))
+	}
+	ep := web.NewPicker("evidence_ids", "Evidence preserved (logs, screenshots, images)", kept, i.EvidenceIDs, nil)
+	ep.Placeholder, ep.SearchURL = "E-012 or words", "/o/"+p.Org.Slug+"/pick/evidence"
 	if pg == nil {
 		pg = &web.Page{Notice: notices[r.URL.Query().Get("done")]}
 	}
@@ -209,6 +230,7 @@ func (h *handlers) renderPage(w http.ResponseWriter, r *http.Request, status int
 		next = append(next, Handling[k+1:]...)
 	}
 	data["I"], data["Timeline"], data["Next"], data["AssetPicker"] = i, entries, next, ap
+	data["EvidencePicker"], data["Evidence"] = ep, preserved
 	data["CanEdit"] = p.Can(bulwark.PermISMSEdit) || (p.Can(bulwark.PermISMSEditOwn) && i.HandlerID != nil && *i.HandlerID == p.MemberID)
 	data["MissingToClose"] = MissingToClose(i, levels)
 	data["Open"] = i.Status != StatusClosed && i.Status != StatusNotAnIncident

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-isms/bulwark"
 	"github.com/bulwark-isms/bulwark/app"
 	"github.com/bulwark-isms/bulwark/areas/assets"
+	"github.com/bulwark-isms/bulwark/areas/evidence"
 	"github.com/bulwark-isms/bulwark/areas/obligations"
 	"github.com/bulwark-isms/bulwark/areas/risks"
 	"github.com/bulwark-isms/bulwark/sqlstore"
@@ -99,17 +100,24 @@ func (s *Service) MyReports(ctx context.Context, p *bulwark.Principal) ([]*Incid
 
 // Incidents lists the incident register, newest first.
 func (s *Service) Incidents(ctx context.Context, p *bulwark.Principal, f Filter) ([]*Incident, error) {
+	out, _, err := s.IncidentsPage(ctx, p, f)
+	return out, err
+}
+
+// IncidentsPage lists one page of the register, newest first, and the cursor of the next ("" on the last).
+func (s *Service) IncidentsPage(ctx context.Context, p *bulwark.Principal, f Filter) ([]*Incident, string, error) {
 	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out []*Incident
+	var next string
 	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		var err error
-		out, err = list(ctx, tx, p.Org.ID, f)
+		out, next, err = page(ctx, tx, p.Org.ID, f)
 		return err
 	})
 	mark(p, time.Now(), out...)
-	return out, err
+	return out, next, err
 }
 
 // Incident returns one incident (by id or ref) with its links and clocks.
@@ -779,6 +787,37 @@ func (s *Service) Urgent(ctx context.Context, p *bulwark.Principal, handlerID st
 	if err := app.Require(p, bulwark.PermSelfService); err != nil {
 		return nil, err
 	}
+	// The clocks waiting and their incidents are kept until the organisation changes (the dashboard and My
+	// tasks both show them on every visit); how long is left is worked out now.
+	pending, err := app.Snapshot(ctx, s.Service, p, "pending-clocks:"+handlerID, func(ctx context.Context) ([]ClockDue, error) {
+		return s.pendingClocks(ctx, p, handlerID)
+	})
+	var out []ClockDue
+	l, now := loc(p), time.Now()
+	for _, c := range pending {
+		k := *c.Clock
+		k.Mark(now, l)
+		if k.Urgent() {
+			out = append(out, ClockDue{Incident: c.Incident, Clock: &k})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ClockDue) int {
+		switch {
+		case a.Clock.DueAt == nil && b.Clock.DueAt == nil:
+			return 0
+		case a.Clock.DueAt == nil:
+			return 1
+		case b.Clock.DueAt == nil:
+			return -1
+		}
+		return a.Clock.DueAt.Compare(*b.Clock.DueAt)
+	})
+	return out, err
+}
+
+// pendingClocks reads the clocks of open breaches not yet notified nor found not required, with their
+// incidents (those handlerID handles; every one when empty), without working out how long is left.
+func (s *Service) pendingClocks(ctx context.Context, p *bulwark.Principal, handlerID string) ([]ClockDue, error) {
 	var out []ClockDue
 	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
 		cond := `incident_id IN (SELECT id FROM incidents WHERE org_id = ? AND personal_data_breach AND status NOT IN ('closed', 'not_an_incident')`
@@ -815,28 +854,13 @@ func (s *Service) Urgent(ctx context.Context, p *bulwark.Principal, handlerID st
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		l, now := loc(p), time.Now()
 		for _, c := range cs {
 			i := byID[c.incidentID]
 			c.Label = ClockLabel(c.Kind, i.IndividualsAffected)
 			k := c.Clock
-			k.Mark(now, l)
-			if k.Urgent() {
-				out = append(out, ClockDue{Incident: i, Clock: &k})
-			}
+			out = append(out, ClockDue{Incident: i, Clock: &k})
 		}
 		return nil
-	})
-	slices.SortStableFunc(out, func(a, b ClockDue) int {
-		switch {
-		case a.Clock.DueAt == nil && b.Clock.DueAt == nil:
-			return 0
-		case a.Clock.DueAt == nil:
-			return 1
-		case b.Clock.DueAt == nil:
-			return -1
-		}
-		return a.Clock.DueAt.Compare(*b.Clock.DueAt)
 	})
 	return out, err
 }
@@ -908,13 +932,15 @@ func (s *Service) Counts(ctx context.Context, p *bulwark.Principal) (Counts, err
 	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
 		return Counts{}, err
 	}
-	var c Counts
-	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		c, err = CountsOf(ctx, tx, p.Org.ID)
-		return err
+	return app.Snapshot(ctx, s.Service, p, "incident-counts", func(ctx context.Context) (Counts, error) {
+		var c Counts
+		err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+			var err error
+			c, err = CountsOf(ctx, tx, p.Org.ID)
+			return err
+		})
+		return c, err
 	})
-	return c, err
 }
 
 // smallRegister is the size up to which a picker lists every asset; above it, people search.
@@ -950,4 +976,18 @@ func (s *Service) assetChoices(ctx context.Context, p *bulwark.Principal, chosen
 		return nil
 	})
 	return picked, all, err
+}
+
+// preservedEvidence reads the evidence items an incident links to (A.5.28), for its page.
+func (s *Service) preservedEvidence(ctx context.Context, p *bulwark.Principal, ids []string) ([]*evidence.Evidence, error) {
+	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
+		return nil, err
+	}
+	var out []*evidence.Evidence
+	err := s.DB.View(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		out, err = evidence.ByIDs(ctx, tx, p.Org.ID, ids)
+		return err
+	})
+	return out, err
 }

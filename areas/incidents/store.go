@@ -60,9 +60,27 @@ type Filter struct {
 	Breach                      bool // personal-data breaches only
 	ReportedBy                  string
 	Limit                       int
+	Cursor                      string // where the previous page ended
 }
 
+// registerOrder is the register's one order, newest first, for its cursor.
+var registerOrder = map[string]sqlstore.SortField{"ref": {Expr: "ref_number", Kind: 'n'}}
+
 func list(ctx context.Context, tx *sqlstore.Tx, orgID string, f Filter) ([]*Incident, error) {
+	out, _, err := page(ctx, tx, orgID, f)
+	return out, err
+}
+
+// page reads one page of the register, newest first (at most f.Limit, 500 by default), after f.Cursor, and
+// the cursor of the next page ("" on the last).
+func page(ctx context.Context, tx *sqlstore.Tx, orgID string, f Filter) ([]*Incident, string, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 500
+	}
+	k, err := sqlstore.NewKeyset("-ref", f.Cursor, f.Limit, registerOrder, "ref", "id")
+	if err != nil {
+		return nil, "", err
+	}
 	q := `SELECT ` + columns + ` FROM incidents WHERE org_id = ?`
 	args := []any{orgID}
 	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"severity", f.Severity}, {"handler_id", f.HandlerID}, {"reported_by", f.ReportedBy}} {
@@ -77,28 +95,35 @@ func list(ctx context.Context, tx *sqlstore.Tx, orgID string, f Filter) ([]*Inci
 	if f.Breach {
 		q += ` AND personal_data_breach`
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 500
+	if k.Cond != "" {
+		q += ` AND ` + k.Cond
+		args = append(args, k.Args...)
 	}
-	q += fmt.Sprintf(` ORDER BY ref_number DESC LIMIT %d`, f.Limit)
-	rows, err := tx.Query(ctx, q, args...)
+	order, args := k.OrderLimit("id", args)
+	rows, err := tx.Query(ctx, q+order, args...)
 	if err != nil {
-		return nil, fmt.Errorf("incidents: %w", err)
+		return nil, "", fmt.Errorf("incidents: %w", err)
 	}
 	out := []*Incident{}
 	for rows.Next() {
 		i, err := scan(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, i)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return out, loadLinks(ctx, tx, orgID, out)
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = k.Next(last.ID, bulwark.ParseRefNumber(RefPrefix, last.Ref))
+	}
+	return out, next, loadLinks(ctx, tx, orgID, out)
 }
 
 func get(ctx context.Context, tx *sqlstore.Tx, orgID, id string, lock bool) (*Incident, error) {

@@ -49,6 +49,21 @@ var DashboardIndex = sqlstore.Migration{Version: 20261201230000, Name: "risks_da
 CREATE INDEX risks_live_owner ON risks(org_id, owner_id) WHERE archived_at IS NULL;
 CREATE INDEX risks_live_residual ON risks(org_id, residual_level, inherent_level) WHERE archived_at IS NULL;`}
 
+// TallyIndex holds every column the dashboard's risk counts and the readiness lines read, so both count
+// 20,000 live risks from one index in a few milliseconds: grouped by level, residual level and owner in the
+// index's order (no sort), and readiness's counts of owners, scores and treatments. archived_at is in it
+// although always NULL there: without it SQLite did not see the index as covering and read the table
+// (27 ms instead of 8 on the large demo). An owner's live risks in reference order serve My tasks' lists
+// (sign-offs pending, reviews due) without walking every risk of the organisation when the owner has few:
+// the old owner index, a prefix of it, goes. The approvals waiting (assessed risks above the acceptance
+// criteria) are found by their level: PostgreSQL read all 20,000 rows for them, 25 ms, and 5 with this index
+// (SQLite walks the reference order and stops at the page's end either way).
+var TallyIndex = sqlstore.Migration{Version: 20261208100000, Name: "risks_tally_index",
+	SQL: `CREATE INDEX risks_live_tally ON risks(org_id, inherent_level, residual_level, owner_id, inherent_score, treatment, archived_at) WHERE archived_at IS NULL;
+CREATE INDEX risks_live_owner_number ON risks(org_id, owner_id, ref_number) WHERE archived_at IS NULL;
+CREATE INDEX risks_awaiting_approval ON risks(org_id, (COALESCE(residual_level, inherent_level)), ref_number) WHERE archived_at IS NULL AND status IN ('assessed', 'in_treatment');
+DROP INDEX risks_live_owner;`}
+
 // BackfillSeeds gives organisations created before risk management existed
 // methodology version 1 and the threat and vulnerability library.
 var BackfillSeeds = sqlstore.Migration{Version: 20261127160100, Name: "backfill_risk_seeds", Go: func(ctx context.Context, tx *sqlstore.Tx) error {

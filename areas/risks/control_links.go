@@ -84,20 +84,8 @@ func riskPickItem(r *Risk) web.PickItem { return web.PickItem{ID: r.ID, Label: r
 
 // riskPickSource lets pickers find live risks by ref or words.
 func (h *handlers) riskPickSource() web.PickSource {
-	return web.PickSource{Field: "risk_ids",
-		Search: func(ctx context.Context, p *bulwark.Principal, q string) ([]web.PickItem, error) {
-			rs, _, err := h.svc.Risks(ctx, p, RiskFilter{Q: q, Limit: 25})
-			items := make([]web.PickItem, 0, len(rs))
-			for _, r := range rs {
-				items = append(items, riskPickItem(r))
-			}
-			return items, err
-		},
-		One: func(ctx context.Context, p *bulwark.Principal, id string) (web.PickItem, error) {
-			r, err := h.svc.Risk(ctx, p, id)
-			if err != nil {
-				return web.PickItem{}, err
-			}
-			return riskPickItem(r), nil
-		}}
+	return web.RecordPicker("risk_ids", func(ctx context.Context, p *bulwark.Principal, q string) ([]*Risk, error) {
+		rs, _, err := h.svc.Risks(ctx, p, RiskFilter{Q: q, Limit: 25})
+		return rs, err
+	}, h.svc.Risk, riskPickItem)
 }

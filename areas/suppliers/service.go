@@ -2,6 +2,8 @@ package suppliers
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -397,13 +399,15 @@ func checkCertificate(ctx context.Context, tx *sqlstore.Tx, orgID string, c *Cer
 		return err
 	}
 	if c.EvidenceID != nil {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM evidence WHERE org_id = ? AND id = ?`, orgID, *c.EvidenceID).Scan(&n); err != nil {
+		// People type the reference they see in the evidence register (E-012); the id is kept.
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM evidence WHERE org_id = ? AND (id = ? OR ref = ?)`, orgID, *c.EvidenceID, strings.ToUpper(strings.TrimSpace(*c.EvidenceID))).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return bulwark.Invalid("evidence_id", "names no evidence item of this organisation (give its reference, E-012)")
+		} else if err != nil {
 			return fmt.Errorf("check evidence: %w", err)
 		}
-		if n == 0 {
-			return bulwark.Invalid("evidence_id", "names an evidence item that is not this organisation's")
-		}
+		c.EvidenceID = &id
 	}
 	return nil
 }

@@ -224,6 +224,13 @@ func TestCertificates(t *testing.T) {
 		mgr.do("POST", base, `{"kind":"pci"}`, 422)
 		mgr.do("POST", base, `{"kind":"iso27001","report_type":"type2"}`, 422)
 		mgr.do("POST", base, `{"kind":"iso27001","evidence_id":"`+areastest.MissingID+`"}`, 422)
+		// The file in the evidence register, named by the reference people see there; the id is kept.
+		file := mgr.do("POST", "/api/v1/evidence", `{"title":"Cloudy Hosting ISO certificate","note":"PDF received by email."}`, 201)
+		byRef := mgr.do("POST", base, `{"kind":"other","name":"Cyber Essentials","evidence_id":"`+strings.ToLower(file["ref"].(string))+`"}`, 201)
+		if byRef["evidence_id"] != file["id"] {
+			t.Fatalf("evidence by reference: %v, want %v", byRef["evidence_id"], file["id"])
+		}
+		mgr.do("DELETE", base+"/"+byRef["id"].(string), "", 204)
 		iso := mgr.do("POST", base, `{"kind":"iso27001","number":"IS 555","body":"BSI","scope":"Hosting","issued_on":"2024-01-01","expires_on":"`+day(30)+`"}`, 201)
 		if iso["state"] != "expiring" || iso["days_left"] != 30.0 {
 			t.Fatalf("iso: %v", iso)
