@@ -128,7 +128,7 @@ func TestSeed(t *testing.T) {
 		}
 		// The GDPR and HIPAA suggestions adopted and two contractual obligations: every one owned, linked to
 		// controls and due for review; one reviewed today, one past its review date; both regimes apply.
-		obls, err := svc.Obligations.List(ctx, p, obligations.Filter{})
+		obls, _, err := svc.Obligations.List(ctx, p, obligations.Filter{})
 		if err != nil || len(obls) != len(obligations.Suggestions)+2 {
 			t.Fatalf("demo obligations: %d %v", len(obls), err)
 		}
@@ -153,7 +153,7 @@ func TestSeed(t *testing.T) {
 		// Context and scope: issues of both kinds with risks and one overdue for review, parties whose
 		// requirements link obligations and controls, and the scope approved as revision 1 by the CEO with one
 		// justified exclusion and its boundaries linked to assets.
-		issues, err := svc.Scope.Issues(ctx, p, scope.IssueFilter{})
+		issues, _, err := svc.Scope.Issues(ctx, p, scope.IssueFilter{})
 		if err != nil || len(issues) < 6 {
 			t.Fatalf("demo context issues: %d %v", len(issues), err)
 		}
@@ -170,7 +170,7 @@ func TestSeed(t *testing.T) {
 		if kinds["external"] == 0 || kinds["internal"] == 0 || due != 1 || withRisks == 0 {
 			t.Errorf("demo context issues: kinds %v, %d due for review, %d with risks", kinds, due, withRisks)
 		}
-		parties, err := svc.Scope.Parties(ctx, p, false)
+		parties, _, err := svc.Scope.Parties(ctx, p, scope.PartyFilter{})
 		if err != nil || len(parties) < 5 {
 			t.Fatalf("demo parties: %d %v", len(parties), err)
 		}

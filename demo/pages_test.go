@@ -180,16 +180,16 @@ func TestEveryPageFitsAndSpeaksPlainly(t *testing.T) {
 	ids := map[string]string{"management-reviews": mrs[0].ID, "audits": auds[0].ID, "nonconformities": ncs[0].ID, "objectives": objs[0].ID, "evidence": evs[0].ID, "checks": chks[0].ID, "collectors": cols[0].ID, "risks": rs[0].ID, "assets": as[0].ID, "controls": cs[0].ID, "requirements": reqs[0].ID, "gap-assessments": ga.ID,
 		"people": ppl[0].ID, "policies": docs[0].ID, "library": docs[0].ID, "trainings": mods[0].ID, "training-campaigns": camps[0].ID,
 		"incidents": incs[0].ID, "my-training": mods[0].ID}
-	obls, err := f.Svc.Obligations.List(ctx, p, obligations.Filter{})
+	obls, _, err := f.Svc.Obligations.List(ctx, p, obligations.Filter{})
 	if err != nil || len(obls) == 0 {
 		t.Fatalf("obligations: %v", err)
 	}
 	ids["obligations"] = obls[0].ID
-	cis, err := f.Svc.Scope.Issues(ctx, p, scope.IssueFilter{})
+	cis, _, err := f.Svc.Scope.Issues(ctx, p, scope.IssueFilter{})
 	if err != nil || len(cis) == 0 {
 		t.Fatalf("context issues: %v", err)
 	}
-	ips, err := f.Svc.Scope.Parties(ctx, p, false)
+	ips, _, err := f.Svc.Scope.Parties(ctx, p, scope.PartyFilter{})
 	if err != nil || len(ips) == 0 {
 		t.Fatalf("interested parties: %v", err)
 	}

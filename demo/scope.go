@@ -150,7 +150,7 @@ func seedContext(ctx context.Context, svc *areas.ISMS, org *bulwark.Organisation
 			return fmt.Errorf("demo issue %q: %w", d.title, err)
 		}
 	}
-	obs, err := svc.Obligations.List(ctx, manager, obligations.Filter{})
+	obs, _, err := svc.Obligations.List(ctx, manager, obligations.Filter{})
 	if err != nil {
 		return err
 	}

@@ -132,3 +132,36 @@ func (c cursor) encode() string {
 	b, _ := json.Marshal(c)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// NewKeysetOrAll is NewKeyset for lists that the pages read whole and the API reads in pages: nil,
+// the whole list, when neither a limit nor a cursor is given.
+func NewKeysetOrAll(sortParam, cursorParam string, limit int, fields map[string]SortField, def, idCol string) (*Keyset, error) {
+	if limit == 0 && cursorParam == "" {
+		return nil, nil
+	}
+	return NewKeyset(sortParam, cursorParam, limit, fields, def, idCol)
+}
+
+// Apply appends the page's condition, order and limit to q and its args; a nil keyset (the whole
+// list) appends only ORDER BY wholeOrder.
+func (k *Keyset) Apply(q string, args []any, idCol, wholeOrder string) (string, []any) {
+	if k == nil {
+		return q + ` ORDER BY ` + wholeOrder, args
+	}
+	if k.Cond != "" {
+		q, args = q+` AND `+k.Cond, append(args, k.Args...)
+	}
+	order, args := k.OrderLimit(idCol, args)
+	return q + order, args
+}
+
+// Cut drops the extra row a page read and returns the cursor after the last row kept, from its id
+// and sort value ("" on the last page, and for a nil keyset).
+func Cut[T any](k *Keyset, rows []T, last func(T) (id string, v any)) ([]T, string) {
+	if k == nil || len(rows) <= k.Limit {
+		return rows, ""
+	}
+	rows = rows[:k.Limit]
+	id, v := last(rows[len(rows)-1])
+	return rows, k.Next(id, v)
+}

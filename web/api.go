@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -30,4 +31,27 @@ func IfMatch(r *http.Request) (*int, error) {
 		return nil, bulwark.Errorf(bulwark.EMALFORMED, `If-Match must be a version such as "3".`)
 	}
 	return &n, nil
+}
+
+// PageLimit reads a list's limit parameter (1 to 500; 0 when it is absent, for the list's default)
+// and adds a problem to v when it is not such a number.
+func PageLimit(q url.Values, v *bulwark.Validation) int {
+	s := q.Get("limit")
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 500 {
+		v.Add("limit", "must be a number from 1 to 500")
+		return 0
+	}
+	return n
+}
+
+// NextCursor is a list's next_cursor: the cursor of the next page, or null on the last one.
+func NextCursor(next string) any {
+	if next == "" {
+		return nil
+	}
+	return next
 }

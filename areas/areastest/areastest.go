@@ -338,6 +338,29 @@ type List struct {
 	NextCursor *string          `json:"next_cursor"`
 }
 
+// Pages reads a list page by page from path (which has a query), following next_cursor, and returns
+// every item in the order the pages gave them; it fails the test on an error or a cursor that never ends.
+func (f *Fixture) Pages(token, path string) []map[string]any {
+	f.T.Helper()
+	var items []map[string]any
+	next := path
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			f.T.Fatalf("%s: the cursor never ends", path)
+		}
+		res := f.Do("GET", next, Req{Token: token})
+		if res.StatusCode != http.StatusOK {
+			f.T.Fatalf("GET %s: %d %s", next, res.StatusCode, res.Text)
+		}
+		pg := Decode[List](f.T, res)
+		items = append(items, pg.Items...)
+		if pg.NextCursor == nil {
+			return items
+		}
+		next = path + "&cursor=" + url.QueryEscape(*pg.NextCursor)
+	}
+}
+
 // Decode unmarshals a response's body into a T, or fails the test.
 func Decode[T any](t testing.TB, res *Resp) T {
 	t.Helper()

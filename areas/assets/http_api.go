@@ -28,13 +28,7 @@ func assetFilter(r *http.Request) (AssetFilter, error) {
 			v.Add(d.name, "must be a date such as 2026-12-31")
 		}
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be a number from 1 to 500")
-		}
-		f.Limit = n
-	}
+	f.Limit = web.PageLimit(q, &v)
 	return f, v.Err()
 }
 
@@ -52,11 +46,7 @@ func (s *handlers) apiAssets(w http.ResponseWriter, r *http.Request) {
 	if as == nil {
 		as = []*Asset{}
 	}
-	var nc any
-	if next != "" {
-		nc = next
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": nc})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": as, "next_cursor": web.NextCursor(next)})
 }
 
 func (s *handlers) apiAsset(w http.ResponseWriter, r *http.Request) {

@@ -136,11 +136,7 @@ func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	if ds == nil {
 		ds = []*Document{}
 	}
-	var nc any
-	if next != "" {
-		nc = next
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": ds, "next_cursor": nc})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": ds, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {

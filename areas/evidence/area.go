@@ -112,13 +112,7 @@ func filterOf(r *http.Request) (Filter, error) {
 			*dst = &b
 		}
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be a number from 1 to 500")
-		}
-		f.Limit = n
-	}
+	f.Limit = web.PageLimit(q, &v)
 	return f, v.Err()
 }
 
@@ -218,11 +212,7 @@ func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []*Evidence{}
 	}
-	var nc any
-	if next != "" {
-		nc = next
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nc})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {

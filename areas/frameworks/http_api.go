@@ -36,13 +36,7 @@ func requirementFilter(r *http.Request) (RequirementFilter, error) {
 		}
 	}
 	var v bulwark.Validation
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be a number from 1 to 500")
-		}
-		f.Limit = n
-	}
+	f.Limit = web.PageLimit(q, &v)
 	if c := q.Get("cursor"); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 0 {

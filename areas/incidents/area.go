@@ -133,13 +133,7 @@ func filterOf(r *http.Request) (Filter, error) {
 			*dst = b
 		}
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be a number from 1 to 500")
-		}
-		f.Limit = n
-	}
+	f.Limit = web.PageLimit(q, &v)
 	return f, v.Err()
 }
 
@@ -185,11 +179,7 @@ func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	var cursor any
-	if next != "" {
-		cursor = next
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": is, "next_cursor": cursor})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": is, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {

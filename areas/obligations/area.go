@@ -1,6 +1,7 @@
 package obligations
 
 import (
+	"cmp"
 	"embed"
 	"net/http"
 	"slices"
@@ -35,6 +36,8 @@ var listParams = []field.Param{
 	{Name: "owner_id", Help: "only obligations this member owns"},
 	{Name: "past_review", Kind: field.Bool, Help: "only active obligations past their review date (true)"},
 	{Name: "include_archived", Kind: field.Bool, Help: "archived obligations too"},
+	{Name: "limit", Kind: field.Int, Help: "at most this many, in reference order (default 500)"},
+	{Name: "cursor", Help: "next_cursor of the previous page"},
 }
 
 func (h *handlers) routes() []web.Route {
@@ -94,16 +97,18 @@ func inputOf(v field.Values) Input {
 
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	f, err := filterOf(r)
+	var v bulwark.Validation
+	f.Limit, f.Cursor = cmp.Or(web.PageLimit(r.URL.Query(), &v), 500), r.URL.Query().Get("cursor")
+	if err = cmp.Or(err, v.Err()); err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	items, next, err := h.svc.List(r.Context(), web.PrincipalFrom(r), f)
 	if err != nil {
 		h.Problem(w, r, err)
 		return
 	}
-	items, err := h.svc.List(r.Context(), web.PrincipalFrom(r), f)
-	if err != nil {
-		h.Problem(w, r, err)
-		return
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {

@@ -98,7 +98,7 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	items, err := h.svc.List(r.Context(), p, f)
+	items, _, err := h.svc.List(r.Context(), p, f)
 	if err != nil {
 		h.RenderError(w, r, err)
 		return
@@ -346,7 +346,7 @@ func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 	if p.MemberID == "" || !p.Can(bulwark.PermISMSRead) {
 		return web.Tasks{}, nil
 	}
-	mine, err := h.svc.List(r.Context(), p, Filter{OwnerID: p.MemberID})
+	mine, _, err := h.svc.List(r.Context(), p, Filter{OwnerID: p.MemberID})
 	if err != nil {
 		return web.Tasks{}, err
 	}

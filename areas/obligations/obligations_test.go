@@ -2,6 +2,7 @@ package obligations_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -389,4 +390,40 @@ func TestNextReview(t *testing.T) {
 			t.Errorf("NextReview(%s) = %s, want %s", c.in, got, c.want)
 		}
 	}
+}
+
+// TestRegisterPaging: the register read four at a time gives what one page gives, in reference order,
+// each obligation once with its own controls and requirements; a cursor that is not one is refused.
+func TestRegisterPaging(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := areastest.New(t, db)
+		mgr := f.Accounts[bulwark.RoleManager].Token
+		for _, regime := range []string{"gdpr", "hipaa"} {
+			mustStatus(t, f.Do("POST", "/api/v1/obligation-suggestions/adopt", areastest.Req{Token: mgr, JSON: `{"regime":"` + regime + `"}`}), 200, "adopt "+regime)
+		}
+		whole := areastest.Decode[areastest.List](t, f.Do("GET", "/api/v1/obligations", areastest.Req{Token: mgr}))
+		if len(whole.Items) != len(obligations.Suggestions) || whole.NextCursor != nil {
+			t.Fatalf("one page: %d items, cursor %v", len(whole.Items), whole.NextCursor)
+		}
+		paged := f.Pages(mgr, "/api/v1/obligations?limit=4")
+		if len(paged) != len(whole.Items) {
+			t.Fatalf("pages gave %d, one page %d", len(paged), len(whole.Items))
+		}
+		for i, o := range paged {
+			w := whole.Items[i]
+			if o["ref"] != w["ref"] || fmt.Sprint(o["control_ids"]) != fmt.Sprint(w["control_ids"]) || fmt.Sprint(o["requirement_ids"]) != fmt.Sprint(w["requirement_ids"]) {
+				t.Errorf("item %d: paged %v %v %v, whole %v %v %v", i, o["ref"], o["control_ids"], o["requirement_ids"], w["ref"], w["control_ids"], w["requirement_ids"])
+			}
+			if i > 0 && bulwark.ParseRefNumber(obligations.RefPrefix, o["ref"].(string)) <= bulwark.ParseRefNumber(obligations.RefPrefix, paged[i-1]["ref"].(string)) {
+				t.Errorf("out of order: %v after %v", o["ref"], paged[i-1]["ref"])
+			}
+		}
+		if len(paged[0]["control_ids"].([]any)) == 0 {
+			t.Errorf("a suggestion without its controls: %v", paged[0])
+		}
+		res := f.Do("GET", "/api/v1/obligations?regime=gdpr&cursor=nonsense", areastest.Req{Token: mgr})
+		if res.StatusCode != 422 || !strings.Contains(res.Text, `"field":"cursor"`) {
+			t.Errorf("bad cursor: %d %s", res.StatusCode, res.Text)
+		}
+	})
 }

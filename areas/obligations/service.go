@@ -291,22 +291,24 @@ func (s *Service) MarkReviewed(ctx context.Context, p *bulwark.Principal, id str
 
 func ptr[T any](v T) *T { return &v }
 
-// List returns the organisation's obligations matching f, in ref order.
-func (s *Service) List(ctx context.Context, p *bulwark.Principal, f Filter) ([]*Obligation, error) {
+// List returns a page of the organisation's obligations matching f, in ref order, and the next page's
+// cursor.
+func (s *Service) List(ctx context.Context, p *bulwark.Principal, f Filter) ([]*Obligation, string, error) {
 	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f.Today = today(p)
 	var out []*Obligation
+	var next string
 	err := s.read(ctx, func(tx store) error {
 		var err error
-		out, err = tx.Obligations(ctx, p.Org.ID, f)
+		out, next, err = tx.Obligations(ctx, p.Org.ID, f)
 		return err
 	})
 	for _, o := range out {
 		o.PastReview = o.IsPastReview(f.Today)
 	}
-	return out, err
+	return out, next, err
 }
 
 // Get returns one obligation (by id or ref), archived or not, or ENOTFOUND.

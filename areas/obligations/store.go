@@ -135,10 +135,19 @@ type Filter struct {
 	PastReview              bool
 	IncludeArchived         bool
 	Today                   string // for PastReview
+	Limit                   int    // a page of at most this many (0 with no cursor: all of them)
+	Cursor                  string // the previous page's next cursor
 }
 
-// Obligations returns orgID's obligations matching f, in ref order.
-func (tx store) Obligations(ctx context.Context, orgID string, f Filter) ([]*Obligation, error) {
+// refOrder is the register's one order, by reference number, for its cursor.
+var refOrder = map[string]sqlstore.SortField{"ref": {Expr: "o.ref_number", Kind: 'n'}}
+
+// Obligations returns a page of orgID's obligations matching f, in ref order, and the next page's cursor.
+func (tx store) Obligations(ctx context.Context, orgID string, f Filter) ([]*Obligation, string, error) {
+	k, err := sqlstore.NewKeysetOrAll("ref", f.Cursor, f.Limit, refOrder, "ref", "o.id")
+	if err != nil {
+		return nil, "", err
+	}
 	q := `SELECT ` + columns + ` FROM obligations o WHERE o.org_id = ?`
 	args := []any{orgID}
 	if !f.IncludeArchived {
@@ -156,23 +165,26 @@ func (tx store) Obligations(ctx context.Context, orgID string, f Filter) ([]*Obl
 	if f.PastReview {
 		q, args = q+` AND o.archived_at IS NULL AND o.review_date < ?`, append(args, f.Today)
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY o.ref_number, o.ref, o.id`, args...)
+	q, args = k.Apply(q, args, "o.id", "o.ref_number, o.ref, o.id")
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list obligations: %w", err)
+		return nil, "", fmt.Errorf("list obligations: %w", err)
 	}
 	defer rows.Close()
 	out := []*Obligation{}
 	for rows.Next() {
 		o, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, o)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return out, tx.fillLinks(ctx, orgID, out)
+	rows.Close()
+	out, next := sqlstore.Cut(k, out, func(o *Obligation) (string, any) { return o.ID, bulwark.ParseRefNumber(RefPrefix, o.Ref) })
+	return out, next, tx.fillLinks(ctx, orgID, out)
 }
 
 // fillLinks reads the links of os: controls in the control set's order, requirements in the catalog's.

@@ -281,13 +281,7 @@ func auditFilter(r *http.Request) (bulwark.AuditFilter, error) {
 			*k.dst = &t
 		}
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be a number from 1 to 500")
-		}
-		f.Limit = n
-	}
+	f.Limit = web.PageLimit(q, &v)
 	if c := q.Get("cursor"); c != "" {
 		b, err := base64.RawURLEncoding.DecodeString(c)
 		seq, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "s:"), 10, 64)

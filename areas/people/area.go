@@ -98,11 +98,7 @@ func (h *handlers) apiPeople(w http.ResponseWriter, r *http.Request) {
 	if ps == nil {
 		ps = []*Person{}
 	}
-	var nc any
-	if next != "" {
-		nc = next
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": ps, "next_cursor": nc})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": ps, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiPerson(w http.ResponseWriter, r *http.Request) {

@@ -108,11 +108,7 @@ func (s *handlers) apiRisks(w http.ResponseWriter, r *http.Request) {
 	if rs == nil {
 		rs = []*Risk{}
 	}
-	var nc any
-	if next != "" {
-		nc = next
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": nc})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": rs, "next_cursor": web.NextCursor(next)})
 }
 
 func (s *handlers) apiRisk(w http.ResponseWriter, r *http.Request) {

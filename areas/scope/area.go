@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -37,9 +38,13 @@ var issueParams = []field.Param{
 	{Name: "category", Enum: Categories, Help: "only issues of this category"},
 	{Name: "owner_id", Help: "only issues this member owns"},
 	{Name: "include_archived", Kind: field.Bool, Help: "archived issues too"},
+	{Name: "limit", Kind: field.Int, Help: "at most this many, in reference order (default 500)"},
+	{Name: "cursor", Help: "next_cursor of the previous page"},
 }
 
-var partyParams = []field.Param{{Name: "include_archived", Kind: field.Bool, Help: "archived parties too"}}
+var partyParams = []field.Param{{Name: "include_archived", Kind: field.Bool, Help: "archived parties too"},
+	{Name: "limit", Kind: field.Int, Help: "at most this many, in reference order (default 500)"},
+	{Name: "cursor", Help: "next_cursor of the previous page"}}
 
 func (h *handlers) routes() []web.Route {
 	read, create, edit, editAll := bulwark.PermISMSRead, bulwark.PermISMSCreate, bulwark.PermISMSEditOwn, bulwark.PermISMSEdit
@@ -164,8 +169,9 @@ func scopeInputOf(v field.Values) (ScopeInput, error) {
 
 func (h *handlers) apiIssues(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := IssueFilter{Kind: q.Get("kind"), Category: q.Get("category"), OwnerID: q.Get("owner_id"), IncludeArchived: q.Get("include_archived") == "true"}
+	f := IssueFilter{Kind: q.Get("kind"), Category: q.Get("category"), OwnerID: q.Get("owner_id"), IncludeArchived: q.Get("include_archived") == "true", Cursor: q.Get("cursor")}
 	var v bulwark.Validation
+	f.Limit = cmp.Or(web.PageLimit(q, &v), 500)
 	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
 		v.Add("kind", "must be external or internal")
 	}
@@ -176,12 +182,12 @@ func (h *handlers) apiIssues(w http.ResponseWriter, r *http.Request) {
 		h.Problem(w, r, err)
 		return
 	}
-	items, err := h.svc.Issues(r.Context(), web.PrincipalFrom(r), f)
+	items, next, err := h.svc.Issues(r.Context(), web.PrincipalFrom(r), f)
 	if err != nil {
 		h.Problem(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiCreateIssue(w http.ResponseWriter, r *http.Request) {
@@ -244,12 +250,19 @@ func (h *handlers) apiArchiveIssue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) apiParties(w http.ResponseWriter, r *http.Request) {
-	items, err := h.svc.Parties(r.Context(), web.PrincipalFrom(r), r.URL.Query().Get("include_archived") == "true")
+	q := r.URL.Query()
+	var v bulwark.Validation
+	f := PartyFilter{IncludeArchived: q.Get("include_archived") == "true", Limit: cmp.Or(web.PageLimit(q, &v), 500), Cursor: q.Get("cursor")}
+	if err := v.Err(); err != nil {
+		h.Problem(w, r, err)
+		return
+	}
+	items, next, err := h.svc.Parties(r.Context(), web.PrincipalFrom(r), f)
 	if err != nil {
 		h.Problem(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": web.NextCursor(next)})
 }
 
 func (h *handlers) apiCreateParty(w http.ResponseWriter, r *http.Request) {

@@ -53,12 +53,12 @@ func (h *handlers) formRefs(r *http.Request, register, name, fieldName string) (
 
 func (h *handlers) contextPage(w http.ResponseWriter, r *http.Request) {
 	p := web.PrincipalFrom(r)
-	issues, err := h.svc.Issues(r.Context(), p, IssueFilter{})
+	issues, _, err := h.svc.Issues(r.Context(), p, IssueFilter{})
 	if err != nil {
 		h.RenderError(w, r, err)
 		return
 	}
-	parties, err := h.svc.Parties(r.Context(), p, false)
+	parties, _, err := h.svc.Parties(r.Context(), p, PartyFilter{})
 	if err != nil {
 		h.RenderError(w, r, err)
 		return
@@ -616,7 +616,7 @@ func (h *handlers) tasks(r *http.Request) (web.Tasks, error) {
 			t.Approval = append(t.Approval, sc)
 		}
 	}
-	mine, err := h.svc.Issues(r.Context(), p, IssueFilter{OwnerID: p.MemberID})
+	mine, _, err := h.svc.Issues(r.Context(), p, IssueFilter{OwnerID: p.MemberID})
 	if err != nil {
 		return web.Tasks{}, err
 	}

@@ -43,7 +43,7 @@ func ReadinessOf(ctx context.Context, tx *sqlstore.Tx, orgID string) (Readiness,
 	if err != nil {
 		return r, fmt.Errorf("context issues readiness: %w", err)
 	}
-	ps, err := store{tx}.parties(ctx, orgID, false, "")
+	ps, _, err := store{tx}.parties(ctx, orgID, PartyFilter{})
 	if err != nil {
 		return r, err
 	}

@@ -508,3 +508,57 @@ func TestPages(t *testing.T) {
 		}
 	})
 }
+
+// TestRegisterPaging: the context issues and interested parties are read page by page in reference
+// order, each item once, with the links of the items on the page (and only theirs); a cursor that is
+// not one is refused, naming it; without a limit one page holds up to 500.
+func TestRegisterPaging(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := fixture{areastest.New(t, db), t}
+		mgr := f.acc(bulwark.RoleManager)
+		obligation := f.call("POST", "/api/v1/obligations", mgr, `{"title":"UK GDPR","source":"law"}`, 201)["id"].(string)
+		risks := map[string]string{}
+		for i := 1; i <= 5; i++ {
+			risk := f.call("POST", "/api/v1/risks", mgr, fmt.Sprintf(`{"title":"Risk %d"}`, i), 201)["id"].(string)
+			is := f.call("POST", "/api/v1/context-issues", mgr, fmt.Sprintf(`{"title":"Issue %d","category":"legal","risk_ids":[%q]}`, i, risk), 201)
+			risks[is["ref"].(string)] = risk
+			links := `[]`
+			if i%2 == 0 {
+				links = fmt.Sprintf(`[%q]`, obligation)
+			}
+			f.call("POST", "/api/v1/interested-parties", mgr, fmt.Sprintf(`{"name":"Party %d","obligation_ids":%s}`, i, links), 201)
+		}
+		for _, c := range []struct{ path, want string }{
+			{"/api/v1/context-issues?limit=2", "CI-001 CI-002 CI-003 CI-004 CI-005"},
+			{"/api/v1/context-issues?limit=5", "CI-001 CI-002 CI-003 CI-004 CI-005"},
+			{"/api/v1/context-issues?category=legal&limit=3", "CI-001 CI-002 CI-003 CI-004 CI-005"},
+			{"/api/v1/context-issues?category=economic", ""},
+			{"/api/v1/interested-parties?limit=2", "IP-001 IP-002 IP-003 IP-004 IP-005"},
+			{"/api/v1/interested-parties?include_archived=true", "IP-001 IP-002 IP-003 IP-004 IP-005"},
+		} {
+			items := f.Pages(mgr.Token, c.path)
+			var refs []string
+			for _, it := range items {
+				refs = append(refs, it["ref"].(string))
+				if id, ok := risks[it["ref"].(string)]; ok && fmt.Sprint(it["risk_ids"]) != "["+id+"]" {
+					t.Errorf("%s: %s has risks %v, want [%s]", c.path, it["ref"], it["risk_ids"], id)
+				}
+				if strings.HasPrefix(it["ref"].(string), "IP-") {
+					n := int(it["ref"].(string)[len(it["ref"].(string))-1] - '0')
+					if want := n%2 == 0; (fmt.Sprint(it["obligation_ids"]) == "["+obligation+"]") != want {
+						t.Errorf("%s: %s has obligations %v", c.path, it["ref"], it["obligation_ids"])
+					}
+				}
+			}
+			if got := strings.Join(refs, " "); got != c.want {
+				t.Errorf("%s gave %q, want %q", c.path, got, c.want)
+			}
+		}
+		for _, path := range []string{"/api/v1/context-issues?cursor=nonsense", "/api/v1/interested-parties?cursor=nonsense", "/api/v1/context-issues?limit=0", "/api/v1/interested-parties?limit=501"} {
+			res := f.Do("GET", path, areastest.Req{Token: mgr.Token})
+			if res.StatusCode != 422 || !strings.Contains(res.Text, `"field":"`) {
+				t.Errorf("%s: %d %s", path, res.StatusCode, res.Text)
+			}
+		}
+	})
+}

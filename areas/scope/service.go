@@ -116,22 +116,23 @@ func checkIssue(ctx context.Context, tx store, orgID string, is, before *Issue) 
 	return tx.checkIDs(ctx, orgID, "risks", "risk_ids", "a risk", is.RiskIDs)
 }
 
-// Issues lists the organisation's context issues in reference order.
-func (s *Service) Issues(ctx context.Context, p *bulwark.Principal, f IssueFilter) ([]*Issue, error) {
+// Issues lists a page of the organisation's context issues in reference order, with the next page's cursor.
+func (s *Service) Issues(ctx context.Context, p *bulwark.Principal, f IssueFilter) ([]*Issue, string, error) {
 	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out []*Issue
+	var next string
 	err := s.read(ctx, func(tx store) error {
 		var err error
-		out, err = tx.issues(ctx, p.Org.ID, f)
+		out, next, err = tx.issues(ctx, p.Org.ID, f)
 		return err
 	})
 	day := today(p)
 	for _, is := range out {
 		is.Mark(day)
 	}
-	return out, err
+	return out, next, err
 }
 
 // Issue reads one context issue (by id or ref), archived or not.
@@ -280,18 +281,19 @@ func checkParty(ctx context.Context, tx store, orgID string, p, before *Party) e
 	return tx.checkIDs(ctx, orgID, "controls", "control_ids", "a control", p.ControlIDs)
 }
 
-// Parties lists the organisation's interested parties in reference order.
-func (s *Service) Parties(ctx context.Context, p *bulwark.Principal, includeArchived bool) ([]*Party, error) {
+// Parties lists a page of the organisation's interested parties in reference order, with the next page's cursor.
+func (s *Service) Parties(ctx context.Context, p *bulwark.Principal, f PartyFilter) ([]*Party, string, error) {
 	if err := app.Require(p, bulwark.PermISMSRead); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out []*Party
+	var next string
 	err := s.read(ctx, func(tx store) error {
 		var err error
-		out, err = tx.parties(ctx, p.Org.ID, includeArchived, "")
+		out, next, err = tx.parties(ctx, p.Org.ID, f)
 		return err
 	})
-	return out, err
+	return out, next, err
 }
 
 // Party reads one interested party (by id or ref), archived or not.

@@ -34,14 +34,34 @@ func scanIssue(row interface{ Scan(...any) error }) (*Issue, error) {
 	return &is, nil
 }
 
-// IssueFilter narrows the list of context issues.
+// IssueFilter narrows the list of context issues. Limit 0 with no cursor lists them all (the pages);
+// the API asks for pages of at most 500.
 type IssueFilter struct {
 	Kind, Category, OwnerID string
 	IncludeArchived         bool
+	Limit                   int
+	Cursor                  string // the previous page's next cursor
 }
 
-// issues reads orgID's context issues with their risks, in reference order.
-func (tx store) issues(ctx context.Context, orgID string, f IssueFilter) ([]*Issue, error) {
+// refOrder is the registers' one order, by reference number, for their cursors.
+var refOrder = map[string]sqlstore.SortField{"ref": {Expr: "ref_number", Kind: 'n'}}
+
+// idList lists the ids of rows, for reading only their links.
+func idList[T any](rows []T, id func(T) string) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = id(r)
+	}
+	return out
+}
+
+// issues reads a page of orgID's context issues with their risks, in reference order, and the cursor
+// of the next page.
+func (tx store) issues(ctx context.Context, orgID string, f IssueFilter) ([]*Issue, string, error) {
+	k, err := sqlstore.NewKeysetOrAll("ref", f.Cursor, f.Limit, refOrder, "ref", "id")
+	if err != nil {
+		return nil, "", err
+	}
 	q, args := `SELECT `+issueColumns+` FROM context_issues WHERE org_id = ?`, []any{orgID}
 	if !f.IncludeArchived {
 		q += ` AND archived_at IS NULL`
@@ -51,30 +71,39 @@ func (tx store) issues(ctx context.Context, orgID string, f IssueFilter) ([]*Iss
 			q, args = q+` AND `+c.col+` = ?`, append(args, c.v)
 		}
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY ref_number LIMIT 2000`, args...)
+	q, args = k.Apply(q, args, "id", "ref_number, id")
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("context issues: %w", err)
+		return nil, "", fmt.Errorf("context issues: %w", err)
 	}
 	out := []*Issue{}
-	by := map[string]*Issue{}
 	for rows.Next() {
 		is, err := scanIssue(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, "", err
 		}
-		out, by[is.ID] = append(out, is), is
+		out = append(out, is)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	err = tx.links(ctx, `SELECT issue_id, risk_id FROM context_issue_risks WHERE org_id = ? ORDER BY risk_id`, orgID, func(id, link string) {
+	out, next := sqlstore.Cut(k, out, func(is *Issue) (string, any) { return is.ID, bulwark.ParseRefNumber(IssueRefPrefix, is.Ref) })
+	if len(out) == 0 {
+		return out, next, nil
+	}
+	by := make(map[string]*Issue, len(out))
+	for _, is := range out {
+		by[is.ID] = is
+	}
+	in, list := tx.InList("issue_id", idList(out, func(is *Issue) string { return is.ID }))
+	err = tx.links(ctx, `SELECT issue_id, risk_id FROM context_issue_risks WHERE org_id = ? AND `+in+` ORDER BY risk_id`, orgID, func(id, link string) {
 		if is := by[id]; is != nil {
 			is.RiskIDs = append(is.RiskIDs, link)
 		}
-	})
-	return out, err
+	}, list)
+	return out, next, err
 }
 
 // issue reads one context issue by id or ref.
@@ -185,54 +214,73 @@ func requirementsJSON(rs []Requirement) string {
 	return string(b)
 }
 
-// parties reads orgID's interested parties with their links, in reference order.
-func (tx store) parties(ctx context.Context, orgID string, includeArchived bool, only string) ([]*Party, error) {
+// PartyFilter narrows the list of interested parties. Limit 0 with no cursor lists them all.
+type PartyFilter struct {
+	IncludeArchived bool
+	Limit           int
+	Cursor          string // the previous page's next cursor
+	only            string // one party, by id or ref
+}
+
+// parties reads a page of orgID's interested parties with their links, in reference order, and the
+// cursor of the next page.
+func (tx store) parties(ctx context.Context, orgID string, f PartyFilter) ([]*Party, string, error) {
+	k, err := sqlstore.NewKeysetOrAll("ref", f.Cursor, f.Limit, refOrder, "ref", "id")
+	if err != nil {
+		return nil, "", err
+	}
 	q, args := `SELECT `+partyColumns+` FROM interested_parties WHERE org_id = ?`, []any{orgID}
-	if !includeArchived {
+	if !f.IncludeArchived {
 		q += ` AND archived_at IS NULL`
 	}
-	if only != "" {
-		q, args = q+` AND (id = ? OR ref = ?)`, append(args, only, strings.ToUpper(only))
+	if f.only != "" {
+		q, args = q+` AND (id = ? OR ref = ?)`, append(args, f.only, strings.ToUpper(f.only))
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY ref_number LIMIT 2000`, args...)
+	q, args = k.Apply(q, args, "id", "ref_number, id")
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("interested parties: %w", err)
+		return nil, "", fmt.Errorf("interested parties: %w", err)
 	}
 	out := []*Party{}
-	by := map[string]*Party{}
 	for rows.Next() {
 		p, err := scanParty(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, "", err
 		}
-		out, by[p.ID] = append(out, p), p
+		out = append(out, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	out, next := sqlstore.Cut(k, out, func(p *Party) (string, any) { return p.ID, bulwark.ParseRefNumber(PartyRefPrefix, p.Ref) })
 	if len(out) == 0 {
-		return out, nil
+		return out, next, nil
 	}
-	if err := tx.links(ctx, `SELECT party_id, obligation_id FROM interested_party_obligations WHERE org_id = ? ORDER BY obligation_id`, orgID, func(id, link string) {
+	by := make(map[string]*Party, len(out))
+	for _, p := range out {
+		by[p.ID] = p
+	}
+	in, list := tx.InList("party_id", idList(out, func(p *Party) string { return p.ID }))
+	if err := tx.links(ctx, `SELECT party_id, obligation_id FROM interested_party_obligations WHERE org_id = ? AND `+in+` ORDER BY obligation_id`, orgID, func(id, link string) {
 		if p := by[id]; p != nil {
 			p.ObligationIDs = append(p.ObligationIDs, link)
 		}
-	}); err != nil {
-		return nil, err
+	}, list); err != nil {
+		return nil, "", err
 	}
-	err = tx.links(ctx, `SELECT party_id, control_id FROM interested_party_controls WHERE org_id = ? ORDER BY control_id`, orgID, func(id, link string) {
+	err = tx.links(ctx, `SELECT party_id, control_id FROM interested_party_controls WHERE org_id = ? AND `+in+` ORDER BY control_id`, orgID, func(id, link string) {
 		if p := by[id]; p != nil {
 			p.ControlIDs = append(p.ControlIDs, link)
 		}
-	})
-	return out, err
+	}, list)
+	return out, next, err
 }
 
 // party reads one interested party by id or ref.
 func (tx store) party(ctx context.Context, orgID, id string) (*Party, error) {
-	ps, err := tx.parties(ctx, orgID, true, id)
+	ps, _, err := tx.parties(ctx, orgID, PartyFilter{IncludeArchived: true, only: id})
 	if err != nil {
 		return nil, err
 	}
