@@ -32,7 +32,11 @@ import (
 // calls every route that names a row, with every id organisation A has (every id
 // of every table with an id and an org_id column, found from the schema, so a new
 // area's tables count without a change here), and must get 404 every time:
-// before any validation of the body. Afterwards A's rows are as they were.
+// before any validation of the body. Afterwards A's rows are as they were. Changes
+// (every method but GET) and routes with two row slots take the first and last id
+// of each table instead of every id, and a second slot only B's rows: a missing
+// organisation condition lets any of a table's ids through, so these still find
+// it, and 238,000 requests became 73,000 (both databases: three minutes to one).
 //
 // Path parameters are classified by name. A route with a parameter this table
 // does not know fails the test, so a new kind of parameter is classified when it
@@ -492,7 +496,8 @@ func TestCrossTenantRoutes(t *testing.T) {
 		}
 		// A route with several row slots tries a sample of A's ids (the first and
 		// last of each table) in each slot in turn, with each of others (the first
-		// id of each table, A's and B's) in the other slots.
+		// id of each of B's tables: B's own parent row, whichever table it is in) in
+		// the other slots.
 		var sample, others []string
 		for _, ids := range aIDs {
 			if len(ids) > 0 {
@@ -500,7 +505,7 @@ func TestCrossTenantRoutes(t *testing.T) {
 			}
 		}
 		sample = slices.Compact(slices.Sorted(slices.Values(sample)))
-		for _, ids := range []map[string][]string{aIDs, bIDs} {
+		for _, ids := range []map[string][]string{bIDs} {
 			for _, idsOf := range ids {
 				if len(idsOf) > 0 {
 					others = append(others, idsOf[0])
@@ -577,8 +582,12 @@ func TestCrossTenantRoutes(t *testing.T) {
 					}
 				}
 				ids := all
-				if len(rowSlotsOf(pattern)) > 1 {
-					ids = sample // each slot in turn, with each of others in the other: keep the product small
+				if len(rowSlotsOf(pattern)) > 1 || rt.Method != "GET" {
+					// Several slots: each in turn, with each of others in the other. A change: A's rows are
+					// compared before and after. Either way the first and last id of every table keep the
+					// product small; a missing organisation condition lets any of a table's ids through, so
+					// these find it.
+					ids = sample
 				}
 				for _, path := range expand(pattern, orgB.Slug, ids, others, aVersions) {
 					for _, body := range bodies {

@@ -39,9 +39,10 @@ func seedAssets(b *testing.B, f *areastest.Fixture, n int) {
 // whole handler chain: as JSON (target under 5 ms) and as the HTML page (under 20 ms).
 func BenchmarkAssetList(b *testing.B) {
 	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		b.Run("n=10000", func(b *testing.B) {
+		n := sqltest.BenchSize(10000)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			f := areastest.New(b, db)
-			seedAssets(b, f, 10000)
+			seedAssets(b, f, n)
 			cookie := f.SignIn("manager@acme.test")
 			for _, c := range []struct {
 				name string

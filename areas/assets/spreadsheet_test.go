@@ -234,8 +234,9 @@ func largeFile(t testing.TB, n int) []byte {
 // BenchmarkAssetImport reads a 10,000-row XLSX file and imports it into an empty
 // register, on each database. Target: under 3 s.
 func BenchmarkAssetImport(b *testing.B) {
-	b.Run("n=10000", func(b *testing.B) {
-		file := largeFile(b, 10000)
+	n := sqltest.BenchSize(10000)
+	b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+		file := largeFile(b, n)
 		for _, d := range sqltest.Dialects {
 			b.Run(string(d), func(b *testing.B) {
 				for b.Loop() {
@@ -249,7 +250,7 @@ func BenchmarkAssetImport(b *testing.B) {
 						b.Fatal(err)
 					}
 					res, err := svc.Assets.ImportAssets(context.Background(), owner, tbl, false)
-					if err != nil || res.Created != 10000 {
+					if err != nil || res.Created != n {
 						b.Fatalf("%v %v", res.Errors, err)
 					}
 				}

@@ -18,7 +18,7 @@ func BenchmarkReadiness(b *testing.B) {
 		ctx := context.Background()
 		owner := f.Accounts["manager"].MemberID
 		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
-			for i := 1; i <= 20000; i++ {
+			for i := 1; i <= sqltest.BenchSize(20000); i++ {
 				id := sqlstore.NewID()
 				var treatment any
 				if i%2 == 0 {

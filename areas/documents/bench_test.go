@@ -23,7 +23,7 @@ func BenchmarkMyTasks(b *testing.B) {
 		f := areastest.New(b, db)
 		emp := f.Accounts[bulwark.RoleEmployee]
 		ctx := context.Background()
-		const people, policies = 5000, 50
+		people, policies := sqltest.BenchSize(5000), 50
 		now := time.Now().UTC()
 		batch := func(tx *sqlstore.Tx, head string, n, cols int, row func(i int) []any) error {
 			ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"

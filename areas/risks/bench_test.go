@@ -46,9 +46,10 @@ func seedRisks(b *testing.B, f *areastest.Fixture, n int) {
 // under 5 ms) and as the HTML page with both heat maps (under 20 ms).
 func BenchmarkRiskList(b *testing.B) {
 	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		b.Run("n=20000", func(b *testing.B) {
+		n := sqltest.BenchSize(20000)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			f := areastest.New(b, db)
-			seedRisks(b, f, 20000)
+			seedRisks(b, f, n)
 			cookie := f.SignIn("manager@acme.test")
 			token := f.Accounts[bulwark.RoleManager].Token
 			for _, c := range []struct {
@@ -90,9 +91,10 @@ func BenchmarkRiskList(b *testing.B) {
 // Target: under 20 ms.
 func BenchmarkRiskHeatmap(b *testing.B) {
 	sqltest.EachB(b, func(b *testing.B, db *sqlstore.DB) {
-		b.Run("n=20000", func(b *testing.B) {
+		n := sqltest.BenchSize(20000)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			f := areastest.New(b, db)
-			seedRisks(b, f, 20000)
+			seedRisks(b, f, n)
 			token := f.Accounts[bulwark.RoleManager].Token
 			for _, kind := range []string{"inherent", "residual"} {
 				b.Run(kind, func(b *testing.B) {

@@ -292,3 +292,12 @@ func SkipUnderRace(t testing.TB) {
 		t.Skip("a sequential walk of every route: it runs in scripts/test's pass without -race")
 	}
 }
+
+// BenchSize is a benchmark's data size: n, or a tenth of it under -short, where CI runs each benchmark once
+// to see that it still works (the figures in BENCHMARKS.md come from the full size, run by hand).
+func BenchSize(n int) int {
+	if testing.Short() {
+		return max(n/10, 1)
+	}
+	return n
+}
